@@ -1,0 +1,151 @@
+"""Composition: ``create_app(settings)`` builds the Runtime (clock, scheduler, store, journal, faults,
+credentials, S3 signer), the vendors with their compiled routes, and the aiohttp application that mounts
+each vendor at its path prefix and its real host names, the S3 stand-in and the control API."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from . import control, fixtures, s3
+from .auth import Credentials
+from .clock import Clock, RealClock, Scheduler, Timer, VirtualClock, parse_rfc3339
+from .faults import Faults
+from .files import Pools
+from .journal import Journal
+from .routing import VendorRoutes, build_vendor_app
+from .settings import Settings
+from .specs import SpecDoc, data_dir, load_spec
+from .store import Store
+from .vendor import Vendor
+from .vendors import discover
+
+
+@dataclass(eq=False)
+class Runtime:
+    """Everything one app shares between its vendors. Two apps in one process share nothing."""
+
+    settings: Settings
+    clock: Clock
+    scheduler: Scheduler
+    store: Store
+    journal: Journal
+    faults: Faults
+    credentials: Credentials
+    signer: s3.Signer
+    pools: Pools
+    vendors: dict[str, Vendor] = field(default_factory=dict)
+    routes: dict[str, VendorRoutes] = field(default_factory=dict)
+    fixture_docs: list[dict[str, Any]] = field(default_factory=list)
+
+    def reset(self, vendor: str | None = None, tenant: str | None = None) -> int:
+        """Drop state (all, one vendor's, or one tenant's) and load the fixtures for that scope again."""
+        dropped = self.store.reset(vendor, tenant)
+        if vendor is None and tenant is None:
+            self.scheduler.clear()
+            self.faults.clear()
+        elif tenant is None:
+            self.faults.clear(vendor)
+        fixtures.load_into(self, self.fixture_docs, vendor, tenant)
+        return dropped
+
+
+RUNTIME = web.AppKey("fakeexports_runtime", Runtime)
+
+
+def make_runtime(settings: Settings) -> Runtime:
+    if settings.clock == "virtual":
+        clock: Clock = VirtualClock(parse_rfc3339(settings.start) if settings.start else None)
+    else:
+        clock = RealClock(settings.speed)
+    journal = Journal(settings.journal_size)
+
+    def on_error(timer: Timer, exc: BaseException) -> None:
+        import traceback
+
+        tb = "".join(traceback.format_exception(exc))
+        journal.server_error(clock.now(), f"scheduled event {timer.label}", repr(exc), tb)
+
+    secret = hashlib.blake2b(f"fakeexports-s3-{settings.seed}".encode(), digest_size=32).digest()
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        scheduler=Scheduler(clock, on_error),
+        store=Store(),
+        journal=journal,
+        faults=Faults(),
+        credentials=Credentials.load(settings.credentials),
+        signer=s3.Signer(secret),
+        pools=Pools(settings.seed),
+    )
+
+
+def load_vendors(runtime: Runtime) -> None:
+    classes = discover()
+    wanted = runtime.settings.vendors or tuple(classes)
+    unknown = sorted(set(wanted) - set(classes))
+    if unknown:
+        raise ValueError(f"unknown vendors {unknown}; known: {sorted(classes)}")
+    spec_root = data_dir("specs")
+    for name in wanted:
+        vendor = classes[name](runtime)
+        docs: dict[str, SpecDoc] = {
+            key: load_spec(name, key, spec_root / filename) for key, filename in vendor.specs.items()
+        }
+        runtime.vendors[name] = vendor
+        runtime.routes[name] = VendorRoutes(vendor, docs)
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    """The whole fake as an aiohttp application (vendors, S3 stand-in, control API)."""
+    settings = settings or Settings()
+    runtime = make_runtime(settings)
+    load_vendors(runtime)
+    runtime.fixture_docs = fixtures.read_fixtures(settings.fixtures)
+    fixtures.load_into(runtime, runtime.fixture_docs)
+
+    app = web.Application(client_max_size=settings.max_body)
+    app[RUNTIME] = runtime
+    control.add_routes(app, runtime)
+    s3.add_routes(app, runtime)
+    for name, vendor in runtime.vendors.items():
+        routes = runtime.routes[name]
+        for host in vendor.hosts:
+            app.add_domain(host, build_vendor_app(runtime, routes, ""))
+        app.add_subapp(vendor.mount, build_vendor_app(runtime, routes, vendor.mount))
+    if isinstance(runtime.clock, RealClock):
+        app.cleanup_ctx.append(_ticker)
+    return app
+
+
+async def _ticker(app: web.Application) -> AsyncIterator[None]:
+    """On the real clock, fire scheduled side effects (webhooks...) even when no request arrives."""
+    runtime = app[RUNTIME]
+
+    async def tick() -> None:
+        while True:
+            due = runtime.scheduler.next_due()
+            now = runtime.clock.now()
+            delay = 1.0 if due is None else max(0.0, min(1.0, (due - now) / runtime.clock.speed))  # type: ignore[attr-defined]
+            await asyncio.sleep(delay)
+            await runtime.scheduler.run_due()
+
+    task = asyncio.create_task(tick())
+    yield
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
+def vendor_base_urls(settings: Settings, host: str, port: int) -> dict[str, str]:
+    """What `serve` prints: one base URL per vendor."""
+    origin = settings.public_url.rstrip("/") if settings.public_url else f"http://{host}:{port}"
+    return {name: origin + cls.mount for name, cls in discover().items()
+            if not settings.vendors or name in settings.vendors}

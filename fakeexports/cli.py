@@ -1,0 +1,99 @@
+"""The command line: ``fakeexports serve [options]`` (also ``python -m fakeexports``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from .app import create_app, vendor_base_urls
+from .settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fakeexports",
+        description="A stateful fake of vendors' export-job APIs: Twilio Bulk Exports, DIDWW, Talkdesk, "
+        "HookBridge. Every option can also be set as FAKEEXPORTS_<OPTION> (e.g. FAKEEXPORTS_PORT=9000); "
+        "a flag wins over the environment.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the fake server", description="Run the fake server.")
+    serve.add_argument("--host", help="interface to bind (default 127.0.0.1; 0.0.0.0 in Docker)")
+    serve.add_argument("--port", type=int, help="TCP port (default 8080; 0 picks a free one)")
+    serve.add_argument("--clock", choices=("real", "virtual"),
+                       help="real: wall time, optionally sped up; virtual: stands still until "
+                            "POST /_fakeexports/clock/advance (default real)")
+    serve.add_argument("--speed", type=float,
+                       help="real clock only: how many fake seconds pass per real second (default 1)")
+    serve.add_argument("--start", help="virtual clock only: start time, RFC 3339 (default 2026-01-15T12:00:00Z)")
+    serve.add_argument("--seed", type=int, help="random seed for every id and generated record (default 0)")
+    serve.add_argument("--fixtures", help="fixture file or folder to load at start and after each reset "
+                                          "(default: the bundled fixtures/; 'none' for nothing)")
+    serve.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                       help="validate every response against the spec; a mismatch answers 500 and is "
+                            "journaled (default off for serve, on in tests)")
+    serve.add_argument("--public-url", help="origin for every URL the fake emits (links, Location, "
+                                            "downloads), e.g. https://fake.example.test")
+    serve.add_argument("--credentials", help="credentials file: accept only the credentials it lists")
+    serve.add_argument("--vendors", help="comma-separated vendors to serve (default all)")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {
+        "host": args.host, "port": args.port, "clock": args.clock, "speed": args.speed, "start": args.start,
+        "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
+        "credentials": args.credentials,
+        "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
+    }
+    return Settings.from_env(**overrides)
+
+
+async def serve(settings: Settings) -> None:
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    server = site._server
+    port = server.sockets[0].getsockname()[1] if server and server.sockets else settings.port  # type: ignore[union-attr]
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    for name, url in vendor_base_urls(settings, shown, port).items():
+        print(f"{name:<11} {url}", flush=True)
+    print(f"{'control':<11} http://{shown}:{port}/_fakeexports/  (clock: {settings.clock}, "
+          f"strict: {'on' if settings.strict else 'off'})", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    try:
+        import uvloop  # optional: a faster event loop when installed
+    except ImportError:
+        runner = asyncio.run
+    else:
+        runner = uvloop.run
+    try:
+        runner(serve(settings))
+    except KeyboardInterrupt:
+        pass
+    except (OSError, ValueError) as exc:
+        print(f"fakeexports: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

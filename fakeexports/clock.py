@@ -1,0 +1,189 @@
+"""Time for the whole fake: the only place that reads the wall clock. A virtual clock that tests move
+forward, or the real clock (optionally sped up, plus an offset that ``advance`` adds to). Times are
+float seconds since the epoch, UTC."""
+
+from __future__ import annotations
+
+import heapq
+import inspect
+import itertools
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+
+class Clock:
+    """``now()`` is all most code needs; ``advance``/``set`` move time forward (never back)."""
+
+    kind = "abstract"
+
+    def now(self) -> float:
+        raise NotImplementedError
+
+    def advance(self, seconds: float) -> float:
+        raise NotImplementedError
+
+    def set(self, when: float) -> float:
+        now = self.now()
+        if when < now:
+            raise ValueError("the clock only moves forward")
+        return self.advance(when - now)
+
+    def describe(self) -> dict[str, object]:
+        return {"mode": self.kind, "now": isoformat(self.now())}
+
+
+class VirtualClock(Clock):
+    """Stands still until advanced. Starts at ``start`` (default 2026-01-15T12:00:00Z, a fixed point so
+    that the same seed gives the same ids and dates every run)."""
+
+    kind = "virtual"
+
+    def __init__(self, start: float | None = None) -> None:
+        self._now = DEFAULT_START if start is None else start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._now += seconds
+        return self._now
+
+
+class RealClock(Clock):
+    """Wall time, sped up by ``speed`` from the moment the clock was made, plus an offset that
+    ``advance`` adds to."""
+
+    kind = "real"
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed
+        self._origin_real = time.time()
+        self._offset = 0.0
+
+    def now(self) -> float:
+        real = time.time()
+        return self._origin_real + (real - self._origin_real) * self.speed + self._offset
+
+    def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._offset += seconds
+        return self.now()
+
+    def describe(self) -> dict[str, object]:
+        return {**super().describe(), "speed": self.speed, "offset_seconds": self._offset}
+
+
+DEFAULT_START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC).timestamp()
+
+
+def isoformat(ts: float, *, millis: bool = False, zone: bool = True) -> str:
+    """RFC 3339 in UTC: ``2026-01-15T12:00:00Z`` (``millis`` adds ``.SSS``; ``zone=False`` drops the Z)."""
+    dt = datetime.fromtimestamp(ts, UTC)
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if millis:
+        text += f".{dt.microsecond // 1000:03d}"
+    return text + "Z" if zone else text
+
+
+def parse_rfc3339(text: str) -> float:
+    """Parse an RFC 3339 timestamp (``Z`` or an offset; a naive one is taken as UTC)."""
+    dt = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+class Timer:
+    """A handle on a scheduled event; ``cancel()`` makes it a no-op."""
+
+    __slots__ = ("args", "callback", "cancelled", "label", "when")
+
+    def __init__(self, when: float, callback: Callable[..., object], args: tuple[object, ...], label: str):
+        self.when = when
+        self.callback = callback
+        self.args = args
+        self.label = label
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Scheduler:
+    """Side effects due at a moment (a day file appearing, a webhook, an expiry) wait here, in time order.
+    They fire when the clock passes them: at the start of every request (``run_due``), from the
+    real-clock ticker, or inside ``advance``, which steps the clock from event to event so that each
+    runs at its own time and anything it schedules within the step runs too. Callbacks may be async;
+    their errors go to ``on_error`` and never stop the queue."""
+
+    def __init__(self, clock: Clock, on_error: Callable[[Timer, BaseException], None] | None = None):
+        self.clock = clock
+        self.on_error = on_error
+        self._heap: list[tuple[float, int, Timer]] = []
+        self._seq = itertools.count()
+
+    def at(self, when: float, callback: Callable[..., object], *args: object, label: str = "") -> Timer:
+        timer = Timer(when, callback, args, label or getattr(callback, "__qualname__", "event"))
+        heapq.heappush(self._heap, (when, next(self._seq), timer))
+        return timer
+
+    def next_due(self) -> float | None:
+        while self._heap and self._heap[0][2].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0][0] if self._heap else None
+
+    def pending(self) -> list[Timer]:
+        return [t for _, _, t in sorted(self._heap) if not t.cancelled]
+
+    def clear(self) -> None:
+        self._heap.clear()
+
+    def has_due(self, now: float) -> bool:
+        return bool(self._heap) and self._heap[0][0] <= now
+
+    async def run_due(self, now: float | None = None) -> int:
+        """Fire every event due at ``now`` (default: the clock's now), in time order."""
+        limit = self.clock.now() if now is None else now
+        fired = 0
+        while self._heap and self._heap[0][0] <= limit:
+            _, _, timer = heapq.heappop(self._heap)
+            if timer.cancelled:
+                continue
+            fired += 1
+            try:
+                result = timer.callback(*timer.args)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:  # a broken side effect must not stop time
+                if self.on_error is not None:
+                    self.on_error(timer, exc)
+        return fired
+
+    async def advance(self, seconds: float) -> int:
+        """Move the clock forward by ``seconds``, firing due events at their own times."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        target = self.clock.now() + seconds
+        fired = await self.run_due()
+        while True:
+            due = self.next_due()
+            if due is None or due > target:
+                break
+            now = self.clock.now()
+            if due > now:
+                self.clock.advance(due - now)
+            fired += await self.run_due(due)
+        now = self.clock.now()
+        if target > now:
+            self.clock.advance(target - now)
+        return fired + await self.run_due()
+
+    async def set(self, when: float) -> int:
+        now = self.clock.now()
+        if when < now:
+            raise ValueError("the clock only moves forward")
+        return await self.advance(when - now)

@@ -1,0 +1,192 @@
+"""The control API under /_fakeexports/ (JSON in and out): health, the clock, reset, the request journal,
+faults and a view of the jobs, with a hook to force a job's outcome. Bad input gets a 400 with
+{"error": ...}, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+
+from .clock import isoformat, parse_rfc3339
+from .errors import VendorError
+from .faults import Fault
+
+if TYPE_CHECKING:
+    from .app import Runtime
+
+PREFIX = "/_fakeexports"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def reply(data: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ControlError(400, f"the body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ControlError(400, "the body must be a JSON object")
+    return data
+
+
+def number(data: dict[str, Any], key: str) -> float:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ControlError(400, f"{key!r} must be a number")
+    if value < 0:
+        raise ControlError(400, f"{key!r} must not be negative: the clock only moves forward")
+    return float(value)
+
+
+def add_routes(app: web.Application, runtime: Runtime) -> None:
+    def route(method: str, path: str) -> Callable[[Handler], Handler]:
+        def wrap(fn: Handler) -> Handler:
+            async def guarded(request: web.Request) -> web.StreamResponse:
+                try:
+                    return await fn(request)
+                except ControlError as exc:
+                    return reply({"error": exc.message}, exc.status)
+                except VendorError as exc:
+                    return reply({"error": exc.message}, exc.status)
+                except (ValueError, TypeError, KeyError) as exc:
+                    return reply({"error": str(exc)}, 400)
+
+            app.router.add_route(method, PREFIX + path, guarded)
+            return fn
+
+        return wrap
+
+    def clock_view() -> dict[str, Any]:
+        due = runtime.scheduler.next_due()
+        return {
+            **runtime.clock.describe(),
+            "epoch": runtime.clock.now(),
+            "next_event_at": isoformat(due) if due is not None else None,
+            "pending_events": len(runtime.scheduler.pending()),
+        }
+
+    @route("GET", "/health")
+    async def health(request: web.Request) -> web.StreamResponse:
+        return reply({
+            "status": "ok",
+            "vendors": {name: v.mount for name, v in runtime.vendors.items()},
+            "clock": runtime.clock.kind,
+            "strict": runtime.settings.strict,
+            "jobs": runtime.store.job_count(),
+        })
+
+    @route("GET", "/clock")
+    async def clock(request: web.Request) -> web.StreamResponse:
+        return reply(clock_view())
+
+    @route("POST", "/clock/advance")
+    async def advance(request: web.Request) -> web.StreamResponse:
+        seconds = number(await json_body(request), "seconds")
+        fired = await runtime.scheduler.advance(seconds)
+        return reply({**clock_view(), "fired": fired})
+
+    @route("POST", "/clock/set")
+    async def set_clock(request: web.Request) -> web.StreamResponse:
+        data = await json_body(request)
+        if not isinstance(data.get("now"), str):
+            raise ControlError(400, "'now' must be an RFC 3339 timestamp")
+        try:
+            when = parse_rfc3339(data["now"])
+        except ValueError:
+            raise ControlError(400, f"'now' is not an RFC 3339 timestamp: {data['now']!r}") from None
+        if when < runtime.clock.now():
+            raise ControlError(400, "the clock only moves forward")
+        fired = await runtime.scheduler.set(when)
+        return reply({**clock_view(), "fired": fired})
+
+    @route("POST", "/reset")
+    async def reset(request: web.Request) -> web.StreamResponse:
+        data = await json_body(request)
+        vendor, tenant = data.get("vendor"), data.get("tenant")
+        if vendor is not None and vendor not in runtime.vendors:
+            raise ControlError(400, f"unknown vendor {vendor!r}")
+        if tenant is not None and not isinstance(tenant, str):
+            raise ControlError(400, "'tenant' must be a string")
+        dropped = runtime.reset(vendor, tenant)
+        return reply({"reset": True, "tenants_dropped": dropped})
+
+    @route("GET", "/journal")
+    async def journal(request: web.Request) -> web.StreamResponse:
+        since = request.query.get("since", "0")
+        if not since.isdigit():
+            raise ControlError(400, "'since' must be a journal mark (a whole number)")
+        return reply(runtime.journal.to_json(int(since), request.query.get("vendor")))
+
+    @route("DELETE", "/journal")
+    async def clear_journal(request: web.Request) -> web.StreamResponse:
+        runtime.journal.clear()
+        return reply({"cleared": True})
+
+    @route("GET", "/faults")
+    async def list_faults(request: web.Request) -> web.StreamResponse:
+        return reply({"faults": runtime.faults.to_json()})
+
+    @route("POST", "/faults")
+    async def add_fault(request: web.Request) -> web.StreamResponse:
+        data = await json_body(request)
+        if data.get("vendor") not in runtime.vendors:
+            raise ControlError(400, f"'vendor' must be one of {sorted(runtime.vendors)}")
+        allowed = {"vendor", "operation", "tenant", "status", "message", "outcome", "times"}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise ControlError(400, f"unknown fault fields {unknown}; allowed: {sorted(allowed)}")
+        fault = runtime.faults.add(Fault(**data))
+        return reply({"added": fault.__dict__}, 201)
+
+    @route("DELETE", "/faults")
+    async def clear_faults(request: web.Request) -> web.StreamResponse:
+        runtime.faults.clear(request.query.get("vendor"))
+        return reply({"cleared": True})
+
+    @route("GET", "/jobs")
+    async def jobs(request: web.Request) -> web.StreamResponse:
+        vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
+        out = []
+        for name, vendor in runtime.vendors.items():
+            if vendor_filter and name != vendor_filter:
+                continue
+            for state in runtime.store.tenants(name):
+                if tenant_filter and state.tenant != tenant_filter:
+                    continue
+                out.extend(vendor.describe_job(state, job) for job in state.jobs.values())
+        return reply({"jobs": out})
+
+    @route("POST", "/jobs/{vendor}/{job_id}/force")
+    async def force(request: web.Request) -> web.StreamResponse:
+        vendor = runtime.vendors.get(request.match_info["vendor"])
+        if vendor is None:
+            raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
+        found = vendor.find_job(request.match_info["job_id"])
+        if found is None:
+            raise ControlError(404, f"no {vendor.name} job {request.match_info['job_id']!r}")
+        status = (await json_body(request)).get("status")
+        if not isinstance(status, str):
+            raise ControlError(400, "'status' must be a string")
+        state, job = found
+        vendor.force(state, job, status)
+        return reply({"job": vendor.describe_job(state, job)})
+
+    @route("*", "/{tail:.*}")
+    async def unknown(request: web.Request) -> web.StreamResponse:
+        raise ControlError(404, f"no control endpoint {request.method} {request.path}")

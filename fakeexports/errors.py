@@ -1,0 +1,45 @@
+"""The one error type of the fake: handlers and validation raise VendorError, and each vendor module
+renders it in that vendor's own envelope (vendors/<vendor>.py ``render_error``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class VendorError(Exception):
+    """A client-visible error. ``code`` and ``message`` are the vendor's; ``kind`` names what went wrong
+    in vendor-neutral words (``auth``, ``not_found``, ``validation``, ``method``, ``too_large``,
+    ``rate_limited``, ``conflict``, ``internal``) so a vendor can pick its own code when none is given.
+    ``extra`` carries envelope-specific members (a JSON:API ``source.pointer``, a ``Retry-After``...)."""
+
+    status: int
+    message: str
+    code: Any = None
+    kind: str = "validation"
+    extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(f"{self.status} {self.kind}: {self.message}")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One request-validation failure, before a vendor turns it into its envelope.
+    ``location`` is path, query, header, body or security; ``name`` is the parameter or field
+    (dotted for nested body fields); ``rule`` is the JSON Schema keyword that failed."""
+
+    location: str
+    name: str
+    rule: str
+    message: str
+
+
+class SpecError(Exception):
+    """A spec or vendor module is inconsistent (an operation without a handler...): raised at startup."""
+
+
+class StrictModeError(Exception):
+    """A response of the fake does not match its own spec (strict mode)."""

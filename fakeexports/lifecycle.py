@@ -1,0 +1,109 @@
+"""The generic lifecycle engine. A vendor declares its statuses and their durations as data (a
+Lifecycle); each job holds a Schedule, a short tuple of (time, status) entries set at creation and
+rewritten by events (a delete, a forced outcome). Status at ``now`` is a lookup, never a stored field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+Schedule = tuple[tuple[float, str], ...]
+
+
+def status_at(schedule: Schedule, now: float) -> str:
+    """The status in force at ``now``: the last entry whose time is <= now (the first before it)."""
+    current = schedule[0][1]
+    for when, status in schedule:
+        if when > now:
+            break
+        current = status
+    return current
+
+
+def entered_at(schedule: Schedule, now: float) -> float:
+    """When the status in force at ``now`` began."""
+    start = schedule[0][0]
+    for when, _ in schedule:
+        if when > now:
+            break
+        start = when
+    return start
+
+
+def next_change_at(schedule: Schedule, now: float) -> float | None:
+    """When the status next changes after ``now``; None when it never will."""
+    for when, _ in schedule:
+        if when > now:
+            return when
+    return None
+
+
+def time_of(schedule: Schedule, status: str) -> float | None:
+    """When the schedule enters ``status`` (first time), or None."""
+    for when, name in schedule:
+        if name == status:
+            return when
+    return None
+
+
+def rewrite(schedule: Schedule, at: float, tail: Iterable[tuple[float, str]]) -> Schedule:
+    """Keep what happened before ``at`` and replace the future with ``tail`` (offsets from ``at``)."""
+    kept = tuple(entry for entry in schedule if entry[0] < at)
+    return kept + tuple((at + offset, status) for offset, status in tail)
+
+
+def time_in(schedule: Schedule, status: str, now: float) -> float:
+    """Total seconds spent in ``status`` up to ``now`` (a job paused by retries resumes its progress)."""
+    total = 0.0
+    for (when, name), nxt in zip(schedule, (*schedule[1:], (None, "")), strict=True):
+        if when >= now:
+            break
+        if name == status:
+            end = now if nxt[0] is None else min(nxt[0], now)
+            total += end - when
+    return total
+
+
+def time_when(schedule: Schedule, status: str, amount: float) -> float | None:
+    """When the time spent in ``status`` reaches ``amount`` seconds; None if it never does (the
+    schedule leaves ``status`` for good first). The last entry lasts forever."""
+    spent = 0.0
+    for (when, name), nxt in zip(schedule, (*schedule[1:], (None, "")), strict=True):
+        if name != status:
+            continue
+        length = float("inf") if nxt[0] is None else nxt[0] - when
+        if spent + length >= amount:
+            return when + (amount - spent)
+        spent += length
+    return None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Statuses in order with their default durations (seconds; None for a terminal status).
+    ``schedule(start, durations)`` lays them out from ``start``; a per-job mapping overrides a
+    duration (a Twilio job runs longer for more days) or drops a status with a zero duration."""
+
+    steps: Sequence[tuple[str, float | None]]
+    terminal: frozenset[str] = frozenset()
+
+    def schedule(self, start: float, durations: Mapping[str, float] | None = None) -> Schedule:
+        entries: list[tuple[float, str]] = []
+        when = start
+        for status, default in self.steps:
+            length = (durations or {}).get(status, default)
+            entries.append((when, status))
+            if length is None:
+                break
+            when += length
+        # A zero-length status is never observable: drop it, keep its successor.
+        squashed: list[tuple[float, str]] = []
+        for entry in entries:
+            if squashed and squashed[-1][0] == entry[0]:
+                squashed[-1] = entry
+            else:
+                squashed.append(entry)
+        return tuple(squashed)
+
+    def is_terminal(self, status: str) -> bool:
+        return status in self.terminal

@@ -1,0 +1,229 @@
+"""Routes built from the specs: one aiohttp sub-application per vendor mount (the path prefix, and one
+per real host name), each operation's handler found by operationId, and the request pipeline every
+vendor request goes through: due events, version, authentication, compiled validation, faults, handler,
+strict-mode response check, journal. Anything a client sends gets the vendor's envelope, never a 500
+with a traceback."""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+
+from .errors import SpecError, StrictModeError, VendorError
+from .specs import Operation, SpecDoc
+from .validation import RequestValidator, ResponseValidator
+from .vendor import Context, Reply, Vendor
+
+if TYPE_CHECKING:
+    from .app import Runtime
+
+Handler = Callable[[Context], Awaitable[Reply]]
+_PARAM = re.compile(r"\{([^}/]+)\}")
+
+
+def _specificity(path: str) -> tuple[int, int]:
+    # Literal segments first: /v1/Exports/Jobs/{JobSid} must win over /v1/Exports/{ResourceType}/Days.
+    parts = path.strip("/").split("/")
+    literal = sum(1 for p in parts if not _PARAM.search(p))
+    return (-literal, -len(parts))
+
+
+class VendorRoutes:
+    """The compiled operations of one vendor, shared by all its mounts."""
+
+    def __init__(self, vendor: Vendor, docs: dict[str, SpecDoc]):
+        self.vendor = vendor
+        self.docs = docs
+        # (method, path) -> {spec key -> (operation, handler, request validator, response validator)}
+        self.table: dict[tuple[str, str], dict[str, tuple[Operation, Handler, RequestValidator, Any]]] = {}
+        missing = []
+        for key, doc in docs.items():
+            for op in doc.operations:
+                handler = getattr(vendor, op.handler_name, None)
+                if handler is None:
+                    missing.append(f"{op.operation_id} ({op.method} {op.path}) -> {op.handler_name}")
+                    continue
+                entry = (op, handler, RequestValidator(op), ResponseValidator(op))
+                self.table.setdefault((op.method, op.path), {})[key] = entry
+        if missing:
+            raise SpecError(
+                f"vendor {vendor.name}: operations without a handler: " + "; ".join(sorted(missing))
+            )
+
+    def paths(self) -> list[str]:
+        return sorted({path for _, path in self.table}, key=_specificity)
+
+    def methods(self, path: str) -> list[str]:
+        return sorted(m for m, p in self.table if p == path)
+
+
+def build_vendor_app(runtime: Runtime, routes: VendorRoutes, mount: str) -> web.Application:
+    """A sub-application serving one vendor; ``mount`` is the prefix emitted URLs get ("" on a host)."""
+    app = web.Application(client_max_size=runtime.settings.max_body)
+    for path in routes.paths():
+        resource = app.router.add_resource(path)
+        for method in routes.methods(path):
+            resource.add_route(method, make_handler(runtime, routes, routes.table[(method, path)], mount))
+        resource.add_route("*", make_fallback(runtime, routes, mount, routes.methods(path)))
+    app.router.add_route("*", "/{tail:.*}", make_fallback(runtime, routes, mount, None))
+    return app
+
+
+def origin_of(request: web.Request, public_url: str | None) -> str:
+    """Where the client reached us: --public-url, else X-Forwarded-Proto/Host, else the request's own."""
+    if public_url:
+        return public_url.rstrip("/")
+    headers = request.headers
+    proto = headers.get("X-Forwarded-Proto")
+    host = headers.get("X-Forwarded-Host")
+    scheme = proto.split(",", 1)[0].strip() if proto else request.scheme
+    netloc = host.split(",", 1)[0].strip() if host else request.host
+    return f"{scheme}://{netloc}"
+
+
+def make_handler(
+    runtime: Runtime,
+    routes: VendorRoutes,
+    by_key: dict[str, tuple[Operation, Handler, RequestValidator, ResponseValidator]],
+    mount: str,
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    vendor = routes.vendor
+    clock = runtime.clock
+    scheduler = runtime.scheduler
+    faults = runtime.faults
+    journal = runtime.journal
+    strict = runtime.settings.strict
+    public_url = runtime.settings.public_url
+    single = next(iter(by_key.values())) if len(by_key) == 1 and len(vendor.specs) == 1 else None
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        now = clock.now()
+        if scheduler.has_due(now):
+            await scheduler.run_due(now)
+        tenant: str | None = None
+        entry = single
+        try:
+            vendor.before(request, (entry or next(iter(by_key.values())))[0])
+            if entry is None:
+                entry = by_key.get(vendor.spec_key(request))
+                if entry is None:
+                    raise vendor.method_not_allowed(request, [])
+            op, handler, validator, _ = entry
+            if op.secured:
+                tenant = vendor.authenticate(request, op)
+            params, problem = validator.params(request.match_info, request.query, request.headers)
+            if problem is not None:
+                raise vendor.violation(problem, op, request)
+            body = None
+            if validator.wants_body:
+                try:
+                    raw = await request.read()
+                except web.HTTPRequestEntityTooLarge:
+                    raise VendorError(
+                        413, f"The request body is larger than {runtime.settings.max_body} bytes",
+                        kind="too_large",
+                    ) from None
+                body, problem = validator.body(request.headers.get("Content-Type", ""), raw)
+                if problem is not None:
+                    raise vendor.violation(problem, op, request)
+            fault = faults.response_error(vendor.name, op.operation_id, tenant) if faults.queue else None
+            if fault is not None:
+                raise fault
+            base = origin_of(request, public_url) + mount
+            reply = await handler(Context(request, runtime, vendor, op, tenant or "", params, body, base))
+        except VendorError as err:
+            reply = vendor.render_error(err, request)
+        except Exception as exc:  # our bug: journal it loudly, answer in the vendor's envelope
+            journal.server_error(
+                clock.now(), f"{vendor.name} {request.method} {request.path}", repr(exc), traceback.format_exc()
+            )
+            reply = vendor.render_error(VendorError(500, "Internal error of the fake", kind="internal"), request)
+        response = to_response(vendor, request, reply, entry[3] if (strict and entry) else None, runtime)
+        journal.record(
+            now, vendor.name, tenant, request.method, request.path_qs, response.status,
+            entry[0].operation_id if entry else None,
+        )
+        return response
+
+    return handle
+
+
+def make_fallback(
+    runtime: Runtime, routes: VendorRoutes, mount: str, allowed: list[str] | None
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A path of the vendor with a method it does not have (405), or no such path (404)."""
+    vendor = routes.vendor
+
+    async def fallback(request: web.Request) -> web.StreamResponse:
+        err = vendor.method_not_allowed(request, allowed) if allowed else vendor.route_not_found(request)
+        response = to_response(vendor, request, vendor.render_error(err, request), None, runtime)
+        runtime.journal.record(
+            runtime.clock.now(), vendor.name, None, request.method, request.path_qs, response.status, None
+        )
+        return response
+
+    return fallback
+
+
+def to_response(
+    vendor: Vendor,
+    request: web.Request,
+    reply: Reply,
+    checker: ResponseValidator | None,
+    runtime: Runtime,
+) -> web.StreamResponse:
+    headers = dict(reply.headers) if reply.headers else {}
+    extra = vendor.response_headers(request, reply)
+    if extra:
+        headers.update(extra)
+    if reply.file is not None:
+        return FileResponse(reply, headers)
+    body = reply.body
+    content_type = reply.content_type
+    if body is None:
+        data = b""
+        content_type = None
+    elif isinstance(body, bytes | bytearray):
+        data = bytes(body)
+    else:
+        data = orjson.dumps(body)
+        content_type = content_type or vendor.json_type
+    if checker is not None:
+        try:
+            checker.check(reply.status, content_type, data if data else None, headers)
+        except StrictModeError as exc:
+            runtime.journal.server_error(runtime.clock.now(), "strict mode", str(exc), "")
+            return web.json_response(
+                {"fakeexports_strict_mode_error": str(exc)}, status=500, headers={"X-Fakeexports-Strict": "fail"}
+            )
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return web.Response(status=reply.status, body=data if data else None, headers=headers)
+
+
+class FileResponse(web.StreamResponse):
+    """A generated file streamed in chunks, with its exact Content-Length."""
+
+    def __init__(self, reply: Reply, headers: dict[str, str]):
+        assert reply.file is not None
+        super().__init__(status=reply.status, headers=headers)
+        self.file = reply.file
+        self.content_type = reply.file.content_type
+        self.content_length = reply.file.size
+        if reply.file.filename:
+            self.headers["Content-Disposition"] = f'attachment; filename="{reply.file.filename}"'
+        if reply.file.content_encoding:
+            self.headers["Content-Encoding"] = reply.file.content_encoding
+
+    async def prepare(self, request: web.BaseRequest) -> Any:
+        writer = await super().prepare(request)
+        if request.method != "HEAD":
+            for chunk in self.file.chunks():
+                await self.write(chunk)
+        await self.write_eof()
+        return writer

@@ -1,0 +1,109 @@
+"""Running the app: ``serve`` for the CLI, and ServerThread, a server on its own event loop in a
+background thread for synchronous tests (official SDKs) with helpers that act on the loop directly."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from .app import RUNTIME, Runtime, create_app
+from .settings import Settings
+
+T = TypeVar("T")
+
+
+class ServerThread:
+    """A fakeexports server on 127.0.0.1 (a free port unless one is set) in a daemon thread.
+
+    >>> with ServerThread(Settings(clock="virtual")) as server:
+    ...     server.url  # 'http://127.0.0.1:PORT'
+    """
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = (settings or Settings(clock="virtual", strict=True)).with_(
+            port=(settings.port if settings and settings.port != 8080 else 0)
+        )
+        self.app: web.Application | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.port = 0
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.host}:{self.port}"
+
+    @property
+    def runtime(self) -> Runtime:
+        assert self.app is not None
+        return self.app[RUNTIME]
+
+    def vendor_url(self, vendor: str) -> str:
+        return self.url + self.runtime.vendors[vendor].mount
+
+    def start(self) -> ServerThread:
+        self._thread = threading.Thread(target=self._run, name="fakeexports-server", daemon=True)
+        self._thread.start()
+        self._ready.wait(30)
+        if self._error is not None:
+            raise RuntimeError("fakeexports server failed to start") from self._error
+        return self
+
+    def _run(self) -> None:
+        loop = self.loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(self._main())
+        except BaseException as exc:  # surfaced to start()
+            self._error = exc
+            self._ready.set()
+        finally:
+            loop.close()
+
+    async def _main(self) -> None:
+        self._stop = asyncio.Event()
+        self.app = create_app(self.settings)
+        runner = web.AppRunner(self.app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.host, self.settings.port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        """Run a coroutine on the server's loop and wait for its result."""
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def advance(self, seconds: float) -> int:
+        """Move the fake clock forward, firing due events; returns how many fired."""
+        return self.call(self.runtime.scheduler.advance(seconds))
+
+    def reset(self, vendor: str | None = None, tenant: str | None = None) -> int:
+        async def do() -> int:
+            return self.runtime.reset(vendor, tenant)
+
+        return self.call(do())
+
+    def stop(self) -> None:
+        if self.loop is not None and self._stop is not None and self._thread is not None:
+            self.loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(30)
+        self._thread = None
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

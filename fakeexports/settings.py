@@ -1,0 +1,78 @@
+"""The one settings object. Precedence: CLI flag, FAKEEXPORTS_* environment variable, pytest marker or
+ini, default. Nothing else in the package reads the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+ENV_PREFIX = "FAKEEXPORTS_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a fakeexports server behaves. Every field can be set as ``FAKEEXPORTS_<NAME>``."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    clock: str = "real"  # real | virtual
+    speed: float = 1.0  # real clock only: 60 makes a minute pass every second
+    start: str | None = None  # virtual clock only: RFC 3339 start time (default 2026-01-15T12:00:00Z)
+    seed: int = 0
+    fixtures: str | None = None  # None: the bundled fixtures/; "" or "none": no fixtures; else a path
+    strict: bool = False  # validate every response against the spec
+    public_url: str | None = None  # origin for every emitted URL, instead of the request's
+    credentials: str | None = None  # a credentials file: only the credentials it lists are accepted
+    journal_size: int = 1000
+    max_body: int = 1024 * 1024  # bytes; a larger request body gets the vendor's 413
+    vendors: tuple[str, ...] = ()  # () = all discovered vendors
+    twilio_days_per_day: int = 366  # Twilio's quota: days requested per tenant per UTC day (0 = off)
+    download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
+    vendor_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``FAKEEXPORTS_*`` variables, then ``overrides`` (flags that were given)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and f.name != "vendor_options":
+                values[f.name] = parse_value(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.clock not in ("real", "virtual"):
+            raise ValueError(f"clock must be 'real' or 'virtual', not {self.clock!r}")
+        if self.speed <= 0:
+            raise ValueError("speed must be positive")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must be 0..65535")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise ValueError("public_url must start with http:// or https://")
+
+
+def parse_value(name: str, raw: str) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    text = str(kind)
+    if "bool" in text:
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}: expected a boolean, got {raw!r}")
+    if "tuple" in text:
+        return tuple(v.strip() for v in raw.split(",") if v.strip())
+    if text.startswith("int"):
+        return int(raw)
+    if text.startswith("float"):
+        return float(raw)
+    return raw

@@ -1,0 +1,256 @@
+"""Request and response validation compiled once per operation: query, path and header parameters are
+coerced from strings by their schema type and checked by one compiled validator per location; bodies
+(form or JSON) likewise. A failure is a Violation that the vendor turns into its own error envelope.
+Compiled with fastjsonschema (a few microseconds a request, against openapi-core's ~1.5 ms)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import fastjsonschema
+import orjson
+from multidict import MultiMapping
+
+from .errors import StrictModeError, Violation
+from .specs import Operation, Param
+
+Validator = Callable[[Any], Any]
+
+FORMATS: dict[str, str | Callable[[Any], bool]] = {
+    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "int32": lambda _: True,
+    "int64": lambda _: True,
+    "float": lambda _: True,
+    "double": lambda _: True,
+    "binary": lambda _: True,
+    "byte": lambda _: True,
+    "password": lambda _: True,
+    "uri-map": lambda _: True,
+}
+
+_INT = re.compile(r"^[-+]?\d+$")
+_NUM = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+JSON_TYPES = ("application/json", "application/vnd.api+json")
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def compile_schema(schema: Mapping[str, Any]) -> Validator:
+    validator: Validator = fastjsonschema.compile(dict(schema), formats=FORMATS, use_default=False)
+    return validator
+
+
+def _types(schema: Mapping[str, Any]) -> set[str]:
+    t = schema.get("type")
+    if isinstance(t, list):
+        return set(t)
+    if isinstance(t, str):
+        return {t}
+    found: set[str] = set()
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            found |= _types(sub)
+    return found
+
+
+def coercer(schema: Mapping[str, Any]) -> Callable[[str], Any]:
+    """How a string from a query, path, header or form becomes the schema's type. A value that does not
+    convert is left a string, so the compiled validator reports the type error."""
+    types = _types(schema)
+    if "integer" in types:
+        return lambda v: int(v) if _INT.match(v) else v
+    if "number" in types:
+        return lambda v: float(v) if _NUM.match(v) else v
+    if "boolean" in types:
+        return lambda v: {"true": True, "false": False}.get(v, v)
+    return lambda v: v
+
+
+def violation_from(exc: fastjsonschema.JsonSchemaValueException, location: str) -> Violation:
+    path = [str(p) for p in (exc.path or [])][1:]
+    name = ".".join(path)
+    message = exc.message.replace("data.", "", 1) if exc.message.startswith("data.") else exc.message
+    if exc.rule == "required" and isinstance(exc.value, dict):
+        missing = [r for r in (exc.rule_definition or []) if r not in exc.value]
+        if missing:
+            name = ".".join([*path, str(missing[0])])
+            message = f"{missing[0]} is required"
+    return Violation(location=location, name=name, rule=str(exc.rule), message=message)
+
+
+class ParamGroup:
+    """The parameters of one location, coerced and checked by one compiled object schema."""
+
+    def __init__(self, location: str, params: list[Param]):
+        self.location = location
+        self.params = params
+        self.plain = [(p.name, coercer(p.schema), p) for p in params if p.style != "deepObject"]
+        self.deep = [(p.name, p) for p in params if p.style == "deepObject"]
+        schema = {
+            "type": "object",
+            "properties": {p.name: p.schema for p in params},
+            "required": [p.name for p in params if p.required],
+        }
+        self.validate = compile_schema(schema)
+        self.deep_coercers = {
+            p.name: {k: coercer(v) for k, v in (p.schema.get("properties") or {}).items()}
+            for _, p in self.deep
+        }
+
+    def extract(self, source: MultiMapping[str] | Mapping[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, coerce, param in self.plain:
+            if name not in source:
+                continue
+            if "array" in _types(param.schema):
+                getall = getattr(source, "getall", None)
+                raw = getall(name) if getall and param.explode else str(source[name]).split(",")
+                item = coercer(param.schema.get("items") or {})
+                values[name] = [item(v) for v in raw]
+            else:
+                values[name] = coerce(source[name])
+        for name, param in self.deep:
+            # deepObject: page[number]=2&page[size]=10 -> {"page": {"number": 2, "size": 10}}
+            prefix = name + "["
+            found: dict[str, Any] = {}
+            coercers = self.deep_coercers[name]
+            for key in source:
+                if key.startswith(prefix) and key.endswith("]"):
+                    sub = key[len(prefix) : -1]
+                    raw = source[key]
+                    found[sub] = coercers[sub](raw) if sub in coercers else raw
+            if found:
+                values[name] = found
+        return values
+
+    def check(self, values: dict[str, Any]) -> Violation | None:
+        try:
+            self.validate(values)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            return violation_from(exc, self.location)
+        return None
+
+
+class RequestValidator:
+    """Everything one operation checks in a request, compiled at startup."""
+
+    def __init__(self, op: Operation):
+        self.op = op
+        groups = {}
+        for location in ("path", "query", "header"):
+            params = [p for p in op.params if p.location == location]
+            if params:
+                if location == "header":
+                    params = [
+                        Param(p.name.lower(), p.location, p.required, p.schema, p.style, p.explode)
+                        for p in params
+                    ]
+                groups[location] = ParamGroup(location, params)
+        self.groups = groups
+        self.bodies = {media: compile_schema(schema) for media, schema in op.body.items()}
+        self.body_coercers = {
+            media: {k: coercer(v) for k, v in (schema.get("properties") or {}).items()}
+            for media, schema in op.body.items()
+            if media == FORM_TYPE
+        }
+
+    def params(
+        self,
+        match_info: Mapping[str, str],
+        query: MultiMapping[str],
+        headers: Mapping[str, str],
+    ) -> tuple[dict[str, Any], Violation | None]:
+        """Coerced path, query and header values in one dict; the first violation, if any."""
+        values: dict[str, Any] = {}
+        for location, group in self.groups.items():
+            source: Any = match_info if location == "path" else query if location == "query" else headers
+            if location == "header":
+                source = {k.lower(): v for k, v in headers.items()}
+            extracted = group.extract(source)
+            problem = group.check(extracted)
+            if problem is not None:
+                return values, problem
+            values.update(extracted)
+        return values, None
+
+    @property
+    def wants_body(self) -> bool:
+        return bool(self.bodies)
+
+    def body(self, content_type: str, raw: bytes) -> tuple[Any, Violation | None]:
+        """Parse and check a body of ``content_type``; returns the parsed value and the first violation."""
+        media = content_type.split(";", 1)[0].strip().lower()
+        if not raw.strip():
+            if self.op.body_required:
+                return None, Violation("body", "", "required", "a request body is required")
+            return ({} if media == FORM_TYPE or FORM_TYPE in self.bodies else None), None
+        validator = self.bodies.get(media)
+        if validator is None and media in JSON_TYPES:
+            alt = next((m for m in JSON_TYPES if m in self.bodies), None)
+            validator = self.bodies.get(alt) if alt else None
+            media = alt or media
+        if validator is None:
+            accepted = ", ".join(self.bodies) or "no body"
+            return None, Violation("body", "", "content-type", f"Content-Type {media!r} is not {accepted}")
+        if media == FORM_TYPE:
+            try:
+                pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            except UnicodeDecodeError:
+                return None, Violation("body", "", "encoding", "the form body is not UTF-8")
+            coercers = self.body_coercers[media]
+            value: Any = {}
+            for k, v in pairs:
+                value[k] = coercers[k](v) if k in coercers else v
+        else:
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                return None, Violation("body", "", "json", f"the body is not valid JSON: {exc}")
+        try:
+            validator(value)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            return value, violation_from(exc, "body")
+        return value, None
+
+
+class ResponseValidator:
+    """Strict mode: every response checked against its operation's declared responses. Compiled on first
+    use of each (status, media type): only strict mode pays for it."""
+
+    def __init__(self, op: Operation):
+        self.op = op
+        self._compiled: dict[tuple[int, str], Validator] = {}
+
+    def check(self, status: int, content_type: str | None, body: Any, headers: Mapping[str, str]) -> None:
+        op = self.op
+        spec = op.response_for(status)
+        where = f"{op.vendor} {op.operation_id} ({op.method} {op.path}) response {status}"
+        if spec is None:
+            raise StrictModeError(f"{where}: status {status} is not declared in the spec")
+        lower = {k.lower() for k in headers}
+        for name, header in spec["headers"].items():
+            if header["required"] and name not in lower:
+                raise StrictModeError(f"{where}: header {name!r} is required")
+        content = spec["content"]
+        if not content:
+            if body not in (None, b""):
+                raise StrictModeError(f"{where}: the spec declares no body, the fake sent one")
+            return
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        if media not in content:
+            raise StrictModeError(f"{where}: content type {media!r} is not one of {sorted(content)}")
+        if media not in JSON_TYPES:
+            return
+        key = (status, media)
+        validator = self._compiled.get(key)
+        if validator is None:
+            validator = self._compiled[key] = compile_schema(content[media])
+        if isinstance(body, bytes | bytearray):
+            body = orjson.loads(body)
+        try:
+            validator(body)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            v = violation_from(exc, "response")
+            raise StrictModeError(f"{where}: field {v.name or '(root)'}: {v.message}") from None

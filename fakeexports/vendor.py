@@ -1,0 +1,136 @@
+"""What every vendor module provides (fakeexports/vendors/<name>.py defines one Vendor subclass), and the
+Context a handler receives and the Reply it returns. A vendor module's shape, in order: auth -> tenant,
+envelope, pagination, lifecycle, handlers named after operationIds, file format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from .errors import VendorError, Violation
+from .files import FileBody
+from .specs import Operation
+from .store import Job, TenantState
+
+if TYPE_CHECKING:
+    from .app import Runtime
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a handler answers. ``body``: a JSON-able value (serialized with orjson), raw ``bytes``, or None
+    for no body; ``file``: a streamed file instead of a body."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] | None = None
+    content_type: str | None = None
+    file: FileBody | None = None
+
+
+@dataclass(slots=True)
+class Context:
+    """One request as a handler sees it: who (tenant), what (params, body), and where to point URLs."""
+
+    request: web.Request
+    runtime: Runtime
+    vendor: Vendor
+    op: Operation
+    tenant: str
+    params: dict[str, Any]
+    body: Any
+    base: str  # origin + mount, e.g. http://127.0.0.1:8080/twilio
+
+    @property
+    def now(self) -> float:
+        return self.runtime.clock.now()
+
+    @property
+    def state(self) -> TenantState:
+        return self.runtime.store.tenant(self.vendor.name, self.tenant)
+
+    def url(self, path: str, query: dict[str, Any] | list[tuple[str, Any]] | None = None) -> str:
+        """An absolute URL on the fake, under this vendor's mount."""
+        text = self.base + path
+        if query:
+            text += "?" + urlencode(query, safe=",")
+        return text
+
+
+class Vendor:
+    """Base of the vendor modules. Class attributes describe the vendor; methods are hooks the generic
+    request pipeline calls. Handlers are methods named after the spec's operationIds in snake case.
+    One instance per app: per-app mutable state lives on it, never in the module."""
+
+    name: ClassVar[str]
+    mount: ClassVar[str]
+    hosts: ClassVar[tuple[str, ...]] = ()
+    specs: ClassVar[dict[str, str]]  # spec key (an API version) -> file name in specs/
+    json_type: ClassVar[str] = "application/json"
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.extra: dict[str, Any] = {}
+        self.setup()
+
+    def setup(self) -> None:
+        """Per-app state of the vendor (timers, caches)."""
+
+    # --- requests -------------------------------------------------------------------------------
+    def spec_key(self, request: web.Request) -> str:
+        """Which spec document routes and validates this request (DIDWW picks by version header)."""
+        return next(iter(self.specs))
+
+    def authenticate(self, request: web.Request, op: Operation) -> str:
+        """The tenant the request's credential names; raise VendorError(401) otherwise."""
+        raise NotImplementedError
+
+    def before(self, request: web.Request, op: Operation) -> None:
+        """Called before authentication (rate limiters, request ids...)."""
+
+    def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str] | None:
+        """Headers the vendor adds to every answer."""
+        return None
+
+    # --- errors ---------------------------------------------------------------------------------
+    def render_error(self, err: VendorError, request: web.Request) -> Reply:
+        """The vendor's own error envelope for ``err``."""
+        raise NotImplementedError
+
+    def violation(self, v: Violation, op: Operation, request: web.Request) -> VendorError:
+        """A request-validation failure in the vendor's words."""
+        return VendorError(400, v.message, kind="validation")
+
+    def route_not_found(self, request: web.Request) -> VendorError:
+        return VendorError(404, f"The requested resource {request.path} was not found", kind="not_found")
+
+    def method_not_allowed(self, request: web.Request, allowed: list[str]) -> VendorError:
+        return VendorError(
+            405, f"Method {request.method} not allowed", kind="method", headers={"Allow": ", ".join(allowed)}
+        )
+
+    # --- state hooks ----------------------------------------------------------------------------
+    def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
+        """Load one tenant's part of a fixture file (fixtures/<vendor>.yaml) into the store."""
+
+    def force(self, state: TenantState, job: Job, status: str) -> None:
+        """Force a job into ``status`` from now on (faults, fixtures and the control API use this)."""
+        raise VendorError(400, f"{self.name} jobs cannot be forced", kind="validation")
+
+    def find_job(self, job_id: str) -> tuple[TenantState, Job] | None:
+        for state in self.runtime.store.tenants(self.name):
+            job = state.jobs.get(job_id)
+            if job is not None:
+                return state, job
+        return None
+
+    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
+        """A vendor-neutral view of a job for the control API."""
+        return {"id": job.id, "collection": job.collection, "tenant": state.tenant, "attrs": job.attrs}
+
+    def s3_object(self, tenant: str, key: str) -> FileBody | None:
+        """The file behind a presigned link on the S3 stand-in, or None."""
+        return None

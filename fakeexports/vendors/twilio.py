@@ -1,0 +1,691 @@
+"""Twilio Bulk Exports v1 (https://bulkexports.twilio.com), mounted at /twilio. Spec: specs/twilio.yaml;
+facts and sources: vendors/twilio.md (section numbers below are its). Custom jobs run day by day through
+a per-account FIFO queue; each finished day becomes a gzipped JSON-lines file behind a presigned link."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar
+
+import orjson
+from aiohttp import web
+
+from .. import lifecycle, s3
+from ..auth import basic_credentials
+from ..clock import Timer
+from ..errors import VendorError, Violation
+from ..files import FileBody, batched_lines, gzip_chunks, hex_id, measure, rng
+from ..lifecycle import Lifecycle
+from ..specs import Operation
+from ..store import Job, TenantState
+from ..vendor import Context, Reply, Vendor
+
+# --- auth -> tenant (A5) ------------------------------------------------------------------------------
+USER = re.compile(r"^(AC|SK)[0-9a-fA-F]{32}$")
+
+# --- envelope (A6) --------------------------------------------------------------------------------------
+# Codes: 20003 and 20404 are observed (A6); the others follow Twilio's error catalogue (20001 invalid
+# parameter, 20004 method not allowed, 20429 too many requests, 20500 internal error) and are INFERRED.
+CODES = {
+    "auth": (401, 20003),
+    "not_found": (404, 20404),
+    "validation": (400, 20001),
+    "method": (405, 20004),
+    "too_large": (413, 20001),
+    "rate_limited": (429, 20429),
+    "internal": (500, 20500),
+}
+MSG_AUTH = "Authenticate"
+MSG_AUTH_DETAIL = "Your AccountSid or AuthToken was incorrect."
+MSG_NOT_FOUND = "The requested resource {path} was not found"
+MSG_REQUIRED = "Missing required parameter {name} in the post body"
+MSG_INVALID = "Invalid {name}: {detail}"
+MSG_END_DAY_RECENT = "EndDay must be at least 2 days before the current UTC day ({latest} or earlier)"
+MSG_DAY_ORDER = "StartDay must be on or before EndDay"
+MSG_WEBHOOK_PAIR = "WebhookUrl and WebhookMethod must be provided together"
+MSG_QUOTA = "Too many days requested: an account may request at most {limit} days per UTC day"
+MSG_PAGE_TOKEN = "Invalid PageToken"
+MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+
+# --- lifecycle (A2) -------------------------------------------------------------------------------------
+SUBMIT_SECONDS = 60.0  # a job waits this long in Submitted before the account's queue picks it up
+DAY_SECONDS = 30.0  # each day of a job takes this long to run
+RETRY_SECONDS = 120.0  # ErrorDuringRun lasts this long before the job runs again
+DELETE_SECONDS = 10.0  # RunningToBeDeleted lasts this long before the job disappears
+RETENTION_SECONDS = 7 * 86400.0  # day files are deleted 7 days after they were made (A1 notes)
+JOB = Lifecycle(
+    steps=(("Submitted", SUBMIT_SECONDS), ("Running", DAY_SECONDS), ("Completed", None)),
+    terminal=frozenset({"Completed", "CompletedEmptyRecords", "Failed", "DeletedByUserRequest"}),
+)
+FINISHED = JOB.terminal
+FORCEABLE = ("ErrorDuringRun", "Failed", "Completed", "CompletedEmptyRecords")
+RESOURCE_TYPES = ("Messages", "Calls", "Conferences", "Participants")
+
+
+class Twilio(Vendor):
+    name: ClassVar[str] = "twilio"
+    mount: ClassVar[str] = "/twilio"
+    hosts: ClassVar[tuple[str, ...]] = ("bulkexports.twilio.com",)
+    specs: ClassVar[dict[str, str]] = {"v1": "twilio.yaml"}
+
+    def setup(self) -> None:
+        self.timers: dict[int, Timer] = {}  # id(job) -> its pending day tick
+
+    # --- auth -> tenant ---------------------------------------------------------------------------------
+    def authenticate(self, request: web.Request, op: Operation) -> str:
+        creds = basic_credentials(request.headers.get("Authorization"))
+        if creds is None or not USER.match(creds[0]) or not creds[1]:
+            raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
+        user, password = creds
+        listed = self.runtime.credentials.entries(self.name)
+        if listed is None:
+            return user
+        for entry in listed:
+            if entry.get("account_sid") == user and entry.get("auth_token") == password:
+                return user
+            if entry.get("api_key") == user and entry.get("secret") == password:
+                return str(entry.get("account_sid") or user)
+        raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
+
+    # --- envelope ---------------------------------------------------------------------------------------
+    def render_error(self, err: VendorError, request: web.Request) -> Reply:
+        status, default_code = CODES.get(err.kind, (err.status, 20000 + err.status))
+        code = err.code if err.code is not None else (default_code if status == err.status else 20000 + err.status)
+        body: dict[str, Any] = {
+            "code": code,
+            "message": err.message,
+            "more_info": MORE_INFO.format(code=code),
+            "status": err.status,
+        }
+        if "detail" in err.extra:
+            body["detail"] = err.extra["detail"]
+        return Reply(err.status, body, headers=err.headers or None)
+
+    def violation(self, v: Violation, op: Operation, request: web.Request) -> VendorError:
+        if v.location == "path":
+            # A malformed JobSid, Day or unknown ResourceType names no resource: Twilio answers 404.
+            return self.route_not_found(request)
+        if v.rule == "required":
+            return VendorError(400, MSG_REQUIRED.format(name=v.name), kind="validation")
+        name = v.name or ("request body" if v.location == "body" else v.location)
+        return VendorError(400, MSG_INVALID.format(name=name, detail=v.message), kind="validation")
+
+    def route_not_found(self, request: web.Request) -> VendorError:
+        return VendorError(404, MSG_NOT_FOUND.format(path=_vendor_path(request)), kind="not_found")
+
+    # --- pagination (A4) --------------------------------------------------------------------------------
+    def _page_meta(self, ctx: Context, key: str, path: str, size: int, page: int, token: str | None,
+                   next_token: str | None, prev_token: str | None) -> dict[str, Any]:
+        def link(p: int, t: str | None) -> str:
+            query: list[tuple[str, Any]] = [("PageSize", size), ("Page", p)]
+            if t:
+                query.append(("PageToken", t))
+            return ctx.url(path, query)
+
+        return {
+            "first_page_url": link(0, None),
+            "key": key,
+            "next_page_url": link(page + 1, next_token) if next_token else None,
+            "page": page,
+            "page_size": size,
+            "previous_page_url": link(page - 1, prev_token) if prev_token and page > 0 else None,
+            "url": link(page, token),
+        }
+
+    # --- lifecycle --------------------------------------------------------------------------------------
+    def _queue(self, state: TenantState) -> list[Job]:
+        """The account's unfinished jobs in FIFO order (finished ones are dropped from the front)."""
+        queue: list[Job] = state.get("twilio", "queue") or []
+        now = self.runtime.clock.now()
+        while queue and (queue[0].id not in state.jobs or lifecycle.status_at(queue[0].schedule, now) in FINISHED):
+            queue.pop(0)
+        return queue
+
+    def _new_schedule(self, state: TenantState, created: float, n_days: int) -> lifecycle.Schedule:
+        queue = self._queue(state)
+        free_at = max((j.schedule[-1][0] for j in queue), default=created)
+        start = max(created + SUBMIT_SECONDS, free_at)
+        return ((created, "Submitted"), (start, "Running"), (start + n_days * DAY_SECONDS, "Completed"))
+
+    def _days_done(self, job: Job, now: float) -> int:
+        status = lifecycle.status_at(job.schedule, now)
+        n = job.attrs["n_days"]
+        if status in ("Completed", "CompletedEmptyRecords"):
+            return int(n)
+        return min(int(n), int(lifecycle.time_in(job.schedule, "Running", now) // DAY_SECONDS))
+
+    def _day_statuses(self, state: TenantState, job: Job, now: float) -> list[tuple[str, str]]:
+        status = lifecycle.status_at(job.schedule, now)
+        done = self._days_done(job, now)
+        out = []
+        for i, day in enumerate(_days(job.attrs["start_day"], job.attrs["n_days"])):
+            if i < done:
+                empty = job.attrs.get("forced") == "CompletedEmptyRecords" or self._record_count(
+                    state.tenant, job.collection, day) == 0
+                out.append((day, "CompletedEmptyRecords" if empty else "Completed"))
+            elif status == "Failed":
+                out.append((day, "Failed"))
+            elif i == done and status in ("Running", "ErrorDuringRun", "RunningToBeDeleted"):
+                out.append((day, status))
+            else:
+                out.append((day, "Submitted"))
+        return out
+
+    def _next_change(self, job: Job, now: float) -> float | None:
+        """When this job's details next change: a schedule entry or the next day boundary."""
+        nxt = lifecycle.next_change_at(job.schedule, now)
+        if lifecycle.status_at(job.schedule, now) == "Running":
+            ran = lifecycle.time_in(job.schedule, "Running", now)
+            boundary = now + (DAY_SECONDS - ran % DAY_SECONDS)
+            nxt = boundary if nxt is None else min(nxt, boundary)
+        return nxt
+
+    def _tick(self, state: TenantState, job: Job) -> None:
+        """Publish the days this job has finished by now, then wait for its next change."""
+        if not state.alive or state.jobs.get(job.id) is not job:
+            return
+        now = self.runtime.clock.now()
+        done = self._days_done(job, now)
+        published = int(job.attrs.get("published", 0))
+        if done > published:
+            days = _days(job.attrs["start_day"], job.attrs["n_days"])
+            for i in range(published, done):
+                made = lifecycle.time_when(job.schedule, "Running", (i + 1) * DAY_SECONDS)
+                self._publish_day(state, job, days[i], min(made if made is not None else now, now))
+            state.update_job(job, published=done)
+        status = lifecycle.status_at(job.schedule, now)
+        if status == "DeletedByUserRequest":
+            state.remove_job(job)
+            return
+        nxt = self._next_change(job, now)
+        if nxt is not None:
+            self.timers[id(job)] = self.runtime.scheduler.at(nxt, self._tick, state, job, label="twilio day")
+        else:
+            self.timers.pop(id(job), None)
+            state.touch()  # the queue moved on: positions of the jobs behind changed
+
+    def _reschedule(self, state: TenantState, job: Job) -> None:
+        timer = self.timers.pop(id(job), None)
+        if timer is not None:
+            timer.cancel()
+        self._tick(state, job)
+
+    def _publish_day(self, state: TenantState, job: Job, day: str, now: float) -> None:
+        key = f"{job.collection}/{day}"
+        record = {
+            "day": day,
+            "resource_type": job.collection,
+            "friendly_name": job.attrs["friendly_name"],
+            "made_at": now,
+            "create_date": _utc_day(now),
+        }
+        state.put("twilio_days", key, record)
+        self.runtime.scheduler.at(now + RETENTION_SECONDS, self._expire_day, state, key, now, label="twilio day expiry")
+
+    def _expire_day(self, state: TenantState, key: str, made_at: float) -> None:
+        record = state.get("twilio_days", key)
+        if state.alive and record is not None and record["made_at"] == made_at:
+            state.drop("twilio_days", key)
+
+    def force(self, state: TenantState, job: Job, status: str) -> None:
+        """ErrorDuringRun pauses the job and retries it; Failed, Completed and CompletedEmptyRecords end it
+        now. Days already finished keep their files."""
+        now = self.runtime.clock.now()
+        current = lifecycle.status_at(job.schedule, now)
+        if status not in FORCEABLE:
+            raise VendorError(400, f"status must be one of {', '.join(FORCEABLE)}", kind="validation")
+        if current in FINISHED or current == "RunningToBeDeleted":
+            raise VendorError(400, f"the job is already {current}", kind="validation")
+        if status == "ErrorDuringRun":
+            remaining = job.attrs["n_days"] * DAY_SECONDS - lifecycle.time_in(job.schedule, "Running", now)
+            tail = [(0.0, "ErrorDuringRun"), (RETRY_SECONDS, "Running"), (RETRY_SECONDS + remaining, "Completed")]
+        else:
+            tail = [(0.0, status)]
+        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, tail), forced=status)
+        self._reschedule(state, job)
+
+    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
+        now = self.runtime.clock.now()
+        return {
+            "id": job.id, "tenant": state.tenant, "collection": job.collection,
+            "status": lifecycle.status_at(job.schedule, now),
+            "schedule": [{"at": t, "status": s} for t, s in job.schedule],
+            "days": dict(self._day_statuses(state, job, now)),
+        }
+
+    def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
+        """fixtures/twilio.yaml: per account, ``jobs`` (resource_type, friendly_name, start_day and
+        end_day as dates or day offsets from today, optional job_sid, age_seconds, outcome, webhook_url,
+        webhook_method, email) and ``configuration`` per resource type."""
+        state = self.runtime.store.tenant(self.name, tenant)
+        now = self.runtime.clock.now()
+        today = datetime.fromtimestamp(now, UTC).date()
+
+        def day(value: Any) -> str:
+            if isinstance(value, int):
+                return (today + timedelta(days=value)).isoformat()
+            return date.fromisoformat(str(value)).isoformat()
+
+        for item in spec.get("jobs") or []:
+            rt = item.get("resource_type")
+            if rt not in RESOURCE_TYPES:
+                raise ValueError(f"twilio fixture for {tenant}: resource_type must be one of {RESOURCE_TYPES}")
+            attrs = {
+                "friendly_name": str(item.get("friendly_name", "Fixture export")),
+                "start_day": day(item["start_day"]), "end_day": day(item["end_day"]),
+                "webhook_url": item.get("webhook_url"), "webhook_method": item.get("webhook_method"),
+                "email": item.get("email"),
+            }
+            job = self.create_job(state, rt, now - float(item.get("age_seconds", 0)), attrs, item.get("job_sid"))
+            if item.get("outcome"):
+                self.force(state, job, str(item["outcome"]))
+        for rt, cfg in (spec.get("configuration") or {}).items():
+            state.put("twilio_config", rt, {
+                "enabled": bool(cfg.get("enabled", False)),
+                "webhook_url": cfg.get("webhook_url", ""), "webhook_method": cfg.get("webhook_method", ""),
+            })
+
+    # --- representation ---------------------------------------------------------------------------------
+    def _job_body(self, state: TenantState, job: Job, now: float, position: int | None) -> dict[str, Any]:
+        groups: dict[str, list[str]] = {}
+        for day, status in self._day_statuses(state, job, now):
+            groups.setdefault(status, []).append(day)
+        # details: grouped by status (A2); days are listed for finished statuses, null while waiting or
+        # running (a real Submitted item had days null).
+        details = [
+            {"status": s, "count": len(d), "days": d if s in FINISHED or s == "ErrorDuringRun" else None}
+            for s, d in groups.items()
+        ]
+        a = job.attrs
+        return {
+            "friendly_name": a["friendly_name"],
+            "resource_type": job.collection,
+            "start_day": a["start_day"],
+            "end_day": a["end_day"],
+            "webhook_url": a.get("webhook_url"),
+            "webhook_method": a.get("webhook_method"),
+            "email": a.get("email"),
+            "job_sid": job.id,
+            "details": details,
+            "job_queue_position": str(position) if position is not None else None,
+            "estimated_completion_time": _ect(job.schedule[-1][0]),
+        }
+
+    def _positions(self, state: TenantState, now: float) -> dict[str, int]:
+        return {j.id: i + 1 for i, j in enumerate(self._queue(state))}
+
+    def _job(self, ctx: Context) -> Job:
+        job = ctx.state.jobs.get(ctx.params["JobSid"])
+        if job is None or lifecycle.status_at(job.schedule, ctx.now) == "DeletedByUserRequest":
+            raise self.route_not_found(ctx.request)
+        return job
+
+    # --- handlers (by operationId) ----------------------------------------------------------------------
+    async def fetch_export(self, ctx: Context) -> Reply:
+        rt = ctx.params["ResourceType"]
+        return Reply(200, {
+            "resource_type": rt,
+            "url": ctx.url(f"/v1/Exports/{rt}"),
+            "links": {
+                "days": ctx.url(f"/v1/Exports/{rt}/Days"),
+                "export_custom_jobs": ctx.url(f"/v1/Exports/{rt}/Jobs"),
+                "jobs": ctx.url("/v1/Exports/Jobs"),
+            },
+        })
+
+    def _configuration(self, ctx: Context) -> dict[str, Any]:
+        rt = ctx.params["ResourceType"]
+        stored = ctx.state.get("twilio_config", rt) or {"enabled": False, "webhook_url": "", "webhook_method": ""}
+        return {**stored, "resource_type": rt, "url": ctx.url(f"/v1/Exports/{rt}/Configuration")}
+
+    async def fetch_export_configuration(self, ctx: Context) -> Reply:
+        return Reply(200, self._configuration(ctx))
+
+    async def update_export_configuration(self, ctx: Context) -> Reply:
+        rt = ctx.params["ResourceType"]
+        body = ctx.body or {}
+        current = dict(ctx.state.get("twilio_config", rt) or {"enabled": False, "webhook_url": "", "webhook_method": ""})
+        for field, key in (("Enabled", "enabled"), ("WebhookUrl", "webhook_url"), ("WebhookMethod", "webhook_method")):
+            if field in body:
+                current[key] = body[field]
+        ctx.state.put("twilio_config", rt, current)
+        return Reply(200, self._configuration(ctx))
+
+    async def create_export_custom_job(self, ctx: Context) -> Reply:
+        body = ctx.body
+        rt = ctx.params["ResourceType"]
+        start, end = _parse_day(body["StartDay"], "StartDay"), _parse_day(body["EndDay"], "EndDay")
+        latest = datetime.fromtimestamp(ctx.now, UTC).date() - timedelta(days=2)
+        if end > latest:
+            raise VendorError(400, MSG_END_DAY_RECENT.format(latest=latest.isoformat()), kind="validation")
+        if start > end:
+            raise VendorError(400, MSG_DAY_ORDER, kind="validation")
+        if ("WebhookUrl" in body) != ("WebhookMethod" in body):
+            raise VendorError(400, MSG_WEBHOOK_PAIR, kind="validation")
+        n_days = (end - start).days + 1
+        self._charge_quota(ctx.state, ctx.now, n_days)
+        job = self.create_job(ctx.state, rt, ctx.now, {
+            "friendly_name": body["FriendlyName"], "start_day": start.isoformat(), "end_day": end.isoformat(),
+            "webhook_url": body.get("WebhookUrl"), "webhook_method": body.get("WebhookMethod"),
+            "email": body.get("Email"),
+        })
+        outcome = self.runtime.faults.outcome(self.name, ctx.op.operation_id, ctx.tenant)
+        if outcome:
+            self.force(ctx.state, job, outcome)
+        return Reply(201, self._job_body(ctx.state, job, ctx.now, self._positions(ctx.state, ctx.now).get(job.id)))
+
+    def create_job(self, state: TenantState, rt: str, created: float, attrs: dict[str, Any],
+                   job_sid: str | None = None) -> Job:
+        """The one way a job comes to be (API and fixtures): queued behind the account's other jobs."""
+        n_days = (date.fromisoformat(attrs["end_day"]) - date.fromisoformat(attrs["start_day"])).days + 1
+        number = int(state.get("twilio", "jobs_created") or 0) + 1
+        state.put("twilio", "jobs_created", number)
+        sid = job_sid or "JS" + hex_id(self.runtime.settings.seed, "twilio-job", state.tenant, number)
+        schedule = self._new_schedule(state, created, n_days)
+        job = state.add_job(Job(sid, self.runtime.store.next_seq(), rt, created, schedule,
+                                {**attrs, "n_days": n_days, "published": 0}))
+        queue = state.get("twilio", "queue") or []
+        state.put("twilio", "queue", [*queue, job])
+        self._tick(state, job)
+        return job
+
+    def _charge_quota(self, state: TenantState, now: float, n_days: int) -> None:
+        limit = self.runtime.settings.twilio_days_per_day
+        if not limit:
+            return
+        today = _utc_day(now)
+        used = state.get("twilio_quota", today) or 0
+        if used + n_days > limit:
+            raise VendorError(429, MSG_QUOTA.format(limit=limit), kind="rate_limited")
+        state.put("twilio_quota", today, used + n_days)
+
+    async def list_export_custom_job(self, ctx: Context) -> Reply:
+        rt = ctx.params["ResourceType"]
+        size, page, token = ctx.params.get("PageSize", 50), ctx.params.get("Page", 0), ctx.params.get("PageToken")
+        state = ctx.state
+        cache_key = ("jobs", rt, size, page, token, ctx.base)
+        cached = state.cache.get(cache_key)
+        if cached is not None and ctx.now < cached[1]:
+            return Reply(200, cached[0], content_type="application/json")
+        direction, seq = _decode_token(token) if token else ("n", None)
+        coll = state.collection(rt)
+        if direction == "n":
+            jobs, more = coll.newest_first(seq, 0 if token else page * size, size)
+            has_prev = page > 0
+        else:  # a previous-page token: the `size` jobs just newer than `seq`, shown newest first
+            older, newer_left = coll.oldest_first(seq, 0, size)
+            jobs, more, has_prev = older[::-1], True, newer_left
+        positions = self._positions(state, ctx.now)
+        body = {
+            "jobs": [self._job_body(state, j, ctx.now, positions.get(j.id)) for j in jobs],
+            "meta": self._page_meta(
+                ctx, "jobs", f"/v1/Exports/{rt}/Jobs", size, page, token,
+                _encode_token("n", jobs[-1].seq) if jobs and more else None,
+                _encode_token("p", jobs[0].seq) if jobs and has_prev else None,
+            ),
+        }
+        data = orjson.dumps(body)
+        changes = [c for c in (self._next_change(j, ctx.now) for j in self._queue(state)) if c is not None]
+        state.cache[cache_key] = (data, min(changes, default=float("inf")))
+        return Reply(200, data, content_type="application/json")
+
+    async def fetch_job(self, ctx: Context) -> Reply:
+        job = self._job(ctx)
+        body = self._job_body(ctx.state, job, ctx.now, self._positions(ctx.state, ctx.now).get(job.id))
+        body["url"] = ctx.url(f"/v1/Exports/Jobs/{job.id}")
+        return Reply(200, body)
+
+    async def delete_job(self, ctx: Context) -> Reply:
+        job = self._job(ctx)
+        status = lifecycle.status_at(job.schedule, ctx.now)
+        if status in ("Running", "ErrorDuringRun"):
+            # A running job is marked and goes a short while later (A2: RunningToBeDeleted).
+            tail = [(0.0, "RunningToBeDeleted"), (DELETE_SECONDS, "DeletedByUserRequest")]
+            ctx.state.update_job(job, schedule=lifecycle.rewrite(job.schedule, ctx.now, tail))
+            self._reschedule(ctx.state, job)
+        elif status != "RunningToBeDeleted":
+            timer = self.timers.pop(id(job), None)
+            if timer is not None:
+                timer.cancel()
+            ctx.state.remove_job(job)
+            if status == "Submitted":
+                self._requeue(ctx.state, ctx.now)
+        return Reply(204)
+
+    def _requeue(self, state: TenantState, now: float) -> None:
+        """A queued job was deleted: the jobs behind it that have not started move up."""
+        free_at = now
+        for job in self._queue(state):
+            start = lifecycle.time_of(job.schedule, "Running")
+            if start is None or start <= now or job.attrs.get("forced"):
+                free_at = max(free_at, job.schedule[-1][0])
+                continue
+            new_start = max(job.created + SUBMIT_SECONDS, free_at)
+            length = job.attrs["n_days"] * DAY_SECONDS
+            schedule = ((job.created, "Submitted"), (new_start, "Running"), (new_start + length, "Completed"))
+            state.update_job(job, schedule=schedule)
+            self._reschedule(state, job)
+            free_at = new_start + length
+
+    async def list_day(self, ctx: Context) -> Reply:
+        rt = ctx.params["ResourceType"]
+        size, page, token = ctx.params.get("PageSize", 50), ctx.params.get("Page", 0), ctx.params.get("PageToken")
+        days = sorted(
+            (r for r in ctx.state.items("twilio_days").values() if r["resource_type"] == rt),
+            key=lambda r: r["day"],
+        )
+        if token:
+            direction, _ = _decode_token(token)
+            after = _decode_day_token(token)
+            if direction == "n":
+                start = next((i for i, r in enumerate(days) if r["day"] > after), len(days))
+            else:
+                start = max(0, next((i for i, r in enumerate(days) if r["day"] >= after), len(days)) - size)
+        else:
+            start = page * size
+        chunk = days[start : start + size]
+        more = start + size < len(days)
+        body = {
+            "days": [
+                {"day": r["day"], "size": self._file(ctx.tenant, rt, r["day"]).size, "create_date": r["create_date"],
+                 "friendly_name": r["friendly_name"], "resource_type": rt}
+                for r in chunk
+            ],
+            "meta": self._page_meta(
+                ctx, "days", f"/v1/Exports/{rt}/Days", size, page, token,
+                _encode_day_token("n", chunk[-1]["day"]) if chunk and more else None,
+                _encode_day_token("p", chunk[0]["day"]) if chunk and start > 0 and page > 0 else None,
+            ),
+        }
+        return Reply(200, body)
+
+    async def fetch_day(self, ctx: Context) -> Reply:
+        rt, day = ctx.params["ResourceType"], ctx.params["Day"]
+        if ctx.state.get("twilio_days", f"{rt}/{day}") is None:
+            raise self.route_not_found(ctx.request)
+        origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
+        link = s3.presign(self.runtime, origin, self.name, ctx.tenant, _file_key(ctx.tenant, rt, day))
+        # 307 with a JSON body: the SDK reads redirect_to from the body and never follows Location (A7).
+        return Reply(307, {"redirect_to": link}, headers={"Location": link})
+
+    # --- file format (A7) -------------------------------------------------------------------------------
+    def s3_object(self, tenant: str, key: str) -> FileBody | None:
+        match = re.fullmatch(r"daily/day=(\d{4}-\d{2}-\d{2})/type=(\w+)/account=(\w+)/part-00000\.json\.gz", key)
+        if match is None or match.group(3) != tenant or match.group(2) not in RESOURCE_TYPES:
+            return None
+        day, rt = match.group(1), match.group(2)
+        state = self.runtime.store.find(self.name, tenant)
+        if state is None or state.get("twilio_days", f"{rt}/{day}") is None:
+            return None  # expired (7 days) or never made
+        return self._file(tenant, rt, day)
+
+    def _record_count(self, tenant: str, rt: str, day: str) -> int:
+        r = rng(self.runtime.settings.seed, "twilio-count", tenant, rt, day)
+        if r.random() < 0.1:
+            return 0  # about one day in ten has no records: CompletedEmptyRecords
+        return r.randint(*{"Messages": (20, 400), "Calls": (10, 200), "Conferences": (1, 20),
+                           "Participants": (2, 60)}[rt])
+
+    def _file(self, tenant: str, rt: str, day: str) -> FileBody:
+        sizes: dict[tuple[str, str, str], int] = self.extra.setdefault("sizes", {})
+        n = self._record_count(tenant, rt, day)
+
+        def chunks() -> Any:
+            return gzip_chunks(batched_lines(self._records(tenant, rt, day, n)))
+
+        size = sizes.get((tenant, rt, day))
+        if size is None:
+            size = sizes[(tenant, rt, day)] = measure(chunks())
+        return FileBody("application/octet-stream", size, chunks, filename=f"{day}.json.gz")
+
+    def _records(self, tenant: str, rt: str, day: str, n: int) -> Any:
+        seed = self.runtime.settings.seed
+        r = rng(seed, "twilio-rows", tenant, rt, day)
+        pools = self.runtime.pools
+        base = datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()
+        stamps = sorted(base + r.random() * 86399 for _ in range(n))
+        conference = None
+        for i, ts in enumerate(stamps):
+            row = _RECORD_BUILDERS[rt](r, pools, tenant, day, ts, i, seed, conference)
+            if rt == "Participants":
+                conference = row["conference_sid"]
+            yield orjson.dumps(row) + b"\n"
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+def _vendor_path(request: web.Request) -> str:
+    path = request.path
+    return path[len(Twilio.mount):] if path.startswith(Twilio.mount + "/") else path
+
+
+def _parse_day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise VendorError(400, MSG_INVALID.format(name=name, detail=f"{text!r} is not a date (yyyy-MM-dd)"),
+                          kind="validation") from None
+
+
+def _days(start_day: str, n: int) -> list[str]:
+    first = date.fromisoformat(start_day)
+    return [(first + timedelta(days=i)).isoformat() for i in range(n)]
+
+
+def _utc_day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).date().isoformat()
+
+
+def _ect(ts: float) -> str:
+    dt = datetime.fromtimestamp(ts, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}"
+
+
+def _file_key(tenant: str, rt: str, day: str) -> str:
+    # The shape of the real S3 keys (A2 day-instance: daily/day=.../type=.../account=...).
+    return f"daily/day={day}/type={rt}/account={tenant}/part-00000.json.gz"
+
+
+def _encode_token(direction: str, seq: int) -> str:
+    return "PT" + base64.urlsafe_b64encode(f"{direction}{seq}".encode()).decode().rstrip("=")
+
+
+def _encode_day_token(direction: str, day: str) -> str:
+    return "PT" + base64.urlsafe_b64encode(f"{direction}{day}".encode()).decode().rstrip("=")
+
+
+def _raw_token(token: str) -> str:
+    if not token.startswith("PT"):
+        raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
+    text = token[2:]
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise VendorError(400, MSG_PAGE_TOKEN, kind="validation") from None
+
+
+def _decode_token(token: str) -> tuple[str, int | None]:
+    raw = _raw_token(token)
+    if len(raw) < 2 or raw[0] not in "np":
+        raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
+    if raw[1:].isdigit():
+        return raw[0], int(raw[1:])
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw[1:]):
+        return raw[0], None
+    raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
+
+
+def _decode_day_token(token: str) -> str:
+    raw = _raw_token(token)
+    if not re.fullmatch(r"[np]\d{4}-\d{2}-\d{2}", raw):
+        raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
+    return raw[1:]
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sid(prefix: str, seed: int, *parts: object) -> str:
+    return prefix + hex_id(seed, prefix, *parts)
+
+
+def _message(r: Any, pools: Any, tenant: str, day: str, ts: float, i: int, seed: int, _: Any) -> dict[str, Any]:
+    direction = r.choice(("outbound-api", "outbound-api", "inbound", "outbound-reply"))
+    status = "received" if direction == "inbound" else r.choice(("delivered", "delivered", "delivered", "sent", "undelivered", "failed"))
+    segments = r.choice((1, 1, 1, 2, 3))
+    return {
+        "sid": _sid("SM", seed, tenant, day, i), "account_sid": tenant,
+        "from": r.choice(pools.e164), "to": r.choice(pools.e164), "body": r.choice(pools.sentences),
+        "status": status, "direction": direction, "num_segments": str(segments), "num_media": str(r.choice((0, 0, 0, 1))),
+        "date_created": _iso(ts), "date_sent": _iso(ts + 1), "date_updated": _iso(ts + 3),
+        "price": f"-{0.0075 * segments:.5f}" if direction != "inbound" else "-0.00750",
+        "error_code": 30003 if status in ("undelivered", "failed") else 0,
+        "messaging_service_sid": _sid("MG", seed, tenant) if r.random() < 0.7 else None,
+        "flags": r.choice((65618, 65617, 65554)), "start": day,
+    }
+
+
+def _call(r: Any, pools: Any, tenant: str, day: str, ts: float, i: int, seed: int, _: Any) -> dict[str, Any]:
+    status = r.choice(("completed", "completed", "completed", "busy", "no-answer", "failed", "canceled"))
+    duration = r.randint(5, 1800) if status == "completed" else 0
+    return {
+        "sid": _sid("CA", seed, tenant, day, i), "account_sid": tenant, "parent_call_sid": None,
+        "from": r.choice(pools.e164), "to": r.choice(pools.e164), "status": status,
+        "direction": r.choice(("inbound", "outbound-api", "outbound-dial")),
+        "start_time": _iso(ts), "end_time": _iso(ts + duration), "duration": str(duration),
+        "date_created": _iso(ts), "date_updated": _iso(ts + duration + 1),
+        "price": f"-{0.0085 * max(1, (duration + 59) // 60):.5f}" if duration else None, "price_unit": "USD",
+        "answered_by": None, "caller_name": r.choice(pools.names) if r.random() < 0.3 else None,
+        "forwarded_from": None, "group_sid": None, "phone_number_sid": _sid("PN", seed, tenant, i % 7),
+        "queue_time": "0", "trunk_sid": None, "api_version": "2010-04-01", "start": day,
+    }
+
+
+def _conference(r: Any, pools: Any, tenant: str, day: str, ts: float, i: int, seed: int, _: Any) -> dict[str, Any]:
+    length = r.randint(60, 5400)
+    return {
+        "sid": _sid("CF", seed, tenant, day, i), "account_sid": tenant,
+        "friendly_name": r.choice(pools.companies) + " sync", "status": "completed",
+        "region": r.choice(("us1", "us1", "ie1", "de1")), "date_created": _iso(ts), "date_updated": _iso(ts + length),
+        "reason_conference_ended": r.choice(("last-participant-left", "conference-ended-via-api", "participant-with-end-conference-on-exit-left")),
+        "call_sid_ending_conference": _sid("CA", seed, tenant, day, "end", i), "start": day,
+    }
+
+
+def _participant(r: Any, pools: Any, tenant: str, day: str, ts: float, i: int, seed: int, previous: Any) -> dict[str, Any]:
+    conference = previous if previous and r.random() < 0.6 else _sid("CF", seed, tenant, day, "p", i)
+    return {
+        "account_sid": tenant, "call_sid": _sid("CA", seed, tenant, day, "p", i), "conference_sid": conference,
+        "date_created": _iso(ts), "date_updated": _iso(ts + r.randint(30, 3600)), "status": "completed",
+        "muted": r.random() < 0.1, "hold": False, "coaching": False, "call_sid_to_coach": None,
+        "end_conference_on_exit": r.random() < 0.2, "start_conference_on_enter": True,
+        "queue_time": None, "start": day,
+    }
+
+
+_RECORD_BUILDERS = {"Messages": _message, "Calls": _call, "Conferences": _conference, "Participants": _participant}
+
+VENDOR = Twilio
