@@ -18,7 +18,7 @@ from .clock import Clock, RealClock, Scheduler, Timer, VirtualClock, parse_rfc33
 from .faults import Faults
 from .files import Pools
 from .journal import Journal
-from .routing import VendorRoutes, build_vendor_app
+from .routing import VendorRoutes, build_vendor_app, make_fallback
 from .settings import Settings
 from .specs import SpecDoc, data_dir, load_spec
 from .store import Store
@@ -43,12 +43,19 @@ class Runtime:
     routes: dict[str, VendorRoutes] = field(default_factory=dict)
     fixture_docs: list[dict[str, Any]] = field(default_factory=list)
 
-    def reset(self, vendor: str | None = None, tenant: str | None = None) -> int:
-        """Drop state (all, one vendor's, or one tenant's) and load the fixtures for that scope again."""
+    def reset(self, vendor: str | None = None, tenant: str | None = None, *, clock: bool = False) -> int:
+        """Drop state (all, one vendor's, or one tenant's) and load the fixtures for that scope again.
+        ``clock=True`` (a full reset on the virtual clock only) also puts the clock back at its start,
+        so that every test begins at the same moment."""
+        if clock and (vendor is not None or tenant is not None or not isinstance(self.clock, VirtualClock)):
+            raise ValueError("only a full reset on the virtual clock can restart the clock")
         dropped = self.store.reset(vendor, tenant)
         if vendor is None and tenant is None:
             self.scheduler.clear()
             self.faults.clear()
+            if clock:
+                assert isinstance(self.clock, VirtualClock)
+                self.clock.restart()
         elif tenant is None:
             self.faults.clear(vendor)
         fixtures.load_into(self, self.fixture_docs, vendor, tenant)
@@ -117,6 +124,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         routes = runtime.routes[name]
         for host in vendor.hosts:
             app.add_domain(host, build_vendor_app(runtime, routes, ""))
+        app.router.add_route("*", vendor.mount, make_fallback(runtime, routes, vendor.mount, None))
         app.add_subapp(vendor.mount, build_vendor_app(runtime, routes, vendor.mount))
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)

@@ -40,7 +40,12 @@ class VirtualClock(Clock):
     kind = "virtual"
 
     def __init__(self, start: float | None = None) -> None:
-        self._now = DEFAULT_START if start is None else start
+        self.start = DEFAULT_START if start is None else start
+        self._now = self.start
+
+    def restart(self) -> None:
+        """Back to the start time: only for a full reset, when nothing scheduled is left."""
+        self._now = self.start
 
     def now(self) -> float:
         return self._now

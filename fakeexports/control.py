@@ -123,7 +123,10 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
             raise ControlError(400, f"unknown vendor {vendor!r}")
         if tenant is not None and not isinstance(tenant, str):
             raise ControlError(400, "'tenant' must be a string")
-        dropped = runtime.reset(vendor, tenant)
+        restart = data.get("clock", False)
+        if not isinstance(restart, bool):
+            raise ControlError(400, "'clock' must be true or false")
+        dropped = runtime.reset(vendor, tenant, clock=restart)
         return reply({"reset": True, "tenants_dropped": dropped})
 
     @route("GET", "/journal")

@@ -183,9 +183,13 @@ class RequestValidator:
         """Parse and check a body of ``content_type``; returns the parsed value and the first violation."""
         media = content_type.split(";", 1)[0].strip().lower()
         if not raw.strip():
-            if self.op.body_required:
+            if FORM_TYPE in self.bodies:
+                # An empty form is a form without fields: its required fields are named as missing.
+                media, raw = FORM_TYPE, b""
+            elif self.op.body_required:
                 return None, Violation("body", "", "required", "a request body is required")
-            return ({} if media == FORM_TYPE or FORM_TYPE in self.bodies else None), None
+            else:
+                return None, None
         validator = self.bodies.get(media)
         if validator is None and media in JSON_TYPES:
             alt = next((m for m in JSON_TYPES if m in self.bodies), None)
@@ -196,7 +200,8 @@ class RequestValidator:
             return None, Violation("body", "", "content-type", f"Content-Type {media!r} is not {accepted}")
         if media == FORM_TYPE:
             try:
-                pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+                pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
+                                  errors="strict")
             except UnicodeDecodeError:
                 return None, Violation("body", "", "encoding", "the form body is not UTF-8")
             coercers = self.body_coercers[media]

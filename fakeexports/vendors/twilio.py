@@ -198,7 +198,7 @@ class Twilio(Vendor):
             state.update_job(job, published=done)
         status = lifecycle.status_at(job.schedule, now)
         if status == "DeletedByUserRequest":
-            state.remove_job(job)
+            self._remove(state, job)
             return
         nxt = self._next_change(job, now)
         if nxt is not None:
@@ -206,6 +206,11 @@ class Twilio(Vendor):
         else:
             self.timers.pop(id(job), None)
             state.touch()  # the queue moved on: positions of the jobs behind changed
+
+    def _remove(self, state: TenantState, job: Job) -> None:
+        queue = [j for j in state.get("twilio", "queue") or [] if j is not job]
+        state.put("twilio", "queue", queue)
+        state.remove_job(job)
 
     def _reschedule(self, state: TenantState, job: Job) -> None:
         timer = self.timers.pop(id(job), None)
@@ -450,7 +455,7 @@ class Twilio(Vendor):
             timer = self.timers.pop(id(job), None)
             if timer is not None:
                 timer.cancel()
-            ctx.state.remove_job(job)
+            self._remove(ctx.state, job)
             if status == "Submitted":
                 self._requeue(ctx.state, ctx.now)
         return Reply(204)

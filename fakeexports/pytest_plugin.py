@@ -1,0 +1,138 @@
+"""The pytest plugin (registered through the ``pytest11`` entry point): one fake server per session on a
+free 127.0.0.1 port, virtual clock, strict mode, reset before each test. Server-side errors (a handler
+crash, a strict-mode mismatch) fail the test that caused them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .faults import Fault
+from .journal import Entry
+from .server import ServerThread
+from .settings import Settings
+from .store import Job
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "fakeexports(**settings): Settings fields for this test's fake server (e.g. seed=7, "
+        "credentials='creds.yaml'); such a test gets a server of its own",
+    )
+
+
+class FakeExports:
+    """What the ``fakeexports`` fixture gives a test: the server's URLs and its clock, journal, faults
+    and jobs, acted on directly (no HTTP round trip)."""
+
+    def __init__(self, server: ServerThread):
+        self.server = server
+        self.mark = server.runtime.journal.mark
+
+    @property
+    def url(self) -> str:
+        """The server's origin, e.g. ``http://127.0.0.1:41234``."""
+        return self.server.url
+
+    def vendor_url(self, vendor: str) -> str:
+        """A vendor's base URL, e.g. ``http://127.0.0.1:41234/twilio``."""
+        return self.server.vendor_url(vendor)
+
+    @property
+    def now(self) -> float:
+        """The fake clock's time (epoch seconds)."""
+        return self.server.runtime.clock.now()
+
+    def advance(self, seconds: float) -> int:
+        """Move the fake clock forward, firing the side effects that come due; returns how many fired."""
+        return self.server.advance(seconds)
+
+    def reset(self, vendor: str | None = None, tenant: str | None = None) -> int:
+        """Drop state (all, one vendor's or one tenant's) and reload the fixture files."""
+        return self.server.reset(vendor, tenant)
+
+    def journal(self, vendor: str | None = None) -> list[Entry]:
+        """Requests this test made, oldest first."""
+        return self.server.runtime.journal.since(self.mark, vendor)
+
+    def call_count(self, operation: str) -> int:
+        return sum(1 for e in self.journal() if e.operation == operation)
+
+    def add_fault(self, vendor: str, **fields: Any) -> Fault:
+        """Queue a fault, e.g. ``add_fault("twilio", operation="FetchJob", status=503)`` or
+        ``add_fault("twilio", operation="CreateExportCustomJob", outcome="Failed")``."""
+        runtime = self.server.runtime
+
+        async def add() -> Fault:
+            return runtime.faults.add(Fault(vendor=vendor, **fields))
+
+        return self.server.call(add())
+
+    def job(self, vendor: str, job_id: str) -> Job:
+        found = self.server.runtime.vendors[vendor].find_job(job_id)
+        if found is None:
+            raise KeyError(f"no {vendor} job {job_id}")
+        return found[1]
+
+    def force(self, vendor: str, job_id: str, status: str) -> None:
+        """Force a job into a status from now on (Twilio: ErrorDuringRun, Failed, Completed...)."""
+        runtime = self.server.runtime
+
+        async def force() -> None:
+            v = runtime.vendors[vendor]
+            found = v.find_job(job_id)
+            if found is None:
+                raise KeyError(f"no {vendor} job {job_id}")
+            v.force(found[0], found[1], status)
+
+        self.server.call(force())
+
+    def server_errors(self) -> list[str]:
+        return [f"{e.where}: {e.message}\n{e.traceback}" for e in self.server.runtime.journal.errors_since(self.mark)]
+
+
+@pytest.fixture(scope="session")
+def fakeexports_settings() -> Settings:
+    """Settings of the session's fake server. Override this fixture in a conftest.py to change them."""
+    return Settings(clock="virtual", strict=True, port=0)
+
+
+@pytest.fixture(scope="session")
+def fakeexports_server(fakeexports_settings: Settings) -> Iterator[ServerThread]:
+    """The session's fake server (a ServerThread), started on first use and stopped at the end."""
+    with ServerThread(fakeexports_settings) as server:
+        yield server
+
+
+@pytest.fixture
+def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings) -> Iterator[FakeExports]:
+    """A reset fake server for this test: every vendor's state dropped, fixture files reloaded, the
+    virtual clock back at its start. ``@pytest.mark.fakeexports(seed=7, ...)`` gives the test a server
+    of its own with those settings. A server-side error during the test fails it at teardown."""
+    marker = request.node.get_closest_marker("fakeexports")
+    own: ServerThread | None = None
+    if marker is not None and (marker.kwargs or marker.args):
+        own = ServerThread(fakeexports_settings.with_(**marker.kwargs)).start()
+        server = own
+    else:
+        server = request.getfixturevalue("fakeexports_server")
+        if server.settings.clock == "virtual":
+            server.call(_reset_all(server))
+        else:
+            server.reset()
+    handle = FakeExports(server)
+    try:
+        yield handle
+        errors = handle.server_errors()
+        if errors:
+            pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
+    finally:
+        if own is not None:
+            own.stop()
+
+
+async def _reset_all(server: ServerThread) -> int:
+    return server.runtime.reset(clock=True)

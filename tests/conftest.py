@@ -1,0 +1,51 @@
+"""Shared test helpers. The ``fakeexports`` pytest fixture itself comes from the package's plugin
+(fakeexports.pytest_plugin), exactly as users get it."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from fakeexports import create_app
+from fakeexports.settings import Settings
+
+ACCOUNT = "AC" + "1" * 32
+TOKEN = "secret-token"
+OTHER_ACCOUNT = "AC" + "2" * 32
+
+
+def basic(user: str = ACCOUNT, password: str = TOKEN) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+ClientFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def client_for() -> AsyncIterator[ClientFactory]:
+    """An aiohttp test client on a fresh in-process app: ``await client_for(seed=3, fixtures="none")``.
+    Virtual clock and strict mode unless the test says otherwise."""
+    clients: list[TestClient[Any, Any]] = []
+
+    async def make(**overrides: Any) -> TestClient[Any, Any]:
+        settings = Settings(clock="virtual", strict=True, **overrides)
+        client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        errors = list(client.app[_runtime_key()].journal.errors) if client.app else []
+        await client.close()
+        assert not errors, f"server-side errors: {errors}"
+
+
+def _runtime_key() -> Any:
+    from fakeexports.app import RUNTIME
+
+    return RUNTIME

@@ -1,0 +1,342 @@
+"""Twilio Bulk Exports over raw HTTP (in-process app, virtual clock, strict mode): lifecycle, queue,
+deletion, days and retention, pagination, downloads, and every operation's bad input."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import pytest
+
+from tests.conftest import ACCOUNT, OTHER_ACCOUNT, TOKEN, basic
+
+JOBS = "/twilio/v1/Exports/Messages/Jobs"
+AUTH = basic()
+
+
+async def create(client: Any, start: str = "2026-01-10", end: str = "2026-01-12", name: str = "job",
+                 rt: str = "Messages", headers: dict[str, str] | None = None, **extra: str) -> dict[str, Any]:
+    form = {"StartDay": start, "EndDay": end, "FriendlyName": name, **extra}
+    resp = await client.post(f"/twilio/v1/Exports/{rt}/Jobs", data=form, headers=headers or AUTH)
+    assert resp.status == 201, await resp.text()
+    body: dict[str, Any] = await resp.json()
+    return body
+
+
+async def advance(client: Any, seconds: float) -> None:
+    resp = await client.post("/_fakeexports/clock/advance", json={"seconds": seconds})
+    assert resp.status == 200
+
+
+async def fetch(client: Any, sid: str) -> tuple[int, dict[str, Any]]:
+    resp = await client.get(f"/twilio/v1/Exports/Jobs/{sid}", headers=AUTH)
+    return resp.status, await resp.json()
+
+
+def statuses(job: dict[str, Any]) -> dict[str, int]:
+    return {d["status"]: d["count"] for d in job["details"]}
+
+
+async def test_a_job_runs_day_by_day_and_its_days_appear(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    # create: three days, all Submitted, first in the queue, estimated to finish after 60 s + 3 x 30 s
+    job = await create(client)
+    assert statuses(job) == {"Submitted": 3}
+    assert job["job_queue_position"] == "1"
+    assert job["estimated_completion_time"] == "2026-01-15T12:02:30.000"
+
+    # advance into the second day: one finished, one running, one waiting
+    await advance(client, 60 + 30 + 1)
+    _, now = await fetch(client, job["job_sid"])
+    finished = statuses(now).get("Completed", 0) + statuses(now).get("CompletedEmptyRecords", 0)
+    assert (finished, statuses(now)["Running"], statuses(now)["Submitted"]) == (1, 1, 1)
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=AUTH)).json()
+    assert [d["day"] for d in days["days"]] == ["2026-01-10"]
+
+    # advance past the end: every day finished, listed with the days it made
+    await advance(client, 60)
+    _, done = await fetch(client, job["job_sid"])
+    assert set(statuses(done)) <= {"Completed", "CompletedEmptyRecords"}
+    for detail in done["details"]:
+        assert detail["days"] and len(detail["days"]) == detail["count"]
+    assert done["job_queue_position"] is None
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=AUTH)).json()
+    assert [d["day"] for d in days["days"]] == ["2026-01-10", "2026-01-11", "2026-01-12"]
+    assert all(d["create_date"] == "2026-01-15" and d["friendly_name"] == "job" for d in days["days"])
+
+    # retention: day files go 7 days after they were made
+    await advance(client, 7 * 86400)
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=AUTH)).json()
+    assert days["days"] == []
+    resp = await client.get("/twilio/v1/Exports/Messages/Days/2026-01-10", headers=AUTH)
+    assert resp.status == 404
+
+
+async def test_jobs_queue_per_account_and_move_up_when_one_ahead_is_deleted(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    a, b, c = [await create(client, name=n) for n in "abc"]
+    assert [j["job_queue_position"] for j in (a, b, c)] == ["1", "2", "3"]
+    other = await create(client, headers=basic(OTHER_ACCOUNT))
+    assert other["job_queue_position"] == "1"  # another account has its own queue
+
+    resp = await client.delete(f"/twilio/v1/Exports/Jobs/{b['job_sid']}", headers=AUTH)
+    assert resp.status == 204
+    _, c_now = await fetch(client, c["job_sid"])
+    assert c_now["job_queue_position"] == "2"
+    # c now starts when a ends (60 + 90 s), so it finishes 90 s later
+    assert c_now["estimated_completion_time"] == "2026-01-15T12:04:00.000"
+
+
+async def test_deleting_a_running_job_shows_running_to_be_deleted_then_404(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    job = await create(client, start="2026-01-01", end="2026-01-10")
+    await advance(client, 60 + 45)
+    resp = await client.delete(f"/twilio/v1/Exports/Jobs/{job['job_sid']}", headers=AUTH)
+    assert resp.status == 204
+    assert await resp.read() == b""
+    status, marked = await fetch(client, job["job_sid"])
+    assert status == 200
+    assert statuses(marked)["RunningToBeDeleted"] == 1
+    await advance(client, 10)
+    status, body = await fetch(client, job["job_sid"])
+    assert status == 404
+    assert body["code"] == 20404
+    # the day it had finished before the delete stays
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=AUTH)).json()
+    assert [d["day"] for d in days["days"]] == ["2026-01-01"]
+
+
+async def test_forced_outcomes_error_during_run_then_retry_and_failed(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    job = await create(client, start="2026-01-01", end="2026-01-04")
+    await advance(client, 60 + 31)
+    resp = await client.post(f"/_fakeexports/jobs/twilio/{job['job_sid']}/force", json={"status": "ErrorDuringRun"})
+    assert resp.status == 200
+    _, paused = await fetch(client, job["job_sid"])
+    assert statuses(paused)["ErrorDuringRun"] == 1
+    await advance(client, 120)  # the retry resumes where it stopped
+    _, resumed = await fetch(client, job["job_sid"])
+    assert statuses(resumed)["Running"] == 1
+
+    # an outcome fault makes the next created job fail
+    resp = await client.post("/_fakeexports/faults", json={
+        "vendor": "twilio", "operation": "CreateExportCustomJob", "outcome": "Failed"})
+    assert resp.status == 201
+    failed = await create(client, name="doomed")
+    assert statuses(failed) == {"Failed": 3}
+    assert [d["days"] for d in failed["details"]] == [["2026-01-10", "2026-01-11", "2026-01-12"]]
+
+
+async def test_a_response_fault_answers_in_twilios_envelope_once(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    await client.post("/_fakeexports/faults", json={"vendor": "twilio", "operation": "ListExportCustomJob",
+                                                    "status": 503, "message": "Service unavailable"})
+    first = await client.get(JOBS, headers=AUTH)
+    assert first.status == 503
+    assert await first.json() == {"code": 20503, "message": "Service unavailable",
+                                  "more_info": "https://www.twilio.com/docs/errors/20503", "status": 503}
+    assert (await client.get(JOBS, headers=AUTH)).status == 200
+
+
+async def test_pages_follow_tokens_that_stay_stable_while_jobs_are_added(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    sids = [(await create(client, name=f"j{i}"))["job_sid"] for i in range(7)]
+    newest_first = sids[::-1]
+    page0 = await (await client.get(JOBS + "?PageSize=3", headers=AUTH)).json()
+    assert [j["job_sid"] for j in page0["jobs"]] == newest_first[:3]
+    meta = page0["meta"]
+    assert meta["previous_page_url"] is None
+    assert meta["first_page_url"].endswith("/twilio/v1/Exports/Messages/Jobs?PageSize=3&Page=0")
+    assert meta["next_page_url"].startswith(str(client.make_url("/twilio/v1/Exports/Messages/Jobs?PageSize=3&Page=1&PageToken=PT")))
+
+    await create(client, name="late")  # a new job must not shift the next page
+    page1 = await (await client.get(meta["next_page_url"].split(str(client.make_url("")), 1)[1], headers=AUTH)).json()
+    assert [j["job_sid"] for j in page1["jobs"]] == newest_first[3:6]
+    assert page1["meta"]["page"] == 1
+
+    previous = page1["meta"]["previous_page_url"].split(str(client.make_url("")), 1)[1]
+    back = await (await client.get(previous, headers=AUTH)).json()
+    assert [j["job_sid"] for j in back["jobs"]] == newest_first[:3]
+
+    page2 = await (await client.get(page1["meta"]["next_page_url"].split(str(client.make_url("")), 1)[1], headers=AUTH)).json()
+    assert [j["job_sid"] for j in page2["jobs"]] == newest_first[6:]
+    assert page2["meta"]["next_page_url"] is None
+
+    # Page without a token is an offset from the newest
+    by_index = await (await client.get(JOBS + "?PageSize=2&Page=1", headers=AUTH)).json()
+    assert len(by_index["jobs"]) == 2
+
+
+async def test_emitted_urls_follow_forwarded_headers_and_public_url(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    headers = {**AUTH, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "fake.example.test"}
+    body = await (await client.get(JOBS, headers=headers)).json()
+    assert body["meta"]["url"] == "https://fake.example.test/twilio/v1/Exports/Messages/Jobs?PageSize=50&Page=0"
+
+    public = await client_for(fixtures="none", public_url="https://exports.internal:8443")
+    body = await (await public.get(JOBS, headers=AUTH)).json()
+    assert body["meta"]["url"].startswith("https://exports.internal:8443/twilio/v1/")
+
+
+async def test_requests_through_the_vendor_host_name_are_routed_at_the_root(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.get("/v1/Exports/Messages/Jobs", headers={**AUTH, "Host": "bulkexports.twilio.com"})
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["meta"]["url"] == "http://bulkexports.twilio.com/v1/Exports/Messages/Jobs?PageSize=50&Page=0"
+
+
+async def test_download_links_are_bound_signed_and_expire(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    await create(client, start="2026-01-12", end="2026-01-12")
+    await advance(client, 100)
+    resp = await client.get("/twilio/v1/Exports/Messages/Days/2026-01-12", headers=AUTH, allow_redirects=False)
+    assert resp.status == 307
+    link = (await resp.json())["redirect_to"]
+    assert resp.headers["Location"] == link
+    path = link.split(str(client.make_url("")), 1)[1]
+
+    ok = await client.get(path)
+    data = await ok.read()
+    assert ok.status == 200 and int(ok.headers["Content-Length"]) == len(data)
+    gzip.decompress(data)  # a real gzip file
+
+    tampered = await client.get(path.replace(ACCOUNT, OTHER_ACCOUNT))
+    assert tampered.status == 403
+    assert "<Code>SignatureDoesNotMatch</Code>" in await tampered.text()
+
+    await advance(client, 3601)
+    expired = await client.get(path)
+    assert expired.status == 403
+    text = await expired.text()
+    assert "<Code>AccessDenied</Code>" in text and "<Message>Request has expired</Message>" in text
+    assert expired.headers["Content-Type"].startswith("application/xml")
+
+
+async def test_the_same_day_gives_the_same_file_for_two_jobs_and_the_same_seed(client_for: Any) -> None:
+    async def day_bytes(client: Any) -> bytes:
+        for name in ("first", "second"):
+            await create(client, start="2026-01-11", end="2026-01-11", name=name)
+            await advance(client, 200)
+        resp = await client.get("/twilio/v1/Exports/Messages/Days/2026-01-11", headers=AUTH,
+                                allow_redirects=False)
+        link = (await resp.json())["redirect_to"]
+        data: bytes = await (await client.get(link.split(str(client.make_url("")), 1)[1])).read()
+        return data
+
+    one = await day_bytes(await client_for(fixtures="none", seed=4))
+    two = await day_bytes(await client_for(fixtures="none", seed=4))
+    other = await day_bytes(await client_for(fixtures="none", seed=5))
+    assert one == two
+    assert one != other
+
+
+async def test_the_daily_quota_of_366_days(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    await create(client, start="2025-01-13", end="2026-01-12")  # 365 days
+    await create(client, start="2026-01-12", end="2026-01-12")  # 366
+    resp = await client.post(JOBS, data={"StartDay": "2026-01-12", "EndDay": "2026-01-12", "FriendlyName": "x"},
+                             headers=AUTH)
+    assert resp.status == 429
+    assert (await resp.json())["code"] == 20429
+    await advance(client, 86400)  # a new UTC day
+    await create(client, start="2026-01-12", end="2026-01-12")
+
+
+async def test_seed_fixture_jobs_are_there_for_the_seed_account(client_for: Any) -> None:
+    client = await client_for()
+    seed_account = basic("AC" + "a" * 32, "any")
+    body = await (await client.get(JOBS, headers=seed_account)).json()
+    assert [j["job_sid"] for j in body["jobs"]] == ["JS" + "a" * 32]
+    calls = await (await client.get("/twilio/v1/Exports/Calls/Jobs", headers=seed_account)).json()
+    assert statuses(calls["jobs"][0]) == {"Failed": 3}
+
+
+async def test_credentials_file_restricts_and_maps_api_keys(client_for: Any, tmp_path: Any) -> None:
+    creds = tmp_path / "creds.yaml"
+    key = "SK" + "3" * 32
+    creds.write_text(f"twilio:\n  - {{account_sid: {ACCOUNT}, auth_token: {TOKEN}}}\n"
+                     f"  - {{api_key: {key}, secret: s3cret, account_sid: {ACCOUNT}}}\n")
+    client = await client_for(fixtures="none", credentials=str(creds))
+    job = await create(client)
+    # an API key of the account sees the account's jobs
+    resp = await client.get(f"/twilio/v1/Exports/Jobs/{job['job_sid']}", headers=basic(key, "s3cret"))
+    assert resp.status == 200
+    for user, password in ((ACCOUNT, "wrong"), (key, TOKEN), (OTHER_ACCOUNT, TOKEN)):
+        resp = await client.get(JOBS, headers=basic(user, password))
+        assert resp.status == 401
+        assert (await resp.json())["code"] == 20003
+
+
+SID = "JS" + "0" * 32
+GOOD_FORM = {"StartDay": "2026-01-10", "EndDay": "2026-01-12", "FriendlyName": "x"}
+BAD_INPUT = [
+    # (method, path, headers, body, status, code, message fragment)
+    ("GET", JOBS, {}, None, 401, 20003, "Authenticate"),
+    ("GET", JOBS, {"Authorization": "Bearer abc"}, None, 401, 20003, "Authenticate"),
+    ("GET", JOBS, {"Authorization": "Basic !!!"}, None, 401, 20003, "Authenticate"),
+    ("GET", JOBS, basic("AC123", "x"), None, 401, 20003, "Authenticate"),
+    ("GET", JOBS, basic(ACCOUNT, ""), None, 401, 20003, "Authenticate"),
+    ("GET", "/twilio/v1/Exports/Bogus", AUTH, None, 404, 20404, "/v1/Exports/Bogus"),
+    ("GET", "/twilio/v1/Exports/Messages/Configuration/x", AUTH, None, 404, 20404, "was not found"),
+    ("POST", "/twilio/v1/Exports/Messages/Configuration", AUTH, {"Enabled": "maybe"}, 400, 20001, "Enabled"),
+    ("POST", "/twilio/v1/Exports/Messages/Configuration", AUTH, {"WebhookMethod": "PUT"}, 400, 20001, "WebhookMethod"),
+    ("GET", "/twilio/v1/Exports/Bogus/Configuration", AUTH, None, 404, 20404, "was not found"),
+    ("POST", JOBS, AUTH, {}, 400, 20001, "Missing required parameter StartDay"),
+    ("POST", JOBS, AUTH, {**GOOD_FORM, "StartDay": "2026-1-10"}, 400, 20001, "StartDay"),
+    ("POST", JOBS, AUTH, {**GOOD_FORM, "StartDay": "2026-02-30"}, 400, 20001, "StartDay"),
+    ("POST", JOBS, AUTH, {**GOOD_FORM, "EndDay": "2026-01-14"}, 400, 20001, "at least 2 days"),
+    ("POST", JOBS, AUTH, {**GOOD_FORM, "StartDay": "2026-01-12", "EndDay": "2026-01-10"}, 400, 20001, "on or before"),
+    ("POST", JOBS, AUTH, {**GOOD_FORM, "FriendlyName": ""}, 400, 20001, "FriendlyName"),
+    ("POST", JOBS, AUTH, {**GOOD_FORM, "WebhookUrl": "https://h.test/x"}, 400, 20001, "together"),
+    ("POST", JOBS, AUTH, {**GOOD_FORM, "WebhookMethod": "DELETE", "WebhookUrl": "https://h.test"}, 400, 20001, "WebhookMethod"),
+    ("POST", JOBS, AUTH, b"\xff\xfe", 400, 20001, "request body"),
+    ("POST", "/twilio/v1/Exports/Bogus/Jobs", AUTH, GOOD_FORM, 404, 20404, "was not found"),
+    ("GET", JOBS + "?PageSize=0", AUTH, None, 400, 20001, "PageSize"),
+    ("GET", JOBS + "?PageSize=1001", AUTH, None, 400, 20001, "PageSize"),
+    ("GET", JOBS + "?PageSize=ten", AUTH, None, 400, 20001, "PageSize"),
+    ("GET", JOBS + "?Page=-1", AUTH, None, 400, 20001, "Page"),
+    ("GET", JOBS + "?PageToken=garbage", AUTH, None, 400, 20001, "PageToken"),
+    ("GET", JOBS + "?PageToken=PT%%%", AUTH, None, 400, 20001, "PageToken"),
+    ("GET", f"/twilio/v1/Exports/Jobs/{SID}", AUTH, None, 404, 20404, f"/v1/Exports/Jobs/{SID}"),
+    ("GET", "/twilio/v1/Exports/Jobs/JSnothex", AUTH, None, 404, 20404, "was not found"),
+    ("DELETE", f"/twilio/v1/Exports/Jobs/{SID}", AUTH, None, 404, 20404, "was not found"),
+    ("DELETE", "/twilio/v1/Exports/Jobs/nope", AUTH, None, 404, 20404, "was not found"),
+    ("GET", "/twilio/v1/Exports/Messages/Days?PageSize=401", AUTH, None, 400, 20001, "PageSize"),
+    ("GET", "/twilio/v1/Exports/Messages/Days?PageToken=PTbm8", AUTH, None, 400, 20001, "PageToken"),
+    ("GET", "/twilio/v1/Exports/Messages/Days/2026-01-01", AUTH, None, 404, 20404, "was not found"),
+    ("GET", "/twilio/v1/Exports/Messages/Days/yesterday", AUTH, None, 404, 20404, "was not found"),
+    ("PUT", JOBS, AUTH, None, 405, 20004, "not allowed"),
+    ("GET", "/twilio/v2/Nothing", AUTH, None, 404, 20404, "was not found"),
+    ("GET", "/twilio", AUTH, None, 404, 20404, "was not found"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body", "status", "code", "fragment"), BAD_INPUT)
+async def test_bad_input_gets_twilios_envelope(client_for: Any, method: str, path: str, headers: dict[str, str],
+                                               body: Any, status: int, code: int, fragment: str) -> None:
+    client = await client_for(fixtures="none")
+    kwargs: dict[str, Any] = {"headers": headers}
+    if isinstance(body, bytes):
+        kwargs["data"] = body
+        kwargs["headers"] = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    elif body is not None:
+        kwargs["data"] = body
+    resp = await client.request(method, path, **kwargs)
+    assert resp.status == status
+    assert resp.headers["Content-Type"].startswith("application/json")
+    err = await resp.json()
+    assert set(err) <= {"code", "message", "more_info", "status", "detail"}
+    assert (err["code"], err["status"]) == (code, status)
+    assert fragment in err["message"]
+    assert err["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
+    # the server keeps serving
+    assert (await client.get(JOBS, headers=AUTH)).status == 200
+
+
+async def test_an_oversized_body_gets_a_413_in_twilios_envelope(client_for: Any) -> None:
+    client = await client_for(fixtures="none", max_body=1024)
+    resp = await client.post(JOBS, data={**GOOD_FORM, "FriendlyName": "x" * 5000}, headers=AUTH)
+    assert resp.status == 413
+    assert (await resp.json())["status"] == 413
+    assert (await client.get(JOBS, headers=AUTH)).status == 200
