@@ -1,0 +1,103 @@
+"""The control API: health, clock, reset, journal, faults, jobs and force; bad input gets a 400."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import basic
+
+JOBS = "/twilio/v1/Exports/Messages/Jobs"
+FORM = {"StartDay": "2026-01-10", "EndDay": "2026-01-12", "FriendlyName": "x"}
+
+
+async def test_health_and_clock(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    health = await (await client.get("/_fakeexports/health")).json()
+    assert health["status"] == "ok" and health["vendors"]["twilio"] == "/twilio" and health["clock"] == "virtual"
+    clock = await (await client.get("/_fakeexports/clock")).json()
+    assert clock["now"] == "2026-01-15T12:00:00Z" and clock["mode"] == "virtual"
+    moved = await (await client.post("/_fakeexports/clock/advance", json={"seconds": 3600})).json()
+    assert moved["now"] == "2026-01-15T13:00:00Z"
+    moved = await (await client.post("/_fakeexports/clock/set", json={"now": "2026-02-01T00:00:00Z"})).json()
+    assert moved["now"] == "2026-02-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(("path", "body", "fragment"), [
+    ("/_fakeexports/clock/advance", {"seconds": -5}, "forward"),
+    ("/_fakeexports/clock/advance", {"seconds": "5"}, "number"),
+    ("/_fakeexports/clock/advance", {}, "number"),
+    ("/_fakeexports/clock/advance", [1], "object"),
+    ("/_fakeexports/clock/set", {"now": "2020-01-01T00:00:00Z"}, "forward"),
+    ("/_fakeexports/clock/set", {"now": "soon"}, "RFC 3339"),
+    ("/_fakeexports/reset", {"vendor": "nope"}, "unknown vendor"),
+    ("/_fakeexports/reset", {"vendor": "twilio", "clock": True}, "full reset"),
+    ("/_fakeexports/faults", {"vendor": "twilio"}, "status"),
+    ("/_fakeexports/faults", {"vendor": "twilio", "status": 200}, "between 400 and 599"),
+    ("/_fakeexports/faults", {"vendor": "twilio", "status": 500, "color": "red"}, "unknown fault fields"),
+    ("/_fakeexports/faults", {"vendor": "zzz", "status": 500}, "vendor"),
+    ("/_fakeexports/jobs/twilio/JSnope/force", {"status": "Failed"}, "no twilio job"),
+])
+async def test_bad_control_input_is_a_400_or_404(client_for: Any, path: str, body: Any, fragment: str) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.post(path, json=body)
+    assert resp.status in (400, 404)
+    assert fragment in (await resp.json())["error"]
+    raw = await client.post("/_fakeexports/clock/advance", data=b"{not json")
+    assert raw.status == 400
+    assert (await client.get("/_fakeexports/nothing")).status == 404
+
+
+async def test_reset_is_scoped_and_reloads_fixtures(client_for: Any) -> None:
+    client = await client_for()
+    seed = basic("AC" + "a" * 32, "x")
+    mine = basic()
+    await client.post(JOBS, data=FORM, headers=seed)
+    await client.post(JOBS, data=FORM, headers=mine)
+    assert len((await (await client.get(JOBS, headers=seed)).json())["jobs"]) == 2
+
+    resp = await client.post("/_fakeexports/reset", json={"vendor": "twilio", "tenant": "AC" + "a" * 32})
+    assert (await resp.json())["tenants_dropped"] == 1
+    # the seed account is back to its fixture job; the other account kept its job
+    assert len((await (await client.get(JOBS, headers=seed)).json())["jobs"]) == 1
+    assert len((await (await client.get(JOBS, headers=mine)).json())["jobs"]) == 1
+
+    await client.post("/_fakeexports/clock/advance", json={"seconds": 50})
+    await client.post("/_fakeexports/reset", json={"clock": True})
+    assert (await (await client.get(JOBS, headers=mine)).json())["jobs"] == []
+    assert (await (await client.get("/_fakeexports/clock")).json())["now"] == "2026-01-15T12:00:00Z"
+
+
+async def test_journal_records_requests_since_a_mark(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    mark = (await (await client.get("/_fakeexports/journal")).json())["mark"]
+    await client.get(JOBS, headers=basic())
+    await client.get(JOBS)
+    journal = await (await client.get(f"/_fakeexports/journal?since={mark}&vendor=twilio")).json()
+    assert [(e["method"], e["status"], e["operation"]) for e in journal["entries"]] == [
+        ("GET", 200, "ListExportCustomJob"), ("GET", 401, "ListExportCustomJob")]
+    assert journal["entries"][0]["tenant"] == "AC" + "1" * 32
+    assert journal["errors"] == []
+    assert (await client.get("/_fakeexports/journal?since=x")).status == 400
+
+
+async def test_faults_list_and_clear_and_jobs_view(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    await client.post("/_fakeexports/faults", json={"vendor": "twilio", "status": 500, "times": 0})
+    assert len((await (await client.get("/_fakeexports/faults")).json())["faults"]) == 1
+    for _ in range(3):
+        assert (await client.get(JOBS, headers=basic())).status == 500
+    await client.delete("/_fakeexports/faults")
+    assert (await client.get(JOBS, headers=basic())).status == 200
+
+    created = await (await client.post(JOBS, data=FORM, headers=basic())).json()
+    view = await (await client.get("/_fakeexports/jobs?vendor=twilio")).json()
+    assert [j["id"] for j in view["jobs"]] == [created["job_sid"]]
+    assert view["jobs"][0]["status"] == "Submitted"
+    resp = await client.post(f"/_fakeexports/jobs/twilio/{created['job_sid']}/force", json={"status": "Failed"})
+    assert (await resp.json())["job"]["status"] == "Failed"
+    resp = await client.post(f"/_fakeexports/jobs/twilio/{created['job_sid']}/force", json={"status": "Failed"})
+    assert resp.status == 400
+    resp = await client.post(f"/_fakeexports/jobs/twilio/{created['job_sid']}/force", json={"status": "Bogus"})
+    assert resp.status == 400
