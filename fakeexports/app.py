@@ -5,6 +5,7 @@ each vendor at its path prefix and its real host names, the S3 stand-in and the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -146,10 +147,8 @@ async def _ticker(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(tick())
     yield
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
 
 
 def vendor_base_urls(settings: Settings, host: str, port: int) -> dict[str, str]:

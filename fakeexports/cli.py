@@ -40,7 +40,26 @@ def build_parser() -> argparse.ArgumentParser:
                                             "downloads), e.g. https://fake.example.test")
     serve.add_argument("--credentials", help="credentials file: accept only the credentials it lists")
     serve.add_argument("--vendors", help="comma-separated vendors to serve (default all)")
+    health = sub.add_parser("health", help="exit 0 when a local server answers its health check (Docker "
+                                           "HEALTHCHECK)", description="Check a running server's health.")
+    health.add_argument("--host", default="127.0.0.1")
+    health.add_argument("--port", type=int, help="default: FAKEEXPORTS_PORT or 8080")
     return parser
+
+
+def health_check(host: str, port: int) -> int:
+    import urllib.request
+
+    url = f"http://{host}:{port}/_fakeexports/health"
+    try:
+        with urllib.request.urlopen(url, timeout=3) as resp:
+            if resp.status == 200:
+                return 0
+    except OSError as exc:
+        print(f"fakeexports: unhealthy: {url}: {exc}", file=sys.stderr)
+        return 1
+    print(f"fakeexports: unhealthy: {url} answered {resp.status}", file=sys.stderr)
+    return 1
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -59,8 +78,7 @@ async def serve(settings: Settings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    server = site._server
-    port = server.sockets[0].getsockname()[1] if server and server.sockets else settings.port  # type: ignore[union-attr]
+    port = int(runner.addresses[0][1]) if runner.addresses else settings.port
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     for name, url in vendor_base_urls(settings, shown, port).items():
         print(f"{name:<11} {url}", flush=True)
@@ -75,6 +93,8 @@ async def serve(settings: Settings) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "health":
+        return health_check(args.host, args.port or Settings.from_env().port)
     try:
         settings = settings_from(args)
     except (ValueError, TypeError) as exc:

@@ -165,7 +165,7 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
     @route("GET", "/jobs")
     async def jobs(request: web.Request) -> web.StreamResponse:
         vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
-        out = []
+        out: list[dict[str, Any]] = []
         for name, vendor in runtime.vendors.items():
             if vendor_filter and name != vendor_filter:
                 continue

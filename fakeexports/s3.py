@@ -37,7 +37,8 @@ def presign(runtime: Runtime, origin: str, vendor: str, tenant: str, key: str, t
     expires = runtime.settings.download_ttl if ttl is None else ttl
     date = datetime.fromtimestamp(int(runtime.clock.now()), UTC).strftime(AMZ_DATE)
     sig = runtime.signer.signature(vendor, tenant, key, date, expires)
-    credential = f"FAKEEXPORTS{hex_id(runtime.settings.seed, 'akid', length=12).upper()}/{date[:8]}/us-east-1/s3/aws4_request"
+    access_key = "FAKEEXPORTS" + hex_id(runtime.settings.seed, "akid", length=12).upper()
+    credential = f"{access_key}/{date[:8]}/us-east-1/s3/aws4_request"
     return (
         f"{origin}{MOUNT}/{BUCKET_PREFIX}{vendor}/{quote(tenant, safe='')}/{quote(key, safe='/')}"
         f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={quote(credential, safe='')}"

@@ -111,7 +111,7 @@ class ParamGroup:
                 values[name] = [item(v) for v in raw]
             else:
                 values[name] = coerce(source[name])
-        for name, param in self.deep:
+        for name, _param in self.deep:
             # deepObject: page[number]=2&page[size]=10 -> {"page": {"number": 2, "size": 10}}
             prefix = name + "["
             found: dict[str, Any] = {}

@@ -63,6 +63,7 @@ JOB = Lifecycle(
 FINISHED = JOB.terminal
 FORCEABLE = ("ErrorDuringRun", "Failed", "Completed", "CompletedEmptyRecords")
 RESOURCE_TYPES = ("Messages", "Calls", "Conferences", "Participants")
+DEFAULT_CONFIG = {"enabled": False, "webhook_url": "", "webhook_method": ""}
 
 
 class Twilio(Vendor):
@@ -343,7 +344,7 @@ class Twilio(Vendor):
 
     def _configuration(self, ctx: Context) -> dict[str, Any]:
         rt = ctx.params["ResourceType"]
-        stored = ctx.state.get("twilio_config", rt) or {"enabled": False, "webhook_url": "", "webhook_method": ""}
+        stored = ctx.state.get("twilio_config", rt) or DEFAULT_CONFIG
         return {**stored, "resource_type": rt, "url": ctx.url(f"/v1/Exports/{rt}/Configuration")}
 
     async def fetch_export_configuration(self, ctx: Context) -> Reply:
@@ -352,7 +353,7 @@ class Twilio(Vendor):
     async def update_export_configuration(self, ctx: Context) -> Reply:
         rt = ctx.params["ResourceType"]
         body = ctx.body or {}
-        current = dict(ctx.state.get("twilio_config", rt) or {"enabled": False, "webhook_url": "", "webhook_method": ""})
+        current = dict(ctx.state.get("twilio_config", rt) or DEFAULT_CONFIG)
         for field, key in (("Enabled", "enabled"), ("WebhookUrl", "webhook_url"), ("WebhookMethod", "webhook_method")):
             if field in body:
                 current[key] = body[field]
@@ -639,12 +640,14 @@ def _sid(prefix: str, seed: int, *parts: object) -> str:
 
 def _message(r: Any, pools: Any, tenant: str, day: str, ts: float, i: int, seed: int, _: Any) -> dict[str, Any]:
     direction = r.choice(("outbound-api", "outbound-api", "inbound", "outbound-reply"))
-    status = "received" if direction == "inbound" else r.choice(("delivered", "delivered", "delivered", "sent", "undelivered", "failed"))
+    outcomes = ("delivered", "delivered", "delivered", "sent", "undelivered", "failed")
+    status = "received" if direction == "inbound" else r.choice(outcomes)
     segments = r.choice((1, 1, 1, 2, 3))
     return {
         "sid": _sid("SM", seed, tenant, day, i), "account_sid": tenant,
         "from": r.choice(pools.e164), "to": r.choice(pools.e164), "body": r.choice(pools.sentences),
-        "status": status, "direction": direction, "num_segments": str(segments), "num_media": str(r.choice((0, 0, 0, 1))),
+        "status": status, "direction": direction, "num_segments": str(segments),
+        "num_media": str(r.choice((0, 0, 0, 1))),
         "date_created": _iso(ts), "date_sent": _iso(ts + 1), "date_updated": _iso(ts + 3),
         "price": f"-{0.0075 * segments:.5f}" if direction != "inbound" else "-0.00750",
         "error_code": 30003 if status in ("undelivered", "failed") else 0,
@@ -675,12 +678,15 @@ def _conference(r: Any, pools: Any, tenant: str, day: str, ts: float, i: int, se
         "sid": _sid("CF", seed, tenant, day, i), "account_sid": tenant,
         "friendly_name": r.choice(pools.companies) + " sync", "status": "completed",
         "region": r.choice(("us1", "us1", "ie1", "de1")), "date_created": _iso(ts), "date_updated": _iso(ts + length),
-        "reason_conference_ended": r.choice(("last-participant-left", "conference-ended-via-api", "participant-with-end-conference-on-exit-left")),
+        "reason_conference_ended": r.choice(
+            ("last-participant-left", "conference-ended-via-api", "participant-with-end-conference-on-exit-left")),
         "call_sid_ending_conference": _sid("CA", seed, tenant, day, "end", i), "start": day,
     }
 
 
-def _participant(r: Any, pools: Any, tenant: str, day: str, ts: float, i: int, seed: int, previous: Any) -> dict[str, Any]:
+def _participant(
+    r: Any, pools: Any, tenant: str, day: str, ts: float, i: int, seed: int, previous: Any
+) -> dict[str, Any]:
     conference = previous if previous and r.random() < 0.6 else _sid("CF", seed, tenant, day, "p", i)
     return {
         "account_sid": tenant, "call_sid": _sid("CA", seed, tenant, day, "p", i), "conference_sid": conference,

@@ -1,0 +1,28 @@
+# Two commands on a fresh machine with Python 3.11: `make serve` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: serve test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+serve: $(BIN)/.installed  ## run the fake on 127.0.0.1:8080 (real clock, all vendors)
+	$(BIN)/fakeexports serve $(ARGS)
+
+test: $(BIN)/.installed  ## the whole test suite
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(BIN)/.installed  ## ruff and mypy --strict
+	$(BIN)/ruff check fakeexports tests bench
+	$(BIN)/mypy
+
+bench: $(BIN)/.installed  ## throughput and startup beside raw aiohttp and Prism (see bench/README.md)
+	$(BIN)/python bench/throughput.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build

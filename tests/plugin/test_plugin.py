@@ -1,0 +1,63 @@
+"""The pytest plugin as users get it, run in a separate pytest session (pytester): the fixture serves,
+resets between tests, takes settings from a marker, and fails a test whose server had an error."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+def test_fixture_serves_resets_and_takes_a_marker(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import base64, json, urllib.request
+        import pytest
+
+        AUTH = "Basic " + base64.b64encode(b"AC" + b"4" * 32 + b":pw").decode()
+
+        def call(url, data=None):
+            req = urllib.request.Request(url, data=data, headers={"Authorization": AUTH})
+            with urllib.request.urlopen(req) as resp:
+                return json.load(resp)
+
+        def test_create(fakeexports):
+            url = fakeexports.vendor_url("twilio") + "/v1/Exports/Calls/Jobs"
+            call(url, b"StartDay=2026-01-10&EndDay=2026-01-11&FriendlyName=a")
+            assert len(call(url)["jobs"]) == 1
+            fakeexports.advance(3600)
+            assert fakeexports.call_count("CreateExportCustomJob") == 1
+
+        def test_state_was_reset(fakeexports):
+            assert call(fakeexports.vendor_url("twilio") + "/v1/Exports/Calls/Jobs")["jobs"] == []
+            assert fakeexports.now == 1768478400.0  # the clock is back at its start
+
+        @pytest.mark.fakeexports(seed=99)
+        def test_own_server(fakeexports, fakeexports_server):
+            assert fakeexports.server is not fakeexports_server
+            assert fakeexports.server.settings.seed == 99
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+
+
+def test_a_server_side_error_fails_the_test_that_caused_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_broken_side_effect(fakeexports):
+            runtime = fakeexports.server.runtime
+
+            def broken():
+                raise RuntimeError("webhook receiver exploded")
+
+            async def schedule():
+                runtime.scheduler.at(runtime.clock.now() + 1, broken, label="broken event")
+
+            fakeexports.server.call(schedule())
+            fakeexports.advance(5)
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*server-side errors during this test*", "*webhook receiver exploded*"])

@@ -1,0 +1,105 @@
+"""The command line and the Docker image's steps, without Docker: settings precedence, `--help`, and the
+wheel the image installs, started through its entry point, answering its health check."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from fakeexports.cli import build_parser, settings_from
+from fakeexports.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_flags_win_over_environment_over_defaults() -> None:
+    env = {"FAKEEXPORTS_PORT": "9001", "FAKEEXPORTS_STRICT": "true", "FAKEEXPORTS_SPEED": "60",
+           "FAKEEXPORTS_VENDORS": "twilio"}
+    settings = Settings.from_env(env, port=9002)
+    assert (settings.port, settings.strict, settings.speed, settings.vendors) == (9002, True, 60.0, ("twilio",))
+    assert Settings.from_env({}) == Settings()
+    with pytest.raises(ValueError):
+        Settings.from_env({"FAKEEXPORTS_CLOCK": "sundial"})
+    with pytest.raises(ValueError):
+        Settings.from_env({"FAKEEXPORTS_STRICT": "maybe"})
+    args = build_parser().parse_args(["serve", "--clock", "virtual", "--no-strict", "--seed", "7"])
+    settings = settings_from(args)
+    assert (settings.clock, settings.strict, settings.seed) == ("virtual", False, 7)
+
+
+def test_help_explains_every_option() -> None:
+    out = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    for option in ("--host", "--port", "--clock", "--speed", "--seed", "--fixtures", "--strict", "--public-url",
+                   "--credentials"):
+        assert option in out
+
+
+def _serve(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    assert proc.stdout is not None
+    lines = [proc.stdout.readline() for _ in range(2)]
+    return proc, lines
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(10)
+
+
+def test_the_wheel_serves_through_its_entry_point_and_passes_the_health_check(tmp_path: Path) -> None:
+    # The Dockerfile builds this wheel, installs it and runs `fakeexports serve --host 0.0.0.0`.
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(ROOT)], check=True)
+    wheel = next(tmp_path.glob("fakeexports-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        zf.extractall(tmp_path / "site")
+    assert "fakeexports/_data/specs/twilio.yaml" in names and "fakeexports/_data/fixtures/twilio.yaml" in names
+    assert any(n.endswith("entry_points.txt") for n in names)
+
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site"), "FAKEEXPORTS_PORT": "0"}
+    code = "import sys; from fakeexports.cli import main; sys.exit(main())"  # what the console script runs
+    proc, lines = _serve([sys.executable, "-c", code, "serve", "--host", "0.0.0.0"], env)
+    try:
+        assert lines[0].startswith("twilio") and "/twilio" in lines[0]
+        port = lines[0].split(":")[2].split("/")[0]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_fakeexports/health", timeout=5) as resp:
+            health = json.load(resp)
+        assert health["status"] == "ok" and health["clock"] == "real" and health["strict"] is False
+        # the image's HEALTHCHECK command
+        check = subprocess.run([sys.executable, "-c", code, "health", "--port", port], env=env)
+        assert check.returncode == 0
+        # it runs from the wheel, not the checkout
+        out = subprocess.run([sys.executable, "-c", "import fakeexports; print(fakeexports.__file__)"],
+                             env=env, capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+        assert out.startswith(str(tmp_path / "site"))
+    finally:
+        _stop(proc)
+
+
+def test_python_dash_m_serves_and_bad_settings_exit_with_a_message() -> None:
+    env = {**os.environ, "FAKEEXPORTS_PORT": "0"}
+    proc, lines = _serve([sys.executable, "-m", "fakeexports", "serve", "--clock", "virtual"], env)
+    try:
+        assert lines[0].split()[0] == "twilio" and "control" in lines[-1]
+    finally:
+        _stop(proc)
+    bad = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--speed", "0"], capture_output=True,
+                         text=True, env=env)
+    assert bad.returncode == 2 and "speed must be positive" in bad.stderr
+    down = subprocess.run([sys.executable, "-m", "fakeexports", "health", "--port", "1"], capture_output=True,
+                          text=True, env=env)
+    assert down.returncode == 1 and "unhealthy" in down.stderr
+    missing = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--fixtures", "/nonexistent"],
+                             capture_output=True, text=True, env=env)
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
