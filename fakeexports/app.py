@@ -25,6 +25,7 @@ from .specs import SpecDoc, data_dir, load_spec
 from .store import Store
 from .vendor import Vendor
 from .vendors import discover
+from .webhooks import Webhooks
 
 
 @dataclass(eq=False)
@@ -43,6 +44,10 @@ class Runtime:
     vendors: dict[str, Vendor] = field(default_factory=dict)
     routes: dict[str, VendorRoutes] = field(default_factory=dict)
     fixture_docs: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: Webhooks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.webhooks = Webhooks(self)
 
     def reset(self, vendor: str | None = None, tenant: str | None = None, *, clock: bool = False) -> int:
         """Drop state (all, one vendor's, or one tenant's) and load the fixtures for that scope again.
@@ -54,6 +59,7 @@ class Runtime:
         if vendor is None and tenant is None:
             self.scheduler.clear()
             self.faults.clear()
+            self.webhooks.attempts.clear()
             if clock:
                 assert isinstance(self.clock, VirtualClock)
                 self.clock.restart()
@@ -129,7 +135,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
         app.add_subapp(vendor.mount, build_vendor_app(runtime, routes, vendor.mount))
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
+    app.on_cleanup.append(_close_webhooks)
     return app
+
+
+async def _close_webhooks(app: web.Application) -> None:
+    await app[RUNTIME].webhooks.close()
 
 
 async def _ticker(app: web.Application) -> AsyncIterator[None]:

@@ -162,6 +162,10 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
         runtime.faults.clear(request.query.get("vendor"))
         return reply({"cleared": True})
 
+    @route("GET", "/webhooks")
+    async def webhooks(request: web.Request) -> web.StreamResponse:
+        return reply({"attempts": runtime.webhooks.to_json(request.query.get("vendor"), request.query.get("tenant"))})
+
     @route("GET", "/jobs")
     async def jobs(request: web.Request) -> web.StreamResponse:
         vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")

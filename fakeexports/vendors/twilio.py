@@ -207,6 +207,17 @@ class Twilio(Vendor):
         else:
             self.timers.pop(id(job), None)
             state.touch()  # the queue moved on: positions of the jobs behind changed
+            if job.attrs.get("webhook_url") and not job.attrs.get("notified"):
+                state.update_job(job, notified=True)
+                # A3: a finished job calls its webhook with form data including status=completed; the
+                # rest of the payload is UNVERIFIED.
+                self.runtime.webhooks.schedule(self.name, state.tenant, job.attrs.get("webhook_method") or "POST",
+                                               job.attrs["webhook_url"], {
+                                                   "AccountSid": state.tenant, "JobSid": job.id,
+                                                   "ResourceType": job.collection,
+                                                   "FriendlyName": job.attrs["friendly_name"],
+                                                   "status": "failed" if status == "Failed" else "completed",
+                                               })
 
     def _remove(self, state: TenantState, job: Job) -> None:
         queue = [j for j in state.get("twilio", "queue") or [] if j is not job]

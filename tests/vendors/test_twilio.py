@@ -340,3 +340,33 @@ async def test_an_oversized_body_gets_a_413_in_twilios_envelope(client_for: Any)
     assert resp.status == 413
     assert (await resp.json())["status"] == 413
     assert (await client.get(JOBS, headers=AUTH)).status == 200
+
+
+async def test_a_finished_job_calls_its_webhook_and_retries_on_the_clock(client_for: Any, aiohttp_server: Any) -> None:
+    from aiohttp import web
+
+    received: list[dict[str, str]] = []
+    answers = [500, 200]
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(dict(await request.post()))
+        return web.Response(status=answers.pop(0))
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    receiver = await aiohttp_server(app, host="127.0.0.1")
+    client = await client_for(fixtures="none")
+    job = await create(client, start="2026-01-12", end="2026-01-12",
+                       WebhookUrl=str(receiver.make_url("/hook")), WebhookMethod="POST")
+
+    await advance(client, 60 + 30)  # the job finishes: the first attempt fails with a 500
+    assert [r["status"] for r in received] == ["completed"]
+    assert received[0]["JobSid"] == job["job_sid"] and received[0]["AccountSid"] == ACCOUNT
+    await advance(client, 29)
+    assert len(received) == 1
+    await advance(client, 1)  # the retry, 30 s later on the fake clock, succeeds
+    assert len(received) == 2
+    attempts = (await (await client.get("/_fakeexports/webhooks?vendor=twilio")).json())["attempts"]
+    assert [(a["attempt"], a["status"], a["will_retry"]) for a in attempts] == [(1, 500, True), (2, 200, False)]
+    await advance(client, 3600)
+    assert len(received) == 2

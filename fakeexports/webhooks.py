@@ -1,0 +1,94 @@
+"""Outgoing webhooks (job-completion callbacks): sent as side effects on the fake clock, each attempt with a
+short timeout and recorded; a failed attempt is retried after a backoff measured on the fake clock, so a
+test that advances the clock sees the retries without waiting. No lock is held across the call, so a
+receiver may call the fake back."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from aiohttp import ClientSession
+
+    from .app import Runtime
+
+BACKOFF = (30.0, 60.0, 120.0, 240.0)  # seconds on the fake clock before retries 1..4
+TIMEOUT = 5.0  # real seconds an attempt may take
+
+
+@dataclass(frozen=True)
+class Attempt:
+    at: float
+    vendor: str
+    tenant: str
+    method: str
+    url: str
+    payload: dict[str, Any]
+    attempt: int
+    status: int | None
+    error: str | None
+    will_retry: bool
+
+
+class Webhooks:
+    """Delivers callbacks for the vendors and keeps the last attempts for the control API."""
+
+    def __init__(self, runtime: Runtime, size: int = 1000):
+        self.runtime = runtime
+        self.attempts: deque[Attempt] = deque(maxlen=size)
+        self._session: ClientSession | None = None
+
+    async def session(self) -> ClientSession:
+        if self._session is None or self._session.closed:
+            import aiohttp
+
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def schedule(self, vendor: str, tenant: str, method: str, url: str, payload: Mapping[str, Any],
+                 headers: Mapping[str, str] | None = None, *, at: float | None = None,
+                 backoff: Sequence[float] = BACKOFF) -> None:
+        """Send ``payload`` (query string for GET, form body otherwise) when the clock reaches ``at``."""
+        when = self.runtime.clock.now() if at is None else at
+        self.runtime.scheduler.at(when, self._attempt, vendor, tenant, method.upper(), url, dict(payload),
+                                  dict(headers or {}), tuple(backoff), 1, label=f"{vendor} webhook")
+
+    async def _attempt(self, vendor: str, tenant: str, method: str, url: str, payload: dict[str, Any],
+                       headers: dict[str, str], backoff: tuple[float, ...], number: int) -> None:
+        status: int | None = None
+        error: str | None = None
+        try:
+            session = await self.session()
+            if method == "GET":
+                sep = "&" if "?" in url else "?"
+                target = url + (sep + urlencode(payload) if payload else "")
+                async with session.get(target, headers=headers, allow_redirects=False) as resp:
+                    status = resp.status
+            else:
+                async with session.request(method, url, data=urlencode(payload), allow_redirects=False,
+                                           headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                    **headers}) as resp:
+                    status = resp.status
+        except Exception as exc:  # refused, timed out, an invalid URL: recorded, never raised into the clock
+            error = f"{type(exc).__name__}: {exc}"
+        failed = status is None or not 200 <= status < 300
+        retry = failed and number <= len(backoff)
+        self.attempts.append(Attempt(self.runtime.clock.now(), vendor, tenant, method, url, payload, number,
+                                     status, error, retry))
+        if retry:
+            self.runtime.scheduler.at(self.runtime.clock.now() + backoff[number - 1], self._attempt, vendor, tenant,
+                                      method, url, payload, headers, backoff, number + 1,
+                                      label=f"{vendor} webhook retry")
+
+    def to_json(self, vendor: str | None = None, tenant: str | None = None) -> list[dict[str, Any]]:
+        return [asdict(a) for a in self.attempts
+                if (vendor is None or a.vendor == vendor) and (tenant is None or a.tenant == tenant)]
