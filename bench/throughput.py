@@ -3,7 +3,7 @@ returns the same bytes, and against a Prism 5 mock of the same spec. Method: /wo
 
     .venv/bin/python bench/throughput.py [--rounds 3] [--duration 10] [--no-prism]
 
-Prints a table of medians (min–max over the rounds) and writes bench/.work/throughput-<timestamp>.json.
+Prints a table of medians (min to max over the rounds) and writes bench/.work/throughput-<timestamp>.json.
 Numbers only, no assertions: compare the ratios, not the absolute values. See bench/README.md.
 """
 
@@ -26,8 +26,10 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -75,6 +77,7 @@ except KeyboardInterrupt:
 '''
 
 LIVE: list[subprocess.Popen[bytes]] = []
+Row = dict[str, Any]
 
 
 # --- processes --------------------------------------------------------------------------------------------
@@ -174,11 +177,11 @@ def run_wrk(url: str, duration: int) -> dict[str, float]:
 
 # --- one server, one round ------------------------------------------------------------------------------
 def measure(name: str, cmd: list[str], port: int, ready_path: str, list_path: str, duration: int, rnd: int,
-            prepare=None) -> dict:
+            prepare: Callable[[int], None] | None = None) -> Row:
     log = WORK / "logs" / f"{name.split()[0]}-round{rnd}.log"
     proc, t0 = spawn(cmd, log)
     try:
-        row: dict = {"startup_ms": wait_ready(proc, t0, port, ready_path, log), "pid": proc.pid,
+        row: Row = {"startup_ms": wait_ready(proc, t0, port, ready_path, log), "pid": proc.pid,
                      "comm": Path(f"/proc/{proc.pid}/comm").read_text().strip()}
         row["idle_rss_mib"] = proc_rss_mib(proc.pid)
         if prepare:
@@ -233,11 +236,14 @@ def summary(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+DASH = "\N{EN DASH}"
+
+
 def cell(values: list[float]) -> str:
     if not values:
-        return "–"
+        return DASH
     s = summary(values)
-    return fmt(s["median"]) if len(values) == 1 else f"{fmt(s['median'])} ({fmt(s['min'])}–{fmt(s['max'])})"
+    return fmt(s["median"]) if len(values) == 1 else f"{fmt(s['median'])} ({fmt(s['min'])}{DASH}{fmt(s['max'])})"
 
 
 COLUMNS = (("startup ms", "startup_ms"), ("req/s", "rps"), ("p50 ms", "p50_ms"), ("p99 ms", "p99_ms"),
@@ -270,12 +276,12 @@ def main() -> int:
         notes.append("Prism skipped: not installed (bench/setup.sh puts it in bench/.work/).")
 
     names = ["fakeexports", "raw aiohttp, same bytes"] + (["Prism 5 mock, -v error"] if prism else [])
-    rounds: list[dict[str, dict]] = []
+    rounds: list[dict[str, Row]] = []
     for rnd in range(1, args.rounds + 1):
         print(f"round {rnd}/{args.rounds} ...", file=sys.stderr, flush=True)
-        res: dict[str, dict] = {}
+        res: dict[str, Row] = {}
         port = free_port()
-        res[names[0]] = measure(names[0], fe_cmd + ["serve", "--port", str(port), "--fixtures", "none"], port,
+        res[names[0]] = measure(names[0], [*fe_cmd, "serve", "--port", str(port), "--fixtures", "none"], port,
                                 "/_fakeexports/health", "/twilio" + JOBS_PATH + LIST_QUERY, args.duration, rnd,
                                 prepare=create_jobs)
         body_file = WORK / f"body-round{rnd}.json"
