@@ -19,7 +19,7 @@ from .clock import Clock, RealClock, Scheduler, Timer, VirtualClock, parse_rfc33
 from .faults import Faults
 from .files import Pools
 from .journal import Journal
-from .routing import VendorRoutes, build_vendor_app, make_fallback
+from .routing import HostRouter, VendorRoutes, add_vendor_routes
 from .settings import Settings
 from .specs import SpecDoc, data_dir, load_spec
 from .store import Store
@@ -127,16 +127,30 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[RUNTIME] = runtime
     control.add_routes(app, runtime)
     s3.add_routes(app, runtime)
+    hosts = HostRouter()
     for name, vendor in runtime.vendors.items():
-        routes = runtime.routes[name]
-        for host in vendor.hosts:
-            app.add_domain(host, build_vendor_app(runtime, routes, ""))
-        app.router.add_route("*", vendor.mount, make_fallback(runtime, routes, vendor.mount, None))
-        app.add_subapp(vendor.mount, build_vendor_app(runtime, routes, vendor.mount))
+        add_vendor_routes(app.router, runtime, runtime.routes[name], vendor.mount)
+        hosts.add(runtime, runtime.routes[name])
+    app.router.add_route("*", "/{tail:.*}", _make_root(runtime, hosts))
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
     return app
+
+
+def _make_root(runtime: Runtime, hosts: HostRouter):  # type: ignore[no-untyped-def]
+    """Whatever no mount matched: a vendor reached by its real host name, or a plain 404 naming the mounts."""
+    mounts = {name: v.mount for name, v in runtime.vendors.items()}
+
+    async def root(request: web.Request) -> web.StreamResponse:
+        response = await hosts.dispatch(request)
+        if response is not None:
+            return response
+        return web.json_response(
+            {"error": f"nothing at {request.path}", "vendors": mounts, "control": "/_fakeexports/"}, status=404
+        )
+
+    return root
 
 
 async def _close_webhooks(app: web.Application) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -62,16 +62,52 @@ class VendorRoutes:
         return sorted(m for m, p in self.table if p == path)
 
 
-def build_vendor_app(runtime: Runtime, routes: VendorRoutes, mount: str) -> web.Application:
-    """A sub-application serving one vendor; ``mount`` is the prefix emitted URLs get ("" on a host)."""
-    app = web.Application(client_max_size=runtime.settings.max_body)
+def add_vendor_routes(router: web.UrlDispatcher, runtime: Runtime, routes: VendorRoutes, mount: str) -> None:
+    """Register one vendor's operations under ``mount`` ("" for a host-name router), most specific path
+    first, each path with a 405 for its other methods, and a vendor 404 for the rest of the mount."""
     for path in routes.paths():
-        resource = app.router.add_resource(path)
+        resource = router.add_resource(mount + path)
         for method in routes.methods(path):
             resource.add_route(method, make_handler(runtime, routes, routes.table[(method, path)], mount))
         resource.add_route("*", make_fallback(runtime, routes, mount, routes.methods(path)))
-    app.router.add_route("*", "/{tail:.*}", make_fallback(runtime, routes, mount, None))
-    return app
+    if mount:
+        router.add_route("*", mount, make_fallback(runtime, routes, mount, None))
+    router.add_route("*", mount + "/{tail:.*}", make_fallback(runtime, routes, mount, None))
+
+
+class HostRouter:
+    """Vendors reached through their real host names (a hosts-file entry or a proxy pointing at the fake):
+    a request whose Host is ``bulkexports.twilio.com`` is routed to Twilio at the root. Only requests that
+    no mount matched come here, so the path-prefix routes pay nothing for it."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, web.UrlDispatcher] = {}
+        self.suffixes: list[tuple[str, web.UrlDispatcher]] = []
+
+    def add(self, runtime: Runtime, routes: VendorRoutes) -> None:
+        router = web.UrlDispatcher()
+        add_vendor_routes(router, runtime, routes, "")
+        for host in routes.vendor.hosts:
+            if host.startswith("*."):
+                self.suffixes.append((host[1:].lower(), router))
+            else:
+                self.exact[host.lower()] = router
+
+    def find(self, host: str) -> web.UrlDispatcher | None:
+        name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
+        router = self.exact.get(name)
+        if router is None:
+            router = next((r for suffix, r in self.suffixes if name.endswith(suffix)), None)
+        return router
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse | None:
+        router = self.find(request.host)
+        if router is None:
+            return None
+        match = await router.resolve(request)
+        handler: Any = match.handler
+        response: web.StreamResponse = await handler(request, match)
+        return response
 
 
 def origin_of(request: web.Request, public_url: str | None) -> str:
@@ -101,7 +137,7 @@ def make_handler(
     public_url = runtime.settings.public_url
     single = next(iter(by_key.values())) if len(by_key) == 1 and len(vendor.specs) == 1 else None
 
-    async def handle(request: web.Request) -> web.StreamResponse:
+    async def handle(request: web.Request, match: Mapping[str, str] | None = None) -> web.StreamResponse:
         now = clock.now()
         if scheduler.has_due(now):
             await scheduler.run_due(now)
@@ -116,9 +152,20 @@ def make_handler(
             op, handler, validator, _ = entry
             if op.secured:
                 tenant = vendor.authenticate(request, op)
-            params, problem = validator.params(request.match_info, request.query, request.headers)
-            if problem is not None:
-                raise vendor.violation(problem, op, request)
+            # Pollers repeat the same URL: the checked parameters of a raw path (and query) are kept, so a
+            # repeat costs a dict lookup. Operations with header parameters are always checked.
+            params_cache = validator.cache
+            params = params_cache.get(request.raw_path) if validator.cacheable else None
+            if params is None:
+                params, problem = validator.params(
+                    request.match_info if match is None else match, request.query, request.headers
+                )
+                if problem is not None:
+                    raise vendor.violation(problem, op, request)
+                if validator.cacheable:
+                    if len(params_cache) >= 4096:
+                        params_cache.clear()
+                    params_cache[request.raw_path] = params
             body = None
             if validator.wants_body:
                 try:
@@ -159,7 +206,7 @@ def make_fallback(
     """A path of the vendor with a method it does not have (405), or no such path (404)."""
     vendor = routes.vendor
 
-    async def fallback(request: web.Request) -> web.StreamResponse:
+    async def fallback(request: web.Request, match: Mapping[str, str] | None = None) -> web.StreamResponse:
         err = vendor.method_not_allowed(request, allowed) if allowed else vendor.route_not_found(request)
         response = to_response(vendor, request, vendor.render_error(err, request), None, runtime)
         runtime.journal.record(

@@ -68,8 +68,11 @@ def coercer(schema: Mapping[str, Any]) -> Callable[[str], Any]:
     return lambda v: v
 
 
-def violation_from(exc: fastjsonschema.JsonSchemaValueException, location: str) -> Violation:
+def violation_from(exc: fastjsonschema.JsonSchemaValueException, location: str | None) -> Violation:
+    """``location`` None: the first path element names it (the parameters' combined validator)."""
     path = [str(p) for p in (exc.path or [])][1:]
+    if location is None:
+        location, path = (path[0], path[1:]) if path else ("query", [])
     name = ".".join(path)
     message = exc.message.replace("data.", "", 1) if exc.message.startswith("data.") else exc.message
     if exc.rule == "required" and isinstance(exc.value, dict):
@@ -81,19 +84,18 @@ def violation_from(exc: fastjsonschema.JsonSchemaValueException, location: str) 
 
 
 class ParamGroup:
-    """The parameters of one location, coerced and checked by one compiled object schema."""
+    """The parameters of one location (path, query or header), coerced from strings."""
 
     def __init__(self, location: str, params: list[Param]):
         self.location = location
         self.params = params
         self.plain = [(p.name, coercer(p.schema), p) for p in params if p.style != "deepObject"]
         self.deep = [(p.name, p) for p in params if p.style == "deepObject"]
-        schema = {
+        self.schema = {
             "type": "object",
             "properties": {p.name: p.schema for p in params},
             "required": [p.name for p in params if p.required],
         }
-        self.validate = compile_schema(schema)
         self.deep_coercers = {
             p.name: {k: coercer(v) for k, v in (p.schema.get("properties") or {}).items()}
             for _, p in self.deep
@@ -125,16 +127,10 @@ class ParamGroup:
                 values[name] = found
         return values
 
-    def check(self, values: dict[str, Any]) -> Violation | None:
-        try:
-            self.validate(values)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            return violation_from(exc, self.location)
-        return None
-
 
 class RequestValidator:
-    """Everything one operation checks in a request, compiled at startup."""
+    """Everything one operation checks in a request, compiled at startup: one compiled validator for all
+    its parameters (path, query and headers together: one call a request), one per body media type."""
 
     def __init__(self, op: Operation):
         self.op = op
@@ -149,6 +145,13 @@ class RequestValidator:
                     ]
                 groups[location] = ParamGroup(location, params)
         self.groups = groups
+        # Parameters from the path and query only: the same raw path always gives the same values.
+        self.cacheable = "header" not in groups
+        self.cache: dict[str, dict[str, Any]] = {}  # raw path -> checked values (see routing.make_handler)
+        self.validate_params = compile_schema({
+            "type": "object",
+            "properties": {location: group.schema for location, group in groups.items()},
+        })
         self.bodies = {media: compile_schema(schema) for media, schema in op.body.items()}
         self.body_coercers = {
             media: {k: coercer(v) for k, v in (schema.get("properties") or {}).items()}
@@ -163,16 +166,21 @@ class RequestValidator:
         headers: Mapping[str, str],
     ) -> tuple[dict[str, Any], Violation | None]:
         """Coerced path, query and header values in one dict; the first violation, if any."""
-        values: dict[str, Any] = {}
+        grouped: dict[str, dict[str, Any]] = {}
         for location, group in self.groups.items():
-            source: Any = match_info if location == "path" else query if location == "query" else headers
-            if location == "header":
-                source = {k.lower(): v for k, v in headers.items()}
-            extracted = group.extract(source)
-            problem = group.check(extracted)
-            if problem is not None:
-                return values, problem
-            values.update(extracted)
+            if location == "path":
+                grouped[location] = group.extract(match_info)
+            elif location == "query":
+                grouped[location] = group.extract(query)
+            else:
+                grouped[location] = group.extract({k.lower(): v for k, v in headers.items()})
+        try:
+            self.validate_params(grouped)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            return {}, violation_from(exc, None)
+        values: dict[str, Any] = {}
+        for part in grouped.values():
+            values.update(part)
         return values, None
 
     @property

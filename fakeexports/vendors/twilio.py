@@ -74,10 +74,21 @@ class Twilio(Vendor):
 
     def setup(self) -> None:
         self.timers: dict[int, Timer] = {}  # id(job) -> its pending day tick
+        self._auth_cache: dict[str | None, str] = {}  # Authorization header -> tenant (credentials are fixed)
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
     def authenticate(self, request: web.Request, op: Operation) -> str:
-        creds = basic_credentials(request.headers.get("Authorization"))
+        header = request.headers.get("Authorization")
+        tenant = self._auth_cache.get(header) if header else None
+        if tenant is None:
+            tenant = self._authenticate(header)
+            if len(self._auth_cache) > 4096:
+                self._auth_cache.clear()
+            self._auth_cache[header] = tenant
+        return tenant
+
+    def _authenticate(self, header: str | None) -> str:
+        creds = basic_credentials(header)
         if creds is None or not USER.match(creds[0]) or not creds[1]:
             raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
         user, password = creds
