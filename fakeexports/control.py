@@ -194,6 +194,14 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
         vendor.force(state, job, status)
         return reply({"job": vendor.describe_job(state, job)})
 
+    @route("POST", "/tenants/{vendor}/{tenant}")
+    async def configure(request: web.Request) -> web.StreamResponse:
+        vendor = runtime.vendors.get(request.match_info["vendor"])
+        if vendor is None:
+            raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
+        state = runtime.store.tenant(vendor.name, request.match_info["tenant"])
+        return reply({"tenant": state.tenant, "settings": vendor.configure_tenant(state, await json_body(request))})
+
     @route("*", "/{tail:.*}")
     async def unknown(request: web.Request) -> web.StreamResponse:
         raise ControlError(404, f"no control endpoint {request.method} {request.path}")

@@ -35,6 +35,7 @@ class Violation:
     name: str
     rule: str
     message: str
+    value: Any = None
 
 
 class SpecError(Exception):

@@ -26,11 +26,12 @@ Handler = Callable[[Context], Awaitable[Reply]]
 _PARAM = re.compile(r"\{([^}/]+)\}")
 
 
-def _specificity(path: str) -> tuple[int, int]:
-    # Literal segments first: /v1/Exports/Jobs/{JobSid} must win over /v1/Exports/{ResourceType}/Days.
+def _specificity(path: str) -> tuple[int, int, int]:
+    # Literal segments first: /v1/Exports/Jobs/{JobSid} must win over /v1/Exports/{ResourceType}/Days,
+    # and /exports/{file_id}.csv.gz over /exports/{id}.
     parts = path.strip("/").split("/")
     literal = sum(1 for p in parts if not _PARAM.search(p))
-    return (-literal, -len(parts))
+    return (-literal, -len(parts), -len(_PARAM.sub("", path)))
 
 
 class VendorRoutes:

@@ -29,6 +29,7 @@ class Settings:
     max_body: int = 1024 * 1024  # bytes; a larger request body gets the vendor's 413
     vendors: tuple[str, ...] = ()  # () = all discovered vendors
     twilio_days_per_day: int = 366  # Twilio's quota: days requested per tenant per UTC day (0 = off)
+    didww_default_version: str = "2021-12-15"  # a DIDWW key's API version when it sends no header
     download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
     vendor_options: Mapping[str, Any] = field(default_factory=dict)
 

@@ -70,9 +70,13 @@ def coercer(schema: Mapping[str, Any]) -> Callable[[str], Any]:
 
 def violation_from(exc: fastjsonschema.JsonSchemaValueException, location: str | None) -> Violation:
     """``location`` None: the first path element names it (the parameters' combined validator)."""
-    path = [str(p) for p in (exc.path or [])][1:]
+    # exc.name ("data.query.page[size]") keeps bracketed names whole; exc.path would split them.
+    full = str(exc.name or "")
+    dotted = full[5:] if full.startswith("data.") else ""
     if location is None:
-        location, path = (path[0], path[1:]) if path else ("query", [])
+        location, _, dotted = dotted.partition(".")
+        location = location or "query"
+    path = dotted.split(".") if dotted else []
     name = ".".join(path)
     message = exc.message.replace("data.", "", 1) if exc.message.startswith("data.") else exc.message
     if exc.rule == "required" and isinstance(exc.value, dict):
@@ -80,7 +84,13 @@ def violation_from(exc: fastjsonschema.JsonSchemaValueException, location: str |
         if missing:
             name = ".".join([*path, str(missing[0])])
             message = f"{missing[0]} is required"
-    return Violation(location=location, name=name, rule=str(exc.rule), message=message)
+    elif exc.rule == "additionalProperties":
+        # "data.x must not contain {'bogus'} properties": name the first unexpected key
+        extra = re.search(r"\{'(.+?)'", exc.message)
+        if extra:
+            name = ".".join([*path, extra.group(1)])
+            message = f"{extra.group(1)} is not allowed"
+    return Violation(location=location, name=name, rule=str(exc.rule), message=message, value=exc.value)
 
 
 class ParamGroup:

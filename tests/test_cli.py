@@ -47,8 +47,12 @@ def _serve(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
     assert proc.stdout is not None
-    lines = [proc.stdout.readline() for _ in range(2)]
-    return proc, lines
+    lines: list[str] = []
+    while True:  # one line per vendor, then the control line
+        line = proc.stdout.readline()
+        lines.append(line)
+        if not line or line.startswith("control"):
+            return proc, lines
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -71,8 +75,9 @@ def test_the_wheel_serves_through_its_entry_point_and_passes_the_health_check(tm
     code = "import sys; from fakeexports.cli import main; sys.exit(main())"  # what the console script runs
     proc, lines = _serve([sys.executable, "-c", code, "serve", "--host", "0.0.0.0"], env)
     try:
-        assert lines[0].startswith("twilio") and "/twilio" in lines[0]
-        port = lines[0].split(":")[2].split("/")[0]
+        by_vendor = {line.split()[0]: line.split()[1] for line in lines}
+        assert by_vendor["twilio"].endswith("/twilio") and by_vendor["didww"].endswith("/didww/v3")
+        port = by_vendor["twilio"].split(":")[2].split("/")[0]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_fakeexports/health", timeout=5) as resp:
             health = json.load(resp)
         assert health["status"] == "ok" and health["clock"] == "real" and health["strict"] is False
@@ -91,7 +96,7 @@ def test_python_dash_m_serves_and_bad_settings_exit_with_a_message() -> None:
     env = {**os.environ, "FAKEEXPORTS_PORT": "0"}
     proc, lines = _serve([sys.executable, "-m", "fakeexports", "serve", "--clock", "virtual"], env)
     try:
-        assert lines[0].split()[0] == "twilio" and "control" in lines[-1]
+        assert {line.split()[0] for line in lines} >= {"twilio", "didww", "control"}
     finally:
         _stop(proc)
     bad = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--speed", "0"], capture_output=True,

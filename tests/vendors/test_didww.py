@@ -1,0 +1,340 @@
+"""DIDWW API v3 exports over raw HTTP (in-process app, virtual clock, strict mode): version selection, the
+2021-12-15 lifecycle and the seed's list shape, JSON:API paging, sorting and fieldsets, downloads,
+retention, signed callbacks, and every operation's bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from didww.callback.request_validator import RequestValidator
+
+JSONAPI = "application/vnd.api+json"
+KEY = "test-key"
+EXPORTS = "/didww/v3/exports"
+SEED_DOC = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "001_c3fcd33367c32aaa.txt"
+
+
+def headers(version: str | None = None, key: str | None = KEY) -> dict[str, str]:
+    h = {"Content-Type": JSONAPI, "Accept": JSONAPI}
+    if key is not None:
+        h["Api-Key"] = key
+    if version:
+        h["X-DIDWW-API-Version"] = version
+    return h
+
+
+def body(kind: str = "cdr_in", **attrs: Any) -> bytes:
+    filters = attrs.pop("filters", {"year": 2026, "month": 1} if "2026" not in str(attrs.get("v", "")) else {})
+    attrs.pop("v", None)
+    return json.dumps({"data": {"type": "exports", "attributes": {"export_type": kind, "filters": filters,
+                                                                  **attrs}}}).encode()
+
+
+async def create(client: Any, version: str | None = None, **kw: Any) -> dict[str, Any]:
+    resp = await client.post(EXPORTS, data=body(**kw), headers=headers(version))
+    assert resp.status == 201, await resp.text()
+    assert resp.headers["Content-Type"].startswith(JSONAPI)
+    doc: dict[str, Any] = await resp.json(content_type=None)
+    return doc
+
+
+async def advance(client: Any, seconds: float) -> None:
+    assert (await client.post("/_fakeexports/clock/advance", json={"seconds": seconds})).status == 200
+
+
+async def get(client: Any, path: str, version: str | None = None, key: str | None = KEY) -> tuple[int, Any]:
+    resp = await client.get(path, headers=headers(version, key))
+    raw = await resp.read()
+    return resp.status, (json.loads(raw) if raw else None)
+
+
+async def test_the_seed_list_has_the_seed_documents_exact_shape(client_for: Any) -> None:
+    client = await client_for()
+    status, doc = await get(client, EXPORTS, key="seed-api-key")
+    assert status == 200
+    text = SEED_DOC.read_text()
+    seed = json.loads(text[text.index("{\n\"data\""): text.index("Other Responses")])
+    origin = str(client.make_url("")).rstrip("/") + "/didww/v3"
+
+    def on_fake(url: str | None) -> str | None:
+        return url.replace("https://api.didww.com/v3", origin) if url else url
+
+    for item in seed["data"]:
+        item["attributes"]["url"] = on_fake(item["attributes"]["url"])
+    seed["links"] = {k: on_fake(v) for k, v in seed["links"].items()}
+    assert doc == seed  # every key, value and order, urls on the fake
+
+
+async def test_a_2021_export_runs_pending_processing_completed_and_expires(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    made = await create(client, filters={"year": "2026", "month": "1", "did_number": "4930111"})
+    data = made["data"]
+    assert made["meta"] == {"api_version": "2021-12-15"}
+    assert list(data["attributes"]) == ["status", "created_at", "url", "callback_url", "callback_method",
+                                        "export_type"]
+    assert data["attributes"]["status"] == "Pending" and data["attributes"]["url"] is None
+
+    await advance(client, 30)
+    _, doc = await get(client, f"{EXPORTS}/{data['id']}")
+    assert doc["data"]["attributes"]["status"] == "Processing"
+    await advance(client, 90)
+    _, doc = await get(client, f"{EXPORTS}/{data['id']}")
+    url = doc["data"]["attributes"]["url"]
+    assert doc["data"]["attributes"]["status"] == "Completed"
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/didww/v3/exports/[0-9a-f-]{36}\.csv\.gz", url)
+
+    path = url.split(str(client.make_url("")).rstrip("/"), 1)[1]
+    resp = await client.get(path, headers={"Api-Key": KEY})
+    assert resp.status == 200
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="{path.rsplit("/", 1)[1]}"'
+    rows = gzip.decompress(await resp.read()).decode().splitlines()
+    assert rows[0].startswith("Date/Time Start (UTC),") and len(rows[0].split(",")) == 15
+    assert all(",4930111," in r for r in rows[1:])
+
+    # the download needs the key (401, JSON:API) and another tenant sees no such file (404, no body)
+    unauthorized = await client.get(path)
+    assert unauthorized.status == 401
+    assert (await unauthorized.json(content_type=None))["errors"][0]["title"] == "Unauthorized"
+    other = await client.get(path, headers={"Api-Key": "someone-else"})
+    assert other.status == 404 and await other.read() == b""
+
+    # removed one month after completion
+    await advance(client, 30 * 86400)
+    status, _ = await get(client, f"{EXPORTS}/{data['id']}")
+    assert status == 404
+    assert (await client.get(path, headers={"Api-Key": KEY})).status == 404
+
+
+async def test_versions_are_chosen_by_header_and_never_older_than_the_default(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    made = await create(client, version="2026-04-16",
+                        filters={"from": "2026-01-01 00:00:00", "to": "2026-01-02 00:00:00"})
+    eid = made["data"]["id"]
+    assert made["data"]["attributes"]["status"] == "pending"
+    for version, status_word, answered in (("2021-12-15", "Pending", "2021-12-15"),
+                                           ("2022-05-10", "Pending", "2022-05-10"),
+                                           ("2026-04-16", "pending", "2026-04-16"),
+                                           (None, "Pending", "2021-12-15")):
+        _, doc = await get(client, f"{EXPORTS}/{eid}", version)
+        assert (doc["data"]["attributes"]["status"], doc["meta"]["api_version"]) == (status_word, answered)
+    # the header name is case-insensitive
+    resp = await client.get(f"{EXPORTS}/{eid}", headers={"api-key": KEY, "x-didww-api-version": "2026-04-16"})
+    assert (await resp.json(content_type=None))["meta"]["api_version"] == "2026-04-16"
+
+    # a key whose default is 2026-04-16 ignores an older requested version
+    resp = await client.post(f"/_fakeexports/tenants/didww/{KEY}", json={"default_api_version": "2026-04-16"})
+    assert resp.status == 200
+    _, doc = await get(client, f"{EXPORTS}/{eid}", "2021-12-15")
+    assert doc["meta"]["api_version"] == "2026-04-16"
+    assert doc["data"]["attributes"]["filters"] == {"from": "2026-01-01 00:00:00", "to": "2026-01-02 00:00:00"}
+
+
+async def test_paging_sorting_filters_and_fieldsets(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    ids = []
+    for i in range(5):
+        ids.append((await create(client, kind="cdr_in" if i % 2 else "cdr_out"))["data"]["id"])
+        await advance(client, 10)
+    _, doc = await get(client, EXPORTS + "?page[number]=2&page[size]=2")
+    assert [e["id"] for e in doc["data"]] == ids[2:4]
+    assert doc["meta"] == {"total_records": 5, "api_version": "2021-12-15"}
+    base = str(client.make_url("/didww/v3/exports"))
+    assert doc["links"] == {
+        "first": f"{base}?page%5Bnumber%5D=1&page%5Bsize%5D=2",
+        "last": f"{base}?page%5Bnumber%5D=3&page%5Bsize%5D=2",
+        "prev": f"{base}?page%5Bnumber%5D=1&page%5Bsize%5D=2",
+        "next": f"{base}?page%5Bnumber%5D=3&page%5Bsize%5D=2",
+    }
+    _, last = await get(client, EXPORTS + "?page[number]=3&page[size]=2")
+    assert "next" not in last["links"] and len(last["data"]) == 1
+    _, first = await get(client, EXPORTS + "?page[size]=2")
+    assert "prev" not in first["links"]
+
+    # status sorts after the clock moved some on; created_at descending
+    await advance(client, 95)  # created 10 s apart, done 120 s after: three Completed, two Processing
+    _, doc = await get(client, EXPORTS + "?sort=status,-created_at")
+    assert [e["attributes"]["status"] for e in doc["data"]] == ["Completed"] * 3 + ["Processing"] * 2
+    assert [e["id"] for e in doc["data"]] == [ids[2], ids[1], ids[0], ids[4], ids[3]]
+    _, doc = await get(client, EXPORTS + f"?filter[id]={ids[1]},{ids[3]}&fields[exports]=status,export_type")
+    assert [(e["id"], e["attributes"]) for e in doc["data"]] == [
+        (ids[1], {"status": "Completed", "export_type": "cdr_in"}),
+        (ids[3], {"status": "Processing", "export_type": "cdr_in"})]
+    assert "filter%5Bid%5D=" in doc["links"]["first"] and "fields%5Bexports%5D=" in doc["links"]["first"]
+
+
+async def test_completion_callbacks_are_signed_and_retried(client_for: Any, aiohttp_server: Any) -> None:
+    from aiohttp import web
+
+    seen: list[tuple[str, dict[str, str], str]] = []
+    answers = [503, 200, 200]
+
+    async def hook(request: web.Request) -> web.Response:
+        payload = dict(request.query) if request.method == "GET" else dict(await request.post())
+        seen.append((request.method, payload, request.headers.get("X-DIDWW-Signature", "")))
+        return web.Response(status=answers.pop(0))
+
+    app = web.Application()
+    app.router.add_route("*", "/cb", hook)
+    receiver = await aiohttp_server(app, host="127.0.0.1")
+    callback = str(receiver.make_url("/cb"))
+    client = await client_for(fixtures="none")
+    await client.post(f"/_fakeexports/tenants/didww/{KEY}", json={"callback_secret": "s3cr3t"})
+    made = await create(client, callback_url=callback, callback_method="POST")
+    await create(client, version="2026-04-16", callback_url=callback, callback_method="get",
+                 filters={"from": "2026-01-01 00:00:00", "to": "2026-01-02 00:00:00"})
+
+    await advance(client, 120)  # both complete: the POST gets a 503, the GET a 200
+    assert [(m, p["status"], p["type"]) for m, p, _ in seen] == [("POST", "completed", "exports"),
+                                                                 ("GET", "completed", "exports")]
+    assert seen[0][1]["id"] == made["data"]["id"]
+    validator = RequestValidator("s3cr3t")
+    assert all(validator.validate(callback, payload, sig) for _, payload, sig in seen)
+    assert not RequestValidator("wrong").validate(callback, seen[0][1], seen[0][2])
+
+    await advance(client, 30)  # the retry of the POST
+    assert len(seen) == 3 and seen[2][0] == "POST"
+    attempts = (await (await client.get("/_fakeexports/webhooks?vendor=didww")).json())["attempts"]
+    assert [(a["method"], a["attempt"], a["status"]) for a in attempts] == [
+        ("POST", 1, 503), ("GET", 1, 200), ("POST", 2, 200)]
+
+
+async def test_the_default_callback_secret_is_the_api_key(client_for: Any, aiohttp_server: Any) -> None:
+    from aiohttp import web
+
+    seen: list[tuple[dict[str, str], str]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        seen.append((dict(await request.post()), request.headers["X-DIDWW-Signature"]))
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/cb", hook)
+    receiver = await aiohttp_server(app, host="127.0.0.1")
+    client = await client_for(fixtures="none")
+    await create(client, callback_url=str(receiver.make_url("/cb")), callback_method="POST")
+    await advance(client, 120)
+    assert RequestValidator(KEY).validate(str(receiver.make_url("/cb")), *seen[0])
+
+
+V26 = "2026-04-16"
+GOOD_26 = {"from": "2026-01-01 00:00:00", "to": "2026-01-02 00:00:00"}
+BAD_INPUT = [
+    # (method, path, version, key, body, status, code, title fragment, pointer)
+    ("GET", EXPORTS, None, None, None, 401, "401", "Unauthorized", None),
+    ("GET", EXPORTS, None, "bad key", None, 401, "401", "Unauthorized", None),
+    ("GET", EXPORTS, "2021-13-45", KEY, None, 400, "400", "Invalid API version", None),
+    ("GET", EXPORTS, "latest", KEY, None, 400, "400", "Invalid API version", None),
+    ("GET", EXPORTS, "2019-01-01", KEY, None, 400, "400", "Invalid API version", None),
+    ("GET", EXPORTS + "?filter[bogus]=1", None, KEY, None, 400, "102", "Filter not allowed", None),
+    ("GET", EXPORTS + "?filter[external_reference_id]=x", None, KEY, None, 400, "102", "Filter not allowed", None),
+    ("GET", EXPORTS + "?page[size]=1001", None, KEY, None, 400, "118", "Invalid page value", None),
+    ("GET", EXPORTS + "?page[number]=0", None, KEY, None, 400, "118", "Invalid page value", None),
+    ("GET", EXPORTS + "?page[number]=two", None, KEY, None, 400, "118", "Invalid page value", None),
+    ("GET", EXPORTS + "?sort=color", None, KEY, None, 400, "114", "Invalid sort criteria", None),
+    ("GET", EXPORTS + "?sort=external_reference_id", None, KEY, None, 400, "114", "Invalid sort criteria", None),
+    ("GET", EXPORTS + "?fields[exports]=status,secret", None, KEY, None, 400, "104", "Invalid field", None),
+    ("GET", EXPORTS + "/00000000-0000-4000-8000-000000000000", None, KEY, None, 404, "404", "Record not found", None),
+    ("GET", EXPORTS + "/not-a-uuid", None, KEY, None, 404, "404", "Record not found", None),
+    ("POST", EXPORTS, None, KEY, b"{not json", 400, "400", "Bad Request", None),
+    ("POST", EXPORTS, None, KEY, b"[]", 400, "400", "Bad Request", None),
+    ("POST", EXPORTS, None, KEY, b"{}", 400, "106", "Missing Parameter", None),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "imports", "attributes": {}}}, 400, "101", "Invalid resource", None),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"filters": {"year": 2026, "month": 1}}}},
+     422, "100", "can't be blank", "/data/attributes/export_type"),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "sms_in", "filters": {}}}},
+     422, "100", "is not included in the list", "/data/attributes/export_type"),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {},
+                                                                            "color": "red"}}},
+     400, "105", "Param not allowed", None),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "year": 2026}}}}, 422, "100", "month can't be blank", "/data/attributes/filters"),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "year": 2025, "month": 10}}}}, 422, "100", "month must be within the current and 2 previous months",
+     "/data/attributes/filters"),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "year": 2026, "month": 2}}}}, 422, "100", "month can't be in the future", "/data/attributes/filters"),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "year": 2026, "month": 13}}}}, 422, "100", "must form a valid date", "/data/attributes/filters"),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "year": 2026, "month": 1, "day": 3}}}}, 422, "100", "day is not allowed", "/data/attributes/filters"),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "year": 2026, "month": 1, "did_number": " "}}}}, 422, "100", "did_number can't be blank",
+     "/data/attributes/filters"),
+    ("POST", EXPORTS, None, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "year": 2026, "month": 1}, "callback_method": "get"}}}, 422, "100", "is not included in the list",
+     "/data/attributes/callback_method"),
+    ("POST", EXPORTS, V26, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "from": "2026-01-01"}}}}, 422, "100", "from not valid", "/data/attributes/filters"),
+    ("POST", EXPORTS, V26, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "from": "2026-01-01 00:00:00"}}}}, 422, "100", "to can't be blank", "/data/attributes/filters"),
+    ("POST", EXPORTS, V26, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "from": "2026-01-05 00:00:00", "to": "2026-01-02 00:00:00"}}}}, 422, "100", "from must be before to",
+     "/data/attributes/filters"),
+    ("POST", EXPORTS, V26, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "from": "2026-01-01 00:00:00", "to": "2026-01-20 00:00:00"}}}}, 422, "100", "to can't be in the future",
+     "/data/attributes/filters"),
+    ("POST", EXPORTS, V26, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_out", "filters": {
+        **GOOD_26, "did_number": "1"}}}}, 422, "100", "did_number is not allowed", "/data/attributes/filters"),
+    ("POST", EXPORTS, V26, KEY, {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": GOOD_26,
+                                                                           "external_reference_id": "x" * 101}}},
+     422, "100", "is too long", "/data/attributes/external_reference_id"),
+    ("PATCH", EXPORTS + "/00000000-0000-4000-8000-000000000000", V26, KEY,
+     {"data": {"type": "exports", "id": "00000000-0000-4000-8000-000000000000"}}, 404, "404", "Record not found", None),
+    ("PATCH", EXPORTS + "/00000000-0000-4000-8000-000000000000", "2021-12-15", KEY,
+     {"data": {"type": "exports", "id": "00000000-0000-4000-8000-000000000000"}}, 405, "405", "Method Not Allowed", None),
+    ("PUT", EXPORTS + "/00000000-0000-4000-8000-000000000000", V26, KEY, {"data": {"type": "exports"}},
+     400, "106", "Missing Parameter", None),
+    ("DELETE", EXPORTS + "/00000000-0000-4000-8000-000000000000", None, KEY, None, 405, "405", "Method Not Allowed", None),
+    ("GET", "/didww/v3/nothing", None, KEY, None, 404, "404", "Route not found", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "version", "key", "payload", "status", "code", "title", "pointer"),
+                         BAD_INPUT)
+async def test_bad_input_gets_didwws_json_api_errors(client_for: Any, method: str, path: str, version: str | None,
+                                                     key: str | None, payload: Any, status: int, code: str,
+                                                     title: str, pointer: str | None) -> None:
+    client = await client_for(fixtures="none")
+    data = payload if isinstance(payload, bytes) or payload is None else json.dumps(payload).encode()
+    resp = await client.request(method, path, data=data, headers=headers(version, key))
+    assert resp.status == status, await resp.text()
+    assert resp.headers["Content-Type"].startswith(JSONAPI)
+    doc = await resp.json(content_type=None)
+    assert list(doc) == ["errors"] and len(doc["errors"]) == 1
+    err = doc["errors"][0]
+    assert (err["code"], err["status"]) == (code, str(status))
+    assert title in err["title"] or title in err["detail"]
+    assert err.get("source", {}).get("pointer") == pointer
+    assert (await client.get(EXPORTS, headers=headers())).status == 200
+
+
+async def test_update_checks_the_id_and_an_unknown_media_type_is_a_415(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    made = await create(client, version=V26, filters=GOOD_26)
+    eid = made["data"]["id"]
+    other = "00000000-0000-4000-8000-000000000000"
+    resp = await client.patch(f"{EXPORTS}/{eid}", data=json.dumps({"data": {"type": "exports", "id": other}}),
+                              headers=headers(V26))
+    assert resp.status == 400
+    assert (await resp.json(content_type=None))["errors"][0]["code"] == "110"
+    resp = await client.put(f"{EXPORTS}/{eid}", data=json.dumps(
+        {"data": {"type": "exports", "id": eid, "attributes": {"external_reference_id": "r1"}}}), headers=headers(V26))
+    assert resp.status == 200
+    assert (await resp.json(content_type=None))["data"]["attributes"]["external_reference_id"] == "r1"
+    resp = await client.post(EXPORTS, data=b"export_type=cdr_in",
+                             headers={**headers(), "Content-Type": "application/x-www-form-urlencoded"})
+    assert resp.status == 415
+    assert (await resp.json(content_type=None))["errors"][0]["code"] == "415"
+
+
+async def test_unknown_files_are_404s_without_a_body(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    for path in (EXPORTS + "/00000000-0000-4000-8000-000000000000.csv.gz", EXPORTS + "/nope.csv.gz"):
+        resp = await client.get(path, headers={"Api-Key": KEY})
+        assert resp.status == 404
+        assert await resp.read() == b""
