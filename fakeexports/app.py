@@ -123,7 +123,10 @@ def create_app(settings: Settings | None = None) -> web.Application:
     runtime.fixture_docs = fixtures.read_fixtures(settings.fixtures)
     fixtures.load_into(runtime, runtime.fixture_docs)
 
-    app = web.Application(client_max_size=settings.max_body)
+    # Long URLs and headers (a DIDWW filter list, a big token) still reach the vendor, which answers in its
+    # own envelope; only beyond 64 KiB does aiohttp's parser answer its plain 400 before routing.
+    app = web.Application(client_max_size=settings.max_body,
+                          handler_args={"max_line_size": 65536, "max_field_size": 65536})
     app[RUNTIME] = runtime
     control.add_routes(app, runtime)
     s3.add_routes(app, runtime)
