@@ -2,6 +2,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# The Airbyte Talkdesk connector pins old dependencies (airbyte-cdk 0.x, pydantic 1): its own venv.
+AIRBYTE := .venv-airbyte
 
 .PHONY: serve test lint bench clean
 
@@ -11,10 +13,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+$(AIRBYTE)/.installed:
+	$(PYTHON) -m venv $(AIRBYTE)
+	$(AIRBYTE)/bin/pip install -q --upgrade pip
+	$(AIRBYTE)/bin/pip install -q airbyte-source-talkdesk-explore==0.1.0
+	touch $@
+
 serve: $(BIN)/.installed  ## run the fake on 127.0.0.1:8080 (real clock, all vendors)
 	$(BIN)/fakeexports serve $(ARGS)
 
-test: $(BIN)/.installed  ## the whole test suite
+test: $(BIN)/.installed $(AIRBYTE)/.installed  ## the whole test suite
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(BIN)/.installed  ## ruff and mypy --strict
@@ -25,4 +33,4 @@ bench: $(BIN)/.installed  ## throughput and startup beside raw aiohttp and Prism
 	$(BIN)/python bench/throughput.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build
+	rm -rf $(VENV) $(AIRBYTE) .pytest_cache .mypy_cache .ruff_cache dist build
