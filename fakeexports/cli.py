@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
                                             "downloads), e.g. https://fake.example.test")
     serve.add_argument("--credentials", help="credentials file: accept only the credentials it lists")
     serve.add_argument("--vendors", help="comma-separated vendors to serve (default all)")
+    serve.add_argument("--talkdesk-done-status", type=int, choices=(300, 302, 303),
+                       help="Talkdesk: the answer to a finished report job: 300 as documented (default), or "
+                            "302/303 for clients that follow redirects (the Airbyte connector)")
+    serve.add_argument("--talkdesk-compat", action=argparse.BooleanOptionalAction, default=None,
+                       help="Talkdesk: accept the Airbyte connector's nested timespan.timezone and ranges "
+                            "over 31 days")
     health = sub.add_parser("health", help="exit 0 when a local server answers its health check (Docker "
                                            "HEALTHCHECK)", description="Check a running server's health.")
     health.add_argument("--host", default="127.0.0.1")
@@ -66,7 +72,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     overrides = {
         "host": args.host, "port": args.port, "clock": args.clock, "speed": args.speed, "start": args.start,
         "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
-        "credentials": args.credentials,
+        "credentials": args.credentials, "talkdesk_done_status": args.talkdesk_done_status,
+        "talkdesk_compat": args.talkdesk_compat,
         "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
     }
     return Settings.from_env(**overrides)

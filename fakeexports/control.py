@@ -194,6 +194,13 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
         vendor.force(state, job, status)
         return reply({"job": vendor.describe_job(state, job)})
 
+    @route("POST", "/vendors/{vendor}")
+    async def configure_vendor(request: web.Request) -> web.StreamResponse:
+        vendor = runtime.vendors.get(request.match_info["vendor"])
+        if vendor is None:
+            raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
+        return reply({"vendor": vendor.name, "settings": vendor.configure(await json_body(request))})
+
     @route("POST", "/tenants/{vendor}/{tenant}")
     async def configure(request: web.Request) -> web.StreamResponse:
         vendor = runtime.vendors.get(request.match_info["vendor"])

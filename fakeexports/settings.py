@@ -30,6 +30,8 @@ class Settings:
     vendors: tuple[str, ...] = ()  # () = all discovered vendors
     twilio_days_per_day: int = 366  # Twilio's quota: days requested per tenant per UTC day (0 = off)
     didww_default_version: str = "2021-12-15"  # a DIDWW key's API version when it sends no header
+    talkdesk_done_status: int = 300  # a finished report job's answer: 300 (documented), 302 or 303
+    talkdesk_compat: bool = False  # accept the Airbyte connector's nested timespan.timezone and > 31 days
     download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
     vendor_options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -57,6 +59,8 @@ class Settings:
             raise ValueError("speed must be positive")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be 0..65535")
+        if self.talkdesk_done_status not in (300, 302, 303):
+            raise ValueError("talkdesk_done_status must be 300, 302 or 303")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ValueError("public_url must start with http:// or https://")
 

@@ -107,6 +107,7 @@ class Operation:
     body_required: bool
     responses: dict[str, dict[str, Any]]  # "201" / "default" -> {"content": {...}, "headers": {...}}
     secured: bool
+    security: tuple[dict[str, list[str]], ...]  # alternatives: scheme name -> scopes (OAuth2)
     raw: dict[str, Any] = field(repr=False, compare=False)
 
     @property
@@ -213,6 +214,7 @@ def _load_spec_cached(vendor: str, key: str, path_text: str, sha: str) -> SpecDo
                     body_required=bool(body.get("required")),
                     responses=responses,
                     secured=bool(security),
+                    security=tuple(dict(req) for req in security or ()),
                     raw=copy.deepcopy(op),
                 )
             )

@@ -120,6 +120,11 @@ class Vendor:
         """Force a job into ``status`` from now on (faults, fixtures and the control API use this)."""
         raise VendorError(400, f"{self.name} jobs cannot be forced", kind="validation")
 
+    def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Vendor-wide behaviour switched at run time by the control API (Talkdesk's done status...);
+        returns the vendor's options now."""
+        raise VendorError(400, f"{self.name} has no vendor settings", kind="validation")
+
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         """Per-tenant settings from the control API (DIDWW's default API version and callback secret...);
         returns the tenant's settings now."""

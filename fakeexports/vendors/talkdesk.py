@@ -1,0 +1,561 @@
+"""Talkdesk Explore reports (https://api.talkdeskapp.com) and their OAuth token endpoint
+(https://{account}.talkdeskid.com/oauth/token), mounted at /talkdesk. Spec: specs/talkdesk.yaml; facts and
+sources: vendors/talkdesk.md Part A (section numbers below are its)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import orjson
+from aiohttp import web
+
+from .. import lifecycle, s3
+from ..auth import basic_credentials, bearer_token
+from ..errors import VendorError, Violation
+from ..files import FileBody, batched_lines, hex_id, measure, rng, uuid4_from
+from ..lifecycle import Lifecycle
+from ..specs import Operation
+from ..store import Job, TenantState
+from ..vendor import Context, Reply, Vendor
+
+# --- auth -> tenant (A.2) -------------------------------------------------------------------------------
+SCOPES = ("data-reports:read", "data-reports:write")
+TOKEN_SECONDS = 600  # expires_in; one client assumes about 600 s (A.2)
+MSG_NO_TOKEN = "Missing or invalid access token"
+MSG_EXPIRED = "The access token expired"
+MSG_SCOPE = "The access token lacks the {scope} scope"
+
+# --- envelope (A.11) ------------------------------------------------------------------------------------
+# {code, message, description, fields}: no real Explore codes are published; the fake's are the status
+# zero-padded to 7 digits (A.11's example is "0000400") and listed in the README.
+MESSAGES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+            405: "Method not allowed", 413: "Payload too large", 429: "Too many requests",
+            500: "Internal server error", 503: "Service unavailable"}
+MSG_INVALID_REPORT = "Invalid report request"
+MSG_UNKNOWN_TYPE = "Invalid report type"
+MSG_JOB_NOT_FOUND = "Report job not found"
+MSG_FILE_NOT_FOUND = "Report file not found"
+MSG_QUOTA = "Account quota exceeded: at most {limit} report jobs may be running or queued"
+MSG_ALREADY_DONE = "The report job is already {status} and cannot be canceled"
+
+# --- lifecycle (A.9) ------------------------------------------------------------------------------------
+JOB = Lifecycle(steps=(("created", 5.0), ("processing", 20.0), ("uploading", 5.0), ("done", None)),
+                terminal=frozenset({"done", "failed", "canceled", "deleted"}))
+ACTIVE = ("created", "processing", "uploading")
+QUOTA = 15  # running or queued jobs per account (A.12)
+MAX_SPAN = 31 * 86400  # A.4
+FILE_DAYS = 30  # files stay downloadable for 30 days (A.6)
+REPORT_TYPES = ("calls", "user_status", "contacts", "ring_attempts", "studio_flow_execution")
+
+
+class Talkdesk(Vendor):
+    name: ClassVar[str] = "talkdesk"
+    mount: ClassVar[str] = "/talkdesk"
+    hosts: ClassVar[tuple[str, ...]] = ("api.talkdeskapp.com", "*.talkdeskid.com")
+    specs: ClassVar[dict[str, str]] = {"explore": "talkdesk.yaml"}
+
+    def setup(self) -> None:
+        self.options: dict[str, Any] = {"done_status": self.runtime.settings.talkdesk_done_status,
+                                        "compat": self.runtime.settings.talkdesk_compat}
+        self._zones: set[str] | None = None
+
+    def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """``done_status``: 300 (documented), 302 or 303 for a finished job; ``compat``: tolerate the
+        Airbyte connector's nested ``timespan.timezone`` and ranges over 31 days."""
+        unknown = sorted(set(settings) - set(self.options))
+        if unknown:
+            raise VendorError(400, f"unknown Talkdesk settings {unknown}; known: {sorted(self.options)}")
+        if "done_status" in settings and settings["done_status"] not in (300, 302, 303):
+            raise VendorError(400, "done_status must be 300, 302 or 303")
+        if "compat" in settings and not isinstance(settings["compat"], bool):
+            raise VendorError(400, "compat must be true or false")
+        self.options.update(settings)
+        return dict(self.options)
+
+    # --- auth -> tenant ---------------------------------------------------------------------------------
+    def authenticate(self, request: web.Request, op: Operation) -> str:
+        if op.operation_id == "CreateToken":
+            return self._client(request)
+        token = bearer_token(request.headers.get("Authorization"))
+        found = self._token(token) if token else None
+        if found is None:
+            raise VendorError(401, MSG_NO_TOKEN, kind="auth")
+        state, record = found
+        if record["expires_at"] <= self.runtime.clock.now():
+            raise VendorError(401, MSG_EXPIRED, kind="auth")
+        needed = [scope for req in op.security for scope in req.get("oauth", [])]
+        for scope in needed:
+            if scope not in record["scope"].split():
+                raise VendorError(403, MSG_SCOPE.format(scope=scope), kind="forbidden")
+        return state.tenant
+
+    def _client(self, request: web.Request) -> str:
+        creds = basic_credentials(request.headers.get("Authorization"))
+        if creds is None or not creds[0] or not creds[1]:
+            raise VendorError(401, "Client authentication failed", code="invalid_client", kind="auth")
+        listed = self.runtime.credentials.entries(self.name)
+        if listed is not None and not any(e.get("client_id") == creds[0] and e.get("client_secret") == creds[1]
+                                          for e in listed):
+            raise VendorError(401, "Client authentication failed", code="invalid_client", kind="auth")
+        return creds[0]
+
+    def _granted(self, client: str) -> tuple[str, ...]:
+        listed = self.runtime.credentials.entries(self.name) or []
+        entry = next((e for e in listed if e.get("client_id") == client), None)
+        if entry and entry.get("scopes") is not None:
+            scopes = entry["scopes"]
+            return tuple(scopes.split() if isinstance(scopes, str) else scopes)
+        return SCOPES
+
+    def _token(self, token: str) -> tuple[TenantState, dict[str, Any]] | None:
+        client = self.extra.setdefault("tokens", {}).get(token)
+        state = self.runtime.store.find(self.name, client) if client else None
+        record = state.get("tokens", token) if state else None
+        return (state, record) if state and record else None
+
+    # --- envelope ---------------------------------------------------------------------------------------
+    def render_error(self, err: VendorError, request: web.Request) -> Reply:
+        if request.path.endswith("/oauth/token"):
+            # The token endpoint answers in the OAuth shape, not the API's (A.2).
+            code = err.code or {401: "invalid_client"}.get(err.status, "invalid_request")
+            return Reply(err.status, {"error": code, "error_description": err.message}, headers=err.headers or None)
+        body = {"code": f"{err.status:07d}", "message": MESSAGES.get(err.status, "Error"),
+                "description": err.message, "fields": err.extra.get("fields", [])}
+        return Reply(err.status, body, headers=err.headers or None)
+
+    def violation(self, v: Violation, op: Operation, request: web.Request) -> VendorError:
+        if op.operation_id == "CreateToken":
+            return VendorError(400, v.message, code="invalid_request")
+        if v.location == "path":
+            if v.name == "type":
+                return _bad(MSG_UNKNOWN_TYPE, "type", f"must be one of {', '.join(REPORT_TYPES)}")
+            return VendorError(404, MSG_JOB_NOT_FOUND, kind="not_found")
+        if v.rule in ("json", "encoding", "content-type"):
+            return _bad(MSG_INVALID_REPORT, "body", v.message)
+        return _bad(MSG_INVALID_REPORT, v.name or v.location, v.message)
+
+    # --- representation ---------------------------------------------------------------------------------
+    def _job_view(self, ctx: Context, job: Job) -> dict[str, Any]:
+        a = job.attrs
+        return {
+            "id": job.id, "name": a.get("name"), "timezone": a["timezone"],
+            "status": lifecycle.status_at(job.schedule, ctx.now), "format": a["format"], "type": job.collection,
+            "created_at": datetime.fromtimestamp(job.created, UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "timespan": {"from": a["from_text"], "to": a["to_text"]},
+        }
+
+    def _links(self, ctx: Context, job: Job) -> dict[str, Any]:
+        return {"self": {"href": ctx.url(f"/data/reports/{job.collection}/jobs/{job.id}")},
+                "files": {"href": ctx.url(f"/data/reports/{job.collection}/files/{job.id}")}}
+
+    def _document(self, ctx: Context, job: Job) -> dict[str, Any]:
+        return {"job": self._job_view(ctx, job), "_links": self._links(ctx, job)}
+
+    # --- lifecycle --------------------------------------------------------------------------------------
+    def force(self, state: TenantState, job: Job, status: str) -> None:
+        """``failed`` (or ``done``) from now on, for a job that has not finished."""
+        now = self.runtime.clock.now()
+        if status not in ("failed", "done"):
+            raise VendorError(400, "status must be failed or done")
+        current = lifecycle.status_at(job.schedule, now)
+        if current not in ACTIVE:
+            raise VendorError(400, f"the job is already {current}")
+        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, [(0.0, status)]))
+
+    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
+        now = self.runtime.clock.now()
+        return {"id": job.id, "tenant": state.tenant, "collection": job.collection,
+                "status": lifecycle.status_at(job.schedule, now),
+                "schedule": [{"at": t, "status": s} for t, s in job.schedule]}
+
+    def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
+        """fixtures/talkdesk.yaml: per OAuth client, ``jobs`` (type, format, timezone, from, to, name, id,
+        age_seconds, and ``status`` failed or canceled to end one so)."""
+        state = self.runtime.store.tenant(self.name, tenant)
+        now = self.runtime.clock.now()
+        for item in spec.get("jobs") or []:
+            kind = str(item.get("type", "calls"))
+            if kind not in REPORT_TYPES:
+                raise ValueError(f"talkdesk fixture for {tenant}: type must be one of {REPORT_TYPES}")
+            zone = str(item.get("timezone", "UTC"))
+            start, end = (_parse_time(str(item[k]), ZoneInfo(zone)) for k in ("from", "to"))
+            job = self._create(state, kind, now - float(item.get("age_seconds", 0)), {
+                "name": item.get("name"), "timezone": zone, "format": str(item.get("format", "json")),
+                "from_text": str(item["from"]), "to_text": str(item["to"]), "start": start, "end": end,
+            }, item.get("id"))
+            if item.get("status") in ("failed", "canceled"):
+                state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, [(0.0, str(item["status"]))]))
+
+    def _create(self, state: TenantState, kind: str, created: float, attrs: dict[str, Any],
+                job_id: str | None = None) -> Job:
+        number = int(state.get("talkdesk", "jobs") or 0) + 1
+        state.put("talkdesk", "jobs", number)
+        job_id = job_id or uuid4_from(self.runtime.settings.seed, "talkdesk-job", state.tenant, number)
+        return state.add_job(Job(job_id, self.runtime.store.next_seq(), kind, created, JOB.schedule(created), attrs))
+
+    # --- handlers (by operationId) ----------------------------------------------------------------------
+    async def create_token(self, ctx: Context) -> Reply:
+        form = ctx.body or {}
+        grant = form.get("grant_type") or ctx.params.get("grant_type")
+        if not grant:
+            raise VendorError(400, "grant_type is required", code="invalid_request")
+        if grant != "client_credentials":
+            raise VendorError(400, f"grant_type {grant} is not supported", code="unsupported_grant_type")
+        granted = self._granted(ctx.tenant)
+        asked = str(form.get("scope") or "").split()
+        missing = [s for s in asked if s not in granted]
+        if missing:
+            raise VendorError(400, f"scope {' '.join(missing)} is not granted to this client", code="invalid_scope")
+        scope = " ".join(asked or granted)
+        state = ctx.state
+        number = int(state.get("talkdesk", "tokens") or 0) + 1
+        state.put("talkdesk", "tokens", number)
+        token = _jwt(self.runtime.settings.seed, ctx.tenant, scope, ctx.now, number)
+        state.put("tokens", token, {"scope": scope, "expires_at": ctx.now + TOKEN_SECONDS})
+        self.extra.setdefault("tokens", {})[token] = ctx.tenant
+        return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_SECONDS,
+                           "scope": scope})
+
+    async def execute_report(self, ctx: Context) -> Reply:
+        body = ctx.body
+        span = body["timespan"]
+        compat = bool(self.options["compat"])
+        zone_name = body.get("timezone")
+        if "timezone" in span:
+            if not compat:
+                raise _bad(MSG_INVALID_REPORT, "timespan.timezone", "is not a field of timespan; use timezone")
+            zone_name = zone_name or span["timezone"]
+        zone_name = zone_name or "UTC"
+        zone = self._zone(str(zone_name))
+        fields = []
+        start = end = 0.0
+        for key in ("from", "to"):
+            try:
+                value = _parse_time(str(span[key]), zone)
+            except ValueError:
+                fields.append({"name": f"timespan.{key}", "description": "must be a date-time"})
+                continue
+            if key == "from":
+                start = value
+            else:
+                end = value
+        if fields:
+            raise VendorError(400, MSG_INVALID_REPORT, kind="validation", extra={"fields": fields})
+        if end > ctx.now:
+            raise _bad(MSG_INVALID_REPORT, "timespan.to", "must not be in the future")
+        if end <= start:
+            raise _bad(MSG_INVALID_REPORT, "timespan.to", "must be after timespan.from")
+        if end - start > MAX_SPAN and not compat:
+            raise _bad(MSG_INVALID_REPORT, "timespan", "must not be longer than 31 days")
+        kind = ctx.params["type"]
+        active = sum(1 for j in ctx.state.jobs.values() if lifecycle.status_at(j.schedule, ctx.now) in ACTIVE)
+        if active >= QUOTA:
+            raise VendorError(429, MSG_QUOTA.format(limit=QUOTA), kind="rate_limited")
+        job = self._create(ctx.state, kind, ctx.now, {
+            "name": body.get("name"), "timezone": str(zone_name), "format": body.get("format", "csv"),
+            "from_text": str(span["from"]), "to_text": str(span["to"]), "start": start, "end": end,
+        })
+        outcome = self.runtime.faults.outcome(self.name, ctx.op.operation_id, ctx.tenant)
+        if outcome:
+            self.force(ctx.state, job, outcome)
+        return Reply(202, self._document(ctx, job))
+
+    def _zone(self, name: str) -> ZoneInfo:
+        if self._zones is None:
+            self._zones = available_timezones()
+        if name not in self._zones and name != "UTC":
+            raise _bad(MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone")
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _bad(MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone") from None
+
+    async def list_report_jobs(self, ctx: Context) -> Reply:
+        kind = ctx.params["type"]
+        page, per_page = ctx.params.get("page", 1), ctx.params.get("per_page", 50)
+        coll = ctx.state.collection(kind)
+        jobs, _ = coll.newest_first(None, (page - 1) * per_page, per_page)
+        total = len(coll)
+        pages = -(-total // per_page)
+        base = f"/data/reports/{kind}/jobs"
+        links: dict[str, Any] = {"self": {"href": ctx.url(base, {"page": page, "per_page": per_page})}}
+        if page < pages:
+            links["next"] = {"href": ctx.url(base, {"page": page + 1, "per_page": per_page})}
+        if page > 1:
+            links["prev"] = {"href": ctx.url(base, {"page": min(page - 1, max(pages, 1)), "per_page": per_page})}
+        items = [{**self._job_view(ctx, j), "_links": self._links(ctx, j)} for j in jobs]
+        return Reply(200, {"total": total, "count": len(items), "page": page, "per_page": per_page,
+                           "total_pages": pages, "_embedded": {"jobs": items}, "_links": links})
+
+    def _job(self, ctx: Context) -> Job:
+        job = ctx.state.jobs.get(ctx.params["id"])
+        if job is None or job.collection != ctx.params["type"]:
+            raise VendorError(404, MSG_JOB_NOT_FOUND, kind="not_found")
+        return job
+
+    async def get_report_job(self, ctx: Context) -> Reply:
+        job = self._job(ctx)
+        document = self._document(ctx, job)
+        if document["job"]["status"] != "done":
+            return Reply(200, document)
+        # Done: 300 with a relative Location (seed 002), written with the fake's mount in front so that it
+        # resolves here (DESIGN "Redirect targets keep the mount"); 302/303 for clients that must follow it.
+        mount = self.mount if ctx.base.endswith(self.mount) else ""
+        location = f"{mount}/data/reports/{job.collection}/files/{job.id}"
+        return Reply(int(self.options["done_status"]), document, headers={"Location": location})
+
+    async def cancel_report_job(self, ctx: Context) -> Reply:
+        job = self._job(ctx)
+        status = lifecycle.status_at(job.schedule, ctx.now)
+        if status in ACTIVE:
+            # A.8 (legacy docs): 200 while the report is not produced yet; the job is canceled.
+            ctx.state.update_job(job, schedule=lifecycle.rewrite(job.schedule, ctx.now, [(0.0, "canceled")]))
+        elif status != "canceled":
+            raise VendorError(403, MSG_ALREADY_DONE.format(status=status), kind="forbidden")
+        return Reply(200, self._document(ctx, job))
+
+    async def get_report_file(self, ctx: Context) -> Reply:
+        job = self._job(ctx)
+        if not self._downloadable(job, ctx.now):
+            raise VendorError(404, MSG_FILE_NOT_FOUND, kind="not_found")
+        origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
+        link = s3.presign(self.runtime, origin, self.name, ctx.tenant, _file_key(job))
+        return Reply(303, None, headers={"Location": link})
+
+    async def delete_report_file(self, ctx: Context) -> Reply:
+        job = self._job(ctx)
+        if not self._downloadable(job, ctx.now):
+            raise VendorError(404, MSG_FILE_NOT_FOUND, kind="not_found")
+        ctx.state.update_job(job, schedule=lifecycle.rewrite(job.schedule, ctx.now, [(0.0, "deleted")]))
+        return Reply(204)
+
+    def _downloadable(self, job: Job, now: float) -> bool:
+        if lifecycle.status_at(job.schedule, now) != "done":
+            return False
+        done_at = lifecycle.time_of(job.schedule, "done")
+        return done_at is not None and now < done_at + FILE_DAYS * 86400
+
+    # --- file format (A.6, A.13) ------------------------------------------------------------------------
+    def s3_object(self, tenant: str, key: str) -> FileBody | None:
+        match = re.fullmatch(r"reports/(\w+)/([0-9a-f-]{36})\.(csv|json|jsonl)", key)
+        state = self.runtime.store.find(self.name, tenant)
+        if match is None or state is None:
+            return None
+        job = state.jobs.get(match.group(2))
+        if job is None or not self._downloadable(job, self.runtime.clock.now()):
+            return None
+        return self._file(tenant, job)
+
+    def _file(self, tenant: str, job: Job) -> FileBody:
+        sizes: dict[str, int] = self.extra.setdefault("sizes", {})
+        fmt = job.attrs["format"]
+
+        def chunks() -> Any:
+            return batched_lines(self._encode(fmt, self._records(tenant, job)))
+
+        size = sizes.get(job.id)
+        if size is None:
+            size = sizes[job.id] = measure(chunks())
+        content_type = {"csv": "text/csv", "json": "application/json", "json_bulk": "application/x-ndjson"}[fmt]
+        return FileBody(content_type, size, chunks, filename=_file_key(job).rsplit("/", 1)[1])
+
+    @staticmethod
+    def _encode(fmt: str, records: Any) -> Any:
+        """csv: a header row and rows; json: {"entries": [...], "total": N} (A.6); json_bulk: one record per
+        line (its layout is undocumented, A.6)."""
+        if fmt == "json_bulk":
+            for record in records:
+                yield orjson.dumps(record) + b"\n"
+            return
+        if fmt == "json":
+            yield b'{"entries":['
+            total = 0
+            for record in records:
+                yield (b"," if total else b"") + orjson.dumps(record)
+                total += 1
+            yield b'],"total":' + str(total).encode() + b"}"
+            return
+        buf = io.StringIO()
+        writer: Any = None
+        for record in records:
+            buf.seek(0)
+            buf.truncate()
+            if writer is None:
+                writer = csv.DictWriter(buf, fieldnames=list(record), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow({k: "" if v is None else v for k, v in record.items()})
+            yield buf.getvalue().encode()
+
+    def _records(self, tenant: str, job: Job) -> Any:
+        seed = self.runtime.settings.seed
+        r = rng(seed, "talkdesk-rows", tenant, job.id)
+        a = job.attrs
+        zone = ZoneInfo(a["timezone"])
+        start, end = a["start"], a["end"]
+        hours = max(1.0, (end - start) / 3600)
+        n = min(20000, int(hours * r.uniform(0.5, 3.0)))
+        people = _people(self.runtime.pools, seed, tenant)
+        builder = _BUILDERS[job.collection]
+        for i, ts in enumerate(sorted(start + r.random() * (end - start - 1) for _ in range(n))):
+            yield builder(r, people, self.runtime.pools, seed, tenant, job.id, i, ts, zone, end)
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+def _bad(message: str, name: str, description: str) -> VendorError:
+    return VendorError(400, message, kind="validation", extra={"fields": [{"name": name, "description": description}]})
+
+
+def _parse_time(text: str, zone: ZoneInfo) -> float:
+    """ISO 8601 with or without a zone; a naive time is in the report's time zone (A.4)."""
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=zone)
+    return dt.timestamp()
+
+
+def _jwt(seed: int, client: str, scope: str, now: float, number: int) -> str:
+    """A JWT-shaped access token (Talkdesk's are JWTs), signed with a key derived from the seed."""
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    claims = {"iss": "https://fakeexports.talkdeskid.com", "sub": client, "aud": "https://api.talkdeskapp.com",
+              "scope": scope, "iat": int(now), "exp": int(now) + TOKEN_SECONDS,
+              "jti": hex_id(seed, "talkdesk-token", client, number)}
+    payload = b64(json.dumps(claims, separators=(",", ":")).encode())
+    key = hashlib.blake2b(f"fakeexports-talkdesk-{seed}".encode(), digest_size=32).digest()
+    signature = b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    return f"{header}.{payload}.{signature}"
+
+
+def _file_key(job: Job) -> str:
+    ext = {"csv": "csv", "json": "json", "json_bulk": "jsonl"}[job.attrs["format"]]
+    return f"reports/{job.collection}/{job.id}.{ext}"
+
+
+def _local(ts: float, zone: ZoneInfo) -> str:
+    # "YYYY-MM-DD HH:MM:SS" in the report's time zone, the style of the Airbyte samples (A.13)
+    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _people(pools: Any, seed: int, tenant: str) -> list[dict[str, str]]:
+    r = rng(seed, "talkdesk-people", tenant)
+    teams = [(hex_id(seed, "team", tenant, i), name) for i, name in enumerate(("Support", "Sales", "Billing"))]
+    people = []
+    for i in range(24):
+        name = pools.names[(i * 7 + r.randrange(len(pools.names))) % len(pools.names)]
+        team = teams[i % len(teams)]
+        email = re.sub(r"[^a-z.]", "", name.lower().replace(" ", ".")) + "@example.com"
+        people.append({"id": hex_id(seed, "user", tenant, i), "name": name, "email": email,
+                       "team_id": team[0], "team_name": team[1]})
+    return people
+
+
+def _call(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float, zone: ZoneInfo,
+          end: float) -> dict[str, Any]:
+    user = r.choice(people)
+    wait, talk, hold = r.randint(0, 120), r.randint(0, 1500), r.randint(0, 90)
+    inbound = r.random() < 0.7
+    finish = min(end - 1, ts + wait + talk + hold)
+    return {
+        "call_id": hex_id(seed, "call", tenant, job, i), "callsid": "CA" + hex_id(seed, "callsid", tenant, job, i),
+        "type": "inbound" if inbound else "outbound", "start_at": _local(ts, zone), "end_at": _local(finish, zone),
+        "talkdesk_phone_number": pools.e164[i % 4], "talkdesk_phone_display_name": "Main line",
+        "contact_phone_number": r.choice(pools.e164), "user_id": user["id"], "user_name": user["name"],
+        "user_email": user["email"], "total_time": wait + talk + hold, "talk_time": talk, "wait_time": wait,
+        "hold_time": hold, "abandon_time": 0 if talk else wait, "total_ringing_time": r.randint(0, 30),
+        "disposition_code": r.choice((None, "resolved", "follow-up")), "notes": None,
+        "user_voice_rating": r.choice((None, 4, 5)), "ring_groups": "agents", "ivr_options": r.choice(("1", "2", "")),
+        "is_in_business_hours": r.random() < 0.85, "is_callback_from_queue": False, "is_call_forwarding": False,
+        "is_if_no_answer": False, "is_transfer": r.random() < 0.1, "is_external_transfer": False,
+        "handling_user_name": user["name"], "handling_user_id": user["id"], "handling_user_email": user["email"],
+        "recording_url": None, "csat_score": r.choice((None, None, 3, 4, 5)), "csat_survey_time": None,
+        "mood": r.choice(("neutral", "happy", "upset")), "is_mood_prompted": None,
+        "team_id": user["team_id"], "team_name": user["team_name"],
+    }
+
+
+def _user_status(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float,
+                 zone: ZoneInfo, end: float) -> dict[str, Any]:
+    user = r.choice(people)
+    length = r.randint(60, 7200)
+    finish = min(end - 1, ts + length)
+    return {
+        "user_id": user["id"], "user_name": user["name"], "user_email": user["email"],
+        "status_label": r.choice(("Available", "Busy", "Away", "After Call Work", "Offline")),
+        "status_start_at": _local(ts, zone), "status_end_at": _local(finish, zone), "status_time": int(finish - ts),
+        "is_user_active": True, "team_id": user["team_id"], "team_name": user["team_name"],
+    }
+
+
+def _contact(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float, zone: ZoneInfo,
+             end: float) -> dict[str, Any]:
+    user = r.choice(people)
+    ring, talk, hold = r.randint(2, 40), r.randint(10, 1500), r.randint(0, 90)
+    answered = ts + ring
+    finish = min(end - 1, answered + talk + hold)
+    return {
+        "interaction_id": hex_id(seed, "interaction", tenant, job, i),
+        "contact_id": hex_id(seed, "contact", tenant, job, i),
+        "company_number": pools.e164[i % 4], "phone_display_name": "Main line",
+        "contact_person_number": r.choice(pools.e164), "external_phone_number": None,
+        "direction": r.choice(("inbound", "outbound")), "contact_type": "call", "started_at": _local(ts, zone),
+        "wait_time": ring, "time_to_missed": None, "abandon_time": None, "short_abandon_time": None,
+        "time_to_voicemail": None, "ring_time": ring, "connect_time": ring, "answered_at": _local(answered, zone),
+        "connected_at": _local(answered, zone), "talk_time": talk, "hard_hold_time": hold, "soft_hold_time": 0,
+        "hold_time": hold, "after_call_work_time": r.randint(0, 120), "finished_at": _local(finish, zone),
+        "duration": int(finish - ts), "handle_time": talk + hold, "inside_business_hours": "Yes",
+        "inside_service_level": r.choice(("Yes", "No")), "within_service_level_threshold": "Yes",
+        "transfer_out": "No", "transfer_out_type": None, "transfer_in": None, "transfer_in_type": None,
+        "callback": None, "ring_groups": "agents", "user_name": user["name"], "direct_assignment_user": None,
+        "team_name": user["team_name"], "user_id": user["id"], "direct_assignment_ids": None,
+        "team_id": user["team_id"], "handling_ring_groups": "agents",
+    }
+
+
+def _ring_attempt(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float,
+                  zone: ZoneInfo, end: float) -> dict[str, Any]:
+    user = r.choice(people)
+    length = r.randint(1, 30)
+    return {
+        "interaction_id": hex_id(seed, "interaction", tenant, job, i // 3),
+        "contact_id": hex_id(seed, "contact", tenant, job, i // 3),
+        "batch_ring_id": hex_id(seed, "batch", tenant, job, i // 3),
+        "ring_attempt_id": hex_id(seed, "ring", tenant, job, i),
+        "attempt_type": r.choice(("ring", "transfer")), "ring_started_at_time": _local(ts, zone),
+        "ring_finished_at_time": _local(min(end - 1, ts + length), zone), "ring_attempt_duration": length,
+        "user_name": user["name"], "user_email": user["email"], "team_name": user["team_name"],
+    }
+
+
+def _flow_step(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float, zone: ZoneInfo,
+               end: float) -> dict[str, Any]:
+    flow = r.randrange(3)
+    step = r.randint(1, 6)
+    in_step = round(r.uniform(0.5, 60.0), 3)
+    return {
+        "call_sid": "CA" + hex_id(seed, "flowcall", tenant, job, i // 4),
+        "interaction_id": hex_id(seed, "interaction", tenant, job, i // 4),
+        "destination_number": pools.e164[flow], "origin_number": r.choice(pools.e164),
+        "flow_name": ("Main IVR", "After hours", "Callback")[flow], "flow_id": hex_id(seed, "flow", tenant, flow),
+        "component_title": ("Greeting", "Menu", "Queue", "Voicemail")[step % 4], "step_name": f"step_{step}",
+        "exit": r.choice(("next", "timeout", "hangup")), "time_in_step": in_step, "timestamp": _local(ts, zone),
+        # the connector's cursor is this literal key (A.13)
+        "studio_flow_executions_aggregated.flow_execution_finished_time": _local(min(end - 1, ts + in_step), zone),
+        "step_execution_order": step,
+    }
+
+
+_BUILDERS = {"calls": _call, "user_status": _user_status, "contacts": _contact, "ring_attempts": _ring_attempt,
+             "studio_flow_execution": _flow_step}
+
+VENDOR = Talkdesk

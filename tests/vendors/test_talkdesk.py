@@ -1,0 +1,279 @@
+"""Talkdesk Explore reports over raw HTTP (in-process app, virtual clock, strict mode): OAuth tokens and
+scopes, the report lifecycle with the documented 300 answer (and 302/303), files in csv, json and
+json_bulk, the HAL job list, cancel and delete, the 15-job quota, and every operation's bad input."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+
+TOKEN_URL = "/talkdesk/oauth/token"
+JOBS = "/talkdesk/data/reports/calls/jobs"
+CLIENT = "client-1"
+
+
+def basic(client: str = CLIENT, secret: str = "s3cret") -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{client}:{secret}".encode()).decode()}
+
+
+async def token(client: Any, scope: str | None = None, who: str = CLIENT) -> str:
+    form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
+    resp = await client.post(TOKEN_URL, data=form, headers=basic(who))
+    assert resp.status == 200, await resp.text()
+    return str((await resp.json())["access_token"])
+
+
+def bearer(tok: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tok}"}
+
+
+async def execute(client: Any, tok: str, kind: str = "calls", **body: Any) -> dict[str, Any]:
+    payload = {"format": "json", "timespan": {"from": "2026-01-14T00:00:00Z", "to": "2026-01-15T00:00:00Z"}, **body}
+    resp = await client.post(f"/talkdesk/data/reports/{kind}/jobs", json=payload, headers=bearer(tok))
+    assert resp.status == 202, await resp.text()
+    doc: dict[str, Any] = await resp.json()
+    return doc
+
+
+async def advance(client: Any, seconds: float) -> None:
+    assert (await client.post("/_fakeexports/clock/advance", json={"seconds": seconds})).status == 200
+
+
+def relative(client: Any, url: str) -> str:
+    return url.split(str(client.make_url("")).rstrip("/"), 1)[-1]
+
+
+async def test_tokens_grant_scopes_and_expire_on_the_fake_clock(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    # grant_type in the query and an empty body, as the Airbyte connector sends it
+    resp = await client.post(TOKEN_URL + "?grant_type=client_credentials", headers=basic())
+    body = await resp.json()
+    assert resp.status == 200
+    assert (body["token_type"], body["expires_in"], body["scope"]) == ("Bearer", 600, "data-reports:read data-reports:write")
+    assert body["access_token"].count(".") == 2  # JWT-shaped
+
+    read_only = await token(client, "data-reports:read")
+    resp = await client.get(JOBS, headers=bearer(read_only))
+    assert resp.status == 200
+    resp = await client.post(JOBS, json={"timespan": {"from": "2026-01-14T00:00:00Z", "to": "2026-01-15T00:00:00Z"}},
+                             headers=bearer(read_only))
+    assert resp.status == 403
+    assert await resp.json() == {"code": "0000403", "message": "Forbidden",
+                                 "description": "The access token lacks the data-reports:write scope", "fields": []}
+
+    await advance(client, 600)
+    resp = await client.get(JOBS, headers=bearer(read_only))
+    assert resp.status == 401
+    assert (await resp.json())["description"] == "The access token expired"
+
+
+async def test_a_report_runs_and_the_done_job_answers_300_with_a_relative_location(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    tok = await token(client)
+    doc = await execute(client, tok, name="Daily calls", timezone="Europe/Lisbon",
+                        timespan={"from": "2026-01-14T00:00:00", "to": "2026-01-15T00:00:00"})
+    job = doc["job"]
+    assert (job["status"], job["name"], job["type"], job["timezone"]) == ("created", "Daily calls", "calls", "Europe/Lisbon")
+    assert doc["_links"]["files"]["href"].endswith(f"/talkdesk/data/reports/calls/files/{job['id']}")
+
+    path = f"{JOBS}/{job['id']}"
+    seen = []
+    for step in (5, 20):
+        await advance(client, step)
+        resp = await client.get(path, headers=bearer(tok), allow_redirects=False)
+        seen.append((resp.status, (await resp.json())["job"]["status"]))
+    assert seen == [(200, "processing"), (200, "uploading")]
+
+    await advance(client, 5)
+    resp = await client.get(path, headers=bearer(tok), allow_redirects=False)
+    assert resp.status == 300
+    assert resp.headers["Location"] == f"/talkdesk/data/reports/calls/files/{job['id']}"
+    done = await resp.json()
+    assert done["job"]["status"] == "done" and done["job"]["id"] == job["id"]
+
+    # the file: 303 to a presigned link on the S3 stand-in, a JSON {"entries": [...], "total": N}
+    resp = await client.get(resp.headers["Location"], headers=bearer(tok), allow_redirects=False)
+    assert resp.status == 303
+    link = resp.headers["Location"]
+    assert "/_s3/fakeexports-talkdesk/" in link
+    report = await (await client.get(relative(client, link))).json()
+    assert report["total"] == len(report["entries"]) > 0
+    # records lie inside the timespan, in its time zone (Lisbon is UTC+0 in January)
+    assert all("2026-01-14 00:00:00" <= r["end_at"] < "2026-01-15 00:00:00" for r in report["entries"])
+    assert {"call_id", "callsid", "start_at", "talk_time", "is_transfer"} <= set(report["entries"][0])
+
+
+async def test_done_can_answer_302_or_303_instead(client_for: Any) -> None:
+    client = await client_for(fixtures="none", talkdesk_done_status=303)
+    tok = await token(client)
+    job = (await execute(client, tok))["job"]
+    await advance(client, 30)
+    resp = await client.get(f"{JOBS}/{job['id']}", headers=bearer(tok), allow_redirects=False)
+    assert resp.status == 303
+    # switched at run time through the control API
+    assert (await client.post("/_fakeexports/vendors/talkdesk", json={"done_status": 302})).status == 200
+    resp = await client.get(f"{JOBS}/{job['id']}", headers=bearer(tok), allow_redirects=False)
+    assert resp.status == 302
+    assert (await client.post("/_fakeexports/vendors/talkdesk", json={"done_status": 301})).status == 400
+    # a client that follows redirects lands on the file
+    resp = await client.get(f"{JOBS}/{job['id']}", headers=bearer(tok))
+    assert resp.status == 200 and "entries" in await resp.json()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "json_bulk"])
+async def test_files_in_every_format_hold_the_same_records(client_for: Any, fmt: str) -> None:
+    client = await client_for(fixtures="none", seed=3)
+    tok = await token(client)
+    job = (await execute(client, tok, kind="user_status", format=fmt))["job"]
+    await advance(client, 30)
+    resp = await client.get(f"/talkdesk/data/reports/user_status/files/{job['id']}", headers=bearer(tok),
+                            allow_redirects=False)
+    data = await (await client.get(relative(client, resp.headers["Location"]))).read()
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(data.decode())))
+    elif fmt == "json":
+        rows = json.loads(data)["entries"]
+    else:
+        rows = [json.loads(line) for line in data.decode().splitlines()]
+    assert rows and {"user_id", "status_label", "status_start_at", "status_end_at"} <= set(rows[0])
+    assert str(rows[0]["status_time"]).isdigit()
+
+
+async def test_list_cancel_delete_and_the_quota(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    tok = await token(client)
+    ids = [(await execute(client, tok))["job"]["id"] for _ in range(15)]
+    resp = await client.post(JOBS, json={"timespan": {"from": "2026-01-14T00:00:00Z", "to": "2026-01-15T00:00:00Z"}},
+                             headers=bearer(tok))
+    assert resp.status == 429  # 15 running or queued jobs per account
+
+    page = await (await client.get(JOBS + "?page=2&per_page=4", headers=bearer(tok))).json()
+    assert (page["total"], page["count"], page["page"], page["per_page"], page["total_pages"]) == (15, 4, 2, 4, 4)
+    assert [j["id"] for j in page["_embedded"]["jobs"]] == ids[::-1][4:8]
+    assert set(page["_links"]) == {"self", "next", "prev"}
+
+    # cancel before done: 200, canceled; that frees a place in the quota
+    resp = await client.delete(f"{JOBS}/{ids[0]}", headers=bearer(tok))
+    assert resp.status == 200 and (await resp.json())["job"]["status"] == "canceled"
+    await execute(client, tok)
+    resp = await client.get(f"/talkdesk/data/reports/calls/files/{ids[0]}", headers=bearer(tok), allow_redirects=False)
+    assert resp.status == 404
+
+    # after done: cancel is a 403; deleting the file makes the job deleted and the file a 404
+    await advance(client, 30)
+    resp = await client.delete(f"{JOBS}/{ids[1]}", headers=bearer(tok))
+    assert resp.status == 403
+    resp = await client.delete(f"/talkdesk/data/reports/calls/files/{ids[1]}", headers=bearer(tok))
+    assert resp.status == 204
+    resp = await client.get(f"{JOBS}/{ids[1]}", headers=bearer(tok), allow_redirects=False)
+    assert resp.status == 200 and (await resp.json())["job"]["status"] == "deleted"
+    resp = await client.get(f"/talkdesk/data/reports/calls/files/{ids[1]}", headers=bearer(tok), allow_redirects=False)
+    assert resp.status == 404
+
+
+async def test_a_forced_failure_and_another_clients_jobs(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    tok = await token(client)
+    await client.post("/_fakeexports/faults", json={"vendor": "talkdesk", "operation": "ExecuteReport",
+                                                    "outcome": "failed"})
+    job = (await execute(client, tok))["job"]
+    assert job["status"] == "failed"
+    other = await token(client, who="client-2")
+    resp = await client.get(f"{JOBS}/{job['id']}", headers=bearer(other))
+    assert resp.status == 404
+
+
+async def test_the_connector_compatibility_setting(client_for: Any) -> None:
+    airbyte_body = {"format": "json", "timespan": {"from": "2025-11-01T00:00:00", "to": "2026-01-15T11:00:00",
+                                                   "timezone": "UTC"}}
+    strict = await client_for(fixtures="none")
+    resp = await strict.post(JOBS, json=airbyte_body, headers=bearer(await token(strict)))
+    assert resp.status == 400
+    assert (await resp.json())["fields"][0]["name"] == "timespan.timezone"
+    compat = await client_for(fixtures="none", talkdesk_compat=True)
+    resp = await compat.post(JOBS, json=airbyte_body, headers=bearer(await token(compat)))
+    assert resp.status == 202
+
+
+TOKEN_BAD = [
+    # (query, form, headers, status, error)
+    ("", {"grant_type": "client_credentials"}, {}, 401, "invalid_client"),
+    ("", {"grant_type": "client_credentials"}, {"Authorization": "Basic Zm9v"}, 401, "invalid_client"),
+    ("", {"grant_type": "client_credentials"}, basic(CLIENT, ""), 401, "invalid_client"),
+    ("", {}, basic(), 400, "invalid_request"),
+    ("", {"grant_type": "password"}, basic(), 400, "unsupported_grant_type"),
+    ("", {"grant_type": "client_credentials", "scope": "data-reports:read admin"}, basic(), 400, "invalid_scope"),
+]
+
+
+@pytest.mark.parametrize(("query", "form", "headers", "status", "error"), TOKEN_BAD)
+async def test_bad_token_requests_get_oauth_errors(client_for: Any, query: str, form: dict[str, str],
+                                                   headers: dict[str, str], status: int, error: str) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.post(TOKEN_URL + query, data=form, headers=headers)
+    assert resp.status == status
+    body = await resp.json()
+    assert list(body) == ["error", "error_description"] and body["error"] == error
+
+
+GOOD_SPAN = {"from": "2026-01-14T00:00:00Z", "to": "2026-01-15T00:00:00Z"}
+API_BAD = [
+    # (method, path, body, status, description fragment, field)
+    ("POST", JOBS, {"format": "json"}, 400, "Invalid report request", "timespan"),
+    ("POST", JOBS, {"timespan": {"from": "2026-01-14T00:00:00Z"}}, 400, "Invalid report request", "timespan.to"),
+    ("POST", JOBS, {"timespan": GOOD_SPAN, "format": "xml"}, 400, "Invalid report request", "format"),
+    ("POST", JOBS, {"timespan": GOOD_SPAN, "name": "n" * 257}, 400, "Invalid report request", "name"),
+    ("POST", JOBS, {"timespan": GOOD_SPAN, "timezone": "Mars/Olympus"}, 400, "Invalid report request", "timezone"),
+    ("POST", JOBS, {"timespan": {"from": "yesterday", "to": "2026-01-15T00:00:00Z"}}, 400, "Invalid report request", "timespan.from"),
+    ("POST", JOBS, {"timespan": {"from": "2026-01-14T00:00:00Z", "to": "2026-01-16T00:00:00Z"}}, 400,
+     "Invalid report request", "timespan.to"),
+    ("POST", JOBS, {"timespan": {"from": "2026-01-14T00:00:00Z", "to": "2026-01-13T00:00:00Z"}}, 400,
+     "Invalid report request", "timespan.to"),
+    ("POST", JOBS, {"timespan": {"from": "2025-12-01T00:00:00Z", "to": "2026-01-14T00:00:00Z"}}, 400,
+     "Invalid report request", "timespan"),
+    ("POST", JOBS, b"{broken", 400, "Invalid report request", "body"),
+    ("POST", "/talkdesk/data/reports/explore_calls/jobs", {"timespan": GOOD_SPAN}, 400, "Invalid report type", "type"),
+    ("GET", "/talkdesk/data/reports/nope/jobs", None, 400, "Invalid report type", "type"),
+    ("GET", JOBS + "?per_page=201", None, 400, "Invalid report request", "per_page"),
+    ("GET", JOBS + "?page=0", None, 400, "Invalid report request", "page"),
+    ("GET", JOBS + "/00000000-0000-4000-8000-000000000000", None, 404, "Report job not found", None),
+    ("GET", JOBS + "/not-a-uuid", None, 404, "Report job not found", None),
+    ("DELETE", JOBS + "/00000000-0000-4000-8000-000000000000", None, 404, "Report job not found", None),
+    ("GET", "/talkdesk/data/reports/calls/files/00000000-0000-4000-8000-000000000000", None, 404,
+     "Report job not found", None),
+    ("DELETE", "/talkdesk/data/reports/calls/files/00000000-0000-4000-8000-000000000000", None, 404,
+     "Report job not found", None),
+    ("PUT", JOBS, None, 405, "not allowed", None),
+    ("GET", "/talkdesk/data/nothing", None, 404, "was not found", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "fragment", "field"), API_BAD)
+async def test_bad_api_input_gets_talkdesks_envelope(client_for: Any, method: str, path: str, body: Any,
+                                                     status: int, fragment: str, field: str | None) -> None:
+    client = await client_for(fixtures="none")
+    tok = await token(client)
+    kwargs: dict[str, Any] = {"headers": {**bearer(tok), "Content-Type": "application/json"}}
+    if body is not None:
+        kwargs["data"] = body if isinstance(body, bytes) else json.dumps(body)
+    resp = await client.request(method, path, **kwargs)
+    assert resp.status == status, await resp.text()
+    err = await resp.json()
+    assert list(err) == ["code", "message", "description", "fields"]
+    assert err["code"] == f"{status:07d}"
+    assert fragment in err["description"]
+    assert [f["name"] for f in err["fields"]] == ([field] if field else [])
+    assert (await client.get(JOBS, headers=bearer(tok))).status == 200
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic Zm9vOmJhcg=="}])
+async def test_api_calls_without_a_valid_token_are_401(client_for: Any, headers: dict[str, str]) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.get(JOBS, headers=headers)
+    assert resp.status == 401
+    assert (await resp.json())["code"] == "0000401"
