@@ -56,6 +56,9 @@ class Runtime:
         if clock and (vendor is not None or tenant is not None or not isinstance(self.clock, VirtualClock)):
             raise ValueError("only a full reset on the virtual clock can restart the clock")
         dropped = self.store.reset(vendor, tenant)
+        for name, v in self.vendors.items():
+            if vendor is None or name == vendor:
+                v.reset(tenant)
         if vendor is None and tenant is None:
             self.scheduler.clear()
             self.faults.clear()

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--talkdesk-compat", action=argparse.BooleanOptionalAction, default=None,
                        help="Talkdesk: accept the Airbyte connector's nested timespan.timezone and ranges "
                             "over 31 days")
+    serve.add_argument("--hookbridge-rate-limits", action=argparse.BooleanOptionalAction, default=None,
+                       help="HookBridge: enforce 1000 requests a minute and a burst ceiling per project, "
+                            "on the fake clock (default off)")
     health = sub.add_parser("health", help="exit 0 when a local server answers its health check (Docker "
                                            "HEALTHCHECK)", description="Check a running server's health.")
     health.add_argument("--host", default="127.0.0.1")
@@ -73,7 +76,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "host": args.host, "port": args.port, "clock": args.clock, "speed": args.speed, "start": args.start,
         "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
         "credentials": args.credentials, "talkdesk_done_status": args.talkdesk_done_status,
-        "talkdesk_compat": args.talkdesk_compat,
+        "talkdesk_compat": args.talkdesk_compat, "hookbridge_rate_limits": args.hookbridge_rate_limits,
         "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
     }
     return Settings.from_env(**overrides)

@@ -32,6 +32,9 @@ class Settings:
     didww_default_version: str = "2021-12-15"  # a DIDWW key's API version when it sends no header
     talkdesk_done_status: int = 300  # a finished report job's answer: 300 (documented), 302 or 303
     talkdesk_compat: bool = False  # accept the Airbyte connector's nested timespan.timezone and > 31 days
+    hookbridge_rate_limits: bool = False  # HookBridge's per-project limits (off unless enabled)
+    hookbridge_per_minute: int = 1000
+    hookbridge_burst: int = 50  # requests per second
     download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
     vendor_options: Mapping[str, Any] = field(default_factory=dict)
 

@@ -125,6 +125,9 @@ class Vendor:
         returns the vendor's options now."""
         raise VendorError(400, f"{self.name} has no vendor settings", kind="validation")
 
+    def reset(self, tenant: str | None) -> None:
+        """The store dropped this vendor's state (all of it, or one tenant's): drop per-app caches too."""
+
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         """Per-tenant settings from the control API (DIDWW's default API version and callback secret...);
         returns the tenant's settings now."""

@@ -15,6 +15,7 @@ AUTH_HEADERS = {
     "twilio": {"Authorization": "Basic " + base64.b64encode(b"AC" + b"5" * 32 + b":pw").decode()},
     "didww": {"Api-Key": "hostile"},
     "talkdesk": {},  # a Bearer token, fetched first
+    "hookbridge": {"Authorization": "Bearer hb_test_hostile"},
 }
 VALUES = ["", "0", "-1", "99999999999999999999", "null", "%00", "\u202e\u0000", "../../etc/passwd", "a" * 5000,
           "2026-02-30", "JS" + "z" * 32, "[]", "{}", "' OR 1=1 --"]

@@ -484,14 +484,13 @@ class Didww(Vendor):
 
     # --- file format (B7) -------------------------------------------------------------------------------
     def _file(self, tenant: str, job: Job) -> FileBody:
-        sizes: dict[str, int] = self.extra.setdefault("sizes", {})
 
         def chunks() -> Any:
             return gzip_chunks(batched_lines(self._rows(tenant, job)))
 
-        size = sizes.get(job.id)
+        size = job.attrs.get("file_size")  # derived from the job's own data: it dies with the job
         if size is None:
-            size = sizes[job.id] = measure(chunks())
+            size = job.attrs["file_size"] = measure(chunks())
         return FileBody("application/octet-stream", size, chunks, filename=f"{job.attrs['file_id']}.csv.gz")
 
     def _rows(self, tenant: str, job: Job) -> Any:

@@ -356,15 +356,14 @@ class Talkdesk(Vendor):
         return self._file(tenant, job)
 
     def _file(self, tenant: str, job: Job) -> FileBody:
-        sizes: dict[str, int] = self.extra.setdefault("sizes", {})
         fmt = job.attrs["format"]
 
         def chunks() -> Any:
             return batched_lines(self._encode(fmt, self._records(tenant, job)))
 
-        size = sizes.get(job.id)
+        size = job.attrs.get("file_size")  # derived from the job's own data: it dies with the job
         if size is None:
-            size = sizes[job.id] = measure(chunks())
+            size = job.attrs["file_size"] = measure(chunks())
         content_type = {"csv": "text/csv", "json": "application/json", "json_bulk": "application/x-ndjson"}[fmt]
         return FileBody(content_type, size, chunks, filename=_file_key(job).rsplit("/", 1)[1])
 

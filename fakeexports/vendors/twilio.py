@@ -230,6 +230,10 @@ class Twilio(Vendor):
                                                    "status": "failed" if status == "Failed" else "completed",
                                                })
 
+    def reset(self, tenant: str | None) -> None:
+        if tenant is None:
+            self.timers.clear()  # the scheduler was cleared with the store
+
     def _remove(self, state: TenantState, job: Job) -> None:
         queue = [j for j in state.get("twilio", "queue") or [] if j is not job]
         state.put("twilio", "queue", queue)

@@ -1,0 +1,406 @@
+"""HookBridge exports (https://api.hookbridge.io), mounted at /hookbridge. Spec: specs/hookbridge.yaml;
+facts and sources: vendors/hookbridge.md Part B (section numbers below are its). Asynchronous CSV exports
+of webhook-delivery records, behind a presigned link that expires after seven days."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections import deque
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from .. import lifecycle, s3
+from ..auth import bearer_token
+from ..clock import parse_rfc3339
+from ..errors import VendorError, Violation
+from ..files import FileBody, batched_lines, hex_id, measure, rng, uuid4_from
+from ..lifecycle import Lifecycle
+from ..specs import Operation
+from ..store import Job, TenantState
+from ..vendor import Context, Reply, Vendor
+
+# --- auth -> tenant (B.1) -------------------------------------------------------------------------------
+KEY = re.compile(r"^hb_(live|test)_[A-Za-z0-9]+$")
+MSG_UNAUTHORIZED = "Invalid or missing API key"
+
+# --- envelope (B.6) -------------------------------------------------------------------------------------
+CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+         405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR",
+         503: "SERVICE_UNAVAILABLE"}
+MSG_NOT_FOUND = "Export not found"
+MSG_NOT_READY = "Export is not yet completed"
+MSG_FAILED = "Export failed and has no file"
+MSG_EXPIRED = "Export has expired"
+MSG_ACTIVE = "Export is still being processed and cannot be deleted"
+MSG_RATE = "Rate limit exceeded: {limit} requests per minute"
+MSG_BURST = "Burst limit exceeded: {limit} requests per second"
+REQUEST_ID = web.RequestKey("hookbridge_request_id", str)
+
+# --- lifecycle (B.5) ------------------------------------------------------------------------------------
+PENDING_SECONDS = 10.0
+PROCESSING_SECONDS = 60.0
+TTL_SECONDS = 7 * 86400.0  # expires_at = completed_at + 7 days (B.4, INFERRED from the example)
+JOB = Lifecycle(steps=(("pending", PENDING_SECONDS), ("processing", PROCESSING_SECONDS),
+                       ("completed", TTL_SECONDS), ("expired", None)),
+                terminal=frozenset({"failed", "expired"}))
+MESSAGE_STATUSES = ("queued", "delivering", "succeeded", "pending_retry", "failed_permanent")
+ENDPOINT_ID = re.compile(r"^ep_[0-9a-fA-F]{32}$")
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "attempt_count", "idempotency_key",
+           "created_at", "delivered_at", "response_status", "response_latency_ms", "size_bytes", "last_error")
+
+
+class HookBridge(Vendor):
+    name: ClassVar[str] = "hookbridge"
+    mount: ClassVar[str] = "/hookbridge"
+    hosts: ClassVar[tuple[str, ...]] = ("api.hookbridge.io",)
+    specs: ClassVar[dict[str, str]] = {"v1": "hookbridge.yaml"}
+
+    def setup(self) -> None:
+        settings = self.runtime.settings
+        self.options: dict[str, Any] = {"rate_limits": settings.hookbridge_rate_limits,
+                                        "per_minute": settings.hookbridge_per_minute,
+                                        "burst": settings.hookbridge_burst}
+        self.windows: dict[str, tuple[deque[float], deque[float]]] = {}  # project -> (last minute, last second)
+        self.requests = 0
+
+    def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """``rate_limits`` on or off; ``per_minute`` (1000) and ``burst`` (requests per second) limits."""
+        unknown = sorted(set(settings) - set(self.options))
+        if unknown:
+            raise VendorError(400, f"unknown HookBridge settings {unknown}; known: {sorted(self.options)}")
+        if "rate_limits" in settings and not isinstance(settings["rate_limits"], bool):
+            raise VendorError(400, "rate_limits must be true or false")
+        for key in ("per_minute", "burst"):
+            if key in settings and (not isinstance(settings[key], int) or settings[key] < 1):
+                raise VendorError(400, f"{key} must be a positive whole number")
+        self.options.update(settings)
+        self.windows.clear()
+        return dict(self.options)
+
+    def reset(self, tenant: str | None) -> None:
+        if tenant is None:
+            self.windows.clear()
+        else:
+            self.windows.pop(tenant, None)
+
+    # --- auth -> tenant ---------------------------------------------------------------------------------
+    def authenticate(self, request: web.Request, op: Operation) -> str:
+        key = bearer_token(request.headers.get("Authorization"))
+        if not key or not KEY.match(key):
+            raise VendorError(401, MSG_UNAUTHORIZED, kind="auth")
+        project = self._project(key)
+        if project is None:
+            raise VendorError(401, MSG_UNAUTHORIZED, kind="auth")
+        if self.options["rate_limits"]:
+            self._count(project)
+        return project
+
+    def _project(self, key: str) -> str | None:
+        """The key's project: ``proj_`` + a stable hash of the key, or the credentials file's project_id."""
+        listed = self.runtime.credentials.entries(self.name)
+        if listed is None:
+            return self.extra.get("projects", {}).get(key) or "proj_" + hex_id(0, "hookbridge-project", key, length=24)
+        entry = next((e for e in listed if e.get("api_key") == key), None)
+        if entry is None:
+            return None
+        return str(entry.get("project_id") or "proj_" + hex_id(0, "hookbridge-project", key, length=24))
+
+    def _count(self, project: str) -> None:
+        """1000 requests a minute per project and a burst ceiling per second, on the fake clock (B.1)."""
+        now = self.runtime.clock.now()
+        minute, second = self.windows.setdefault(project, (deque(), deque()))
+        while minute and minute[0] <= now - 60:
+            minute.popleft()
+        while second and second[0] <= now - 1:
+            second.popleft()
+        if len(second) >= self.options["burst"]:
+            wait = max(1, math.ceil(second[0] + 1 - now))
+            raise VendorError(429, MSG_BURST.format(limit=self.options["burst"]), code="BURST_LIMIT_EXCEEDED",
+                              kind="rate_limited", headers={"Retry-After": str(wait)})
+        if len(minute) >= self.options["per_minute"]:
+            wait = max(1, math.ceil(minute[0] + 60 - now))
+            raise VendorError(429, MSG_RATE.format(limit=self.options["per_minute"]), code="RATE_LIMITED",
+                              kind="rate_limited", headers={"Retry-After": str(wait)})
+        minute.append(now)
+        second.append(now)
+
+    # --- envelope ---------------------------------------------------------------------------------------
+    def request_id(self, request: web.Request) -> str:
+        rid = request.get(REQUEST_ID)
+        if rid is None:
+            self.requests += 1
+            rid = request[REQUEST_ID] = "req_" + hex_id(self.runtime.settings.seed, "hookbridge-request",
+                                                       self.requests, length=24)
+        return rid
+
+    def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str]:
+        return {"X-Request-Id": self.request_id(request)}
+
+    def render_error(self, err: VendorError, request: web.Request) -> Reply:
+        status = 400 if err.kind == "too_large" else err.status  # PAYLOAD_TOO_LARGE is a 400 (B.6)
+        code = err.code or ("PAYLOAD_TOO_LARGE" if err.kind == "too_large" else CODES.get(status, "ERROR"))
+        error: dict[str, Any] = {"code": code, "message": err.message}
+        if err.extra.get("details"):
+            error["details"] = err.extra["details"]
+        return Reply(status, {"error": error, "meta": {"request_id": self.request_id(request)}},
+                     headers=err.headers or None)
+
+    def route_not_found(self, request: web.Request) -> VendorError:
+        return VendorError(404, "Route not found", kind="not_found")
+
+    def violation(self, v: Violation, op: Operation, request: web.Request) -> VendorError:
+        if v.rule == "required":
+            return _invalid(f"{v.name} is required")
+        if v.rule == "enum" and v.name == "status":
+            return _invalid(f"status must be one of {', '.join(MESSAGE_STATUSES)}")
+        if v.rule == "enum" and v.name == "direction":
+            return _invalid("direction must be outbound or inbound")
+        if v.rule == "format" and v.name in ("start_time", "end_time"):
+            return _invalid(f"{v.name} must be an RFC 3339 date-time")
+        if v.rule in ("json", "encoding"):
+            return _invalid("request body must be valid JSON")
+        if v.rule == "content-type":
+            return _invalid("Content-Type must be application/json")
+        return _invalid(f"{v.name or 'request body'}: {v.message}")
+
+    # --- representation ---------------------------------------------------------------------------------
+    def _export(self, job: Job, now: float) -> dict[str, Any]:
+        a = job.attrs
+        status = lifecycle.status_at(job.schedule, now)
+        view: dict[str, Any] = {"id": job.id, "project_id": a["project_id"], "status": status,
+                                "filter_start_time": _iso(a["start"]), "filter_end_time": _iso(a["end"])}
+        for key in ("filter_status", "filter_endpoint_id", "filter_inbound_endpoint_id"):
+            if a.get(key):
+                view[key] = a[key]
+        view["direction"] = a["direction"]
+        started = lifecycle.time_of(job.schedule, "processing")
+        completed = lifecycle.time_of(job.schedule, "completed")
+        failed = lifecycle.time_of(job.schedule, "failed")
+        if completed is not None and now >= completed:
+            body = self._file(job)
+            view["row_count"] = a["rows"]
+            view["file_size_bytes"] = body.size
+        if failed is not None and now >= failed:
+            view["error_message"] = a.get("error_message") or "Export generation failed"
+        if started is not None and now >= started:
+            view["started_at"] = _iso(started)
+        if completed is not None and now >= completed:
+            view["completed_at"] = _iso(completed)
+            view["expires_at"] = _iso(completed + TTL_SECONDS)
+        view["created_at"] = _iso(job.created)
+        return view
+
+    def _document(self, ctx: Context, data: Any) -> dict[str, Any]:
+        return {"data": data, "meta": {"request_id": self.request_id(ctx.request)}}
+
+    # --- lifecycle --------------------------------------------------------------------------------------
+    def force(self, state: TenantState, job: Job, status: str) -> None:
+        """``failed`` (error_message from the status text after a colon) or ``completed`` now."""
+        now = self.runtime.clock.now()
+        name, _, message = status.partition(":")
+        if name not in ("failed", "completed"):
+            raise VendorError(400, "status must be failed or completed")
+        if lifecycle.status_at(job.schedule, now) not in ("pending", "processing"):
+            raise VendorError(400, f"the export is already {lifecycle.status_at(job.schedule, now)}")
+        if name == "completed":
+            tail = [(0.0, "completed"), (TTL_SECONDS, "expired")]
+        else:
+            started = lifecycle.time_of(job.schedule, "processing")
+            # a failure always comes out of processing: started_at is set, now if it had not started
+            tail = [(0.0, "failed")] if started is not None and started <= now else [(0.0, "processing"),
+                                                                                    (0.0, "failed")]
+        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, tail),
+                         error_message=message.strip() or None)
+
+    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
+        now = self.runtime.clock.now()
+        return {"id": job.id, "tenant": state.tenant, "collection": job.collection,
+                "status": lifecycle.status_at(job.schedule, now),
+                "schedule": [{"at": t, "status": s} for t, s in job.schedule]}
+
+    def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
+        """fixtures/hookbridge.yaml: per API key, its ``project_id`` and ``exports`` (start_time, end_time,
+        status, endpoint_id, direction, inbound_endpoint_id, id, age_seconds, and ``outcome: failed``)."""
+        if spec.get("project_id"):
+            self.extra.setdefault("projects", {})[tenant] = str(spec["project_id"])
+        project = self._project(tenant) if KEY.match(tenant) else tenant
+        state = self.runtime.store.tenant(self.name, project or tenant)
+        now = self.runtime.clock.now()
+        for item in spec.get("exports") or []:
+            attrs = self._attrs(state, {k: str(v) for k, v in item.items()
+                                        if k in ("start_time", "end_time", "status", "endpoint_id", "direction",
+                                                 "inbound_endpoint_id")})
+            job = self._create(state, now - float(item.get("age_seconds", 0)), attrs, item.get("id"))
+            if item.get("outcome") == "failed":
+                self.force(state, job, "failed:" + str(item.get("error_message", "")))
+
+    def _create(self, state: TenantState, created: float, attrs: dict[str, Any], export_id: str | None = None) -> Job:
+        number = int(state.get("hookbridge", "exports") or 0) + 1
+        state.put("hookbridge", "exports", number)
+        export_id = export_id or _uuid7(created, hex_id(self.runtime.settings.seed, "hb-export", state.tenant, number))
+        r = rng(self.runtime.settings.seed, "hb-rows", state.tenant, export_id)
+        hours = max(1.0, (attrs["end"] - attrs["start"]) / 3600)
+        attrs["rows"] = 0 if r.random() < 0.05 else min(50000, int(hours * r.uniform(2, 12)))
+        return state.add_job(Job(export_id, self.runtime.store.next_seq(), "exports", created,
+                                 JOB.schedule(created), attrs))
+
+    def _attrs(self, state: TenantState, body: dict[str, Any]) -> dict[str, Any]:
+        """B.3's rules, with messages that name the field as HookBridge's do."""
+        try:
+            start = parse_rfc3339(str(body["start_time"]))
+        except (KeyError, ValueError):
+            raise _invalid("start_time must be an RFC 3339 date-time") from None
+        try:
+            end = parse_rfc3339(str(body["end_time"]))
+        except (KeyError, ValueError):
+            raise _invalid("end_time must be an RFC 3339 date-time") from None
+        if end <= start:
+            raise _invalid("end_time must be after start_time")
+        status = body.get("status")
+        if status is not None and status not in MESSAGE_STATUSES:
+            raise _invalid(f"status must be one of {', '.join(MESSAGE_STATUSES)}")
+        direction = body.get("direction") or "outbound"
+        if direction not in ("outbound", "inbound"):
+            raise _invalid("direction must be outbound or inbound")
+        attrs: dict[str, Any] = {"project_id": state.tenant, "start": start, "end": end, "direction": direction,
+                                 "filter_status": status}
+        endpoint = body.get("endpoint_id")
+        if endpoint is not None:
+            if direction != "outbound":
+                raise _invalid("endpoint_id can only be used with direction=outbound")
+            if not isinstance(endpoint, str) or not ENDPOINT_ID.match(endpoint):
+                raise _invalid("endpoint_id must be in format ep_xxx")  # B.6, the vendor's own message
+            h = endpoint[3:].lower()
+            attrs["filter_endpoint_id"] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        inbound = body.get("inbound_endpoint_id")
+        if inbound is not None:
+            if direction != "inbound":
+                raise _invalid("inbound_endpoint_id can only be used with direction=inbound")
+            if not isinstance(inbound, str) or not UUID.match(inbound):
+                raise _invalid("inbound_endpoint_id must be a valid UUID")
+            attrs["filter_inbound_endpoint_id"] = inbound.lower()
+        return attrs
+
+    # --- handlers (by operationId) ----------------------------------------------------------------------
+    async def create_export(self, ctx: Context) -> Reply:
+        job = self._create(ctx.state, ctx.now, self._attrs(ctx.state, ctx.body))
+        outcome = self.runtime.faults.outcome(self.name, ctx.op.operation_id, ctx.tenant)
+        if outcome:
+            self.force(ctx.state, job, outcome)
+        return Reply(201, self._document(ctx, self._export(job, ctx.now)))
+
+    async def list_exports(self, ctx: Context) -> Reply:
+        jobs, _ = ctx.state.collection("exports").newest_first(None, 0, 10**9)
+        return Reply(200, self._document(ctx, [self._export(j, ctx.now) for j in jobs]))
+
+    def _job(self, ctx: Context) -> Job:
+        export_id = ctx.params["id"]
+        if not UUID.match(export_id):
+            raise _invalid("id must be a valid UUID")
+        job = ctx.state.jobs.get(export_id.lower())
+        if job is None:
+            raise VendorError(404, MSG_NOT_FOUND, kind="not_found")
+        return job
+
+    async def get_export(self, ctx: Context) -> Reply:
+        return Reply(200, self._document(ctx, self._export(self._job(ctx), ctx.now)))
+
+    async def download_export(self, ctx: Context) -> Reply:
+        job = self._job(ctx)
+        status = lifecycle.status_at(job.schedule, ctx.now)
+        if status == "expired":
+            raise VendorError(410, MSG_EXPIRED, code="EXPORT_EXPIRED")
+        if status != "completed":
+            raise VendorError(409, MSG_FAILED if status == "failed" else MSG_NOT_READY, code="EXPORT_NOT_READY")
+        origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
+        expires_at = (lifecycle.time_of(job.schedule, "expired") or ctx.now) - ctx.now
+        ttl = int(min(self.runtime.settings.download_ttl, max(1, expires_at)))
+        link = s3.presign(self.runtime, origin, self.name, ctx.tenant, f"exports/{job.id}.csv", ttl)
+        # B.8: the SDK returns this Location without following it; a 200 would crash it.
+        return Reply(302, None, headers={"Location": link})
+
+    async def delete_export(self, ctx: Context) -> Reply:
+        job = self._job(ctx)
+        if lifecycle.status_at(job.schedule, ctx.now) in ("pending", "processing"):
+            raise VendorError(409, MSG_ACTIVE, code="EXPORT_ACTIVE")
+        ctx.state.remove_job(job)
+        return Reply(204)
+
+    # --- file format (B.7) ------------------------------------------------------------------------------
+    def s3_object(self, tenant: str, key: str) -> FileBody | None:
+        match = re.fullmatch(r"exports/([0-9a-f-]{36})\.csv", key)
+        state = self.runtime.store.find(self.name, tenant)
+        job = state.jobs.get(match.group(1)) if match and state else None
+        if job is None or lifecycle.status_at(job.schedule, self.runtime.clock.now()) != "completed":
+            return None
+        return self._file(job)
+
+    def _file(self, job: Job) -> FileBody:
+
+        def chunks() -> Any:
+            return batched_lines(self._rows(job))
+
+        size = job.attrs.get("file_size")  # derived from the job's own data: it dies with the job
+        if size is None:
+            size = job.attrs["file_size"] = measure(chunks())
+        return FileBody("text/csv", size, chunks, filename=f"export-{job.id}.csv")
+
+    def _rows(self, job: Job) -> Any:
+        a = job.attrs
+        seed = self.runtime.settings.seed
+        r = rng(seed, "hb-rows", a["project_id"], job.id)
+        r.random()  # the draw _create made for the row count
+        pools = self.runtime.pools
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        yield buf.getvalue().encode()
+        endpoints = [a["filter_endpoint_id"]] if a.get("filter_endpoint_id") else (
+            [a["filter_inbound_endpoint_id"]] if a.get("filter_inbound_endpoint_id") else
+            [uuid4_from(seed, "hb-endpoint", a["project_id"], i) for i in range(4)])
+        hosts = [f"https://{c.split()[0].lower().strip(',.')}.example.com/webhooks" for c in pools.companies[:4]]
+        span = a["end"] - a["start"]
+        for i, ts in enumerate(sorted(a["start"] + r.random() * span for _ in range(a["rows"]))):
+            buf.seek(0)
+            buf.truncate()
+            status = a.get("filter_status") or r.choice(("succeeded",) * 6 + ("pending_retry", "failed_permanent",
+                                                                              "delivering", "queued"))
+            attempts = 1 if status == "succeeded" and r.random() < 0.8 else r.randint(1, 8)
+            delivered = status == "succeeded"
+            code = r.choice((200, 200, 202, 204)) if delivered else r.choice((500, 502, 503, 404, 410, 0))
+            endpoint = r.randrange(len(endpoints))
+            writer.writerow([
+                uuid4_from(seed, "hb-message", job.id, i), endpoints[endpoint], hosts[endpoint % len(hosts)],
+                a["direction"], status, attempts, f"idem-{hex_id(seed, 'idem', job.id, i, length=12)}", _iso(ts),
+                _iso(ts + r.uniform(0.05, 30) * attempts) if delivered else "",
+                code if status not in ("queued",) else "", r.randint(20, 2500) if code else "",
+                r.randint(120, 64000), "" if delivered else r.choice(("connection refused", "timeout after 30s",
+                                                                      f"HTTP {code}" if code else "DNS error")),
+            ])
+            yield buf.getvalue().encode()
+
+
+def _invalid(message: str) -> VendorError:
+    return VendorError(400, message, code="INVALID_REQUEST", kind="validation")
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _uuid7(created: float, random_hex: str) -> str:
+    """A UUIDv7: 48 bits of Unix milliseconds, version 7, variant 10, the rest from ``random_hex``."""
+    ms = int(created * 1000) & ((1 << 48) - 1)
+    rand = int(random_hex, 16)
+    value = (ms << 80) | (0x7 << 76) | ((rand >> 64) & 0xFFF) << 64 | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    x = f"{value:032x}"
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+VENDOR = HookBridge

@@ -1,0 +1,170 @@
+"""HookBridge exports over raw HTTP (in-process app, virtual clock, strict mode): envelopes and request ids,
+filters, the lifecycle to expiry, failure, rate limits on the fake clock (off and on), and every
+operation's bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+EXPORTS = "/hookbridge/v1/exports"
+AUTH = {"Authorization": "Bearer hb_live_raw"}
+SPAN = {"start_time": "2026-01-14T00:00:00Z", "end_time": "2026-01-14T06:00:00Z"}
+
+
+async def create(client: Any, **body: Any) -> dict[str, Any]:
+    resp = await client.post(EXPORTS, json={**SPAN, **body}, headers=AUTH)
+    assert resp.status == 201, await resp.text()
+    doc: dict[str, Any] = await resp.json()
+    assert doc["meta"]["request_id"] == resp.headers["X-Request-Id"]
+    return doc["data"]
+
+
+async def advance(client: Any, seconds: float) -> None:
+    assert (await client.post("/_fakeexports/clock/advance", json={"seconds": seconds})).status == 200
+
+
+async def test_request_ids_are_unique_and_match_the_header(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    ids = set()
+    for path, headers in ((EXPORTS, AUTH), (EXPORTS, {}), (EXPORTS + "/nope", AUTH), ("/hookbridge/v2/x", AUTH)):
+        resp = await client.get(path, headers=headers)
+        body = await resp.json()
+        assert body["meta"]["request_id"] == resp.headers["X-Request-Id"]
+        ids.add(body["meta"]["request_id"])
+    assert len(ids) == 4
+
+
+async def test_an_inbound_export_and_a_forced_failure(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    inbound = await create(client, direction="inbound", inbound_endpoint_id="01935ABC-DEF0-7123-8567-890ABCDEF012")
+    assert inbound["direction"] == "inbound"
+    assert inbound["filter_inbound_endpoint_id"] == "01935abc-def0-7123-8567-890abcdef012"
+    assert set(inbound) == {"id", "project_id", "status", "filter_start_time", "filter_end_time",
+                            "filter_inbound_endpoint_id", "direction", "created_at"}
+
+    await client.post("/_fakeexports/faults", json={"vendor": "hookbridge", "operation": "CreateExport",
+                                                    "outcome": "failed: endpoint storage unavailable"})
+    failed = await create(client)
+    assert failed["status"] == "failed"
+    assert failed["error_message"] == "endpoint storage unavailable" and "started_at" in failed
+    resp = await client.get(f"{EXPORTS}/{failed['id']}/download", headers=AUTH)
+    assert resp.status == 409 and (await resp.json())["error"]["code"] == "EXPORT_NOT_READY"
+    assert (await client.delete(f"{EXPORTS}/{failed['id']}", headers=AUTH)).status == 204
+
+
+async def test_lifecycle_to_expiry_with_the_file_and_its_link(client_for: Any) -> None:
+    client = await client_for(fixtures="none", seed=9)
+    made = await create(client, status="succeeded")
+    await advance(client, 70)
+    resp = await client.get(f"{EXPORTS}/{made['id']}", headers=AUTH)
+    done = (await resp.json())["data"]
+    assert done["completed_at"] == "2026-01-15T12:01:10Z" and done["expires_at"] == "2026-01-22T12:01:10Z"
+    resp = await client.get(f"{EXPORTS}/{made['id']}/download", headers=AUTH, allow_redirects=False)
+    assert resp.status == 302
+    link = resp.headers["Location"].split(str(client.make_url("")).rstrip("/"), 1)[1]
+    file = await client.get(link)
+    rows = list(csv.DictReader(io.StringIO((await file.read()).decode())))
+    assert len(rows) == done["row_count"] and int(file.headers["Content-Length"]) == done["file_size_bytes"]
+    assert all(r["status"] == "succeeded" and "2026-01-14T00:00:00Z" <= r["created_at"] < "2026-01-14T06:00:00Z"
+               for r in rows)
+    # a week later: expired, the API says 410 and the old link is gone
+    await advance(client, 7 * 86400)
+    resp = await client.get(f"{EXPORTS}/{made['id']}/download", headers=AUTH)
+    assert resp.status == 410
+    assert (await client.get(link)).status in (403, 404)
+
+
+async def test_rate_limits_are_off_unless_enabled(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    for _ in range(120):  # far beyond the burst ceiling, on a clock that stands still
+        assert (await client.get(EXPORTS, headers=AUTH)).status == 200
+
+
+async def test_rate_limits_count_on_the_fake_clock_per_project(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.post("/_fakeexports/vendors/hookbridge", json={"rate_limits": True, "per_minute": 8,
+                                                                       "burst": 5})
+    assert resp.status == 200
+    for _ in range(5):
+        assert (await client.get(EXPORTS, headers=AUTH)).status == 200
+    burst = await client.get(EXPORTS, headers=AUTH)
+    assert burst.status == 429 and burst.headers["Retry-After"] == "1"
+    assert (await burst.json())["error"]["code"] == "BURST_LIMIT_EXCEEDED"
+    # another project is not limited
+    assert (await client.get(EXPORTS, headers={"Authorization": "Bearer hb_test_other"})).status == 200
+    await advance(client, 1)
+    for _ in range(3):
+        assert (await client.get(EXPORTS, headers=AUTH)).status == 200
+    minute = await client.get(EXPORTS, headers=AUTH)
+    assert minute.status == 429 and (await minute.json())["error"]["code"] == "RATE_LIMITED"
+    assert minute.headers["Retry-After"] == "59"
+    await advance(client, 59)
+    assert (await client.get(EXPORTS, headers=AUTH)).status == 200
+
+
+async def test_the_seed_export_belongs_to_the_seed_project(client_for: Any) -> None:
+    client = await client_for()
+    body = await (await client.get(EXPORTS, headers={"Authorization": "Bearer hb_test_seed"})).json()
+    assert [(e["id"], e["project_id"], e["status"], e["filter_status"]) for e in body["data"]] == [
+        ("01935abc-def0-7123-8567-890abcdef012", "proj_abc123", "completed", "failed_permanent")]
+
+
+ID = "01935abc-def0-7123-8567-890abcdef012"
+BAD = [
+    # (method, path, headers, body, status, code, message fragment)
+    ("GET", EXPORTS, {}, None, 401, "UNAUTHORIZED", "Invalid or missing API key"),
+    ("GET", EXPORTS, {"Authorization": "Bearer hb_prod_x"}, None, 401, "UNAUTHORIZED", "Invalid or missing API key"),
+    ("GET", EXPORTS, {"Authorization": "Basic aGJfdGVzdF94Og=="}, None, 401, "UNAUTHORIZED", "API key"),
+    ("POST", EXPORTS, AUTH, {}, 400, "INVALID_REQUEST", "start_time is required"),
+    ("POST", EXPORTS, AUTH, {"start_time": "2026-01-14T00:00:00Z"}, 400, "INVALID_REQUEST", "end_time is required"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "start_time": "yesterday"}, 400, "INVALID_REQUEST", "start_time"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "end_time": "2026-01-13T00:00:00Z"}, 400, "INVALID_REQUEST", "end_time must be after"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "status": "lost"}, 400, "INVALID_REQUEST", "status must be one of"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "endpoint_id": "550e8400-e29b-41d4-a716-446655440000"}, 400, "INVALID_REQUEST",
+     "endpoint_id must be in format ep_xxx"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "direction": "sideways"}, 400, "INVALID_REQUEST", "direction"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "direction": "inbound", "inbound_endpoint_id": "ib_1"}, 400, "INVALID_REQUEST",
+     "inbound_endpoint_id must be a valid UUID"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "inbound_endpoint_id": ID}, 400, "INVALID_REQUEST", "direction=inbound"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "direction": "inbound", "endpoint_id": "ep_" + "0" * 32}, 400,
+     "INVALID_REQUEST", "direction=outbound"),
+    ("POST", EXPORTS, AUTH, b"{nope", 400, "INVALID_REQUEST", "valid JSON"),
+    ("POST", EXPORTS, AUTH, [1, 2], 400, "INVALID_REQUEST", "request body"),
+    ("GET", f"{EXPORTS}/not-a-uuid", AUTH, None, 400, "INVALID_REQUEST", "id must be a valid UUID"),
+    ("GET", f"{EXPORTS}/{ID}", AUTH, None, 404, "NOT_FOUND", "Export not found"),
+    ("GET", f"{EXPORTS}/{ID}/download", AUTH, None, 404, "NOT_FOUND", "Export not found"),
+    ("GET", f"{EXPORTS}/x/download", AUTH, None, 400, "INVALID_REQUEST", "id must be a valid UUID"),
+    ("DELETE", f"{EXPORTS}/{ID}", AUTH, None, 404, "NOT_FOUND", "Export not found"),
+    ("DELETE", f"{EXPORTS}/123", AUTH, None, 400, "INVALID_REQUEST", "id must be a valid UUID"),
+    ("PATCH", f"{EXPORTS}/{ID}", AUTH, None, 405, "METHOD_NOT_ALLOWED", "not allowed"),
+    ("GET", "/hookbridge/v1/nothing", AUTH, None, 404, "NOT_FOUND", "Route not found"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "headers", "body", "status", "code", "fragment"), BAD)
+async def test_bad_input_gets_hookbridges_envelope(client_for: Any, method: str, path: str, headers: dict[str, str],
+                                                   body: Any, status: int, code: str, fragment: str) -> None:
+    client = await client_for(fixtures="none")
+    kwargs: dict[str, Any] = {"headers": {**headers, "Content-Type": "application/json"}}
+    if isinstance(body, bytes):
+        kwargs["data"] = body
+    elif body is not None:
+        kwargs["json"] = body
+    resp = await client.request(method, path, **kwargs)
+    assert resp.status == status, await resp.text()
+    doc = await resp.json()
+    assert set(doc) == {"error", "meta"} and doc["meta"]["request_id"] == resp.headers["X-Request-Id"]
+    assert doc["error"]["code"] == code
+    assert fragment in doc["error"]["message"]
+    assert (await client.get(EXPORTS, headers=AUTH)).status == 200
+
+
+async def test_an_oversized_body_is_hookbridges_payload_too_large(client_for: Any) -> None:
+    client = await client_for(fixtures="none", max_body=1024)
+    resp = await client.post(EXPORTS, json={**SPAN, "padding": "x" * 4096}, headers=AUTH)
+    assert resp.status == 400
+    assert (await resp.json())["error"]["code"] == "PAYLOAD_TOO_LARGE"
