@@ -141,8 +141,12 @@ class Vendor:
         return None
 
     def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        """A vendor-neutral view of a job for the control API."""
-        return {"id": job.id, "collection": job.collection, "tenant": state.tenant, "attrs": job.attrs}
+        """A vendor-neutral view of a job for the control API: its status now and its schedule."""
+        from .lifecycle import status_at
+
+        return {"id": job.id, "tenant": state.tenant, "collection": job.collection,
+                "status": status_at(job.schedule, self.runtime.clock.now()),
+                "schedule": [{"at": t, "status": s} for t, s in job.schedule]}
 
     def s3_object(self, tenant: str, key: str) -> FileBody | None:
         """The file behind a presigned link on the S3 stand-in, or None."""

@@ -305,10 +305,7 @@ class Didww(Vendor):
         self._arm(state, job)
 
     def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        now = self.runtime.clock.now()
-        return {"id": job.id, "tenant": state.tenant, "collection": job.collection,
-                "status": lifecycle.status_at(job.schedule, now), "file_id": job.attrs["file_id"],
-                "schedule": [{"at": t, "status": s} for t, s in job.schedule]}
+        return {**super().describe_job(state, job), "file_id": job.attrs["file_id"]}
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/didww.yaml: per API key, ``settings`` (default_api_version, callback_secret) and

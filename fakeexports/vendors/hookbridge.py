@@ -218,12 +218,6 @@ class HookBridge(Vendor):
         state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, tail),
                          error_message=message.strip() or None)
 
-    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        now = self.runtime.clock.now()
-        return {"id": job.id, "tenant": state.tenant, "collection": job.collection,
-                "status": lifecycle.status_at(job.schedule, now),
-                "schedule": [{"at": t, "status": s} for t, s in job.schedule]}
-
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/hookbridge.yaml: per API key, its ``project_id`` and ``exports`` (start_time, end_time,
         status, endpoint_id, direction, inbound_endpoint_id, id, age_seconds, and ``outcome: failed``)."""

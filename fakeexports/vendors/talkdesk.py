@@ -171,12 +171,6 @@ class Talkdesk(Vendor):
             raise VendorError(400, f"the job is already {current}")
         state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, [(0.0, status)]))
 
-    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        now = self.runtime.clock.now()
-        return {"id": job.id, "tenant": state.tenant, "collection": job.collection,
-                "status": lifecycle.status_at(job.schedule, now),
-                "schedule": [{"at": t, "status": s} for t, s in job.schedule]}
-
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/talkdesk.yaml: per OAuth client, ``jobs`` (type, format, timezone, from, to, name, id,
         age_seconds, and ``status`` failed or canceled to end one so)."""

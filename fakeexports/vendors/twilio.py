@@ -280,13 +280,8 @@ class Twilio(Vendor):
         self._reschedule(state, job)
 
     def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        now = self.runtime.clock.now()
-        return {
-            "id": job.id, "tenant": state.tenant, "collection": job.collection,
-            "status": lifecycle.status_at(job.schedule, now),
-            "schedule": [{"at": t, "status": s} for t, s in job.schedule],
-            "days": dict(self._day_statuses(state, job, now)),
-        }
+        return {**super().describe_job(state, job),
+                "days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/twilio.yaml: per account, ``jobs`` (resource_type, friendly_name, start_day and

@@ -4,7 +4,6 @@ document (reference-specs/didww_exports.json, which describes that version only)
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -12,17 +11,14 @@ import pytest
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference-specs" / "didww_exports.json"
+from tests.contract.conftest import reference_spec
+
 HEADERS = {"Api-Key": "conformance", "X-DIDWW-API-Version": "2026-04-16", "Content-Type": "application/vnd.api+json"}
 
 
 @pytest.fixture(scope="module")
 def reference() -> OpenAPI:
-    if not REFERENCE.exists():
-        pytest.fail(f"the reference spec is missing: {REFERENCE} (shared/ must sit beside the checkout)")
-    doc = json.loads(REFERENCE.read_text())
-    doc["servers"] = [{"url": "http://fake/didww/v3"}]
-    return OpenAPI.from_dict(doc)
+    return reference_spec("didww_exports.json", "/didww/v3")
 
 
 async def test_responses_validate_against_didwws_reference_spec(client_for: Any, reference: OpenAPI) -> None:
