@@ -112,7 +112,8 @@ def load_vendors(runtime: Runtime) -> None:
     for name in wanted:
         vendor = classes[name](runtime)
         docs: dict[str, SpecDoc] = {
-            key: load_spec(name, key, spec_root / filename) for key, filename in vendor.specs.items()
+            key: load_spec(name, key, spec_root / filename, runtime.settings.cache_path())
+            for key, filename in vendor.specs.items()
         }
         runtime.vendors[name] = vendor
         runtime.routes[name] = VendorRoutes(vendor, docs)
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
     runtime = make_runtime(settings)
     load_vendors(runtime)
-    runtime.fixture_docs = fixtures.read_fixtures(settings.fixtures)
+    runtime.fixture_docs = fixtures.read_fixtures(settings.fixtures, settings.cache_path())
     fixtures.load_into(runtime, runtime.fixture_docs)
 
     # Long URLs and headers (a DIDWW filter list, a big token) still reach the vendor, which answers in its
@@ -141,7 +142,27 @@ def create_app(settings: Settings | None = None) -> web.Application:
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
+    app.cleanup_ctx.append(_warm_up)
     return app
+
+
+async def _warm_up(app: web.Application) -> AsyncIterator[None]:
+    """Compile every request validator once the server listens, one per loop turn, so that startup is not
+    held up by it and early requests are served meanwhile (a validator not reached yet compiles on use)."""
+    runtime = app[RUNTIME]
+
+    async def warm() -> None:
+        for routes in runtime.routes.values():
+            for by_key in routes.table.values():
+                for _, _, validator, _ in by_key.values():
+                    validator.warm()
+                    await asyncio.sleep(0)
+
+    task = asyncio.create_task(warm())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _make_root(runtime: Runtime, hosts: HostRouter):  # type: ignore[no-untyped-def]

@@ -12,9 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from .specs import data_dir
+from .specs import data_dir, load_yaml
 
 if TYPE_CHECKING:
     from .app import Runtime
@@ -32,10 +30,10 @@ def fixture_paths(setting: str | None) -> list[Path]:
     return [root]
 
 
-def read_fixtures(setting: str | None) -> list[dict[str, Any]]:
+def read_fixtures(setting: str | None, cache: Path | None = None) -> list[dict[str, Any]]:
     docs = []
     for path in fixture_paths(setting):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = load_yaml(path, cache)
         if not isinstance(doc, dict) or "vendor" not in doc:
             raise ValueError(f"{path}: a fixture file is a mapping with a 'vendor' key")
         doc.setdefault("tenants", {})

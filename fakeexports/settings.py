@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "FAKEEXPORTS_"
@@ -36,7 +37,14 @@ class Settings:
     hookbridge_per_minute: int = 1000
     hookbridge_burst: int = 50  # requests per second
     download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
+    cache_dir: str | None = None  # JSON copies of the YAML specs and fixtures; None: the user cache, "": off
     vendor_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def cache_path(self) -> Path | None:
+        if self.cache_dir is not None:
+            return Path(self.cache_dir) if self.cache_dir.strip() else None
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return Path(base) / "fakeexports"
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)

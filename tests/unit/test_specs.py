@@ -54,3 +54,19 @@ def test_an_operation_without_a_handler_is_a_startup_error(tmp_path: Path) -> No
     runtime = make_runtime(Settings(clock="virtual"))
     with pytest.raises(SpecError, match=r"CreateThing \(POST /things\) -> create_thing"):
         VendorRoutes(Things(runtime), {"v": load_spec("things", "v", path)})
+
+
+def test_yaml_documents_are_read_through_a_json_copy_keyed_by_their_hash(tmp_path: Path) -> None:
+    from fakeexports.specs import load_yaml
+
+    source = tmp_path / "doc.yaml"
+    source.write_text("a: 1\nb: [x, y]\n")
+    cache = tmp_path / "cache"
+    assert load_yaml(source, cache) == {"a": 1, "b": ["x", "y"]}
+    (copy,) = cache.glob("*.json")
+    assert load_yaml(source, cache) == {"a": 1, "b": ["x", "y"]}
+    copy.write_text("{broken")  # a damaged copy is ignored, the YAML read again
+    assert load_yaml(source, cache) == {"a": 1, "b": ["x", "y"]}
+    source.write_text("a: 2\n")  # a changed file has another hash
+    assert load_yaml(source, cache) == {"a": 2}
+    assert load_yaml(source, None) == {"a": 2}
