@@ -15,8 +15,6 @@ import binascii
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
     """``Basic base64(user:password)`` -> (user, password); None when missing or malformed."""
@@ -47,6 +45,8 @@ class Credentials:
     def load(cls, path: str | None) -> Credentials:
         if not path:
             return cls(None)
+        import yaml  # credentials files are rare: keep the import off the startup path
+
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         if not isinstance(doc, dict) or not all(isinstance(v, list) for v in doc.values()):
             raise ValueError(f"{path}: a credentials file maps each vendor to a list of entries")
