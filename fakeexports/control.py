@@ -13,6 +13,7 @@ from aiohttp import web
 from .clock import isoformat, parse_rfc3339
 from .errors import VendorError
 from .faults import Fault
+from .routing import origin_of
 
 if TYPE_CHECKING:
     from .app import Runtime
@@ -193,6 +194,21 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
         state, job = found
         vendor.force(state, job, status)
         return reply({"job": vendor.describe_job(state, job)})
+
+    @route("GET", "/specs/{vendor}")
+    async def spec(request: web.Request) -> web.StreamResponse:
+        """A vendor's OpenAPI document with ``servers`` rewritten to this fake's mount, for tools that take a
+        spec (schemathesis, Prism, code generators); ``?version=`` picks one of DIDWW's."""
+        vendor = runtime.vendors.get(request.match_info["vendor"])
+        if vendor is None:
+            raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
+        docs = runtime.routes[vendor.name].docs
+        key = request.query.get("version", next(iter(docs)))
+        if key not in docs:
+            raise ControlError(404, f"{vendor.name} has no spec {key!r}; it has {sorted(docs)}")
+        doc = dict(docs[key].source)
+        doc["servers"] = [{"url": origin_of(request, runtime.settings.public_url) + vendor.mount}]
+        return reply(doc)
 
     @route("POST", "/vendors/{vendor}")
     async def configure_vendor(request: web.Request) -> web.StreamResponse:

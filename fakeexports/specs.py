@@ -158,6 +158,7 @@ class SpecDoc:
     sha256: str
     document: dict[str, Any] = field(repr=False)
     operations: tuple[Operation, ...] = field(repr=False)
+    source: dict[str, Any] = field(repr=False, default_factory=dict)  # as written, $refs and all
 
     def by_route(self) -> dict[tuple[str, str], Operation]:
         return {(op.method, op.path): op for op in self.operations}
@@ -240,4 +241,4 @@ def _load_spec_cached(vendor: str, key: str, path_text: str, sha: str, cache_dir
                     raw=copy.deepcopy(op),
                 )
             )
-    return SpecDoc(vendor, key, path, sha, resolved, tuple(operations))
+    return SpecDoc(vendor, key, path, sha, resolved, tuple(operations), doc)

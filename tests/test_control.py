@@ -101,3 +101,14 @@ async def test_faults_list_and_clear_and_jobs_view(client_for: Any) -> None:
     assert resp.status == 400
     resp = await client.post(f"/_fakeexports/jobs/twilio/{created['job_sid']}/force", json={"status": "Bogus"})
     assert resp.status == 400
+
+
+async def test_specs_are_served_with_servers_on_the_fake(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    doc = await (await client.get("/_fakeexports/specs/twilio")).json()
+    assert doc["servers"] == [{"url": str(client.make_url("/twilio"))}]
+    assert "/v1/Exports/{ResourceType}/Jobs" in doc["paths"]
+    didww = await (await client.get("/_fakeexports/specs/didww?version=2026-04-16")).json()
+    assert didww["info"]["version"] == "2026-04-16"
+    assert (await client.get("/_fakeexports/specs/didww?version=1999-01-01")).status == 404
+    assert (await client.get("/_fakeexports/specs/nope")).status == 404
