@@ -84,10 +84,10 @@ async def test_journal_records_requests_since_a_mark(client_for: Any) -> None:
 
 async def test_faults_list_and_clear_and_jobs_view(client_for: Any) -> None:
     client = await client_for(fixtures="none")
-    await client.post("/_fakeexports/faults", json={"vendor": "twilio", "status": 500, "times": 0})
+    await client.post("/_fakeexports/faults", json={"vendor": "twilio", "status": 503, "times": 0})
     assert len((await (await client.get("/_fakeexports/faults")).json())["faults"]) == 1
     for _ in range(3):
-        assert (await client.get(JOBS, headers=basic())).status == 500
+        assert (await client.get(JOBS, headers=basic())).status == 503  # an injected fault, every time
     await client.delete("/_fakeexports/faults")
     assert (await client.get(JOBS, headers=basic())).status == 200
 
