@@ -145,7 +145,6 @@ def make_handler(
         tenant: str | None = None
         entry = single
         try:
-            vendor.before(request, (entry or next(iter(by_key.values())))[0])
             if entry is None:
                 entry = by_key.get(vendor.spec_key(request))
                 if entry is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,6 @@ class Settings:
     hookbridge_burst: int = 50  # requests per second
     download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
     cache_dir: str | None = None  # JSON copies of the YAML specs and fixtures; None: the user cache, "": off
-    vendor_options: Mapping[str, Any] = field(default_factory=dict)
 
     def cache_path(self) -> Path | None:
         if self.cache_dir is not None:
@@ -56,7 +55,7 @@ class Settings:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is not None and f.name != "vendor_options":
+            if raw is not None:
                 values[f.name] = parse_value(f.name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)

@@ -40,7 +40,7 @@ class Context:
     vendor: Vendor
     op: Operation
     tenant: str
-    params: dict[str, Any]
+    params: dict[str, Any]  # checked path, query and header values; shared by identical requests: read only
     body: Any
     base: str  # origin + mount, e.g. http://127.0.0.1:8080/twilio
 
@@ -87,9 +87,6 @@ class Vendor:
     def authenticate(self, request: web.Request, op: Operation) -> str:
         """The tenant the request's credential names; raise VendorError(401) otherwise."""
         raise NotImplementedError
-
-    def before(self, request: web.Request, op: Operation) -> None:
-        """Called before authentication (rate limiters, request ids...)."""
 
     def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str] | None:
         """Headers the vendor adds to every answer."""
