@@ -38,6 +38,18 @@ async def test_request_ids_are_unique_and_match_the_header(client_for: Any) -> N
     assert len(ids) == 4
 
 
+async def test_the_list_holds_the_projects_exports_newest_first(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    ids = []
+    for _ in range(3):
+        ids.append((await create(client))["id"])
+        await advance(client, 1)
+    await client.post(EXPORTS, json=SPAN, headers={"Authorization": "Bearer hb_test_someone_else"})
+    listed = (await (await client.get(EXPORTS, headers=AUTH)).json())["data"]
+    assert [e["id"] for e in listed] == ids[::-1]
+    assert sorted(ids) == ids  # UUIDv7 ids sort by creation time
+
+
 async def test_an_inbound_export_and_a_forced_failure(client_for: Any) -> None:
     client = await client_for(fixtures="none")
     inbound = await create(client, direction="inbound", inbound_endpoint_id="01935ABC-DEF0-7123-8567-890ABCDEF012")
