@@ -62,6 +62,10 @@ class VendorRoutes:
     def methods(self, path: str) -> list[str]:
         return sorted(m for m, p in self.table if p == path)
 
+    def allowed(self, path: str, key: str) -> list[str]:
+        """The methods ``path`` has in the API version ``key`` (the Allow header of a 405)."""
+        return sorted(m for (m, p), by_key in self.table.items() if p == path and key in by_key)
+
 
 def add_vendor_routes(router: web.UrlDispatcher, runtime: Runtime, routes: VendorRoutes, mount: str) -> None:
     """Register one vendor's operations under ``mount`` ("" for a host-name router), most specific path
@@ -70,7 +74,7 @@ def add_vendor_routes(router: web.UrlDispatcher, runtime: Runtime, routes: Vendo
         resource = router.add_resource(mount + path)
         for method in routes.methods(path):
             resource.add_route(method, make_handler(runtime, routes, routes.table[(method, path)], mount))
-        resource.add_route("*", make_fallback(runtime, routes, mount, routes.methods(path)))
+        resource.add_route("*", make_fallback(runtime, routes, mount, path))
     if mount:
         router.add_route("*", mount, make_fallback(runtime, routes, mount, None))
     router.add_route("*", mount + "/{tail:.*}", make_fallback(runtime, routes, mount, None))
@@ -137,6 +141,7 @@ def make_handler(
     strict = runtime.settings.strict
     public_url = runtime.settings.public_url
     single = next(iter(by_key.values())) if len(by_key) == 1 and len(vendor.specs) == 1 else None
+    path = next(iter(by_key.values()))[0].path
 
     async def handle(request: web.Request, match: Mapping[str, str] | None = None) -> web.StreamResponse:
         now = clock.now()
@@ -146,9 +151,10 @@ def make_handler(
         entry = single
         try:
             if entry is None:
-                entry = by_key.get(vendor.spec_key(request))
-                if entry is None:
-                    raise vendor.method_not_allowed(request, [])
+                key = vendor.spec_key(request)
+                entry = by_key.get(key)
+                if entry is None:  # the method exists in another API version only
+                    raise vendor.method_not_allowed(request, routes.allowed(path, key))
             op, handler, validator, _ = entry
             if op.secured:
                 tenant = vendor.authenticate(request, op)
@@ -201,14 +207,20 @@ def make_handler(
 
 
 def make_fallback(
-    runtime: Runtime, routes: VendorRoutes, mount: str, allowed: list[str] | None
+    runtime: Runtime, routes: VendorRoutes, mount: str, path: str | None
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """A path of the vendor with a method it does not have (405), or no such path (404)."""
+    """A path of the vendor with a method it does not have (405, with the methods the request's API
+    version has for it in Allow), or no such path (404)."""
     vendor = routes.vendor
 
     async def fallback(request: web.Request, match: Mapping[str, str] | None = None) -> web.StreamResponse:
-        err = vendor.method_not_allowed(request, allowed) if allowed else vendor.route_not_found(request)
-        response = to_response(vendor, request, vendor.render_error(err, request), None, runtime)
+        try:
+            if path is None:
+                raise vendor.route_not_found(request)
+            raise vendor.method_not_allowed(request, routes.allowed(path, vendor.spec_key(request)))
+        except VendorError as err:
+            reply = vendor.render_error(err, request)
+        response = to_response(vendor, request, reply, None, runtime)
         runtime.journal.record(
             runtime.clock.now(), vendor.name, None, request.method, request.path_qs, response.status, None
         )

@@ -155,6 +155,8 @@ class HookBridge(Vendor):
         return VendorError(404, "Route not found", kind="not_found")
 
     def violation(self, v: Violation, op: Operation, request: web.Request) -> VendorError:
+        if v.location == "path":
+            return _invalid(f"{v.name} must be a valid UUID")
         if v.rule == "required":
             return _invalid(f"{v.name} is required")
         if v.rule == "enum" and v.name == "status":

@@ -338,3 +338,14 @@ async def test_unknown_files_are_404s_without_a_body(client_for: Any) -> None:
         resp = await client.get(path, headers={"Api-Key": KEY})
         assert resp.status == 404
         assert await resp.read() == b""
+
+
+async def test_a_405_lists_the_methods_of_the_requests_api_version(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    path = f"{EXPORTS}/00000000-0000-4000-8000-000000000000"
+    for version, allowed in (("2021-12-15", "GET"), ("2026-04-16", "GET, PATCH, PUT")):
+        for method in ("DELETE", "OPTIONS"):
+            resp = await client.request(method, path, headers=headers(version))
+            assert (resp.status, resp.headers["Allow"]) == (405, allowed)
+    resp = await client.patch(path, data=b"{}", headers=headers("2021-12-15"))
+    assert (resp.status, resp.headers["Allow"]) == (405, "GET")
