@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage
 
 from .app import create_app, vendor_base_urls
 from .settings import Settings
@@ -82,7 +84,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings.from_env(**overrides)
 
 
+class _OneLineBadRequests(logging.Filter):
+    """aiohttp logs a full traceback for every request its parser rejects (a NUL in a header...); a fake
+    that is fuzzed on purpose should say it in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, BadHttpMessage):
+            record.msg, record.args, record.exc_info = "rejected a malformed HTTP request: %s", (exc.message,), None
+        return True
+
+
 async def serve(settings: Settings) -> None:
+    logging.getLogger("aiohttp.server").addFilter(_OneLineBadRequests())
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
