@@ -437,7 +437,8 @@ class Twilio(Vendor):
         cached = state.cache.get(cache_key)
         if cached is not None and ctx.now < cached[1]:
             return Reply(200, cached[0], content_type="application/json")
-        direction, seq = _decode_token(token) if token else ("n", None)
+        direction, key = _decode_token(token, r"\d+") if token else ("n", None)
+        seq = int(key) if key is not None else None
         coll = state.collection(rt)
         if direction == "n":
             jobs, more = coll.newest_first(seq, 0 if token else page * size, size)
@@ -505,8 +506,7 @@ class Twilio(Vendor):
             key=lambda r: r["day"],
         )
         if token:
-            direction, _ = _decode_token(token)
-            after = _decode_day_token(token)
+            direction, after = _decode_token(token, r"\d{4}-\d{2}-\d{2}")
             if direction == "n":
                 start = next((i for i, r in enumerate(days) if r["day"] > after), len(days))
             else:
@@ -523,8 +523,8 @@ class Twilio(Vendor):
             ],
             "meta": self._page_meta(
                 ctx, "days", f"/v1/Exports/{rt}/Days", size, page, token,
-                _encode_day_token("n", chunk[-1]["day"]) if chunk and more else None,
-                _encode_day_token("p", chunk[0]["day"]) if chunk and start > 0 and page > 0 else None,
+                _encode_token("n", chunk[-1]["day"]) if chunk and more else None,
+                _encode_token("p", chunk[0]["day"]) if chunk and start > 0 and page > 0 else None,
             ),
         }
         return Reply(200, body)
@@ -615,40 +615,22 @@ def _file_key(tenant: str, rt: str, day: str) -> str:
     return f"daily/day={day}/type={rt}/account={tenant}/part-00000.json.gz"
 
 
-def _encode_token(direction: str, seq: int) -> str:
-    return "PT" + base64.urlsafe_b64encode(f"{direction}{seq}".encode()).decode().rstrip("=")
+def _encode_token(direction: str, key: object) -> str:
+    """An opaque page token: "n" (next: after ``key``) or "p" (previous: before it), and a keyset key (a
+    job's seq for the jobs list, a day for the days list)."""
+    return "PT" + base64.urlsafe_b64encode(f"{direction}{key}".encode()).decode().rstrip("=")
 
 
-def _encode_day_token(direction: str, day: str) -> str:
-    return "PT" + base64.urlsafe_b64encode(f"{direction}{day}".encode()).decode().rstrip("=")
-
-
-def _raw_token(token: str) -> str:
-    if not token.startswith("PT"):
-        raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
-    text = token[2:]
+def _decode_token(token: str, key_pattern: str) -> tuple[str, str]:
+    """The direction and key of a token minted by _encode_token whose key matches ``key_pattern``."""
+    text = token[2:] if token.startswith("PT") else ""
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise VendorError(400, MSG_PAGE_TOKEN, kind="validation") from None
-
-
-def _decode_token(token: str) -> tuple[str, int | None]:
-    raw = _raw_token(token)
-    if len(raw) < 2 or raw[0] not in "np":
+        raw = ""
+    if not re.fullmatch(f"[np]{key_pattern}", raw):
         raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
-    if raw[1:].isdigit():
-        return raw[0], int(raw[1:])
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw[1:]):
-        return raw[0], None
-    raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
-
-
-def _decode_day_token(token: str) -> str:
-    raw = _raw_token(token)
-    if not re.fullmatch(r"[np]\d{4}-\d{2}-\d{2}", raw):
-        raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
-    return raw[1:]
+    return raw[0], raw[1:]
 
 
 def _iso(ts: float) -> str:

@@ -370,3 +370,17 @@ async def test_a_finished_job_calls_its_webhook_and_retries_on_the_clock(client_
     assert [(a["attempt"], a["status"], a["will_retry"]) for a in attempts] == [(1, 500, True), (2, 200, False)]
     await advance(client, 3600)
     assert len(received) == 2
+
+
+async def test_a_days_token_is_not_a_jobs_token(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    for name in "abc":
+        await create(client, start="2026-01-10", end="2026-01-12", name=name)
+    await advance(client, 60 + 9 * 30)
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days?PageSize=1", headers=AUTH)).json()
+    day_token = days["meta"]["next_page_url"].split("PageToken=")[1]
+    jobs = await (await client.get(JOBS + "?PageSize=1", headers=AUTH)).json()
+    job_token = jobs["meta"]["next_page_url"].split("PageToken=")[1]
+    for path in (f"{JOBS}?PageToken={day_token}", f"/twilio/v1/Exports/Messages/Days?PageToken={job_token}"):
+        resp = await client.get(path, headers=AUTH)
+        assert resp.status == 400 and (await resp.json())["message"] == "Invalid PageToken"
