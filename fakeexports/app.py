@@ -26,6 +26,7 @@ from .store import Store
 from .vendor import Vendor
 from .vendors import discover
 from .webhooks import Webhooks
+from .wire import HttpDate
 
 
 @dataclass(eq=False)
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
+    app.on_response_prepare.append(_date_on_the_fake_clock(runtime))
     app.cleanup_ctx.append(_warm_up)
     return app
 
@@ -178,6 +180,16 @@ def _make_root(runtime: Runtime, hosts: HostRouter):  # type: ignore[no-untyped-
         )
 
     return root
+
+
+def _date_on_the_fake_clock(runtime: Runtime):  # type: ignore[no-untyped-def]
+    """Every answer's ``Date`` is the fake clock's, like every other time the fake shows."""
+    clock, http_date = runtime.clock, HttpDate()
+
+    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers["Date"] = http_date(clock.now())
+
+    return on_prepare
 
 
 async def _close_webhooks(app: web.Application) -> None:

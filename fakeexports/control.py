@@ -14,6 +14,7 @@ from .clock import isoformat, parse_rfc3339
 from .errors import VendorError
 from .faults import Fault
 from .routing import origin_of
+from .wire import dumps
 
 if TYPE_CHECKING:
     from .app import Runtime
@@ -30,7 +31,7 @@ class ControlError(Exception):
 
 
 def reply(data: Any, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
+    return web.Response(status=status, body=dumps(data), content_type="application/json")
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:

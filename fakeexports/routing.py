@@ -11,13 +11,13 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from aiohttp import web
 
 from .errors import SpecError, StrictModeError, VendorError
 from .specs import Operation, SpecDoc
 from .validation import RequestValidator, ResponseValidator
 from .vendor import Context, Reply, Vendor
+from .wire import dumps
 
 if TYPE_CHECKING:
     from .app import Runtime
@@ -70,11 +70,13 @@ class VendorRoutes:
 def add_vendor_routes(router: web.UrlDispatcher, runtime: Runtime, routes: VendorRoutes, mount: str) -> None:
     """Register one vendor's operations under ``mount`` ("" for a host-name router), most specific path
     first, each path with a 405 for its other methods, and a vendor 404 for the rest of the mount."""
+    slash = routes.vendor.trailing_slash
     for path in routes.paths():
-        resource = router.add_resource(mount + path)
-        for method in routes.methods(path):
-            resource.add_route(method, make_handler(runtime, routes, routes.table[(method, path)], mount))
-        resource.add_route("*", make_fallback(runtime, routes, mount, path))
+        for variant in (path, path + "/") if slash else (path,):
+            resource = router.add_resource(mount + variant)
+            for method in routes.methods(path):
+                resource.add_route(method, make_handler(runtime, routes, routes.table[(method, path)], mount))
+            resource.add_route("*", make_fallback(runtime, routes, mount, path))
     if mount:
         router.add_route("*", mount, make_fallback(runtime, routes, mount, None))
     router.add_route("*", mount + "/{tail:.*}", make_fallback(runtime, routes, mount, None))
@@ -250,11 +252,13 @@ def to_response(
     elif isinstance(body, bytes | bytearray):
         data = bytes(body)
     else:
-        data = orjson.dumps(body)
+        data = dumps(body)
         content_type = content_type or vendor.json_type
     if checker is not None:
         try:
-            checker.check(reply.status, content_type, data if data else None, headers)
+            # the value itself where there is one: a number past 64 bits reads back as a float from bytes
+            checker.check(reply.status, content_type, body if data and not isinstance(body, bytes | bytearray)
+                          else data or None, headers)
         except StrictModeError as exc:
             runtime.journal.server_error(runtime.clock.now(), "strict mode", str(exc), "")
             return web.json_response(

@@ -70,6 +70,7 @@ class Vendor:
     hosts: ClassVar[tuple[str, ...]] = ()
     specs: ClassVar[dict[str, str]]  # spec key (an API version) -> file name in specs/
     json_type: ClassVar[str] = "application/json"
+    trailing_slash: ClassVar[bool] = False  # whether every path also answers with a trailing "/"
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime

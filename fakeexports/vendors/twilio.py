@@ -22,6 +22,7 @@ from ..lifecycle import Lifecycle
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
+from ..wire import dumps
 
 # --- auth -> tenant (A5) ------------------------------------------------------------------------------
 USER = re.compile(r"^(AC|SK)[0-9a-fA-F]{32}$")
@@ -63,7 +64,7 @@ JOB = Lifecycle(
 FINISHED = JOB.terminal
 FORCEABLE = ("ErrorDuringRun", "Failed", "Completed", "CompletedEmptyRecords")
 RESOURCE_TYPES = ("Messages", "Calls", "Conferences", "Participants")
-DEFAULT_CONFIG = {"enabled": False, "webhook_url": "", "webhook_method": ""}
+DEFAULT_CONFIG = {"enabled": False, "webhook_url": None, "webhook_method": None}
 
 
 class Twilio(Vendor):
@@ -71,9 +72,12 @@ class Twilio(Vendor):
     mount: ClassVar[str] = "/twilio"
     hosts: ClassVar[tuple[str, ...]] = ("bulkexports.twilio.com",)
     specs: ClassVar[dict[str, str]] = {"v1": "twilio.yaml"}
+    # A real curl of .../Messages/Days/ answered the list (tigerfarm/work twiliocli/README.md).
+    trailing_slash: ClassVar[bool] = True
 
     def setup(self) -> None:
         self.timers: dict[int, Timer] = {}  # id(job) -> its pending day tick
+        self.requests = 0
         self._auth_cache: dict[str | None, str] = {}  # Authorization header -> tenant (credentials are fixed)
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
@@ -103,6 +107,12 @@ class Twilio(Vendor):
         raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
 
     # --- envelope ---------------------------------------------------------------------------------------
+    def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str]:
+        # Every real answer carries Twilio-Request-Id, RQ + 32 hex digits (public fixtures, e.g.
+        # RQdace92da15444f12b8d65c1357490d59; vendors/twilio.md, findings of 2026-12-01).
+        self.requests += 1
+        return {"Twilio-Request-Id": "RQ" + hex_id(self.runtime.settings.seed, "twilio-request", self.requests)}
+
     def render_error(self, err: VendorError, request: web.Request) -> Reply:
         status, default_code = CODES.get(err.kind, (err.status, 20000 + err.status))
         code = err.code if err.code is not None else (default_code if status == err.status else 20000 + err.status)
@@ -175,9 +185,7 @@ class Twilio(Vendor):
         out = []
         for i, day in enumerate(_days(job.attrs["start_day"], job.attrs["n_days"])):
             if i < done:
-                empty = job.attrs.get("forced") == "CompletedEmptyRecords" or self._record_count(
-                    state.tenant, job.collection, day) == 0
-                out.append((day, "CompletedEmptyRecords" if empty else "Completed"))
+                out.append((day, "CompletedEmptyRecords" if self._empty(state, job, i, day) else "Completed"))
             elif status == "Failed":
                 out.append((day, "Failed"))
             elif i == done and status in ("Running", "ErrorDuringRun", "RunningToBeDeleted"):
@@ -185,6 +193,15 @@ class Twilio(Vendor):
             else:
                 out.append((day, "Submitted"))
         return out
+
+    def _empty(self, state: TenantState, job: Job, index: int, day: str) -> bool:
+        """A day without records (or after a forced CompletedEmptyRecords) gets no file and is not
+        listed: Twilio's docs say no file is made for it, and a real Days list skipped such days
+        (tigerfarm/work twiliocli/README.md; AbdoJohanen/twilio-bulkexport-csv-tool download.js)."""
+        empty_from = job.attrs.get("empty_from")
+        if empty_from is not None and index >= empty_from:
+            return True
+        return self._record_count(state.tenant, job.collection, day) == 0
 
     def _next_change(self, job: Job, now: float) -> float | None:
         """When this job's details next change: a schedule entry or the next day boundary."""
@@ -205,6 +222,8 @@ class Twilio(Vendor):
         if done > published:
             days = _days(job.attrs["start_day"], job.attrs["n_days"])
             for i in range(published, done):
+                if self._empty(state, job, i, days[i]):
+                    continue
                 made = lifecycle.time_when(job.schedule, "Running", (i + 1) * DAY_SECONDS)
                 self._publish_day(state, job, days[i], min(made if made is not None else now, now))
             state.update_job(job, published=done)
@@ -276,7 +295,8 @@ class Twilio(Vendor):
             tail = [(0.0, "ErrorDuringRun"), (RETRY_SECONDS, "Running"), (RETRY_SECONDS + remaining, "Completed")]
         else:
             tail = [(0.0, status)]
-        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, tail), forced=status)
+        extra = {"empty_from": self._days_done(job, now)} if status == "CompletedEmptyRecords" else {}
+        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, tail), forced=status, **extra)
         self._reschedule(state, job)
 
     def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
@@ -312,7 +332,7 @@ class Twilio(Vendor):
         for rt, cfg in (spec.get("configuration") or {}).items():
             state.put("twilio_config", rt, {
                 "enabled": bool(cfg.get("enabled", False)),
-                "webhook_url": cfg.get("webhook_url", ""), "webhook_method": cfg.get("webhook_method", ""),
+                "webhook_url": cfg.get("webhook_url") or None, "webhook_method": cfg.get("webhook_method") or None,
             })
 
     # --- representation ---------------------------------------------------------------------------------
@@ -377,7 +397,7 @@ class Twilio(Vendor):
         current = dict(ctx.state.get("twilio_config", rt) or DEFAULT_CONFIG)
         for field, key in (("Enabled", "enabled"), ("WebhookUrl", "webhook_url"), ("WebhookMethod", "webhook_method")):
             if field in body:
-                current[key] = body[field]
+                current[key] = body[field] if body[field] != "" else None  # an empty value clears it
         ctx.state.put("twilio_config", rt, current)
         return Reply(200, self._configuration(ctx))
 
@@ -455,7 +475,7 @@ class Twilio(Vendor):
                 _encode_token("p", jobs[0].seq) if jobs and has_prev else None,
             ),
         }
-        data = orjson.dumps(body)
+        data = dumps(body)
         changes = [c for c in (self._next_change(j, ctx.now) for j in self._queue(state)) if c is not None]
         state.cache[cache_key] = (data, min(changes, default=float("inf")))
         return Reply(200, data, content_type="application/json")

@@ -62,9 +62,13 @@ def test_export_lifecycle_through_the_official_sdk(fakeexports, client):  # type
     assert done.job_queue_position is None
     assert client.bulkexports.v1.exports.jobs(created[1].job_sid).fetch().job_queue_position == "1"
 
-    # list days: the 13 days the first job made
+    # list days: the days the first job made a file for; a day without records has none and is not listed
+    completed = sorted(day for d in done.details if d["status"] == "Completed" for day in d["days"])
+    empty = [day for d in done.details if d["status"] == "CompletedEmptyRecords" for day in d["days"]]
+    assert empty, "seed 0 gives this range at least one day without records"
     days = client.bulkexports.v1.exports("Messages").days.list()
-    assert [d.day for d in days] == [f"2026-01-{n:02d}" for n in range(1, 14)]
+    assert [d.day for d in days] == completed
+    assert len(completed) + len(empty) == 13
     assert all(d.resource_type == "Messages" and d.friendly_name == "export 1" for d in days)
 
     # fetch a day: a 307 whose body names a presigned link on the fake's S3 stand-in
@@ -89,7 +93,11 @@ def test_export_lifecycle_through_the_official_sdk(fakeexports, client):  # type
     assert raised.value.status == 404
     assert raised.value.code == 20404
     # the days it produced stay (A: deleting a job leaves its days)
-    assert len(client.bulkexports.v1.exports("Messages").days.list()) == 13
+    assert len(client.bulkexports.v1.exports("Messages").days.list()) == len(completed)
+    # an empty day has no file: its fetch is a 404
+    with pytest.raises(TwilioRestException) as raised:
+        client.bulkexports.v1.exports("Messages").days(empty[0]).fetch()
+    assert raised.value.status == 404
 
 
 def test_wrong_credentials_are_a_401_with_code_20003(fakeexports):  # type: ignore[no-untyped-def]
@@ -116,7 +124,7 @@ def test_a_tenant_sees_only_its_own_jobs(fakeexports):  # type: ignore[no-untype
 
 def test_configuration_round_trip(fakeexports, client):  # type: ignore[no-untyped-def]
     config = client.bulkexports.v1.export_configuration("Calls").fetch()
-    assert (config.enabled, config.webhook_url, config.webhook_method) == (False, "", "")
+    assert (config.enabled, config.webhook_url, config.webhook_method) == (False, None, None)  # unset: null
     updated = client.bulkexports.v1.export_configuration("Calls").update(
         enabled=True, webhook_url="https://hooks.example.test/done", webhook_method="POST")
     assert updated.enabled is True

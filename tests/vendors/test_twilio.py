@@ -384,3 +384,48 @@ async def test_a_days_token_is_not_a_jobs_token(client_for: Any) -> None:
     for path in (f"{JOBS}?PageToken={day_token}", f"/twilio/v1/Exports/Messages/Days?PageToken={job_token}"):
         resp = await client.get(path, headers=AUTH)
         assert resp.status == 400 and (await resp.json())["message"] == "Invalid PageToken"
+
+
+async def test_every_answer_has_a_twilio_request_id_and_a_date_on_the_fake_clock(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    seen = set()
+    for path, headers in ((JOBS, AUTH), (JOBS, {}), ("/twilio/v1/Exports/Nope/Jobs/x", AUTH)):
+        resp = await client.get(path, headers=headers)
+        assert resp.status in (200, 401, 404)
+        rid = resp.headers["Twilio-Request-Id"]
+        assert len(rid) == 34 and rid.startswith("RQ") and int(rid[2:], 16) >= 0
+        seen.add(rid)
+        assert resp.headers["Date"] == "Thu, 15 Jan 2026 12:00:00 GMT"  # the virtual clock's start
+    assert len(seen) == 3
+    await advance(client, 86400)
+    assert (await client.get(JOBS, headers=AUTH)).headers["Date"] == "Fri, 16 Jan 2026 12:00:00 GMT"
+
+
+@pytest.mark.parametrize("path", [JOBS + "/", "/twilio/v1/Exports/Messages/Days/", "/twilio/v1/Exports/Messages/",
+                                  "/twilio/v1/Exports/Messages/Configuration/"])
+async def test_a_trailing_slash_answers_like_the_path_without_it(client_for: Any, path: str) -> None:
+    # a real curl of .../Messages/Days/ answered the list (tigerfarm/work twiliocli/README.md)
+    client = await client_for(fixtures="none")
+    with_slash = await client.get(path, headers=AUTH)
+    without = await client.get(path.rstrip("/"), headers=AUTH)
+    assert with_slash.status == without.status == 200
+    assert (await with_slash.json()).keys() == (await without.json()).keys()
+
+
+async def test_a_page_number_past_64_bits_is_answered_not_crashed(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.get(JOBS, params={"Page": str(2**70), "PageSize": "5"}, headers=AUTH)
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["jobs"] == [] and body["meta"]["page"] == 2**70
+
+
+async def test_an_unset_configuration_has_null_webhook_fields_and_an_empty_value_clears_one(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    url = "/twilio/v1/Exports/Calls/Configuration"
+    body = await (await client.get(url, headers=AUTH)).json()
+    assert (body["webhook_url"], body["webhook_method"]) == (None, None)  # Twilio's spec: a nullable uri
+    form = {"WebhookUrl": "https://h.test/x", "WebhookMethod": "POST"}
+    assert (await (await client.post(url, data=form, headers=AUTH)).json())["webhook_url"] == "https://h.test/x"
+    cleared = await (await client.post(url, data={"WebhookUrl": "", "WebhookMethod": ""}, headers=AUTH)).json()
+    assert (cleared["webhook_url"], cleared["webhook_method"]) == (None, None)
