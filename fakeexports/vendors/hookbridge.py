@@ -36,7 +36,8 @@ MSG_NOT_FOUND = "Export not found"
 MSG_NOT_READY = "Export is not yet completed"
 MSG_FAILED = "Export failed and has no file"
 MSG_EXPIRED = "Export has expired"
-MSG_ACTIVE = "Export is still being processed and cannot be deleted"
+# hookbridge docs /api/operations/deleteexport (409):
+MSG_ACTIVE = "Cannot delete an export that is pending or in progress. Please try again in a moment."
 MSG_RATE = "Rate limit exceeded: {limit} requests per minute"
 MSG_BURST = "Burst limit exceeded: {limit} requests per second"
 REQUEST_ID = web.RequestKey("hookbridge_request_id", str)
@@ -49,6 +50,7 @@ JOB = Lifecycle(steps=(("pending", PENDING_SECONDS), ("processing", PROCESSING_S
                        ("completed", TTL_SECONDS), ("expired", None)),
                 terminal=frozenset({"failed", "expired"}))
 MESSAGE_STATUSES = ("queued", "delivering", "succeeded", "pending_retry", "failed_permanent")
+IDEM_LENGTH = 17  # "idem-" and 12 hex digits
 ENDPOINT_ID = re.compile(r"^ep_[0-9a-fA-F]{32}$")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "attempt_count", "idempotency_key",
@@ -194,7 +196,7 @@ class HookBridge(Vendor):
             view["started_at"] = _iso(started)
         if completed is not None and now >= completed:
             view["completed_at"] = _iso(completed)
-            view["expires_at"] = _iso(completed + TTL_SECONDS)
+            view["expires_at"] = _iso(a.get("expires_at") or completed + TTL_SECONDS)
         view["created_at"] = _iso(job.created)
         return view
 
@@ -222,7 +224,10 @@ class HookBridge(Vendor):
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/hookbridge.yaml: per API key, its ``project_id`` and ``exports`` (start_time, end_time,
-        status, endpoint_id, direction, inbound_endpoint_id, id, age_seconds, and ``outcome: failed``)."""
+        status, endpoint_id, direction, inbound_endpoint_id, id, age_seconds or created_at, and
+        ``outcome: failed``). An export given ``completed_at`` (with ``started_at``, ``expires_at``,
+        ``row_count`` and ``file_size_bytes``) is held completed with exactly those values: its file has
+        that many rows and bytes."""
         if spec.get("project_id"):
             self.extra.setdefault("projects", {})[tenant] = str(spec["project_id"])
         project = self._project(tenant) if KEY.match(tenant) else tenant
@@ -232,9 +237,26 @@ class HookBridge(Vendor):
             attrs = self._attrs(state, {k: str(v) for k, v in item.items()
                                         if k in ("start_time", "end_time", "status", "endpoint_id", "direction",
                                                  "inbound_endpoint_id")})
-            job = self._create(state, now - float(item.get("age_seconds", 0)), attrs, item.get("id"))
+            created = parse_rfc3339(str(item["created_at"])) if item.get("created_at") else \
+                now - float(item.get("age_seconds", 0))
+            job = self._create(state, created, attrs, item.get("id"))
+            if item.get("completed_at"):
+                self._hold_completed(state, job, item)
             if item.get("outcome") == "failed":
                 self.force(state, job, "failed:" + str(item.get("error_message", "")))
+
+    def _hold_completed(self, state: TenantState, job: Job, item: dict[str, Any]) -> None:
+        completed = parse_rfc3339(str(item["completed_at"]))
+        started = parse_rfc3339(str(item["started_at"])) if item.get("started_at") else completed
+        schedule = ((job.created, "pending"), (started, "processing"), (completed, "completed"))
+        extra: dict[str, Any] = {}
+        if item.get("expires_at"):
+            extra["expires_at"] = parse_rfc3339(str(item["expires_at"]))
+        if item.get("row_count") is not None:
+            extra["rows"] = int(item["row_count"])
+        if item.get("file_size_bytes") is not None:
+            extra["target_size"] = int(item["file_size_bytes"])
+        state.update_job(job, schedule=schedule, **extra)
 
     def _create(self, state: TenantState, created: float, attrs: dict[str, Any], export_id: str | None = None) -> Job:
         number = int(state.get("hookbridge", "exports") or 0) + 1
@@ -315,8 +337,10 @@ class HookBridge(Vendor):
         if status != "completed":
             raise VendorError(409, MSG_FAILED if status == "failed" else MSG_NOT_READY, code="EXPORT_NOT_READY")
         origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
-        expires_at = (lifecycle.time_of(job.schedule, "expired") or ctx.now) - ctx.now
-        ttl = int(min(self.runtime.settings.download_ttl, max(1, expires_at)))
+        expires = lifecycle.time_of(job.schedule, "expired")  # None: held completed by a fixture
+        ttl = self.runtime.settings.download_ttl
+        if expires is not None:
+            ttl = int(min(ttl, max(1, expires - ctx.now)))
         link = s3.presign(self.runtime, origin, self.name, ctx.tenant, f"exports/{job.id}.csv", ttl)
         # B.8: the SDK returns this Location without following it; a 200 would crash it.
         return Reply(302, None, headers={"Location": link})
@@ -338,16 +362,28 @@ class HookBridge(Vendor):
         return self._file(job)
 
     def _file(self, job: Job) -> FileBody:
+        a = job.attrs
 
         def chunks() -> Any:
-            return batched_lines(self._rows(job))
+            return batched_lines(self._rows(job, a.get("trim", 0), a.get("pad", 0)))
 
-        size = job.attrs.get("file_size")  # derived from the job's own data: it dies with the job
+        size = a.get("file_size")  # derived from the job's own data: it dies with the job
         if size is None:
-            size = job.attrs["file_size"] = measure(chunks())
+            size = measure(chunks())
+            target = a.get("target_size")
+            if target is not None and a["rows"]:
+                # A fixture's file_size_bytes: first rows lose their idempotency key (IDEM_LENGTH bytes each)
+                # while the file is too big, then the rows' last_error grows by what is left, spread evenly.
+                if size > target:
+                    a["trim"] = min(a["rows"], -(-(size - target) // IDEM_LENGTH))
+                    size = measure(chunks())
+                if size < target:
+                    a["pad"] = target - size
+                    size = measure(chunks())
+            a["file_size"] = size
         return FileBody("text/csv", size, chunks, filename=f"export-{job.id}.csv")
 
-    def _rows(self, job: Job) -> Any:
+    def _rows(self, job: Job, trim: int = 0, pad: int = 0) -> Any:
         a = job.attrs
         seed = self.runtime.settings.seed
         r = rng(seed, "hb-rows", a["project_id"], job.id)
@@ -362,6 +398,7 @@ class HookBridge(Vendor):
             [uuid4_from(seed, "hb-endpoint", a["project_id"], i) for i in range(4)])
         hosts = [f"https://{c.split()[0].lower().strip(',.')}.example.com/webhooks" for c in pools.companies[:4]]
         span = a["end"] - a["start"]
+        each, rest = divmod(pad, a["rows"]) if a["rows"] else (0, 0)
         for i, ts in enumerate(sorted(a["start"] + r.random() * span for _ in range(a["rows"]))):
             buf.seek(0)
             buf.truncate()
@@ -373,13 +410,23 @@ class HookBridge(Vendor):
             endpoint = r.randrange(len(endpoints))
             writer.writerow([
                 uuid4_from(seed, "hb-message", job.id, i), endpoints[endpoint], hosts[endpoint % len(hosts)],
-                a["direction"], status, attempts, f"idem-{hex_id(seed, 'idem', job.id, i, length=12)}", _iso(ts),
+                a["direction"], status, attempts,
+                "" if i < trim else f"idem-{hex_id(seed, 'idem', job.id, i, length=IDEM_LENGTH - 5)}", _iso(ts),
                 _iso(ts + r.uniform(0.05, 30) * attempts) if delivered else "",
                 code if status not in ("queued",) else "", r.randint(20, 2500) if code else "",
-                r.randint(120, 64000), "" if delivered else r.choice(("connection refused", "timeout after 30s",
-                                                                      f"HTTP {code}" if code else "DNS error")),
+                r.randint(120, 64000), ("" if delivered else r.choice(("connection refused", "timeout after 30s",
+                                                                       f"HTTP {code}" if code else "DNS error")))
+                + _filler(each + (1 if i < rest else 0)),
             ])
             yield buf.getvalue().encode()
+
+
+def _filler(n: int) -> str:
+    """``n`` characters of plain text that a CSV writer never quotes (no comma, quote or newline)."""
+    if n <= 0:
+        return ""
+    text = " response body: upstream returned an error page"
+    return (text * (n // len(text) + 1))[:n]
 
 
 def _invalid(message: str) -> VendorError:

@@ -118,11 +118,29 @@ async def test_rate_limits_count_on_the_fake_clock_per_project(client_for: Any) 
     assert (await client.get(EXPORTS, headers=AUTH)).status == 200
 
 
-async def test_the_seed_export_belongs_to_the_seed_project(client_for: Any) -> None:
+# The example of seeds/003 ("Get export"), as the project's own expectation; its id with valid UUIDv7 variant bits.
+SEED_EXPORT = {
+    "id": "01935abc-def0-7123-8567-890abcdef012", "project_id": "proj_abc123", "status": "completed",
+    "filter_start_time": "2025-12-01T00:00:00Z", "filter_end_time": "2025-12-06T23:59:59Z",
+    "filter_status": "failed_permanent", "row_count": 5000, "file_size_bytes": 1024000,
+    "started_at": "2025-12-06T12:00:30Z", "completed_at": "2025-12-06T12:05:00Z",
+    "expires_at": "2025-12-13T12:05:00Z", "created_at": "2025-12-06T12:00:00Z",
+}
+
+
+async def test_the_seed_export_is_served_as_the_seed_shows_it(client_for: Any) -> None:
     client = await client_for()
-    body = await (await client.get(EXPORTS, headers={"Authorization": "Bearer hb_test_seed"})).json()
-    assert [(e["id"], e["project_id"], e["status"], e["filter_status"]) for e in body["data"]] == [
-        ("01935abc-def0-7123-8567-890abcdef012", "proj_abc123", "completed", "failed_permanent")]
+    seed_auth = {"Authorization": "Bearer hb_test_seed"}
+    body = await (await client.get(EXPORTS, headers=seed_auth)).json()
+    assert [{k: e[k] for k in SEED_EXPORT} for e in body["data"]] == [SEED_EXPORT]
+    # its file has exactly the seed's row count and size
+    resp = await client.get(f"{EXPORTS}/{SEED_EXPORT['id']}/download", headers=seed_auth, allow_redirects=False)
+    assert resp.status == 302
+    link = resp.headers["Location"].split(str(client.make_url("")).rstrip("/"), 1)[1]
+    data = await (await client.get(link)).read()
+    assert len(data) == 1024000
+    lines = data.decode().splitlines()
+    assert len(lines) == 1 + 5000 and all(",failed_permanent," in line for line in lines[1:])
 
 
 ID = "01935abc-def0-7123-8567-890abcdef012"
