@@ -5,6 +5,8 @@ too)."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
 from email.utils import formatdate
 from typing import Any
 
@@ -35,3 +37,29 @@ class HttpDate:
             self._second = second
             self._text = formatdate(second, usegmt=True)
         return self._text
+
+
+_RFC3339 = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def rfc3339(ts: float, fraction: str = "") -> str:
+    """``ts`` in UTC as ``YYYY-MM-DDTHH:MM:SS[.fraction]Z``, the year always four digits (strftime's %Y
+    writes year 574 as "574")."""
+    dt = datetime.fromtimestamp(int(ts // 1), UTC)
+    text = (f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}")
+    return f"{text}.{fraction}Z" if fraction else text + "Z"
+
+
+def parse_instant(text: str) -> tuple[float, str]:
+    """An RFC 3339 time (``Z``, an offset, or none: UTC) as whole epoch seconds and its fraction digits
+    as sent, trailing zeros dropped: ``rfc3339(*parse_instant(t))`` is ``t`` in UTC with no precision
+    lost (a client that sends nanoseconds gets them back). Raises ValueError."""
+    match = _RFC3339.match(text.strip())
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time: {text!r}")
+    day, clock, fraction, zone = match.groups()
+    offset = "+00:00" if zone in (None, "Z", "z") else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
+    dt = datetime.fromisoformat(f"{day}T{clock}{offset}")
+    return float(int(dt.timestamp())), (fraction or "").rstrip("0")

@@ -9,7 +9,6 @@ import io
 import math
 import re
 from collections import deque
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -23,6 +22,7 @@ from ..lifecycle import Lifecycle
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
+from ..wire import parse_instant, rfc3339
 
 # --- auth -> tenant (B.1) -------------------------------------------------------------------------------
 KEY = re.compile(r"^hb_(live|test)_[A-Za-z0-9]+$")
@@ -33,13 +33,18 @@ CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NO
          405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR",
          503: "SERVICE_UNAVAILABLE"}
 MSG_NOT_FOUND = "Export not found"
-MSG_NOT_READY = "Export is not yet completed"
-MSG_FAILED = "Export failed and has no file"
-MSG_EXPIRED = "Export has expired"
+MSG_NOT_READY = "Export is not yet completed"  # docs /api/operations/downloadexport (EXPORT_NOT_READY)
+# The docs' message is cut after "Export d…"; the response's description there is this sentence (INFERRED).
+MSG_EXPIRED = "Export download link has expired"
 # hookbridge docs /api/operations/deleteexport (409):
 MSG_ACTIVE = "Cannot delete an export that is pending or in progress. Please try again in a moment."
-MSG_RATE = "Rate limit exceeded: {limit} requests per minute"
+# Limits (docs /api: "Project-level: 1000 requests per minute"; /guides/outbound/rate-limiting: a project-level
+# burst ceiling on API-key requests, 429 BURST_LIMIT_EXCEEDED with retry_after_ms, its number unpublished;
+# /guides/product/error-handling: RATE_LIMITED is "Too many failed authentication attempts"). The code of the
+# per-minute quota is unpublished: RATE_LIMIT_EXCEEDED is the one the Python and PHP SDKs give every 429.
+MSG_QUOTA = "Rate limit exceeded: {limit} requests per minute"
 MSG_BURST = "Burst limit exceeded: {limit} requests per second"
+MSG_AUTH_THROTTLED = "Too many failed authentication attempts"
 REQUEST_ID = web.RequestKey("hookbridge_request_id", str)
 
 # --- lifecycle (B.5) ------------------------------------------------------------------------------------
@@ -67,41 +72,63 @@ class HookBridge(Vendor):
         settings = self.runtime.settings
         self.options: dict[str, Any] = {"rate_limits": settings.hookbridge_rate_limits,
                                         "per_minute": settings.hookbridge_per_minute,
-                                        "burst": settings.hookbridge_burst}
+                                        "burst": settings.hookbridge_burst,
+                                        "auth_failures": 10}
         self.windows: dict[str, tuple[deque[float], deque[float]]] = {}  # project -> (last minute, last second)
+        self.failures: dict[str, deque[float]] = {}  # client address -> failed authentications, last minute
         self.requests = 0
 
     def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """``rate_limits`` on or off; ``per_minute`` (1000) and ``burst`` (requests per second) limits."""
+        """``rate_limits`` on or off; ``per_minute`` (1000), ``burst`` (requests per second) and
+        ``auth_failures`` (failed authentications a minute from one address) limits."""
         unknown = sorted(set(settings) - set(self.options))
         if unknown:
             raise VendorError(400, f"unknown HookBridge settings {unknown}; known: {sorted(self.options)}")
         if "rate_limits" in settings and not isinstance(settings["rate_limits"], bool):
             raise VendorError(400, "rate_limits must be true or false")
-        for key in ("per_minute", "burst"):
+        for key in ("per_minute", "burst", "auth_failures"):
             if key in settings and (not isinstance(settings[key], int) or settings[key] < 1):
                 raise VendorError(400, f"{key} must be a positive whole number")
         self.options.update(settings)
         self.windows.clear()
+        self.failures.clear()
         return dict(self.options)
 
     def reset(self, tenant: str | None) -> None:
         if tenant is None:
             self.windows.clear()
+            self.failures.clear()
         else:
             self.windows.pop(tenant, None)
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
     def authenticate(self, request: web.Request, op: Operation) -> str:
+        limited = self.options["rate_limits"]
+        if limited:
+            self._throttle_failures(request.remote or "")
         key = bearer_token(request.headers.get("Authorization"))
-        if not key or not KEY.match(key):
-            raise VendorError(401, MSG_UNAUTHORIZED, kind="auth")
-        project = self._project(key)
+        project = self._project(key) if key and KEY.match(key) else None
         if project is None:
+            if limited:
+                self.failures.setdefault(request.remote or "", deque()).append(self.runtime.clock.now())
             raise VendorError(401, MSG_UNAUTHORIZED, kind="auth")
-        if self.options["rate_limits"]:
+        if limited:
             self._count(project)
         return project
+
+    def _throttle_failures(self, address: str) -> None:
+        """After ``auth_failures`` failed authentications within a minute, an address gets 429 RATE_LIMITED
+        until the oldest of them is a minute old, whatever key it sends (docs: error-handling)."""
+        failed = self.failures.get(address)
+        if not failed:
+            return
+        now = self.runtime.clock.now()
+        while failed and failed[0] <= now - 60:
+            failed.popleft()
+        if len(failed) >= self.options["auth_failures"]:
+            wait = max(1, math.ceil(failed[0] + 60 - now))
+            raise VendorError(429, MSG_AUTH_THROTTLED, code="RATE_LIMITED", kind="rate_limited",
+                              headers={"Retry-After": str(wait)})
 
     def _project(self, key: str) -> str | None:
         """The key's project: ``proj_`` + a stable hash of the key, or the credentials file's project_id."""
@@ -122,12 +149,14 @@ class HookBridge(Vendor):
         while second and second[0] <= now - 1:
             second.popleft()
         if len(second) >= self.options["burst"]:
-            wait = max(1, math.ceil(second[0] + 1 - now))
+            # Retry-After in whole seconds (the Python SDK reads it with int()), retry_after_ms exact
+            wait_ms = max(1, math.ceil((second[0] + 1 - now) * 1000))
             raise VendorError(429, MSG_BURST.format(limit=self.options["burst"]), code="BURST_LIMIT_EXCEEDED",
-                              kind="rate_limited", headers={"Retry-After": str(wait)})
+                              kind="rate_limited", headers={"Retry-After": str(math.ceil(wait_ms / 1000))},
+                              extra={"details": {"retry_after_ms": wait_ms}})
         if len(minute) >= self.options["per_minute"]:
             wait = max(1, math.ceil(minute[0] + 60 - now))
-            raise VendorError(429, MSG_RATE.format(limit=self.options["per_minute"]), code="RATE_LIMITED",
+            raise VendorError(429, MSG_QUOTA.format(limit=self.options["per_minute"]), code="RATE_LIMIT_EXCEEDED",
                               kind="rate_limited", headers={"Retry-After": str(wait)})
         minute.append(now)
         second.append(now)
@@ -178,7 +207,8 @@ class HookBridge(Vendor):
         a = job.attrs
         status = lifecycle.status_at(job.schedule, now)
         view: dict[str, Any] = {"id": job.id, "project_id": a["project_id"], "status": status,
-                                "filter_start_time": _iso(a["start"]), "filter_end_time": _iso(a["end"])}
+                                "filter_start_time": rfc3339(a["start"], a.get("start_fraction", "")),
+                                "filter_end_time": rfc3339(a["end"], a.get("end_fraction", ""))}
         for key in ("filter_status", "filter_endpoint_id", "filter_inbound_endpoint_id"):
             if a.get(key):
                 view[key] = a[key]
@@ -270,15 +300,17 @@ class HookBridge(Vendor):
 
     def _attrs(self, state: TenantState, body: dict[str, Any]) -> dict[str, Any]:
         """B.3's rules, with messages that name the field as HookBridge's do."""
+        # Times are echoed with the precision they were sent in: Go's SDK checks that create "preserves
+        # serialized times" (hookbridge-go spec_parity_test.go); PHP sends +00:00 offsets, Python naive times.
         try:
-            start = parse_rfc3339(str(body["start_time"]))
-        except (KeyError, ValueError):
+            start, start_fraction = parse_instant(str(body["start_time"]))
+        except (KeyError, ValueError, OverflowError):
             raise _invalid("start_time must be an RFC 3339 date-time") from None
         try:
-            end = parse_rfc3339(str(body["end_time"]))
-        except (KeyError, ValueError):
+            end, end_fraction = parse_instant(str(body["end_time"]))
+        except (KeyError, ValueError, OverflowError):
             raise _invalid("end_time must be an RFC 3339 date-time") from None
-        if end <= start:
+        if (end, float("0." + (end_fraction or "0"))) <= (start, float("0." + (start_fraction or "0"))):
             raise _invalid("end_time must be after start_time")
         status = body.get("status")
         if status is not None and status not in MESSAGE_STATUSES:
@@ -288,6 +320,10 @@ class HookBridge(Vendor):
             raise _invalid("direction must be outbound or inbound")
         attrs: dict[str, Any] = {"project_id": state.tenant, "start": start, "end": end, "direction": direction,
                                  "filter_status": status}
+        if start_fraction:
+            attrs["start_fraction"] = start_fraction
+        if end_fraction:
+            attrs["end_fraction"] = end_fraction
         endpoint = body.get("endpoint_id")
         if endpoint is not None:
             if direction != "outbound":
@@ -335,7 +371,7 @@ class HookBridge(Vendor):
         if status == "expired":
             raise VendorError(410, MSG_EXPIRED, code="EXPORT_EXPIRED")
         if status != "completed":
-            raise VendorError(409, MSG_FAILED if status == "failed" else MSG_NOT_READY, code="EXPORT_NOT_READY")
+            raise VendorError(409, MSG_NOT_READY, code="EXPORT_NOT_READY")
         origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
         expires = lifecycle.time_of(job.schedule, "expired")  # None: held completed by a fixture
         ttl = self.runtime.settings.download_ttl
@@ -434,7 +470,7 @@ def _invalid(message: str) -> VendorError:
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return rfc3339(ts)
 
 
 def _uuid7(created: float, random_hex: str) -> str:

@@ -104,18 +104,51 @@ async def test_rate_limits_count_on_the_fake_clock_per_project(client_for: Any) 
     for _ in range(5):
         assert (await client.get(EXPORTS, headers=AUTH)).status == 200
     burst = await client.get(EXPORTS, headers=AUTH)
-    assert burst.status == 429 and burst.headers["Retry-After"] == "1"
-    assert (await burst.json())["error"]["code"] == "BURST_LIMIT_EXCEEDED"
+    assert burst.status == 429 and burst.headers["Retry-After"] == "1"  # whole seconds: the SDK int()s it
+    error = (await burst.json())["error"]
+    assert error["code"] == "BURST_LIMIT_EXCEEDED" and error["details"] == {"retry_after_ms": 1000}
     # another project is not limited
     assert (await client.get(EXPORTS, headers={"Authorization": "Bearer hb_test_other"})).status == 200
     await advance(client, 1)
     for _ in range(3):
         assert (await client.get(EXPORTS, headers=AUTH)).status == 200
     minute = await client.get(EXPORTS, headers=AUTH)
-    assert minute.status == 429 and (await minute.json())["error"]["code"] == "RATE_LIMITED"
+    # the per-minute quota's code is unpublished; RATE_LIMITED means failed logins (docs: error-handling)
+    assert minute.status == 429 and (await minute.json())["error"]["code"] == "RATE_LIMIT_EXCEEDED"
     assert minute.headers["Retry-After"] == "59"
     await advance(client, 59)
     assert (await client.get(EXPORTS, headers=AUTH)).status == 200
+
+
+async def test_failed_authentications_are_throttled_with_rate_limited(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.post("/_fakeexports/vendors/hookbridge", json={"rate_limits": True, "auth_failures": 3})
+    assert resp.status == 200
+    for _ in range(3):
+        assert (await client.get(EXPORTS, headers={"Authorization": "Bearer nope"})).status == 401
+    # "Too many failed authentication attempts" (docs: error-handling), even with a good key
+    throttled = await client.get(EXPORTS, headers=AUTH)
+    body = await throttled.json()
+    assert throttled.status == 429 and body["error"]["code"] == "RATE_LIMITED"
+    assert body["error"]["message"] == "Too many failed authentication attempts"
+    assert throttled.headers["Retry-After"] == "60"
+    await advance(client, 60)
+    assert (await client.get(EXPORTS, headers=AUTH)).status == 200
+
+
+async def test_created_times_come_back_with_the_precision_and_offset_they_were_sent_with(client_for: Any) -> None:
+    # Go's SDK checks that create "preserves serialized times"; PHP sends +00:00 offsets
+    client = await client_for(fixtures="none")
+    cases = [("2026-01-14T00:00:00.123456789Z", "2026-01-14T00:00:00.123456789Z"),
+             ("2026-01-14T02:00:00.5+02:00", "2026-01-14T00:00:00.5Z"),
+             ("0574-01-11T17:50:35Z", "0574-01-11T17:50:35Z")]  # four-digit years, as the spec's pattern says
+    for sent, shown in cases:
+        made = await create(client, start_time=sent, end_time="2026-01-14T06:00:00+00:00")
+        assert made["filter_start_time"] == shown
+        assert made["filter_end_time"] == "2026-01-14T06:00:00Z"
+    # a time without an offset is not RFC 3339 (the Python SDK sends one for a naive datetime)
+    resp = await client.post(EXPORTS, json={**SPAN, "start_time": "2026-01-14T00:00:00"}, headers=AUTH)
+    assert resp.status == 400 and "start_time" in (await resp.json())["error"]["message"]
 
 
 # The example of seeds/003 ("Get export"), as the project's own expectation; its id with valid UUIDv7 variant bits.
