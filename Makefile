@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The Airbyte Talkdesk connector pins old dependencies (airbyte-cdk 0.x, pydantic 1): its own venv.
 AIRBYTE := .venv-airbyte
 
-.PHONY: serve test lint bench clean
+.PHONY: serve test lint bench conformance clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ serve: $(BIN)/.installed  ## run the fake on 127.0.0.1:8080 (real clock, all ven
 
 test: $(BIN)/.installed $(AIRBYTE)/.installed  ## the whole test suite
 	$(BIN)/python -m pytest $(ARGS)
+
+conformance: $(BIN)/.installed  ## replay the vendors' recorded exchanges; a table per vendor (tests/conformance)
+	$(BIN)/python -m tests.conformance
 
 lint: $(BIN)/.installed  ## ruff and mypy --strict
 	$(BIN)/ruff check fakeexports tests bench

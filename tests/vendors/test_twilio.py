@@ -41,7 +41,8 @@ async def test_a_job_runs_day_by_day_and_its_days_appear(client_for: Any) -> Non
     client = await client_for(fixtures="none")
     # create: three days, all Submitted, first in the queue, estimated to finish after 60 s + 3 x 30 s
     job = await create(client)
-    assert statuses(job) == {"Submitted": 3}
+    assert job["details"] is None  # a create answers details null (two real answers, tigerfarm/work README)
+    assert statuses((await fetch(client, job["job_sid"]))[1]) == {"Submitted": 3}
     assert job["job_queue_position"] == "1"
     assert job["estimated_completion_time"] == "2026-01-15T12:02:30.000"
 
@@ -72,19 +73,27 @@ async def test_a_job_runs_day_by_day_and_its_days_appear(client_for: Any) -> Non
     assert resp.status == 404
 
 
-async def test_jobs_queue_per_account_and_move_up_when_one_ahead_is_deleted(client_for: Any) -> None:
+async def test_jobs_run_three_at_a_time_per_account_and_move_up_when_one_ahead_is_deleted(client_for: Any) -> None:
+    # "Multiple Jobs may run at the same time"; job_queue_position "will never increase" (twilio.com/docs/usage/
+    # bulkexport/export-custom-job): three of an account's jobs run at once, the fourth waits for a slot
     client = await client_for(fixtures="none")
-    a, b, c = [await create(client, name=n) for n in "abc"]
-    assert [j["job_queue_position"] for j in (a, b, c)] == ["1", "2", "3"]
+    a, b, c, d = [await create(client, name=n) for n in "abcd"]
+    assert [j["job_queue_position"] for j in (a, b, c, d)] == ["1", "2", "3", "4"]
+    assert [j["estimated_completion_time"] for j in (a, b, c)] == ["2026-01-15T12:02:30.000"] * 3  # 60 s + 3 x 30 s
+    assert d["estimated_completion_time"] == "2026-01-15T12:04:00.000"  # it starts when the first ones end
     other = await create(client, headers=basic(OTHER_ACCOUNT))
     assert other["job_queue_position"] == "1"  # another account has its own queue
 
     resp = await client.delete(f"/twilio/v1/Exports/Jobs/{b['job_sid']}", headers=AUTH)
     assert resp.status == 204
     _, c_now = await fetch(client, c["job_sid"])
-    assert c_now["job_queue_position"] == "2"
-    # c now starts when a ends (60 + 90 s), so it finishes 90 s later
-    assert c_now["estimated_completion_time"] == "2026-01-15T12:04:00.000"
+    _, d_now = await fetch(client, d["job_sid"])
+    assert (c_now["job_queue_position"], d_now["job_queue_position"]) == ("2", "3")
+    # a slot is free: d starts 60 s after its creation and finishes with the others
+    assert d_now["estimated_completion_time"] == "2026-01-15T12:02:30.000"
+    await advance(client, 60 + 30)
+    _, running = await fetch(client, d["job_sid"])
+    assert statuses(running)["Running"] == 1 and running["job_queue_position"] == "3"  # never increases
 
 
 async def test_deleting_a_running_job_shows_running_to_be_deleted_then_404(client_for: Any) -> None:
@@ -122,7 +131,7 @@ async def test_forced_outcomes_error_during_run_then_retry_and_failed(client_for
     resp = await client.post("/_fakeexports/faults", json={
         "vendor": "twilio", "operation": "CreateExportCustomJob", "outcome": "Failed"})
     assert resp.status == 201
-    failed = await create(client, name="doomed")
+    _, failed = await fetch(client, (await create(client, name="doomed"))["job_sid"])
     assert statuses(failed) == {"Failed": 3}
     assert [d["days"] for d in failed["details"]] == [["2026-01-10", "2026-01-11", "2026-01-12"]]
 

@@ -1,0 +1,1 @@
+"""Record generators of the vendors' result files, one module a vendor."""
