@@ -146,6 +146,11 @@ class Vendor:
                 "status": status_at(job.schedule, self.runtime.clock.now()),
                 "schedule": [{"at": t, "status": s} for t, s in job.schedule]}
 
+    def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str] | None:
+        """Headers that sign an outgoing webhook or callback, computed over the URL exactly as it is sent (for GET,
+        with the payload in its query) and the payload."""
+        return None
+
     def s3_object(self, tenant: str, key: str) -> FileBody | None:
         """The file behind a presigned link on the S3 stand-in, or None."""
         return None

@@ -65,6 +65,9 @@ WINDOW = "must be within the current and 2 previous months"
 PENDING_SECONDS = 30.0
 PROCESSING_SECONDS = 90.0
 RETENTION_SECONDS = 30 * 86400.0  # "removed one month after completion"
+# Ten attempts in all: a failed one is retried after 1 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h, 1 day and 2 days
+# (didww-api3-postman@71547df, every version's "Callbacks Details").
+CALLBACK_BACKOFF = (60.0, 600.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0, 86400.0, 172800.0)
 JOB = Lifecycle(steps=(("pending", PENDING_SECONDS), ("processing", PROCESSING_SECONDS), ("completed", None)),
                 terminal=frozenset({"completed"}))
 FIELDS = {
@@ -278,12 +281,19 @@ class Didww(Vendor):
         state.update_job(job, notified=True)
         url = job.attrs.get("callback_url")
         if url:
-            # B8: id, type and status, as a query (GET) or a form (POST), signed with X-DIDWW-Signature.
+            # B8: id, type and status, as a query (GET) or a form (POST), signed with X-DIDWW-Signature (by
+            # webhook_headers, over the URL as sent); from 2026-04-16 also the file's url (Postman 2026-04-16
+            # changelog: "export callback includes url attribute with the download link").
             payload = {"id": job.id, "type": "exports", "status": "completed"}
-            secret = self._callback_secret(state)
+            if job.attrs.get("layout", "2021-12-15") >= NEW and job.attrs.get("base"):
+                payload["url"] = f"{job.attrs['base']}/exports/{job.attrs['file_id']}.csv.gz"
             self.runtime.webhooks.schedule(self.name, state.tenant, job.attrs.get("callback_method") or "post", url,
-                                           payload, {"X-DIDWW-Signature": sign(secret, url, payload)})
+                                           payload, backoff=CALLBACK_BACKOFF)
         self._arm(state, job)
+
+    def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str]:
+        state = self.runtime.store.tenant(self.name, tenant)
+        return {"X-DIDWW-Signature": sign(self._callback_secret(state), url, payload)}
 
     def _remove(self, state: TenantState, job: Job) -> None:
         if state.alive and state.jobs.get(job.id) is job:
@@ -393,6 +403,7 @@ class Didww(Vendor):
         kind = attrs["export_type"]
         start, end, did, trunk = self._check_filters(ctx, VERSIONS[version], kind, attrs["filters"])
         job = self.create_job(ctx.state, ctx.now, {
+            "layout": VERSIONS[version], "base": ctx.base,
             "export_type": kind, "start": start, "end": end, "did_number": did, "trunk": trunk,
             "callback_url": attrs.get("callback_url"),
             "callback_method": attrs["callback_method"].lower() if attrs.get("callback_method") else None,

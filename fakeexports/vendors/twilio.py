@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -84,6 +86,7 @@ class Twilio(Vendor):
     def setup(self) -> None:
         self.timers: dict[int, Timer] = {}  # id(job) -> its pending day tick
         self.requests = 0
+        self.auth_tokens: dict[str, str] = {}  # account -> the auth token it last authenticated with
         self._auth_cache: dict[str | None, str] = {}  # Authorization header -> tenant (credentials are fixed)
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
@@ -104,6 +107,8 @@ class Twilio(Vendor):
         user, password = creds
         listed = self.runtime.credentials.entries(self.name)
         if listed is None:
+            if user.startswith("AC"):
+                self.auth_tokens[user] = password  # what the account's webhooks are signed with
             return user
         for entry in listed:
             if entry.get("account_sid") == user and entry.get("auth_token") == password:
@@ -111,6 +116,35 @@ class Twilio(Vendor):
             if entry.get("api_key") == user and entry.get("secret") == password:
                 return str(entry.get("account_sid") or user)
         raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
+
+    def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
+        """``auth_token``: what the account's webhooks are signed with (by default the credentials file's, or the
+        token the account last authenticated with)."""
+        unknown = sorted(set(settings) - {"auth_token"})
+        if unknown:
+            raise VendorError(400, f"unknown Twilio tenant settings {unknown}; known: ['auth_token']")
+        token = settings.get("auth_token")
+        if token is not None:
+            if not isinstance(token, str) or not token:
+                raise VendorError(400, "auth_token must be a non-empty string")
+            state.put("settings", "auth_token", token)
+        return dict(state.items("settings"))
+
+    def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str] | None:
+        """X-Twilio-Signature: base64 HMAC-SHA1, keyed with the account's auth token, over the URL as sent followed,
+        for a POST, by each parameter's name and value sorted by name ("Twilio signs all HTTP requests to your app",
+        twilio.com/docs/usage/webhooks/webhooks-security; twilio/twilio-python twilio/request_validator.py checks it).
+        Without a known auth token there is nothing to sign with, and no header."""
+        state = self.runtime.store.find(self.name, tenant)
+        entry = next((e for e in self.runtime.credentials.entries(self.name) or []
+                      if e.get("account_sid") == tenant and e.get("auth_token")), None)
+        token = (state.get("settings", "auth_token") if state else None) or (
+            entry["auth_token"] if entry else self.auth_tokens.get(tenant))
+        if not token:
+            return None
+        signed = url + ("" if method == "GET" else "".join(f"{k}{payload[k]}" for k in sorted(payload)))
+        digest = hmac.new(str(token).encode(), signed.encode(), hashlib.sha1).digest()
+        return {"X-Twilio-Signature": base64.b64encode(digest).decode()}
 
     # --- envelope ---------------------------------------------------------------------------------------
     def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str]:

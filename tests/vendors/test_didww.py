@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from didww.callback.request_validator import RequestValidator
@@ -170,12 +171,14 @@ async def test_paging_sorting_filters_and_fieldsets(client_for: Any) -> None:
 async def test_completion_callbacks_are_signed_and_retried(client_for: Any, aiohttp_server: Any) -> None:
     from aiohttp import web
 
-    seen: list[tuple[str, dict[str, str], str]] = []
+    seen: list[tuple[str, dict[str, str], str, str]] = []
     answers = [503, 200, 200]
 
     async def hook(request: web.Request) -> web.Response:
         payload = dict(request.query) if request.method == "GET" else dict(await request.post())
-        seen.append((request.method, payload, request.headers.get("X-DIDWW-Signature", "")))
+        # the URL as the receiver got it, undecoded (Rails' request.original_url)
+        seen.append((request.method, payload, request.headers.get("X-DIDWW-Signature", ""),
+                     f"http://{request.host}{request.raw_path}"))
         return web.Response(status=answers.pop(0))
 
     app = web.Application()
@@ -189,14 +192,21 @@ async def test_completion_callbacks_are_signed_and_retried(client_for: Any, aioh
                  filters={"from": "2026-01-01 00:00:00", "to": "2026-01-02 00:00:00"})
 
     await advance(client, 120)  # both complete: the POST gets a 503, the GET a 200
-    assert [(m, p["status"], p["type"]) for m, p, _ in seen] == [("POST", "completed", "exports"),
-                                                                 ("GET", "completed", "exports")]
+    assert [(m, p["status"], p["type"]) for m, p, _, _ in seen] == [("POST", "completed", "exports"),
+                                                                    ("GET", "completed", "exports")]
     assert seen[0][1]["id"] == made["data"]["id"]
+    # the 2026-04-16 callback carries the file's url (Postman 2026-04-16 changelog); the 2021 one does not
+    assert "url" not in seen[0][1] and seen[1][1]["url"].endswith(".csv.gz")
+    # the SDK's validator, as a receiver runs it: over the URL it was called at (for GET, with the query the fake
+    # appended, sorted) and the callback's parameters
     validator = RequestValidator("s3cr3t")
-    assert all(validator.validate(callback, payload, sig) for _, payload, sig in seen)
+    assert validator.validate(callback, seen[0][1], seen[0][2])
+    assert seen[1][3] == callback + "?" + urlencode(sorted(seen[1][1].items()))
+    assert validator.validate(seen[1][3], seen[1][1], seen[1][2])
+    assert not validator.validate(callback, seen[1][1], seen[1][2])  # the bare URL is not what was signed
     assert not RequestValidator("wrong").validate(callback, seen[0][1], seen[0][2])
 
-    await advance(client, 30)  # the retry of the POST
+    await advance(client, 60)  # the retry of the POST, a minute later (DIDWW's first retry)
     assert len(seen) == 3 and seen[2][0] == "POST"
     attempts = (await (await client.get("/_fakeexports/webhooks?vendor=didww")).json())["attempts"]
     assert [(a["method"], a["attempt"], a["status"]) for a in attempts] == [

@@ -7,6 +7,7 @@ import gzip
 from typing import Any
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from tests.conftest import ACCOUNT, OTHER_ACCOUNT, TOKEN, basic
 
@@ -355,14 +356,16 @@ async def test_a_finished_job_calls_its_webhook_and_retries_on_the_clock(client_
     from aiohttp import web
 
     received: list[dict[str, str]] = []
-    answers = [500, 200]
+    signatures: list[tuple[str, str]] = []
+    answers = [500, 200, 200]
 
     async def hook(request: web.Request) -> web.Response:
-        received.append(dict(await request.post()))
+        received.append(dict(await request.post()) if request.method == "POST" else dict(request.query))
+        signatures.append((f"http://{request.host}{request.raw_path}", request.headers.get("X-Twilio-Signature", "")))
         return web.Response(status=answers.pop(0))
 
     app = web.Application()
-    app.router.add_post("/hook", hook)
+    app.router.add_route("*", "/hook", hook)
     receiver = await aiohttp_server(app, host="127.0.0.1")
     client = await client_for(fixtures="none")
     job = await create(client, start="2026-01-12", end="2026-01-12",
@@ -371,6 +374,9 @@ async def test_a_finished_job_calls_its_webhook_and_retries_on_the_clock(client_
     await advance(client, 60 + 30)  # the job finishes: the first attempt fails with a 500
     assert [r["status"] for r in received] == ["completed"]
     assert received[0]["JobSid"] == job["job_sid"] and received[0]["AccountSid"] == ACCOUNT
+    # signed with the account's auth token, as Twilio's own validator checks (twilio.request_validator)
+    assert RequestValidator(TOKEN).validate(signatures[0][0], received[0], signatures[0][1])
+    assert not RequestValidator("another-token").validate(signatures[0][0], received[0], signatures[0][1])
     await advance(client, 29)
     assert len(received) == 1
     await advance(client, 1)  # the retry, 30 s later on the fake clock, succeeds
@@ -379,6 +385,15 @@ async def test_a_finished_job_calls_its_webhook_and_retries_on_the_clock(client_
     assert [(a["attempt"], a["status"], a["will_retry"]) for a in attempts] == [(1, 500, True), (2, 200, False)]
     await advance(client, 3600)
     assert len(received) == 2
+
+    # a GET webhook is signed over the URL with its query, the token set through the control API
+    resp = await client.post(f"/_fakeexports/tenants/twilio/{ACCOUNT}", json={"auth_token": "rotated"})
+    assert resp.status == 200
+    await create(client, start="2026-01-11", end="2026-01-11", WebhookUrl=str(receiver.make_url("/hook?x=1")),
+                 WebhookMethod="GET")
+    await advance(client, 60 + 30)
+    assert received[2]["status"] == "completed" and received[2]["x"] == "1"
+    assert RequestValidator("rotated").validate(signatures[2][0], {}, signatures[2][1])
 
 
 async def test_a_days_token_is_not_a_jobs_token(client_for: Any) -> None:
