@@ -6,6 +6,7 @@ with a traceback."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -160,6 +161,7 @@ def make_handler(
             op, handler, validator, _ = entry
             if op.secured:
                 tenant = vendor.authenticate(request, op)
+            vendor.negotiate(request, op)
             # Pollers repeat the same URL: the checked parameters of a raw path (and query) are kept, so a
             # repeat costs a dict lookup. Operations with header parameters are always checked.
             params_cache = validator.cache
@@ -266,6 +268,8 @@ def to_response(
             )
     if content_type is not None:
         headers["Content-Type"] = content_type
+    if reply.etag and data:
+        headers["ETag"] = f'W/"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
     return web.Response(status=reply.status, body=data if data else None, headers=headers)
 
 

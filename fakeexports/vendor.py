@@ -22,13 +22,14 @@ if TYPE_CHECKING:
 @dataclass(slots=True)
 class Reply:
     """What a handler answers. ``body``: a JSON-able value (serialized with orjson), raw ``bytes``, or None
-    for no body; ``file``: a streamed file instead of a body."""
+    for no body; ``file``: a streamed file instead of a body; ``etag``: add a weak ETag of the body."""
 
     status: int
     body: Any = None
     headers: dict[str, str] | None = None
     content_type: str | None = None
     file: FileBody | None = None
+    etag: bool = False
 
 
 @dataclass(slots=True)
@@ -88,6 +89,10 @@ class Vendor:
     def authenticate(self, request: web.Request, op: Operation) -> str:
         """The tenant the request's credential names; raise VendorError(401) otherwise."""
         raise NotImplementedError
+
+    def negotiate(self, request: web.Request, op: Operation) -> None:
+        """Content negotiation the vendor enforces before reading the request (DIDWW's 415 and 406): raise
+        VendorError to refuse it."""
 
     def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str] | None:
         """Headers the vendor adds to every answer."""

@@ -52,13 +52,14 @@ def test_export_lifecycle_through_the_official_sdk(fakeexports, client, tmp_path
     assert done.url.startswith(fakeexports.vendor_url("didww") + "/exports/") and done.url.endswith(".csv.gz")
     assert made.id not in done.url  # the file's UUID is not the export's id (B2)
 
-    # download and decompress: the 15 cdr_in columns, rows for the DID asked for
+    # download and decompress: the 22 cdr_in columns of 2026-04-16 (didww-api3-postman@71547df, "Get CSV File of
+    # Export"), rows for the DID asked for
     out = tmp_path / "cdr.csv"
     client.download_and_decompress_export(done.url, str(out))
     rows = list(csv.reader(out.open()))
     assert rows[0][:3] == ["Date/Time Start (UTC)", "Date/Time Connect (UTC)", "Date/Time End (UTC)"]
-    assert len(rows[0]) == 15
-    assert rows[1:] and all(r[4] == "4930123456" for r in rows[1:])
+    assert len(rows[0]) == 22 and rows[0][6] == "Destination DID"
+    assert rows[1:] and all(r[6] == "4930123456" for r in rows[1:])
     assert all("2026-01-01" <= r[0] < "2026-01-11" for r in rows[1:])
 
     # update the external reference (2026-04-16 only)
