@@ -45,9 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--talkdesk-done-status", type=int, choices=(300, 302, 303),
                        help="Talkdesk: the answer to a finished report job: 300 as documented (default), or "
                             "302/303 for clients that follow redirects (the Airbyte connector)")
-    serve.add_argument("--talkdesk-compat", action=argparse.BooleanOptionalAction, default=None,
-                       help="Talkdesk: accept the Airbyte connector's nested timespan.timezone and ranges "
-                            "over 31 days")
     serve.add_argument("--hookbridge-rate-limits", action=argparse.BooleanOptionalAction, default=None,
                        help="HookBridge: enforce 1000 requests a minute and a burst ceiling per project, "
                             "on the fake clock (default off)")
@@ -78,7 +75,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "host": args.host, "port": args.port, "clock": args.clock, "speed": args.speed, "start": args.start,
         "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
         "credentials": args.credentials, "talkdesk_done_status": args.talkdesk_done_status,
-        "talkdesk_compat": args.talkdesk_compat, "hookbridge_rate_limits": args.hookbridge_rate_limits,
+        "hookbridge_rate_limits": args.hookbridge_rate_limits,
         "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
     }
     return Settings.from_env(**overrides)

@@ -32,7 +32,6 @@ class Settings:
     twilio_days_per_day: int = 366  # Twilio's quota: days requested per tenant per UTC day (0 = off)
     didww_default_version: str = "2021-12-15"  # a DIDWW key's API version when it sends no header
     talkdesk_done_status: int = 300  # a finished report job's answer: 300 (documented), 302 or 303
-    talkdesk_compat: bool = False  # accept the Airbyte connector's nested timespan.timezone and > 31 days
     hookbridge_rate_limits: bool = False  # HookBridge's per-project limits (off unless enabled)
     hookbridge_per_minute: int = 1000
     hookbridge_burst: int = 50  # requests per second

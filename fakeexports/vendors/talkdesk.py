@@ -21,11 +21,13 @@ from aiohttp import web
 from .. import lifecycle, s3
 from ..auth import basic_credentials, bearer_token
 from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, hex_id, measure, rng, uuid4_from
+from ..files import FileBody, batched_lines, hex_id, measure, uuid4_from
 from ..lifecycle import Lifecycle
+from ..records import talkdesk as records
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
+from ..wire import rfc3339
 
 # --- auth -> tenant (A.2) -------------------------------------------------------------------------------
 SCOPES = ("data-reports:read", "data-reports:write")
@@ -54,7 +56,7 @@ ACTIVE = ("created", "processing", "uploading")
 QUOTA = 15  # running or queued jobs per account (A.12)
 MAX_SPAN = 31 * 86400  # A.4
 FILE_DAYS = 30  # files stay downloadable for 30 days (A.6)
-REPORT_TYPES = ("calls", "user_status", "contacts", "ring_attempts", "studio_flow_execution")
+REPORT_TYPES = records.REPORT_TYPES
 
 
 class Talkdesk(Vendor):
@@ -64,20 +66,17 @@ class Talkdesk(Vendor):
     specs: ClassVar[dict[str, str]] = {"explore": "talkdesk.yaml"}
 
     def setup(self) -> None:
-        self.options: dict[str, Any] = {"done_status": self.runtime.settings.talkdesk_done_status,
-                                        "compat": self.runtime.settings.talkdesk_compat}
+        self.options: dict[str, Any] = {"done_status": self.runtime.settings.talkdesk_done_status}
         self._zones: set[str] | None = None
 
     def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """``done_status``: 300 (documented), 302 or 303 for a finished job; ``compat``: tolerate the
-        Airbyte connector's nested ``timespan.timezone`` and ranges over 31 days."""
+        """``done_status``: 300 (documented), 302 or 303 for a finished job (clients built on python-requests,
+        the Airbyte connector among them, follow only 301/302/303/307/308)."""
         unknown = sorted(set(settings) - set(self.options))
         if unknown:
             raise VendorError(400, f"unknown Talkdesk settings {unknown}; known: {sorted(self.options)}")
         if "done_status" in settings and settings["done_status"] not in (300, 302, 303):
             raise VendorError(400, "done_status must be 300, 302 or 303")
-        if "compat" in settings and not isinstance(settings["compat"], bool):
-            raise VendorError(400, "compat must be true or false")
         self.options.update(settings)
         return dict(self.options)
 
@@ -150,7 +149,7 @@ class Talkdesk(Vendor):
             "id": job.id, "name": a.get("name"), "timezone": a["timezone"],
             "status": lifecycle.status_at(job.schedule, ctx.now), "format": a["format"], "type": job.collection,
             "created_at": datetime.fromtimestamp(job.created, UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-            "timespan": {"from": a["from_text"], "to": a["to_text"]},
+            "timespan": {"from": rfc3339(a["start"]), "to": rfc3339(a["end"])},
         }
 
     def _links(self, ctx: Context, job: Job) -> dict[str, Any]:
@@ -184,7 +183,7 @@ class Talkdesk(Vendor):
             start, end = (_parse_time(str(item[k]), ZoneInfo(zone)) for k in ("from", "to"))
             job = self._create(state, kind, now - float(item.get("age_seconds", 0)), {
                 "name": item.get("name"), "timezone": zone, "format": str(item.get("format", "json")),
-                "from_text": str(item["from"]), "to_text": str(item["to"]), "start": start, "end": end,
+                "start": start, "end": end,
             }, item.get("id"))
             if item.get("status") in ("failed", "canceled"):
                 state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, [(0.0, str(item["status"]))]))
@@ -222,13 +221,9 @@ class Talkdesk(Vendor):
     async def execute_report(self, ctx: Context) -> Reply:
         body = ctx.body
         span = body["timespan"]
-        compat = bool(self.options["compat"])
-        zone_name = body.get("timezone")
-        if "timezone" in span:
-            if not compat:
-                raise _bad(MSG_INVALID_REPORT, "timespan.timezone", "is not a field of timespan; use timezone")
-            zone_name = zone_name or span["timezone"]
-        zone_name = zone_name or "UTC"
+        # The documented body has timezone at the top level only; other members are ignored (INFERRED: the
+        # published schema declares none, and the Airbyte connector's timespan.timezone changes nothing).
+        zone_name = body.get("timezone") or "UTC"
         zone = self._zone(str(zone_name))
         fields = []
         start = end = 0.0
@@ -248,7 +243,7 @@ class Talkdesk(Vendor):
             raise _bad(MSG_INVALID_REPORT, "timespan.to", "must not be in the future")
         if end <= start:
             raise _bad(MSG_INVALID_REPORT, "timespan.to", "must be after timespan.from")
-        if end - start > MAX_SPAN and not compat:
+        if end - start > MAX_SPAN:
             raise _bad(MSG_INVALID_REPORT, "timespan", "must not be longer than 31 days")
         kind = ctx.params["type"]
         active = sum(1 for j in ctx.state.jobs.values() if lifecycle.status_at(j.schedule, ctx.now) in ACTIVE)
@@ -256,7 +251,7 @@ class Talkdesk(Vendor):
             raise VendorError(429, MSG_QUOTA.format(limit=QUOTA), kind="rate_limited")
         job = self._create(ctx.state, kind, ctx.now, {
             "name": body.get("name"), "timezone": str(zone_name), "format": body.get("format", "csv"),
-            "from_text": str(span["from"]), "to_text": str(span["to"]), "start": start, "end": end,
+            "start": start, "end": end,
         })
         outcome = self.runtime.faults.outcome(self.name, ctx.op.operation_id, ctx.tenant)
         if outcome:
@@ -287,8 +282,8 @@ class Talkdesk(Vendor):
         if page > 1:
             links["prev"] = {"href": ctx.url(base, {"page": min(page - 1, max(pages, 1)), "per_page": per_page})}
         items = [{**self._job_view(ctx, j), "_links": self._links(ctx, j)} for j in jobs]
-        return Reply(200, {"total": total, "count": len(items), "page": page, "per_page": per_page,
-                           "total_pages": pages, "_embedded": {"jobs": items}, "_links": links})
+        # the keys of Talkdesk's published document (data-reports-type-jobs-get): no page counters
+        return Reply(200, {"total": total, "count": len(items), "_embedded": {"jobs": items}, "_links": links})
 
     def _job(self, ctx: Context) -> Job:
         job = ctx.state.jobs.get(ctx.params["id"])
@@ -323,7 +318,9 @@ class Talkdesk(Vendor):
             raise VendorError(404, MSG_FILE_NOT_FOUND, kind="not_found")
         origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
         link = s3.presign(self.runtime, origin, self.name, ctx.tenant, _file_key(job))
-        return Reply(303, None, headers={"Location": link})
+        # 303 to the file, with the job in the body as the reference page shows (docs.talkdesk.com/reference/
+        # download-a-report)
+        return Reply(303, self._document(ctx, job), headers={"Location": link})
 
     async def delete_report_file(self, ctx: Context) -> Reply:
         job = self._job(ctx)
@@ -352,8 +349,10 @@ class Talkdesk(Vendor):
     def _file(self, tenant: str, job: Job) -> FileBody:
         fmt = job.attrs["format"]
 
+        keys = records.file_keys(job.collection, job.created)
+
         def chunks() -> Any:
-            return batched_lines(self._encode(fmt, self._records(tenant, job)))
+            return batched_lines(self._encode(fmt, self._records(tenant, job), keys))
 
         size = job.attrs.get("file_size")  # derived from the job's own data: it dies with the job
         if size is None:
@@ -362,44 +361,41 @@ class Talkdesk(Vendor):
         return FileBody(content_type, size, chunks, filename=_file_key(job).rsplit("/", 1)[1])
 
     @staticmethod
-    def _encode(fmt: str, records: Any) -> Any:
-        """csv: a header row and rows; json: {"entries": [...], "total": N} (A.6); json_bulk: one record per
+    def _encode(fmt: str, rows: Any, keys: dict[str, str]) -> Any:
+        """csv: a header row and rows; json: {"entries": [...], "total": N} (A.6), after the report's own
+        top-level keys (the calls report's "type" and "version" from 2026-05-11); json_bulk: one record per
         line (its layout is undocumented, A.6)."""
         if fmt == "json_bulk":
-            for record in records:
+            for record in rows:
                 yield orjson.dumps(record) + b"\n"
             return
         if fmt == "json":
-            yield b'{"entries":['
+            yield orjson.dumps(keys)[:-1] + b',"entries":[' if keys else b'{"entries":['
             total = 0
-            for record in records:
+            for record in rows:
                 yield (b"," if total else b"") + orjson.dumps(record)
                 total += 1
             yield b'],"total":' + str(total).encode() + b"}"
             return
         buf = io.StringIO()
         writer: Any = None
-        for record in records:
+        for record in rows:
             buf.seek(0)
             buf.truncate()
             if writer is None:
                 writer = csv.DictWriter(buf, fieldnames=list(record), lineterminator="\n")
                 writer.writeheader()
-            writer.writerow({k: "" if v is None else v for k, v in record.items()})
+            # a list (audit_logs' ip_addresses) is written as JSON, None as an empty cell
+            writer.writerow({k: "" if v is None else orjson.dumps(v).decode() if isinstance(v, list) else v
+                             for k, v in record.items()})
             yield buf.getvalue().encode()
 
     def _records(self, tenant: str, job: Job) -> Any:
-        seed = self.runtime.settings.seed
-        r = rng(seed, "talkdesk-rows", tenant, job.id)
+        """The report's records (records/talkdesk.py): times in UTC, whatever the job's zone (the docs say
+        start_at and end_at are UTC, and the current calls payload writes them with Z)."""
         a = job.attrs
-        zone = ZoneInfo(a["timezone"])
-        start, end = a["start"], a["end"]
-        hours = max(1.0, (end - start) / 3600)
-        n = min(20000, int(hours * r.uniform(0.5, 3.0)))
-        people = _people(self.runtime.pools, seed, tenant)
-        builder = _BUILDERS[job.collection]
-        for i, ts in enumerate(sorted(start + r.random() * (end - start - 1) for _ in range(n))):
-            yield builder(r, people, self.runtime.pools, seed, tenant, job.id, i, ts, zone, end)
+        return records.records(job.collection, seed=self.runtime.settings.seed, tenant=tenant, job_id=job.id,
+                               start=a["start"], end=a["end"], requested_at=job.created, pools=self.runtime.pools)
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -434,121 +430,5 @@ def _file_key(job: Job) -> str:
     ext = {"csv": "csv", "json": "json", "json_bulk": "jsonl"}[job.attrs["format"]]
     return f"reports/{job.collection}/{job.id}.{ext}"
 
-
-def _local(ts: float, zone: ZoneInfo) -> str:
-    # "YYYY-MM-DD HH:MM:SS" in the report's time zone, the style of the Airbyte samples (A.13)
-    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _people(pools: Any, seed: int, tenant: str) -> list[dict[str, str]]:
-    r = rng(seed, "talkdesk-people", tenant)
-    teams = [(hex_id(seed, "team", tenant, i), name) for i, name in enumerate(("Support", "Sales", "Billing"))]
-    people = []
-    for i in range(24):
-        name = pools.names[(i * 7 + r.randrange(len(pools.names))) % len(pools.names)]
-        team = teams[i % len(teams)]
-        email = re.sub(r"[^a-z.]", "", name.lower().replace(" ", ".")) + "@example.com"
-        people.append({"id": hex_id(seed, "user", tenant, i), "name": name, "email": email,
-                       "team_id": team[0], "team_name": team[1]})
-    return people
-
-
-def _call(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float, zone: ZoneInfo,
-          end: float) -> dict[str, Any]:
-    user = r.choice(people)
-    wait, talk, hold = r.randint(0, 120), r.randint(0, 1500), r.randint(0, 90)
-    inbound = r.random() < 0.7
-    finish = min(end - 1, ts + wait + talk + hold)
-    return {
-        "call_id": hex_id(seed, "call", tenant, job, i), "callsid": "CA" + hex_id(seed, "callsid", tenant, job, i),
-        "type": "inbound" if inbound else "outbound", "start_at": _local(ts, zone), "end_at": _local(finish, zone),
-        "talkdesk_phone_number": pools.e164[i % 4], "talkdesk_phone_display_name": "Main line",
-        "contact_phone_number": r.choice(pools.e164), "user_id": user["id"], "user_name": user["name"],
-        "user_email": user["email"], "total_time": wait + talk + hold, "talk_time": talk, "wait_time": wait,
-        "hold_time": hold, "abandon_time": 0 if talk else wait, "total_ringing_time": r.randint(0, 30),
-        "disposition_code": r.choice((None, "resolved", "follow-up")), "notes": None,
-        "user_voice_rating": r.choice((None, 4, 5)), "ring_groups": "agents", "ivr_options": r.choice(("1", "2", "")),
-        "is_in_business_hours": r.random() < 0.85, "is_callback_from_queue": False, "is_call_forwarding": False,
-        "is_if_no_answer": False, "is_transfer": r.random() < 0.1, "is_external_transfer": False,
-        "handling_user_name": user["name"], "handling_user_id": user["id"], "handling_user_email": user["email"],
-        "recording_url": None, "csat_score": r.choice((None, None, 3, 4, 5)), "csat_survey_time": None,
-        "mood": r.choice(("neutral", "happy", "upset")), "is_mood_prompted": None,
-        "team_id": user["team_id"], "team_name": user["team_name"],
-    }
-
-
-def _user_status(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float,
-                 zone: ZoneInfo, end: float) -> dict[str, Any]:
-    user = r.choice(people)
-    length = r.randint(60, 7200)
-    finish = min(end - 1, ts + length)
-    return {
-        "user_id": user["id"], "user_name": user["name"], "user_email": user["email"],
-        "status_label": r.choice(("Available", "Busy", "Away", "After Call Work", "Offline")),
-        "status_start_at": _local(ts, zone), "status_end_at": _local(finish, zone), "status_time": int(finish - ts),
-        "is_user_active": True, "team_id": user["team_id"], "team_name": user["team_name"],
-    }
-
-
-def _contact(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float, zone: ZoneInfo,
-             end: float) -> dict[str, Any]:
-    user = r.choice(people)
-    ring, talk, hold = r.randint(2, 40), r.randint(10, 1500), r.randint(0, 90)
-    answered = ts + ring
-    finish = min(end - 1, answered + talk + hold)
-    return {
-        "interaction_id": hex_id(seed, "interaction", tenant, job, i),
-        "contact_id": hex_id(seed, "contact", tenant, job, i),
-        "company_number": pools.e164[i % 4], "phone_display_name": "Main line",
-        "contact_person_number": r.choice(pools.e164), "external_phone_number": None,
-        "direction": r.choice(("inbound", "outbound")), "contact_type": "call", "started_at": _local(ts, zone),
-        "wait_time": ring, "time_to_missed": None, "abandon_time": None, "short_abandon_time": None,
-        "time_to_voicemail": None, "ring_time": ring, "connect_time": ring, "answered_at": _local(answered, zone),
-        "connected_at": _local(answered, zone), "talk_time": talk, "hard_hold_time": hold, "soft_hold_time": 0,
-        "hold_time": hold, "after_call_work_time": r.randint(0, 120), "finished_at": _local(finish, zone),
-        "duration": int(finish - ts), "handle_time": talk + hold, "inside_business_hours": "Yes",
-        "inside_service_level": r.choice(("Yes", "No")), "within_service_level_threshold": "Yes",
-        "transfer_out": "No", "transfer_out_type": None, "transfer_in": None, "transfer_in_type": None,
-        "callback": None, "ring_groups": "agents", "user_name": user["name"], "direct_assignment_user": None,
-        "team_name": user["team_name"], "user_id": user["id"], "direct_assignment_ids": None,
-        "team_id": user["team_id"], "handling_ring_groups": "agents",
-    }
-
-
-def _ring_attempt(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float,
-                  zone: ZoneInfo, end: float) -> dict[str, Any]:
-    user = r.choice(people)
-    length = r.randint(1, 30)
-    return {
-        "interaction_id": hex_id(seed, "interaction", tenant, job, i // 3),
-        "contact_id": hex_id(seed, "contact", tenant, job, i // 3),
-        "batch_ring_id": hex_id(seed, "batch", tenant, job, i // 3),
-        "ring_attempt_id": hex_id(seed, "ring", tenant, job, i),
-        "attempt_type": r.choice(("ring", "transfer")), "ring_started_at_time": _local(ts, zone),
-        "ring_finished_at_time": _local(min(end - 1, ts + length), zone), "ring_attempt_duration": length,
-        "user_name": user["name"], "user_email": user["email"], "team_name": user["team_name"],
-    }
-
-
-def _flow_step(r: Any, people: Any, pools: Any, seed: int, tenant: str, job: str, i: int, ts: float, zone: ZoneInfo,
-               end: float) -> dict[str, Any]:
-    flow = r.randrange(3)
-    step = r.randint(1, 6)
-    in_step = round(r.uniform(0.5, 60.0), 3)
-    return {
-        "call_sid": "CA" + hex_id(seed, "flowcall", tenant, job, i // 4),
-        "interaction_id": hex_id(seed, "interaction", tenant, job, i // 4),
-        "destination_number": pools.e164[flow], "origin_number": r.choice(pools.e164),
-        "flow_name": ("Main IVR", "After hours", "Callback")[flow], "flow_id": hex_id(seed, "flow", tenant, flow),
-        "component_title": ("Greeting", "Menu", "Queue", "Voicemail")[step % 4], "step_name": f"step_{step}",
-        "exit": r.choice(("next", "timeout", "hangup")), "time_in_step": in_step, "timestamp": _local(ts, zone),
-        # the connector's cursor is this literal key (A.13)
-        "studio_flow_executions_aggregated.flow_execution_finished_time": _local(min(end - 1, ts + in_step), zone),
-        "step_execution_order": step,
-    }
-
-
-_BUILDERS = {"calls": _call, "user_status": _user_status, "contacts": _contact, "ring_attempts": _ring_attempt,
-             "studio_flow_execution": _flow_step}
 
 VENDOR = Talkdesk
