@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import twilio
+from . import didww, hookbridge, talkdesk, twilio
 from .corpus import Example, VendorConfig
 
 VENDORS: dict[str, tuple[VendorConfig, Callable[[], list[Example]]]] = {
     "twilio": (twilio.CONFIG, twilio.examples),
+    "didww": (didww.CONFIG, didww.examples),
+    "talkdesk": (talkdesk.CONFIG, talkdesk.examples),
+    "hookbridge": (hookbridge.CONFIG, hookbridge.examples),
 }
 
 
