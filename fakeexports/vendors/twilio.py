@@ -345,8 +345,10 @@ class Twilio(Vendor):
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/twilio.yaml: per account, ``jobs`` (resource_type, friendly_name, start_day and
         end_day as dates or day offsets from today, optional job_sid, age_seconds, outcome, webhook_url,
-        webhook_method, email) and ``configuration`` per resource type."""
+        webhook_method, email), ``configuration`` per resource type, and ``settings`` (auth_token)."""
         state = self.runtime.store.tenant(self.name, tenant)
+        if spec.get("settings"):
+            self.configure_tenant(state, dict(spec["settings"]))
         now = self.runtime.clock.now()
         today = datetime.fromtimestamp(now, UTC).date()
 
