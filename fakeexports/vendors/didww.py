@@ -12,7 +12,6 @@ import hmac
 import io
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import formatdate
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlparse
 
@@ -40,6 +39,7 @@ VERSIONS = {"2021-12-15": "2021-12-15", "2022-05-10": "2021-12-15", "2026-04-16"
             "2026-11-19": "2026-11-19"}
 NEW = "2026-04-16"
 VERSION_KEY = web.RequestKey("didww_version", str)
+FILE_PATH = re.compile(r"/exports/[^/]+\.csv\.gz$")
 REQUEST_ID = web.RequestKey("didww_request_id", str)
 
 # --- auth -> tenant (B5) ------------------------------------------------------------------------------------
@@ -207,11 +207,14 @@ class Didww(Vendor):
         didww-api-3-php-sdk@eaad6c1 tests/fixtures/exports.yml): a request id, the runtime, Vary: Accept, and a
         Cache-Control that is max-age=0 with a weak ETag on lists and creates, no-cache elsewhere. The file
         download is nginx's and has its own headers."""
-        if reply.file is not None or request.path.endswith(".csv.gz"):
-            return None
         number = self.extra["requests"] = self.extra.get("requests", 0) + 1
         headers = {"X-Request-Id": uuid4_from(self.runtime.settings.seed, "didww-request", number),
-                   "X-Runtime": f"{0.02 + (number % 89) / 1000:.6f}", "Vary": "Accept"}
+                   "X-Runtime": f"{0.02 + (number % 89) / 1000:.6f}"}
+        if reply.file is not None or FILE_PATH.search(request.raw_path.split("?", 1)[0]):
+            # the file, served by Rails in 2022: no-cache, no Vary (didww-api3-postman@71547df "Get CSV File of
+            # Export"; didww-api-3-php-sdk@62f9176, a refused key's 401)
+            return {**headers, "Cache-Control": "no-cache"}
+        headers["Vary"] = "Accept"
         if reply.etag:
             headers["Cache-Control"] = "max-age=0, private, must-revalidate"
         else:
@@ -221,7 +224,7 @@ class Didww(Vendor):
     def render_error(self, err: VendorError, request: web.Request) -> Reply:
         if err.extra.get("bodiless"):
             return Reply(err.status, None, headers=err.headers or None)  # B1 #5: 404 "without body"
-        if err.status == 401 and request.path.endswith(".csv.gz"):
+        if err.status == 401 and FILE_PATH.search(request.raw_path.split("?", 1)[0]):
             # A refused key on the download: 401, no body, text/html (didww-api-3-php-sdk@62f9176
             # tests/fixtures/exports.yml, recorded 2022-02-02).
             return Reply(401, b"", content_type="text/html; charset=utf-8")
@@ -499,6 +502,8 @@ class Didww(Vendor):
         if data["id"] != job.id:
             raise VendorError(400, D_KEY.format(id=data["id"]), code="110", extra={"title": T_KEY})
         attrs = data.get("attributes") or {}
+        if attrs.get("filters"):  # an empty one is what the PHP SDK always sends
+            raise VendorError(400, D_PARAM.format(name="filters"), code="105", extra={"title": T_PARAM})
         if "external_reference_id" in attrs:
             ctx.state.update_job(job, external_reference_id=attrs["external_reference_id"])
         return Reply(200, self._document(ctx, self._resource(ctx, job)))
@@ -511,12 +516,7 @@ class Didww(Vendor):
         job = ctx.state.jobs.get(export_id) if export_id else None
         if job is None or lifecycle.status_at(job.schedule, ctx.now) != "completed":
             raise VendorError(404, "", kind="not_found", extra={"bodiless": True})
-        body = self._file(ctx.tenant, job)
-        made = int(lifecycle.time_of(job.schedule, "completed") or job.created)
-        # nginx serves the file: no-cache, its mtime, and its strong "<mtime>-<size>" ETag in hex
-        # (didww-api-3-php-sdk@eaad6c1 tests/fixtures/exports.yml)
-        return Reply(200, file=body, headers={"Cache-Control": "no-cache", "ETag": f'"{made:x}-{body.size:x}"',
-                                              "Last-Modified": formatdate(made, usegmt=True)})
+        return Reply(200, file=self._file(ctx.tenant, job))
 
     def _job(self, ctx: Context) -> Job:
         job = ctx.state.jobs.get(ctx.params["id"])
@@ -533,7 +533,8 @@ class Didww(Vendor):
             if key not in allowed:
                 raise _invalid("filters", f"{key} is not allowed")
             if value is None or str(value).strip() == "" or value == []:
-                raise _invalid("filters", f"{key} can't be blank")
+                # a blank from or to is "not valid" (didww-api3-postman@71547df 2026-04-16, "Validation Error")
+                raise _invalid("filters", f"{key} not valid" if key in ("from", "to") else f"{key} can't be blank")
             closed = FILTER_VALUES.get((kind, key))
             values = value if isinstance(value, list) else [value]
             if closed is not None and not all(isinstance(v, str) and v in closed for v in values):

@@ -462,7 +462,7 @@ async def test_media_types_are_negotiated_as_json_api_resources_does(
 
 async def test_answers_carry_the_headers_of_didwws_rails_stack(client_for: Any) -> None:
     # didww-api3-postman@71547df (2021-12-15 recordings): X-Request-Id, X-Runtime, Vary: Accept; lists and
-    # creates a weak ETag with max-age=0, single reads and errors no-cache; the nginx file its own
+    # creates a weak ETag with max-age=0, single reads and errors no-cache; the file no-cache without Vary
     client = await client_for(fixtures="none")
     created = await client.post(EXPORTS, data=body(), headers=headers())
     listed = await client.get(EXPORTS, headers=headers())
@@ -479,7 +479,5 @@ async def test_answers_carry_the_headers_of_didwws_rails_stack(client_for: Any) 
     _, doc = await get(client, EXPORTS)
     path = doc["data"][0]["attributes"]["url"].split("/didww/v3", 1)[1]
     download = await client.get("/didww/v3" + path, headers={"Api-Key": KEY})
-    size = len(await download.read())
-    assert download.headers["Cache-Control"] == "no-cache" and "X-Request-Id" not in download.headers
-    assert re.fullmatch(r'"[0-9a-f]+-' + f"{size:x}" + '"', download.headers["ETag"])
-    assert download.headers["Last-Modified"].endswith(" GMT")
+    assert download.status == 200 and download.headers["Cache-Control"] == "no-cache"
+    assert "X-Request-Id" in download.headers and "Vary" not in download.headers and "ETag" not in download.headers
