@@ -17,7 +17,8 @@ from .routing import origin_of
 from .wire import dumps
 
 if TYPE_CHECKING:
-    from .app import Runtime
+    from .registry import Registry
+    from .runtime import Runtime
 
 PREFIX = "/_fakeexports"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -56,7 +57,7 @@ def number(data: dict[str, Any], key: str) -> float:
     return float(value)
 
 
-def add_routes(app: web.Application, runtime: Runtime) -> None:
+def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
     def route(method: str, path: str) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             async def guarded(request: web.Request) -> web.StreamResponse:
@@ -87,7 +88,7 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
     async def health(request: web.Request) -> web.StreamResponse:
         return reply({
             "status": "ok",
-            "vendors": {name: v.mount for name, v in runtime.vendors.items()},
+            "vendors": {name: v.mount for name, v in registry.vendors.items()},
             "clock": runtime.clock.kind,
             "strict": runtime.settings.strict,
             "jobs": runtime.store.job_count(),
@@ -121,14 +122,14 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
     async def reset(request: web.Request) -> web.StreamResponse:
         data = await json_body(request)
         vendor, tenant = data.get("vendor"), data.get("tenant")
-        if vendor is not None and vendor not in runtime.vendors:
+        if vendor is not None and vendor not in registry.vendors:
             raise ControlError(400, f"unknown vendor {vendor!r}")
         if tenant is not None and not isinstance(tenant, str):
             raise ControlError(400, "'tenant' must be a string")
         restart = data.get("clock", False)
         if not isinstance(restart, bool):
             raise ControlError(400, "'clock' must be true or false")
-        dropped = runtime.reset(vendor, tenant, clock=restart)
+        dropped = registry.reset(vendor, tenant, clock=restart)
         return reply({"reset": True, "tenants_dropped": dropped})
 
     @route("GET", "/journal")
@@ -150,8 +151,8 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
     @route("POST", "/faults")
     async def add_fault(request: web.Request) -> web.StreamResponse:
         data = await json_body(request)
-        if data.get("vendor") not in runtime.vendors:
-            raise ControlError(400, f"'vendor' must be one of {sorted(runtime.vendors)}")
+        if data.get("vendor") not in registry.vendors:
+            raise ControlError(400, f"'vendor' must be one of {sorted(registry.vendors)}")
         allowed = {"vendor", "operation", "tenant", "status", "message", "outcome", "times"}
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -172,7 +173,7 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
     async def jobs(request: web.Request) -> web.StreamResponse:
         vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
         out: list[dict[str, Any]] = []
-        for name, vendor in runtime.vendors.items():
+        for name, vendor in registry.vendors.items():
             if vendor_filter and name != vendor_filter:
                 continue
             for state in runtime.store.tenants(name):
@@ -183,7 +184,7 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
 
     @route("POST", "/jobs/{vendor}/{job_id}/force")
     async def force(request: web.Request) -> web.StreamResponse:
-        vendor = runtime.vendors.get(request.match_info["vendor"])
+        vendor = registry.vendors.get(request.match_info["vendor"])
         if vendor is None:
             raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
         found = vendor.find_job(request.match_info["job_id"])
@@ -200,10 +201,10 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
     async def spec(request: web.Request) -> web.StreamResponse:
         """A vendor's OpenAPI document with ``servers`` rewritten to this fake's mount, for tools that take a
         spec (schemathesis, Prism, code generators); ``?version=`` picks one of DIDWW's."""
-        vendor = runtime.vendors.get(request.match_info["vendor"])
+        vendor = registry.vendors.get(request.match_info["vendor"])
         if vendor is None:
             raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
-        docs = runtime.routes[vendor.name].docs
+        docs = registry.routes[vendor.name].docs
         key = request.query.get("version", next(iter(docs)))
         if key not in docs:
             raise ControlError(404, f"{vendor.name} has no spec {key!r}; it has {sorted(docs)}")
@@ -213,14 +214,14 @@ def add_routes(app: web.Application, runtime: Runtime) -> None:
 
     @route("POST", "/vendors/{vendor}")
     async def configure_vendor(request: web.Request) -> web.StreamResponse:
-        vendor = runtime.vendors.get(request.match_info["vendor"])
+        vendor = registry.vendors.get(request.match_info["vendor"])
         if vendor is None:
             raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
         return reply({"vendor": vendor.name, "settings": vendor.configure(await json_body(request))})
 
     @route("POST", "/tenants/{vendor}/{tenant}")
     async def configure(request: web.Request) -> web.StreamResponse:
-        vendor = runtime.vendors.get(request.match_info["vendor"])
+        vendor = registry.vendors.get(request.match_info["vendor"])
         if vendor is None:
             raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
         state = runtime.store.tenant(vendor.name, request.match_info["tenant"])

@@ -10,6 +10,9 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
+
+from aiohttp import web
 
 CHUNK = 64 * 1024
 
@@ -136,3 +139,25 @@ class Pools:
     @cached_property
     def cities(self) -> list[str]:
         return self._draw("city")
+
+
+class FileResponse(web.StreamResponse):
+    """A generated file streamed in chunks, with its exact Content-Length."""
+
+    def __init__(self, status: int, file: FileBody, headers: dict[str, str]):
+        super().__init__(status=status, headers=headers)
+        self.file = file
+        self.content_type = file.content_type
+        self.content_length = file.size
+        if file.filename:
+            self.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        if file.content_encoding:
+            self.headers["Content-Encoding"] = file.content_encoding
+
+    async def prepare(self, request: web.BaseRequest) -> Any:
+        writer = await super().prepare(request)
+        if request.method != "HEAD":
+            for chunk in self.file.chunks():
+                await self.write(chunk)
+        await self.write_eof()
+        return writer

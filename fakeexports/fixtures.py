@@ -9,13 +9,14 @@ names its vendor and, per tenant, what that tenant holds; the vendor module inte
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .specs import data_dir, load_yaml
 
 if TYPE_CHECKING:
-    from .app import Runtime
+    from .vendor import Vendor
 
 
 def fixture_paths(setting: str | None) -> list[Path]:
@@ -30,9 +31,15 @@ def fixture_paths(setting: str | None) -> list[Path]:
     return [root]
 
 
-def read_fixtures(setting: str | None, cache: Path | None = None) -> list[dict[str, Any]]:
+def read_fixtures(setting: str | None, cache: Path | None = None,
+                  vendor_files: Iterable[Path | None] = ()) -> list[dict[str, Any]]:
+    """The fixture documents: ``setting``'s, and by default (None) the bundled ones with those of vendors from
+    other packages (``vendor_files``)."""
     docs = []
-    for path in fixture_paths(setting):
+    paths = fixture_paths(setting)
+    if setting is None:
+        paths += [p for p in vendor_files if p is not None and p.exists()]
+    for path in paths:
         doc = load_yaml(path, cache)
         if not isinstance(doc, dict) or "vendor" not in doc:
             raise ValueError(f"{path}: a fixture file is a mapping with a 'vendor' key")
@@ -42,13 +49,13 @@ def read_fixtures(setting: str | None, cache: Path | None = None) -> list[dict[s
     return docs
 
 
-def load_into(runtime: Runtime, docs: list[dict[str, Any]], vendor: str | None = None,
+def load_into(vendors: Mapping[str, Vendor], docs: list[dict[str, Any]], vendor: str | None = None,
               tenant: str | None = None) -> int:
     """Load the fixture documents (for one vendor or tenant only, after a partial reset); returns the
     number of tenants loaded."""
     loaded = 0
     for doc in docs:
-        v = runtime.vendors.get(doc["vendor"])
+        v = vendors.get(doc["vendor"])
         if v is None or (vendor is not None and doc["vendor"] != vendor):
             continue
         for tenant_id, spec in (doc.get("tenants") or {}).items():

@@ -72,17 +72,17 @@ class FakeExports:
         return self.server.call(add())
 
     def job(self, vendor: str, job_id: str) -> Job:
-        found = self.server.runtime.vendors[vendor].find_job(job_id)
+        found = self.server.registry.vendors[vendor].find_job(job_id)
         if found is None:
             raise KeyError(f"no {vendor} job {job_id}")
         return found[1]
 
     def force(self, vendor: str, job_id: str, status: str) -> None:
         """Force a job into a status from now on (Twilio: ErrorDuringRun, Failed, Completed...)."""
-        runtime = self.server.runtime
+        registry = self.server.registry
 
         async def force() -> None:
-            v = runtime.vendors[vendor]
+            v = registry.vendors[vendor]
             found = v.find_job(job_id)
             if found is None:
                 raise KeyError(f"no {vendor} job {job_id}")
@@ -135,4 +135,4 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings) 
 
 
 async def _reset_all(server: ServerThread) -> int:
-    return server.runtime.reset(clock=True)
+    return server.registry.reset(clock=True)

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .errors import SpecError, StrictModeError, VendorError
+from .files import FileResponse
 from .specs import Operation, SpecDoc
 from .validation import RequestValidator, ResponseValidator
 from .vendor import Context, Reply, Vendor
 from .wire import dumps
 
 if TYPE_CHECKING:
-    from .app import Runtime
+    from .runtime import Runtime
 
 Handler = Callable[[Context], Awaitable[Reply]]
 _PARAM = re.compile(r"\{([^}/]+)\}")
@@ -245,7 +246,7 @@ def to_response(
     if extra:
         headers.update(extra)
     if reply.file is not None:
-        return FileResponse(reply, headers)
+        return FileResponse(reply.status, reply.file, headers)
     body = reply.body
     content_type = reply.content_type
     if body is None:
@@ -271,26 +272,3 @@ def to_response(
     if reply.etag and data:
         headers["ETag"] = f'W/"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
     return web.Response(status=reply.status, body=data if data else None, headers=headers)
-
-
-class FileResponse(web.StreamResponse):
-    """A generated file streamed in chunks, with its exact Content-Length."""
-
-    def __init__(self, reply: Reply, headers: dict[str, str]):
-        assert reply.file is not None
-        super().__init__(status=reply.status, headers=headers)
-        self.file = reply.file
-        self.content_type = reply.file.content_type
-        self.content_length = reply.file.size
-        if reply.file.filename:
-            self.headers["Content-Disposition"] = f'attachment; filename="{reply.file.filename}"'
-        if reply.file.content_encoding:
-            self.headers["Content-Encoding"] = reply.file.content_encoding
-
-    async def prepare(self, request: web.BaseRequest) -> Any:
-        writer = await super().prepare(request)
-        if request.method != "HEAD":
-            for chunk in self.file.chunks():
-                await self.write(chunk)
-        await self.write_eof()
-        return writer

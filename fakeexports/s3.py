@@ -4,47 +4,19 @@ clock. An expired or tampered link gets S3's own XML error, since that is what t
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from .files import hex_id
+from .files import FileResponse, hex_id
+from .links import AMZ_DATE, BUCKET_PREFIX, MOUNT
 
 if TYPE_CHECKING:
-    from .app import Runtime
-
-MOUNT = "/_s3"
-BUCKET_PREFIX = "fakeexports-"
-AMZ_DATE = "%Y%m%dT%H%M%SZ"
-
-
-class Signer:
-    def __init__(self, secret: bytes):
-        self.secret = secret
-
-    def signature(self, vendor: str, tenant: str, key: str, date: str, expires: int) -> str:
-        message = f"{vendor}\n{tenant}\n{key}\n{date}\n{expires}".encode()
-        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
-
-
-def presign(runtime: Runtime, origin: str, vendor: str, tenant: str, key: str, ttl: int | None = None) -> str:
-    """A presigned-style GET link to ``key`` of ``vendor``'s bucket, bound to ``tenant``."""
-    expires = runtime.settings.download_ttl if ttl is None else ttl
-    date = datetime.fromtimestamp(int(runtime.clock.now()), UTC).strftime(AMZ_DATE)
-    sig = runtime.signer.signature(vendor, tenant, key, date, expires)
-    access_key = "FAKEEXPORTS" + hex_id(runtime.settings.seed, "akid", length=12).upper()
-    credential = f"{access_key}/{date[:8]}/us-east-1/s3/aws4_request"
-    return (
-        f"{origin}{MOUNT}/{BUCKET_PREFIX}{vendor}/{quote(tenant, safe='')}/{quote(key, safe='/')}"
-        f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={quote(credential, safe='')}"
-        f"&X-Amz-Date={date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host&X-Amz-Signature={sig}"
-    )
-
+    from .registry import Registry
+    from .runtime import Runtime
 
 def s3_error(status: int, code: str, message: str, request_id: str, **extra: str) -> web.Response:
     parts = [f"<Code>{code}</Code>", f"<Message>{escape(message)}</Message>"]
@@ -56,10 +28,7 @@ def s3_error(status: int, code: str, message: str, request_id: str, **extra: str
     )
 
 
-def make_s3_handler(runtime: Runtime):  # type: ignore[no-untyped-def]
-    from .routing import FileResponse
-    from .vendor import Reply
-
+def make_s3_handler(runtime: Runtime, registry: Registry):  # type: ignore[no-untyped-def]
     async def s3_get(request: web.Request) -> web.StreamResponse:
         now = runtime.clock.now()
         if runtime.scheduler.has_due(now):
@@ -70,7 +39,7 @@ def make_s3_handler(runtime: Runtime):  # type: ignore[no-untyped-def]
         key = request.match_info["key"]
         q = request.query
         vendor_name = bucket[len(BUCKET_PREFIX) :] if bucket.startswith(BUCKET_PREFIX) else ""
-        vendor = runtime.vendors.get(vendor_name)
+        vendor = registry.vendors.get(vendor_name)
         status_for_journal = 403
         try:
             if vendor is None:
@@ -106,12 +75,12 @@ def make_s3_handler(runtime: Runtime):  # type: ignore[no-untyped-def]
                 status_for_journal = 404
                 return s3_error(404, "NoSuchKey", "The specified key does not exist.", request_id, Key=key)
             status_for_journal = 200
-            return FileResponse(Reply(200, file=body), {"x-amz-request-id": request_id, "ETag": f'"{sig[:32]}"'})
+            return FileResponse(200, body, {"x-amz-request-id": request_id, "ETag": f'"{sig[:32]}"'})
         finally:
             runtime.journal.record(now, "s3", tenant, request.method, request.path_qs, status_for_journal, "GetObject")
 
     return s3_get
 
 
-def add_routes(app: web.Application, runtime: Runtime) -> None:
-    app.router.add_get(MOUNT + "/{bucket}/{tenant}/{key:.+}", make_s3_handler(runtime))
+def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
+    app.router.add_get(MOUNT + "/{bucket}/{tenant}/{key:.+}", make_s3_handler(runtime, registry))

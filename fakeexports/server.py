@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .app import RUNTIME, Runtime, create_app
+from .app import create_app
+from .registry import REGISTRY, Registry
+from .runtime import RUNTIME, Runtime
 from .settings import Settings
 
 T = TypeVar("T")
@@ -44,8 +46,13 @@ class ServerThread:
         assert self.app is not None
         return self.app[RUNTIME]
 
+    @property
+    def registry(self) -> Registry:
+        assert self.app is not None
+        return self.app[REGISTRY]
+
     def vendor_url(self, vendor: str) -> str:
-        return self.url + self.runtime.vendors[vendor].mount
+        return self.url + self.registry.vendors[vendor].mount
 
     def start(self) -> ServerThread:
         self._thread = threading.Thread(target=self._run, name="fakeexports-server", daemon=True)
@@ -90,7 +97,7 @@ class ServerThread:
 
     def reset(self, vendor: str | None = None, tenant: str | None = None) -> int:
         async def do() -> int:
-            return self.runtime.reset(vendor, tenant)
+            return self.registry.reset(vendor, tenant)
 
         return self.call(do())
 

@@ -4,7 +4,9 @@ envelope, pagination, lifecycle, handlers named after operationIds, file format.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
@@ -12,11 +14,11 @@ from aiohttp import web
 
 from .errors import VendorError, Violation
 from .files import FileBody
-from .specs import Operation
+from .specs import Operation, data_dir
 from .store import Job, TenantState
 
 if TYPE_CHECKING:
-    from .app import Runtime
+    from .runtime import Runtime
 
 
 @dataclass(slots=True)
@@ -60,6 +62,16 @@ class Context:
             text += "?" + urlencode(query, safe=",")
         return text
 
+    @property
+    def origin(self) -> str:
+        """Scheme and host the client reached (the base without the vendor's mount)."""
+        mount = self.vendor.mount
+        return self.base[: len(self.base) - len(mount)] if mount and self.base.endswith(mount) else self.base
+
+    def presign(self, key: str, ttl: int | None = None) -> str:
+        """A presigned link to the tenant's file ``key`` on the S3 stand-in (valid ``ttl`` seconds)."""
+        return self.runtime.signer.presign(self.origin, self.vendor.name, self.tenant, key, ttl)
+
 
 class Vendor:
     """Base of the vendor modules. Class attributes describe the vendor; methods are hooks the generic
@@ -72,11 +84,32 @@ class Vendor:
     specs: ClassVar[dict[str, str]]  # spec key (an API version) -> file name in specs/
     json_type: ClassVar[str] = "application/json"
     trailing_slash: ClassVar[bool] = False  # whether every path also answers with a trailing "/"
+    fixtures_file: ClassVar[str | None] = None  # a vendor from another package: its fixture file, beside its module
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
         self.extra: dict[str, Any] = {}
         self.setup()
+
+    @classmethod
+    def resources(cls) -> Path:
+        """Where the vendor's spec and fixture files are: the bundled specs/ for the vendors of this package, the
+        vendor module's own folder for a vendor from another package (the fakeexports.vendors entry point)."""
+        if cls.__module__.startswith("fakeexports.vendors."):
+            return data_dir("specs")
+        return Path(sys.modules[cls.__module__].__file__ or ".").resolve().parent
+
+    @classmethod
+    def spec_path(cls, filename: str) -> Path:
+        return cls.resources() / filename
+
+    @classmethod
+    def fixture_path(cls) -> Path | None:
+        """The vendor's own fixture file, loaded with the bundled fixtures/ (a vendor from another package);
+        None for the vendors of this package, whose fixtures are in fixtures/."""
+        if cls.fixtures_file is None or cls.__module__.startswith("fakeexports.vendors."):
+            return None
+        return cls.resources() / cls.fixtures_file
 
     def setup(self) -> None:
         """Per-app state of the vendor (timers, caches)."""

@@ -6,17 +6,20 @@ receiver may call the fake back."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from yarl import URL
 
+from .clock import Clock, Scheduler
+
 if TYPE_CHECKING:
     from aiohttp import ClientSession
 
-    from .app import Runtime
+# A vendor's signature for a webhook as it goes out: (tenant, method, url as sent, payload) -> headers
+Signer = Callable[[str, str, str, dict[str, Any]], "dict[str, str] | None"]
 
 BACKOFF = (30.0, 60.0, 120.0, 240.0)  # seconds on the fake clock before retries 1..4
 TIMEOUT = 5.0  # real seconds an attempt may take
@@ -39,8 +42,10 @@ class Attempt:
 class Webhooks:
     """Delivers callbacks for the vendors and keeps the last attempts for the control API."""
 
-    def __init__(self, runtime: Runtime, size: int = 1000):
-        self.runtime = runtime
+    def __init__(self, clock: Clock, scheduler: Scheduler, size: int = 1000):
+        self.clock = clock
+        self.scheduler = scheduler
+        self.signers: dict[str, Signer] = {}  # vendor -> its signature (set when the vendors are loaded)
         self.attempts: deque[Attempt] = deque(maxlen=size)
         self._session: ClientSession | None = None
 
@@ -61,8 +66,8 @@ class Webhooks:
                  backoff: Sequence[float] = BACKOFF) -> None:
         """Send ``payload`` (for GET, appended to the URL's query sorted by name; a form body otherwise) when the
         clock reaches ``at``. The vendor's ``webhook_headers`` hook signs the request as it goes out."""
-        when = self.runtime.clock.now() if at is None else at
-        self.runtime.scheduler.at(when, self._attempt, vendor, tenant, method.upper(), url, dict(payload),
+        when = self.clock.now() if at is None else at
+        self.scheduler.at(when, self._attempt, vendor, tenant, method.upper(), url, dict(payload),
                                   dict(headers or {}), tuple(backoff), 1, label=f"{vendor} webhook")
 
     async def _attempt(self, vendor: str, tenant: str, method: str, url: str, payload: dict[str, Any],
@@ -72,8 +77,8 @@ class Webhooks:
         try:
             session = await self.session()
             target = get_url(url, payload) if method == "GET" else url
-            owner = self.runtime.vendors.get(vendor)
-            signed = owner.webhook_headers(tenant, method, target, payload) if owner is not None else None
+            signer = self.signers.get(vendor)
+            signed = signer(tenant, method, target, payload) if signer is not None else None
             headers = {**headers, **(signed or {})}
             if method == "GET":
                 # encoded=True: sent byte for byte as signed (yarl would otherwise unquote %3A and %2F in the query)
@@ -88,10 +93,10 @@ class Webhooks:
             error = f"{type(exc).__name__}: {exc}"
         failed = status is None or not 200 <= status < 300
         retry = failed and number <= len(backoff)
-        self.attempts.append(Attempt(self.runtime.clock.now(), vendor, tenant, method, url, payload, number,
+        self.attempts.append(Attempt(self.clock.now(), vendor, tenant, method, url, payload, number,
                                      status, error, retry))
         if retry:
-            self.runtime.scheduler.at(self.runtime.clock.now() + backoff[number - 1], self._attempt, vendor, tenant,
+            self.scheduler.at(self.clock.now() + backoff[number - 1], self._attempt, vendor, tenant,
                                       method, url, payload, headers, backoff, number + 1,
                                       label=f"{vendor} webhook retry")
 

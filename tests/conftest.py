@@ -46,6 +46,6 @@ async def client_for() -> AsyncIterator[ClientFactory]:
 
 
 def _runtime_key() -> Any:
-    from fakeexports.app import RUNTIME
+    from fakeexports.runtime import RUNTIME
 
     return RUNTIME

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from .. import lifecycle, s3
+from .. import lifecycle
 from ..auth import bearer_token
 from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
@@ -372,12 +372,11 @@ class HookBridge(Vendor):
             raise VendorError(410, MSG_EXPIRED, code="EXPORT_EXPIRED")
         if status != "completed":
             raise VendorError(409, MSG_NOT_READY, code="EXPORT_NOT_READY")
-        origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
         expires = lifecycle.time_of(job.schedule, "expired")  # None: held completed by a fixture
         ttl = self.runtime.settings.download_ttl
         if expires is not None:
             ttl = int(min(ttl, max(1, expires - ctx.now)))
-        link = s3.presign(self.runtime, origin, self.name, ctx.tenant, f"exports/{job.id}.csv", ttl)
+        link = ctx.presign(f"exports/{job.id}.csv", ttl)
         # B.8: the SDK returns this Location without following it; a 200 would crash it.
         return Reply(302, None, headers={"Location": link})
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import orjson
 from aiohttp import web
 
-from .. import lifecycle, s3
+from .. import lifecycle
 from ..auth import basic_credentials, bearer_token
 from ..errors import VendorError, Violation
 from ..files import FileBody, batched_lines, hex_id, measure, uuid4_from
@@ -316,8 +316,7 @@ class Talkdesk(Vendor):
         job = self._job(ctx)
         if not self._downloadable(job, ctx.now):
             raise VendorError(404, MSG_FILE_NOT_FOUND, kind="not_found")
-        origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
-        link = s3.presign(self.runtime, origin, self.name, ctx.tenant, _file_key(job))
+        link = ctx.presign(_file_key(job))
         # 303 to the file, with the job in the body as the reference page shows (docs.talkdesk.com/reference/
         # download-a-report)
         return Reply(303, self._document(ctx, job), headers={"Location": link})

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import orjson
 from aiohttp import web
 
-from .. import lifecycle, s3
+from .. import lifecycle
 from ..auth import basic_credentials
 from ..clock import Timer
 from ..errors import VendorError, Violation
@@ -598,8 +598,7 @@ class Twilio(Vendor):
         rt, day = ctx.params["ResourceType"], ctx.params["Day"]
         if ctx.state.get("twilio_days", f"{rt}/{day}") is None:
             raise self.route_not_found(ctx.request)
-        origin = ctx.base[: len(ctx.base) - len(self.mount)] if ctx.base.endswith(self.mount) else ctx.base
-        link = s3.presign(self.runtime, origin, self.name, ctx.tenant, _file_key(ctx.tenant, rt, day))
+        link = ctx.presign(_file_key(ctx.tenant, rt, day))
         # 307 with a JSON body: the SDK reads redirect_to from the body and never follows Location (A7).
         return Reply(307, {"redirect_to": link}, headers={"Location": link})
 

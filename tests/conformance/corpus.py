@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 from aiohttp.test_utils import TestClient, TestServer
 
 from fakeexports import create_app
-from fakeexports.app import RUNTIME
+from fakeexports.registry import REGISTRY
+from fakeexports.runtime import RUNTIME
 from fakeexports.settings import Settings
 
 from .shape import Rules, compare, header_problems
@@ -122,7 +123,7 @@ class Replay:
         self.config = config
         self.auth = auth
         self.saved: dict[str, str] = {}
-        self.mount = client.app[RUNTIME].vendors[example.vendor].mount if client.app else ""
+        self.mount = client.app[REGISTRY].vendors[example.vendor].mount if client.app else ""
 
     def fill(self, text: str) -> str:
         return text.format(**self.saved) if "{" in text else text

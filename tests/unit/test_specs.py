@@ -10,9 +10,10 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from fakeexports.app import load_vendors, make_runtime
 from fakeexports.errors import SpecError
+from fakeexports.registry import load_vendors
 from fakeexports.routing import VendorRoutes
+from fakeexports.runtime import make_runtime
 from fakeexports.settings import Settings
 from fakeexports.specs import data_dir, load_spec
 from fakeexports.vendor import Vendor
@@ -27,10 +28,9 @@ def test_spec_is_valid_openapi(path: Path) -> None:
 
 
 def test_every_vendor_module_has_its_specs_and_handlers() -> None:
-    runtime = make_runtime(Settings(clock="virtual"))
-    load_vendors(runtime)
-    assert set(runtime.vendors) == set(discover())
-    for name, routes in runtime.routes.items():
+    registry = load_vendors(make_runtime(Settings(clock="virtual")))
+    assert set(registry.vendors) == set(discover())
+    for name, routes in registry.routes.items():
         for by_key in routes.table.values():
             for op, handler, _, _ in by_key.values():
                 assert handler.__name__ == op.handler_name, (name, op.operation_id)

@@ -1,0 +1,72 @@
+"""The vendors one fake serves: their instances, their compiled routes, the fixture documents that seed them,
+and the reset that drops state and loads those fixtures again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from . import fixtures
+from .clock import VirtualClock
+from .routing import VendorRoutes
+from .runtime import Runtime
+from .specs import SpecDoc, load_spec
+from .vendor import Vendor
+from .vendors import discover
+
+
+@dataclass(eq=False)
+class Registry:
+    runtime: Runtime
+    vendors: dict[str, Vendor] = field(default_factory=dict)
+    routes: dict[str, VendorRoutes] = field(default_factory=dict)
+    fixture_docs: list[dict[str, Any]] = field(default_factory=list)
+
+    def reset(self, vendor: str | None = None, tenant: str | None = None, *, clock: bool = False) -> int:
+        """Drop state (all, one vendor's, or one tenant's) and load the fixtures for that scope again.
+        ``clock=True`` (a full reset on the virtual clock only) also puts the clock back at its start,
+        so that every test begins at the same moment."""
+        runtime = self.runtime
+        if clock and (vendor is not None or tenant is not None or not isinstance(runtime.clock, VirtualClock)):
+            raise ValueError("only a full reset on the virtual clock can restart the clock")
+        dropped = runtime.store.reset(vendor, tenant)
+        for name, v in self.vendors.items():
+            if vendor is None or name == vendor:
+                v.reset(tenant)
+        if vendor is None and tenant is None:
+            runtime.scheduler.clear()
+            runtime.faults.clear()
+            runtime.webhooks.attempts.clear()
+            if clock:
+                assert isinstance(runtime.clock, VirtualClock)
+                runtime.clock.restart()
+        elif tenant is None:
+            runtime.faults.clear(vendor)
+        fixtures.load_into(self.vendors, self.fixture_docs, vendor, tenant)
+        return dropped
+
+
+REGISTRY = web.AppKey("fakeexports_registry", Registry)
+
+
+def load_vendors(runtime: Runtime, wanted: Mapping[str, type[Vendor]] | None = None) -> Registry:
+    """Instantiate the vendors the settings select (all discovered ones by default) with their specs."""
+    classes = dict(wanted) if wanted is not None else discover()
+    selected = runtime.settings.vendors or tuple(classes)
+    unknown = sorted(set(selected) - set(classes))
+    if unknown:
+        raise ValueError(f"unknown vendors {unknown}; known: {sorted(classes)}")
+    registry = Registry(runtime)
+    for name in selected:
+        vendor = classes[name](runtime)
+        docs: dict[str, SpecDoc] = {
+            key: load_spec(name, key, vendor.spec_path(filename), runtime.settings.cache_path())
+            for key, filename in vendor.specs.items()
+        }
+        registry.vendors[name] = vendor
+        registry.routes[name] = VendorRoutes(vendor, docs)
+        runtime.webhooks.signers[name] = vendor.webhook_headers
+    return registry

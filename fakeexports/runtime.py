@@ -1,0 +1,63 @@
+"""The services one fake shares between its vendors: settings, clock, scheduler, store, journal, faults,
+credentials, link signer, value pools and outgoing webhooks. Built by ``make_runtime``; it knows no vendor
+(the loaded vendors are in registry.py). Two apps in one process share nothing."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from .auth import Credentials
+from .clock import Clock, RealClock, Scheduler, Timer, VirtualClock, parse_rfc3339
+from .faults import Faults
+from .files import Pools
+from .journal import Journal
+from .links import Signer
+from .settings import Settings
+from .store import Store
+from .webhooks import Webhooks
+
+
+@dataclass(eq=False)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    scheduler: Scheduler
+    store: Store
+    journal: Journal
+    faults: Faults
+    credentials: Credentials
+    signer: Signer
+    pools: Pools
+    webhooks: Webhooks
+
+
+RUNTIME = web.AppKey("fakeexports_runtime", Runtime)
+
+
+def make_runtime(settings: Settings) -> Runtime:
+    if settings.clock == "virtual":
+        clock: Clock = VirtualClock(parse_rfc3339(settings.start) if settings.start else None)
+    else:
+        clock = RealClock(settings.speed)
+    journal = Journal(settings.journal_size)
+
+    def on_error(timer: Timer, exc: BaseException) -> None:
+        tb = "".join(traceback.format_exception(exc))
+        journal.server_error(clock.now(), f"scheduled event {timer.label}", repr(exc), tb)
+
+    scheduler = Scheduler(clock, on_error)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        scheduler=scheduler,
+        store=Store(),
+        journal=journal,
+        faults=Faults(),
+        credentials=Credentials.load(settings.credentials),
+        signer=Signer(settings.seed, clock, settings.download_ttl),
+        pools=Pools(settings.seed),
+        webhooks=Webhooks(clock, scheduler),
+    )
