@@ -11,16 +11,24 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from . import options as opts
 from .app import create_app, vendor_base_urls
+from .options import Option
 from .settings import Settings
+from .vendors import discover
 
 
-def build_parser() -> argparse.ArgumentParser:
+def vendor_options() -> list[tuple[str, Option]]:
+    """Every discovered vendor's declared options, by settings key (``talkdesk_done_status``)."""
+    return [(opts.key(name, option), option) for name, cls in discover().items() for option in cls.options]
+
+
+def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fakeexports",
-        description="A stateful fake of vendors' export-job APIs: Twilio Bulk Exports, DIDWW, Talkdesk, "
-        "HookBridge. Every option can also be set as FAKEEXPORTS_<OPTION> (e.g. FAKEEXPORTS_PORT=9000); "
-        "a flag wins over the environment.",
+        description="A stateful fake of vendors' export-job APIs. Every option can also be set as "
+        "FAKEEXPORTS_<OPTION> (e.g. FAKEEXPORTS_PORT=9000, FAKEEXPORTS_TALKDESK_DONE_STATUS=303); a flag wins "
+        "over the environment.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the fake server", description="Run the fake server.")
@@ -42,12 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
                                             "downloads), e.g. https://fake.example.test")
     serve.add_argument("--credentials", help="credentials file: accept only the credentials it lists")
     serve.add_argument("--vendors", help="comma-separated vendors to serve (default all)")
-    serve.add_argument("--talkdesk-done-status", type=int, choices=(300, 302, 303),
-                       help="Talkdesk: the answer to a finished report job: 300 as documented (default), or "
-                            "302/303 for clients that follow redirects (the Airbyte connector)")
-    serve.add_argument("--hookbridge-rate-limits", action=argparse.BooleanOptionalAction, default=None,
-                       help="HookBridge: enforce 1000 requests a minute and a burst ceiling per project, "
-                            "on the fake clock (default off)")
+    for key, option in declared:  # the vendors' own options, from their declarations
+        flag = "--" + key.replace("_", "-")
+        vendor = key[: -len(option.name) - 1]
+        text = f"{vendor}: {option.help} (default {option.default})"
+        if option.type is bool:
+            serve.add_argument(flag, dest=key, action=argparse.BooleanOptionalAction, default=None, help=text)
+        else:
+            serve.add_argument(flag, dest=key, type=option.parse, default=None, help=text,
+                               metavar=option.type.__name__.upper() if option.choices is None else None,
+                               choices=option.choices)
     health = sub.add_parser("health", help="exit 0 when a local server answers its health check (Docker "
                                            "HEALTHCHECK)", description="Check a running server's health.")
     health.add_argument("--host", default="127.0.0.1")
@@ -70,15 +82,15 @@ def health_check(host: str, port: int) -> int:
     return 1
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace, declared: Sequence[tuple[str, Option]] = ()) -> Settings:
     overrides = {
         "host": args.host, "port": args.port, "clock": args.clock, "speed": args.speed, "start": args.start,
         "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
-        "credentials": args.credentials, "talkdesk_done_status": args.talkdesk_done_status,
-        "hookbridge_rate_limits": args.hookbridge_rate_limits,
+        "credentials": args.credentials,
         "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
+        **{key: getattr(args, key, None) for key, _ in declared},
     }
-    return Settings.from_env(**overrides)
+    return Settings.from_env(options=declared, **overrides)
 
 
 class _OneLineBadRequests(logging.Filter):
@@ -112,12 +124,13 @@ async def serve(settings: Settings) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    declared = vendor_options()
+    parser = build_parser(declared)
     args = parser.parse_args(argv)
     if args.command == "health":
         return health_check(args.host, args.port or Settings.from_env().port)
     try:
-        settings = settings_from(args)
+        settings = settings_from(args, declared)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     try:

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from . import fixtures
+from . import options as opts
 from .clock import VirtualClock
 from .routing import VendorRoutes
 from .runtime import Runtime
@@ -59,6 +60,10 @@ def load_vendors(runtime: Runtime, wanted: Mapping[str, type[Vendor]] | None = N
     unknown = sorted(set(selected) - set(classes))
     if unknown:
         raise ValueError(f"unknown vendors {unknown}; known: {sorted(classes)}")
+    known = {opts.key(name, o) for name, cls in classes.items() for o in cls.options}
+    unknown_options = sorted(k for k, _ in runtime.settings.options if k not in known)
+    if unknown_options:
+        raise ValueError(f"unknown vendor options {unknown_options}; known: {sorted(known)}")
     registry = Registry(runtime)
     for name in selected:
         vendor = classes[name](runtime)

@@ -1,13 +1,17 @@
 """The one settings object. Precedence: CLI flag, FAKEEXPORTS_* environment variable, pytest marker or
-ini, default. Nothing else in the package reads the environment."""
+ini, default. Nothing else in the package reads the environment. Vendors' own options (options.py) travel in
+``options`` under their settings keys (``talkdesk_done_status``) and are checked when the vendors load."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .options import Option
 
 ENV_PREFIX = "FAKEEXPORTS_"
 
@@ -29,12 +33,7 @@ class Settings:
     journal_size: int = 1000
     max_body: int = 1024 * 1024  # bytes; a larger request body gets the vendor's 413
     vendors: tuple[str, ...] = ()  # () = all discovered vendors
-    twilio_days_per_day: int = 366  # Twilio's quota: days requested per tenant per UTC day (0 = off)
-    didww_default_version: str = "2021-12-15"  # a DIDWW key's API version when it sends no header
-    talkdesk_done_status: int = 300  # a finished report job's answer: 300 (documented), 302 or 303
-    hookbridge_rate_limits: bool = False  # HookBridge's per-project limits (off unless enabled)
-    hookbridge_per_minute: int = 1000
-    hookbridge_burst: int = 50  # requests per second
+    options: tuple[tuple[str, Any], ...] = ()  # vendors' options by settings key, e.g. ("talkdesk_done_status", 303)
     download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
     cache_dir: str | None = None  # JSON copies of the YAML specs and fixtures; None: the user cache, "": off
 
@@ -45,19 +44,40 @@ class Settings:
         return Path(base) / "fakeexports"
 
     def with_(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
+        """These settings changed: own fields by name, anything else a vendor option by its settings key."""
+        own = {f.name for f in fields(self)}
+        plain = {k: v for k, v in changes.items() if k in own}
+        extra = {k: v for k, v in changes.items() if k not in own}
+        if extra:
+            plain["options"] = tuple(sorted({**dict(plain.get("options", self.options)), **extra}.items()))
+        return replace(self, **plain)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return dict(self.options).get(key, default)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then ``FAKEEXPORTS_*`` variables, then ``overrides`` (flags that were given)."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, options: Iterable[tuple[str, Option]] = (),
+                 **overrides: Any) -> Settings:
+        """Defaults, then ``FAKEEXPORTS_*`` variables, then ``overrides`` (flags that were given). ``options``:
+        the vendors' declared options by settings key, read as ``FAKEEXPORTS_<KEY>`` too."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is not None:
+            if raw is not None and f.name != "options":
                 values[f.name] = parse_value(f.name, raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        settings = cls(**values)
+        extra: dict[str, Any] = {}
+        for key, option in options:
+            raw = env.get(ENV_PREFIX + key.upper())
+            if raw is not None:
+                try:
+                    extra[key] = option.parse(raw)
+                except ValueError as exc:
+                    raise ValueError(f"{ENV_PREFIX}{key.upper()}: {exc}") from None
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values.update({k: v for k, v in given.items() if k in {f.name for f in fields(cls)}})
+        extra.update({k: v for k, v in given.items() if k not in values})
+        settings = cls(**values).with_(**extra)
         settings.check()
         return settings
 
@@ -68,8 +88,6 @@ class Settings:
             raise ValueError("speed must be positive")
         if not 0 <= self.port <= 65535:
             raise ValueError("port must be 0..65535")
-        if self.talkdesk_done_status not in (300, 302, 303):
-            raise ValueError("talkdesk_done_status must be 300, 302 or 303")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ValueError("public_url must start with http:// or https://")
 

@@ -12,8 +12,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from . import options as opts
 from .errors import VendorError, Violation
 from .files import FileBody
+from .options import Option
 from .specs import Operation, data_dir
 from .store import Job, TenantState
 
@@ -85,10 +87,19 @@ class Vendor:
     json_type: ClassVar[str] = "application/json"
     trailing_slash: ClassVar[bool] = False  # whether every path also answers with a trailing "/"
     fixtures_file: ClassVar[str | None] = None  # a vendor from another package: its fixture file, beside its module
+    options: ClassVar[tuple[Option, ...]] = ()  # switches of the vendor's own (options.py)
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
         self.extra: dict[str, Any] = {}
+        given = dict(runtime.settings.options)
+        self.config: dict[str, Any] = {}  # the declared options' values now (settings, then the control API)
+        for option in self.options:
+            value = given.get(opts.key(self.name, option), option.default)
+            try:
+                self.config[option.name] = option.check(value)
+            except ValueError as exc:
+                raise ValueError(f"{opts.key(self.name, option)}: {exc}") from None
         self.setup()
 
     @classmethod
@@ -156,10 +167,18 @@ class Vendor:
         """Force a job into ``status`` from now on (faults, fixtures and the control API use this)."""
         raise VendorError(400, f"{self.name} jobs cannot be forced", kind="validation")
 
-    def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """Vendor-wide behaviour switched at run time by the control API (Talkdesk's done status...);
-        returns the vendor's options now."""
-        raise VendorError(400, f"{self.name} has no vendor settings", kind="validation")
+    def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """The control API's ``POST /_fakeexports/vendors/{vendor}``: change the vendor's declared options at run
+        time (checked against their declarations); returns them all."""
+        try:
+            self.config = opts.update(self.options, self.config, changes)
+        except ValueError as exc:
+            raise VendorError(400, f"{self.name}: {exc}", kind="validation") from None
+        self.configured(set(changes))
+        return dict(self.config)
+
+    def configured(self, changed: set[str]) -> None:
+        """Options changed at run time: drop what depended on them (HookBridge's rate windows...)."""
 
     def reset(self, tenant: str | None) -> None:
         """The store dropped this vendor's state (all of it, or one tenant's): drop per-app caches too."""

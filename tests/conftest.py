@@ -32,7 +32,7 @@ async def client_for() -> AsyncIterator[ClientFactory]:
     clients: list[TestClient[Any, Any]] = []
 
     async def make(**overrides: Any) -> TestClient[Any, Any]:
-        settings = Settings(clock="virtual", strict=True, **overrides)
+        settings = Settings(clock="virtual", strict=True).with_(**overrides)
         client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
         await client.start_server()
         clients.append(client)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from fakeexports.cli import build_parser, settings_from
+from fakeexports import create_app
+from fakeexports.cli import build_parser, settings_from, vendor_options
 from fakeexports.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +42,31 @@ def test_help_explains_every_option() -> None:
     for option in ("--host", "--port", "--clock", "--speed", "--seed", "--fixtures", "--strict", "--public-url",
                    "--credentials"):
         assert option in out
+    # and every vendor's own options, generated from their declarations
+    for key, option in vendor_options():
+        assert "--" + key.replace("_", "-") in out and option.help.split()[0] in out
+
+
+def test_vendor_options_come_from_flags_environment_markers_and_the_control_api() -> None:
+    declared = vendor_options()
+    assert {"talkdesk_done_status", "hookbridge_rate_limits", "twilio_days_per_day", "didww_default_version"} <= {
+        k for k, _ in declared}
+    env = {"FAKEEXPORTS_TALKDESK_DONE_STATUS": "302", "FAKEEXPORTS_HOOKBRIDGE_RATE_LIMITS": "yes"}
+    settings = Settings.from_env(env, options=declared)
+    assert settings.option("talkdesk_done_status") == 302 and settings.option("hookbridge_rate_limits") is True
+    args = build_parser(declared).parse_args(["serve", "--talkdesk-done-status", "303", "--no-hookbridge-rate-limits"])
+    settings = settings_from(args, declared)  # a flag wins over the environment
+    assert settings.option("talkdesk_done_status") == 303
+    with pytest.raises(ValueError, match="one of 300, 302, 303"):
+        Settings.from_env({"FAKEEXPORTS_TALKDESK_DONE_STATUS": "200"}, options=declared)
+    with pytest.raises(SystemExit):
+        build_parser(declared).parse_args(["serve", "--talkdesk-done-status", "301"])
+    # a marker's keyword is the same key; an unknown one stops the server from starting
+    assert Settings().with_(talkdesk_done_status=303).option("talkdesk_done_status") == 303
+    with pytest.raises(ValueError, match="unknown vendor options"):
+        create_app(Settings().with_(talkdesk_done_stat=303))
+    with pytest.raises(ValueError, match="talkdesk_done_status"):
+        create_app(Settings().with_(talkdesk_done_status=301))
 
 
 def _serve(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:

@@ -38,6 +38,13 @@ async def test_health_and_clock(client_for: Any) -> None:
     ("/_fakeexports/faults", {"vendor": "twilio", "status": 500, "color": "red"}, "unknown fault fields"),
     ("/_fakeexports/faults", {"vendor": "zzz", "status": 500}, "vendor"),
     ("/_fakeexports/jobs/twilio/JSnope/force", {"status": "Failed"}, "no twilio job"),
+    # a vendor's options are checked against its declarations (options.py)
+    ("/_fakeexports/vendors/talkdesk", {"done_status": 301}, "one of 300, 302, 303"),
+    ("/_fakeexports/vendors/talkdesk", {"compat": True}, "unknown settings ['compat']"),
+    ("/_fakeexports/vendors/hookbridge", {"burst": 0}, "at least 1"),
+    ("/_fakeexports/vendors/hookbridge", {"rate_limits": "yes"}, "true or false"),
+    ("/_fakeexports/vendors/twilio", {"days_per_day": 1.5}, "whole number"),
+    ("/_fakeexports/vendors/nope", {}, "unknown vendor"),
 ])
 async def test_bad_control_input_is_a_400_or_404(client_for: Any, path: str, body: Any, fragment: str) -> None:
     client = await client_for(fixtures="none")

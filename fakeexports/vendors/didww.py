@@ -23,6 +23,7 @@ from ..clock import Timer, parse_rfc3339
 from ..errors import VendorError, Violation
 from ..files import FileBody, batched_lines, gzip_chunks, measure, uuid4_from
 from ..lifecycle import Lifecycle
+from ..options import Option
 from ..records import didww as records
 from ..specs import Operation
 from ..store import Job, TenantState
@@ -121,6 +122,10 @@ class Didww(Vendor):
     specs: ClassVar[dict[str, str]] = {"2021-12-15": "didww-2021-12-15.yaml", "2026-04-16": "didww-2026-04-16.yaml",
                                        "2026-11-19": "didww-2026-11-19.yaml"}
     json_type: ClassVar[str] = JSONAPI
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("default_version", str, "2021-12-15", "the API version of a key that sends no X-DIDWW-API-Version "
+               "(per key: the credentials file or the control API's tenant settings)", choices=tuple(VERSIONS)),
+    )
 
     def setup(self) -> None:
         self.timers: dict[int, Timer] = {}
@@ -148,7 +153,7 @@ class Didww(Vendor):
             entry = self._credential(key)
             if entry and entry.get("default_api_version"):
                 return str(entry["default_api_version"])
-        return self.runtime.settings.didww_default_version
+        return str(self.config["default_version"])
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
     def _credential(self, key: str) -> dict[str, Any] | None:

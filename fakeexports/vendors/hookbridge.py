@@ -19,6 +19,7 @@ from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
 from ..files import FileBody, batched_lines, hex_id, measure, rng, uuid4_from
 from ..lifecycle import Lifecycle
+from ..options import Option
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
@@ -68,31 +69,23 @@ class HookBridge(Vendor):
     hosts: ClassVar[tuple[str, ...]] = ("api.hookbridge.io",)
     specs: ClassVar[dict[str, str]] = {"v1": "hookbridge.yaml"}
 
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("rate_limits", bool, False, "enforce the per-project limits and failed-login throttling, counted on "
+               "the fake clock (off by default)"),
+        Option("per_minute", int, 1000, "requests a minute per project (HookBridge's published limit)", minimum=1),
+        Option("burst", int, 50, "requests a second per project, the burst ceiling (the fake's number)", minimum=1),
+        Option("auth_failures", int, 10, "failed authentications a minute from one address before 429 RATE_LIMITED "
+               "(the fake's number)", minimum=1),
+    )
+
     def setup(self) -> None:
-        settings = self.runtime.settings
-        self.options: dict[str, Any] = {"rate_limits": settings.hookbridge_rate_limits,
-                                        "per_minute": settings.hookbridge_per_minute,
-                                        "burst": settings.hookbridge_burst,
-                                        "auth_failures": 10}
         self.windows: dict[str, tuple[deque[float], deque[float]]] = {}  # project -> (last minute, last second)
         self.failures: dict[str, deque[float]] = {}  # client address -> failed authentications, last minute
         self.requests = 0
 
-    def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """``rate_limits`` on or off; ``per_minute`` (1000), ``burst`` (requests per second) and
-        ``auth_failures`` (failed authentications a minute from one address) limits."""
-        unknown = sorted(set(settings) - set(self.options))
-        if unknown:
-            raise VendorError(400, f"unknown HookBridge settings {unknown}; known: {sorted(self.options)}")
-        if "rate_limits" in settings and not isinstance(settings["rate_limits"], bool):
-            raise VendorError(400, "rate_limits must be true or false")
-        for key in ("per_minute", "burst", "auth_failures"):
-            if key in settings and (not isinstance(settings[key], int) or settings[key] < 1):
-                raise VendorError(400, f"{key} must be a positive whole number")
-        self.options.update(settings)
+    def configured(self, changed: set[str]) -> None:
         self.windows.clear()
         self.failures.clear()
-        return dict(self.options)
 
     def reset(self, tenant: str | None) -> None:
         if tenant is None:
@@ -103,7 +96,7 @@ class HookBridge(Vendor):
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
     def authenticate(self, request: web.Request, op: Operation) -> str:
-        limited = self.options["rate_limits"]
+        limited = self.config["rate_limits"]
         if limited:
             self._throttle_failures(request.remote or "")
         key = bearer_token(request.headers.get("Authorization"))
@@ -125,7 +118,7 @@ class HookBridge(Vendor):
         now = self.runtime.clock.now()
         while failed and failed[0] <= now - 60:
             failed.popleft()
-        if len(failed) >= self.options["auth_failures"]:
+        if len(failed) >= self.config["auth_failures"]:
             wait = max(1, math.ceil(failed[0] + 60 - now))
             raise VendorError(429, MSG_AUTH_THROTTLED, code="RATE_LIMITED", kind="rate_limited",
                               headers={"Retry-After": str(wait)})
@@ -148,15 +141,15 @@ class HookBridge(Vendor):
             minute.popleft()
         while second and second[0] <= now - 1:
             second.popleft()
-        if len(second) >= self.options["burst"]:
+        if len(second) >= self.config["burst"]:
             # Retry-After in whole seconds (the Python SDK reads it with int()), retry_after_ms exact
             wait_ms = max(1, math.ceil((second[0] + 1 - now) * 1000))
-            raise VendorError(429, MSG_BURST.format(limit=self.options["burst"]), code="BURST_LIMIT_EXCEEDED",
+            raise VendorError(429, MSG_BURST.format(limit=self.config["burst"]), code="BURST_LIMIT_EXCEEDED",
                               kind="rate_limited", headers={"Retry-After": str(math.ceil(wait_ms / 1000))},
                               extra={"details": {"retry_after_ms": wait_ms}})
-        if len(minute) >= self.options["per_minute"]:
+        if len(minute) >= self.config["per_minute"]:
             wait = max(1, math.ceil(minute[0] + 60 - now))
-            raise VendorError(429, MSG_QUOTA.format(limit=self.options["per_minute"]), code="RATE_LIMIT_EXCEEDED",
+            raise VendorError(429, MSG_QUOTA.format(limit=self.config["per_minute"]), code="RATE_LIMIT_EXCEEDED",
                               kind="rate_limited", headers={"Retry-After": str(wait)})
         minute.append(now)
         second.append(now)

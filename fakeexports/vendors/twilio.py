@@ -22,6 +22,7 @@ from ..clock import Timer
 from ..errors import VendorError, Violation
 from ..files import FileBody, batched_lines, gzip_chunks, hex_id, measure
 from ..lifecycle import Lifecycle
+from ..options import Option
 from ..records import twilio as records
 from ..specs import Operation
 from ..store import Job, TenantState
@@ -82,6 +83,10 @@ class Twilio(Vendor):
     specs: ClassVar[dict[str, str]] = {"v1": "twilio.yaml"}
     # A real curl of .../Messages/Days/ answered the list (tigerfarm/work twiliocli/README.md).
     trailing_slash: ClassVar[bool] = True
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("days_per_day", int, 366, "days an account may request per UTC day (twilio.com/docs/usage/bulkexport; "
+               "0 turns the quota off)", minimum=0),
+    )
 
     def setup(self) -> None:
         self.timers: dict[int, Timer] = {}  # id(job) -> its pending day tick
@@ -485,7 +490,7 @@ class Twilio(Vendor):
         return job
 
     def _charge_quota(self, state: TenantState, now: float, n_days: int) -> None:
-        limit = self.runtime.settings.twilio_days_per_day
+        limit = self.config["days_per_day"]
         if not limit:
             return
         today = _utc_day(now)

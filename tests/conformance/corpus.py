@@ -261,8 +261,8 @@ async def replay(example: Example, config: VendorConfig) -> Result:
             path = Path(tmp) / f"{example.vendor}.json"
             path.write_text(json.dumps({"vendor": example.vendor, **example.fixtures}))
             fixtures = str(path)
-        settings = Settings(clock="virtual", strict=True, fixtures=fixtures, start=example.start, cache_dir="",
-                            **dict(example.settings))
+        settings = Settings(clock="virtual", strict=True, fixtures=fixtures, start=example.start, cache_dir="").with_(
+            **dict(example.settings))
         client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
         await client.start_server()
         try:
