@@ -38,6 +38,15 @@ def uuid4_from(seed: int, *parts: object) -> str:
     return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
+def uuid7_from(created: float, random_hex: str) -> str:
+    """A UUIDv7: 48 bits of Unix milliseconds, version 7, variant 10, the rest from ``random_hex``."""
+    ms = int(created * 1000) & ((1 << 48) - 1)
+    rand = int(random_hex, 16)
+    value = (ms << 80) | (0x7 << 76) | ((rand >> 64) & 0xFFF) << 64 | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    x = f"{value:032x}"
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 def gzip_chunks(pieces: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
     """Gzip ``pieces`` into chunks of about CHUNK bytes. zlib's gzip wrapper writes mtime 0 and no file
     name, so the output depends on the input only."""

@@ -5,7 +5,7 @@ rewritten by events (a delete, a forced outcome). Status at ``now`` is a lookup,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 Schedule = tuple[tuple[float, str], ...]
 
@@ -79,18 +79,61 @@ def time_when(schedule: Schedule, status: str, amount: float) -> float | None:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """Something that happens when a job reaches a moment: the vendor's method ``name`` is called with the
+    tenant's state, the job and the moment (``vendor.<name>(state, job, at)``). ``notify``: an outgoing call (a
+    webhook, a callback), not made for moments before the job was loaded from a fixture."""
+
+    name: str
+    notify: bool = False
+
+
+REMOVE = Effect("remove")  # the engine's own effect: the job is gone
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Units of work done one after another while a job is in ``status``, ``seconds`` each (Twilio's days): the
+    number of units is the job attribute ``units``; ``effect`` runs as each one is done, with its index
+    (``vendor.<name>(state, job, at, index)``). Time spent paused elsewhere does not count."""
+
+    status: str
+    seconds: float
+    units: str
+    effect: Effect
+    finish: frozenset[str] = frozenset()  # entering one of these, whatever was left of the work is done
+
+
+@dataclass(frozen=True)
 class Lifecycle:
-    """Statuses in order with their default durations (seconds; None for a terminal status).
-    ``schedule(start, durations)`` lays them out from ``start``; a per-job mapping overrides a
-    duration (a Twilio job runs longer for more days) or drops a status with a zero duration."""
+    """A vendor's job statuses, in its own spelling, as data. ``steps``: the path a job takes, each status with
+    its default duration (None: it stays). ``terminal``: statuses a job never leaves. ``forceable``: each outcome
+    that faults, fixtures and the control API may force, with the statuses it may be forced from; forcing a
+    status of ``steps`` continues the path from it, ``resumes`` names outcomes that pause the job for so many
+    seconds and then let it go on where it was (Twilio's ErrorDuringRun), and ``through`` an outcome that is
+    always reached by way of another status (HookBridge's failed comes out of processing). ``on_enter``: effects
+    when a status is entered; ``progress``: units of work within a status; ``retention``: how long a job stays
+    in a status before it is removed."""
 
     steps: Sequence[tuple[str, float | None]]
     terminal: frozenset[str] = frozenset()
+    forceable: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    resumes: Mapping[str, float] = field(default_factory=dict)
+    through: Mapping[str, str] = field(default_factory=dict)
+    on_enter: Mapping[str, tuple[Effect, ...]] = field(default_factory=dict)
+    progress: Progress | None = None
+    retention: Mapping[str, float] = field(default_factory=dict)
 
     def schedule(self, start: float, durations: Mapping[str, float] | None = None) -> Schedule:
+        return self.path(start, self.steps, durations)
+
+    def path(self, start: float, steps: Sequence[tuple[str, float | None]],
+             durations: Mapping[str, float] | None = None) -> Schedule:
+        """``steps`` laid out from ``start``; a per-job mapping overrides a duration (a Twilio job runs longer for
+        more days) or drops a status with a zero duration."""
         entries: list[tuple[float, str]] = []
         when = start
-        for status, default in self.steps:
+        for status, default in steps:
             length = (durations or {}).get(status, default)
             entries.append((when, status))
             if length is None:
@@ -104,6 +147,13 @@ class Lifecycle:
             else:
                 squashed.append(entry)
         return tuple(squashed)
+
+    def tail_from(self, status: str) -> list[tuple[str, float | None]]:
+        """The rest of the path from ``status`` on (just ``status``, staying, if it is not on the path)."""
+        names = [s for s, _ in self.steps]
+        if status not in names:
+            return [(status, None)]
+        return list(self.steps[names.index(status):])
 
     def is_terminal(self, status: str) -> bool:
         return status in self.terminal

@@ -15,6 +15,8 @@ from aiohttp import web
 from . import options as opts
 from .errors import VendorError, Violation
 from .files import FileBody
+from .jobs import Ids, Jobs
+from .lifecycle import Lifecycle
 from .options import Option
 from .specs import Operation, data_dir
 from .store import Job, TenantState
@@ -88,6 +90,8 @@ class Vendor:
     trailing_slash: ClassVar[bool] = False  # whether every path also answers with a trailing "/"
     fixtures_file: ClassVar[str | None] = None  # a vendor from another package: its fixture file, beside its module
     options: ClassVar[tuple[Option, ...]] = ()  # switches of the vendor's own (options.py)
+    lifecycle: ClassVar[Lifecycle] = Lifecycle(steps=(("created", None),))  # its jobs' statuses (lifecycle.py)
+    ids: ClassVar[Ids] = Ids("job")  # how its job ids look (jobs.py)
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
@@ -100,6 +104,7 @@ class Vendor:
                 self.config[option.name] = option.check(value)
             except ValueError as exc:
                 raise ValueError(f"{opts.key(self.name, option)}: {exc}") from None
+        self.jobs = Jobs(self)
         self.setup()
 
     @classmethod
@@ -164,8 +169,15 @@ class Vendor:
         """Load one tenant's part of a fixture file (fixtures/<vendor>.yaml) into the store."""
 
     def force(self, state: TenantState, job: Job, status: str) -> None:
-        """Force a job into ``status`` from now on (faults, fixtures and the control API use this)."""
-        raise VendorError(400, f"{self.name} jobs cannot be forced", kind="validation")
+        """Force a job into ``status`` from now on (faults, fixtures and the control API use this), as the
+        lifecycle's ``forceable`` allows."""
+        self.jobs.force(state, job, status)
+
+    def forced(self, state: TenantState, job: Job, outcome: str, previous: str) -> None:
+        """A job was forced into ``outcome`` from ``previous``: what the vendor keeps besides the schedule."""
+
+    def removed(self, state: TenantState, job: Job) -> None:
+        """A job is about to leave the store (its retention ran out, or it was deleted)."""
 
     def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The control API's ``POST /_fakeexports/vendors/{vendor}``: change the vendor's declared options at run
@@ -182,6 +194,7 @@ class Vendor:
 
     def reset(self, tenant: str | None) -> None:
         """The store dropped this vendor's state (all of it, or one tenant's): drop per-app caches too."""
+        self.jobs.reset(tenant)
 
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         """Per-tenant settings from the control API (DIDWW's default API version and callback secret...);
@@ -196,12 +209,12 @@ class Vendor:
         return None
 
     def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        """A vendor-neutral view of a job for the control API: its status now and its schedule."""
-        from .lifecycle import status_at
+        """A vendor-neutral view of a job for the control API: its status now, its schedule, its next change."""
+        return self.jobs.describe(state, job)
 
-        return {"id": job.id, "tenant": state.tenant, "collection": job.collection,
-                "status": status_at(job.schedule, self.runtime.clock.now()),
-                "schedule": [{"at": t, "status": s} for t, s in job.schedule]}
+    def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
+        """What the vendor adds to the control API's view of a job (Twilio's days, DIDWW's file id)."""
+        return {}
 
     def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str] | None:
         """Headers that sign an outgoing webhook or callback, computed over the URL exactly as it is sent (for GET,

@@ -18,6 +18,7 @@ from ..auth import bearer_token
 from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
 from ..files import FileBody, batched_lines, hex_id, measure, rng, uuid4_from
+from ..jobs import Ids
 from ..lifecycle import Lifecycle
 from ..options import Option
 from ..specs import Operation
@@ -52,9 +53,6 @@ REQUEST_ID = web.RequestKey("hookbridge_request_id", str)
 PENDING_SECONDS = 10.0
 PROCESSING_SECONDS = 60.0
 TTL_SECONDS = 7 * 86400.0  # expires_at = completed_at + 7 days (B.4, INFERRED from the example)
-JOB = Lifecycle(steps=(("pending", PENDING_SECONDS), ("processing", PROCESSING_SECONDS),
-                       ("completed", TTL_SECONDS), ("expired", None)),
-                terminal=frozenset({"failed", "expired"}))
 MESSAGE_STATUSES = ("queued", "delivering", "succeeded", "pending_retry", "failed_permanent")
 IDEM_LENGTH = 17  # "idem-" and 12 hex digits
 ENDPOINT_ID = re.compile(r"^ep_[0-9a-fA-F]{32}$")
@@ -69,6 +67,16 @@ class HookBridge(Vendor):
     hosts: ClassVar[tuple[str, ...]] = ("api.hookbridge.io",)
     specs: ClassVar[dict[str, str]] = {"v1": "hookbridge.yaml"}
 
+    # B.5: pending (queued) -> processing -> completed -> expired past expires_at; failed can end processing, and a
+    # failure always comes out of processing (started_at is set, now if it had not started).
+    lifecycle: ClassVar[Lifecycle] = Lifecycle(
+        steps=(("pending", PENDING_SECONDS), ("processing", PROCESSING_SECONDS), ("completed", TTL_SECONDS),
+               ("expired", None)),
+        terminal=frozenset({"failed", "expired"}),
+        forceable={"failed": frozenset({"pending", "processing"}), "completed": frozenset({"pending", "processing"})},
+        through={"failed": "processing"},
+    )
+    ids: ClassVar[Ids] = Ids("hb-export", kind="uuid7")  # UUIDv7 (seed 003, B.4)
     options: ClassVar[tuple[Option, ...]] = (
         Option("rate_limits", bool, False, "enforce the per-project limits and failed-login throttling, counted on "
                "the fake clock (off by default)"),
@@ -229,21 +237,9 @@ class HookBridge(Vendor):
     # --- lifecycle --------------------------------------------------------------------------------------
     def force(self, state: TenantState, job: Job, status: str) -> None:
         """``failed`` (error_message from the status text after a colon) or ``completed`` now."""
-        now = self.runtime.clock.now()
         name, _, message = status.partition(":")
-        if name not in ("failed", "completed"):
-            raise VendorError(400, "status must be failed or completed")
-        if lifecycle.status_at(job.schedule, now) not in ("pending", "processing"):
-            raise VendorError(400, f"the export is already {lifecycle.status_at(job.schedule, now)}")
-        if name == "completed":
-            tail = [(0.0, "completed"), (TTL_SECONDS, "expired")]
-        else:
-            started = lifecycle.time_of(job.schedule, "processing")
-            # a failure always comes out of processing: started_at is set, now if it had not started
-            tail = [(0.0, "failed")] if started is not None and started <= now else [(0.0, "processing"),
-                                                                                    (0.0, "failed")]
-        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, tail),
-                         error_message=message.strip() or None)
+        self.jobs.force(state, job, name)
+        state.update_job(job, error_message=message.strip() or None)
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/hookbridge.yaml: per API key, its ``project_id`` and ``exports`` (start_time, end_time,
@@ -262,7 +258,7 @@ class HookBridge(Vendor):
                                                  "inbound_endpoint_id")})
             created = parse_rfc3339(str(item["created_at"])) if item.get("created_at") else \
                 now - float(item.get("age_seconds", 0))
-            job = self._create(state, created, attrs, item.get("id"))
+            job = self._create(state, created, attrs, item.get("id"), fixture=True)
             if item.get("completed_at"):
                 self._hold_completed(state, job, item)
             if item.get("outcome") == "failed":
@@ -272,24 +268,24 @@ class HookBridge(Vendor):
         completed = parse_rfc3339(str(item["completed_at"]))
         started = parse_rfc3339(str(item["started_at"])) if item.get("started_at") else completed
         schedule = ((job.created, "pending"), (started, "processing"), (completed, "completed"))
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"held": True}
         if item.get("expires_at"):
             extra["expires_at"] = parse_rfc3339(str(item["expires_at"]))
         if item.get("row_count") is not None:
             extra["rows"] = int(item["row_count"])
         if item.get("file_size_bytes") is not None:
             extra["target_size"] = int(item["file_size_bytes"])
-        state.update_job(job, schedule=schedule, **extra)
+        state.update_job(job, **extra)
+        self.jobs.reschedule(state, job, schedule)
 
-    def _create(self, state: TenantState, created: float, attrs: dict[str, Any], export_id: str | None = None) -> Job:
-        number = int(state.get("hookbridge", "exports") or 0) + 1
-        state.put("hookbridge", "exports", number)
-        export_id = export_id or _uuid7(created, hex_id(self.runtime.settings.seed, "hb-export", state.tenant, number))
-        r = rng(self.runtime.settings.seed, "hb-rows", state.tenant, export_id)
-        hours = max(1.0, (attrs["end"] - attrs["start"]) / 3600)
-        attrs["rows"] = 0 if r.random() < 0.05 else min(50000, int(hours * r.uniform(2, 12)))
-        return state.add_job(Job(export_id, self.runtime.store.next_seq(), "exports", created,
-                                 JOB.schedule(created), attrs))
+    def _create(self, state: TenantState, created: float, attrs: dict[str, Any], export_id: str | None = None, *,
+                ctx: Context | None = None, fixture: bool = False) -> Job:
+        job = self.jobs.create(state, "exports", attrs, created=created, job_id=export_id, ctx=ctx, fixture=fixture)
+        if "rows" not in job.attrs:
+            r = rng(self.runtime.settings.seed, "hb-rows", state.tenant, job.id)
+            hours = max(1.0, (attrs["end"] - attrs["start"]) / 3600)
+            job.attrs["rows"] = 0 if r.random() < 0.05 else min(50000, int(hours * r.uniform(2, 12)))
+        return job
 
     def _attrs(self, state: TenantState, body: dict[str, Any]) -> dict[str, Any]:
         """B.3's rules, with messages that name the field as HookBridge's do."""
@@ -336,10 +332,7 @@ class HookBridge(Vendor):
 
     # --- handlers (by operationId) ----------------------------------------------------------------------
     async def create_export(self, ctx: Context) -> Reply:
-        job = self._create(ctx.state, ctx.now, self._attrs(ctx.state, ctx.body))
-        outcome = self.runtime.faults.outcome(self.name, ctx.op.operation_id, ctx.tenant)
-        if outcome:
-            self.force(ctx.state, job, outcome)
+        job = self._create(ctx.state, ctx.now, self._attrs(ctx.state, ctx.body), ctx=ctx)
         return Reply(201, self._document(ctx, self._export(job, ctx.now)))
 
     async def list_exports(self, ctx: Context) -> Reply:
@@ -463,15 +456,6 @@ def _invalid(message: str) -> VendorError:
 
 def _iso(ts: float) -> str:
     return rfc3339(ts)
-
-
-def _uuid7(created: float, random_hex: str) -> str:
-    """A UUIDv7: 48 bits of Unix milliseconds, version 7, variant 10, the rest from ``random_hex``."""
-    ms = int(created * 1000) & ((1 << 48) - 1)
-    rand = int(random_hex, 16)
-    value = (ms << 80) | (0x7 << 76) | ((rand >> 64) & 0xFFF) << 64 | (0b10 << 62) | (rand & ((1 << 62) - 1))
-    x = f"{value:032x}"
-    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 VENDOR = HookBridge

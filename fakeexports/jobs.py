@@ -1,0 +1,257 @@
+"""The core's job engine: every vendor's jobs are created, timed, forced, removed and described here, from the
+vendor's declared Lifecycle (lifecycle.py). A job's status is a lookup in its schedule; what must happen at a
+moment (an effect on entering a status, a unit of work done, the job's removal) is fired by one timer per job,
+and re-armed whenever the schedule changes. Outcome faults and ``force`` go through the same path."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from .clock import Timer, isoformat
+from .errors import VendorError
+from .files import hex_id, uuid4_from, uuid7_from
+from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, next_change_at, rewrite, status_at, time_when
+from .store import Job, TenantState
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+    from .specs import Operation
+
+
+@dataclass(frozen=True)
+class Ids:
+    """How a vendor's job ids look: ``uuid4``, ``uuid7`` (its time part from the creation) or ``sid`` (a Twilio
+    style ``prefix`` and 32 hex digits); ``label`` keys them, so that one seed gives the same ids every run."""
+
+    label: str
+    kind: str = "uuid4"
+    prefix: str = ""
+
+    def make(self, seed: int, tenant: str, number: int, created: float) -> str:
+        if self.kind == "sid":
+            return self.prefix + hex_id(seed, self.label, tenant, number)
+        if self.kind == "uuid7":
+            return uuid7_from(created, hex_id(seed, self.label, tenant, number))
+        return uuid4_from(seed, self.label, tenant, number)
+
+
+Moment = tuple[float, int, Effect, int | None]  # when, order at that time, effect, unit index
+
+
+class Owner(Protocol):
+    """What the engine needs of a vendor (fakeexports.vendor.Vendor is one)."""
+
+    name: ClassVar[str]
+    runtime: Runtime
+    lifecycle: ClassVar[Lifecycle]
+    ids: ClassVar[Ids]
+
+    def force(self, state: TenantState, job: Job, status: str) -> None: ...
+    def forced(self, state: TenantState, job: Job, outcome: str, previous: str) -> None: ...
+    def removed(self, state: TenantState, job: Job) -> None: ...
+    def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]: ...
+
+
+class Request(Protocol):
+    """What the engine needs of the request that creates a job (fakeexports.vendor.Context is one)."""
+
+    op: Operation
+    tenant: str
+
+
+class Jobs:
+    """One vendor's jobs on the clock."""
+
+    def __init__(self, vendor: Owner):
+        self.vendor = vendor
+        self.runtime = vendor.runtime
+        self.lifecycle: Lifecycle = vendor.lifecycle
+        self.timers: dict[tuple[str, str], Timer] = {}
+
+    # --- creation -------------------------------------------------------------------------------------
+    def create(self, state: TenantState, collection: str, attrs: dict[str, Any], *, created: float | None = None,
+               job_id: str | None = None, durations: Mapping[str, float] | None = None,
+               schedule: Schedule | None = None, hold: str | None = None, ctx: Request | None = None,
+               fixture: bool = False) -> Job:
+        """The one way a job comes to be. ``durations`` override the lifecycle's for this job, ``schedule``
+        replaces it (a queue decided when it starts), ``hold`` freezes the job in a status (a fixture's);
+        ``ctx``: the request that created it, whose operation an outcome fault may be queued for; ``fixture``:
+        loaded from a fixture file, so what it would have notified before now was already notified."""
+        now = self.runtime.clock.now()
+        created = now if created is None else created
+        number = int(state.get("counters", "jobs") or 0) + 1
+        state.put("counters", "jobs", number)
+        job_id = job_id or self.vendor.ids.make(self.runtime.settings.seed, state.tenant, number, created)
+        if hold:
+            schedule, attrs["held"] = ((created, hold),), True
+        elif schedule is None:
+            schedule = self.lifecycle.schedule(created, durations)
+        attrs["fx"] = (created - 1.0, ())
+        if fixture:
+            attrs["quiet"] = now
+        job = state.add_job(Job(job_id, self.runtime.store.next_seq(), collection, created, schedule, attrs))
+        self.arm(state, job)
+        if ctx is not None and state.jobs.get(job.id) is job:
+            outcome = self.runtime.faults.outcome(self.vendor.name, ctx.op.operation_id, ctx.tenant)
+            if outcome:
+                self.vendor.force(state, job, outcome)  # the vendor's, which may read more from the outcome's text
+        return job
+
+    # --- reading --------------------------------------------------------------------------------------
+    def status(self, job: Job, now: float | None = None) -> str:
+        return status_at(job.schedule, self.runtime.clock.now() if now is None else now)
+
+    def describe(self, state: TenantState, job: Job) -> dict[str, Any]:
+        """A vendor-neutral view for the control API: the status now, the schedule and the next change."""
+        now = self.runtime.clock.now()
+        nxt = next_change_at(job.schedule, now)
+        return {"id": job.id, "tenant": state.tenant, "collection": job.collection, "status": self.status(job, now),
+                "schedule": [{"at": t, "status": s} for t, s in job.schedule],
+                "next_change": isoformat(nxt) if nxt is not None else None,
+                **self.vendor.describe_extra(state, job)}
+
+    # --- changes --------------------------------------------------------------------------------------
+    def rewrite(self, state: TenantState, job: Job, tail: Sequence[tuple[str, float | None]], **attrs: Any) -> None:
+        """From now on the job follows ``tail`` (statuses with durations, None for the last)."""
+        now = self.runtime.clock.now()
+        offsets: list[tuple[float, str]] = []
+        at = 0.0
+        for status, length in tail:
+            offsets.append((at, status))
+            if length is None:
+                break
+            at += length
+        state.update_job(job, schedule=rewrite(job.schedule, now, offsets), **attrs)
+        self.arm(state, job)
+
+    def reschedule(self, state: TenantState, job: Job, schedule: Schedule) -> None:
+        state.update_job(job, schedule=schedule)
+        self.arm(state, job)
+
+    def force(self, state: TenantState, job: Job, outcome: str) -> None:
+        """Force ``outcome`` from now on, as the lifecycle allows (faults, fixtures and the control API)."""
+        lc = self.lifecycle
+        allowed = lc.forceable.get(outcome)
+        if allowed is None:
+            raise VendorError(400, f"status must be one of {', '.join(lc.forceable)}", kind="validation")
+        now = self.runtime.clock.now()
+        current = self.status(job, now)
+        if current not in allowed:
+            raise VendorError(400, f"the job is already {current}", kind="validation")
+        if outcome in lc.resumes:
+            # pause: the outcome for so long, then the interrupted status again with the time it had left
+            pause = lc.resumes[outcome]
+            later = [(t + pause - now, s) for t, s in job.schedule if t > now]
+            schedule = rewrite(job.schedule, now, [(0.0, outcome), (pause, current), *later])
+            state.update_job(job, schedule=schedule, forced=outcome)
+        else:
+            tail = lc.tail_from(outcome)
+            via = lc.through.get(outcome)
+            if via is not None and not any(s == via and t <= now for t, s in job.schedule):
+                tail = [(via, 0.0), *tail]
+            offsets: list[tuple[float, str]] = []
+            at = 0.0
+            for status, length in tail:
+                offsets.append((at, status))
+                if length is None:
+                    break
+                at += length
+            state.update_job(job, schedule=rewrite(job.schedule, now, offsets), forced=outcome)
+        self.vendor.forced(state, job, outcome, current)
+        self.arm(state, job)
+
+    def remove(self, state: TenantState, job: Job) -> None:
+        timer = self.timers.pop((state.tenant, job.id), None)
+        if timer is not None:
+            timer.cancel()
+        if state.jobs.get(job.id) is job:
+            self.vendor.removed(state, job)
+            state.remove_job(job)
+
+    def reset(self, tenant: str | None) -> None:
+        """The store dropped this vendor's state (all, or one tenant's): their timers go too."""
+        for key in [k for k in self.timers if tenant is None or k[0] == tenant]:
+            self.timers.pop(key).cancel()
+
+    # --- the timer ------------------------------------------------------------------------------------
+    def arm(self, state: TenantState, job: Job) -> None:
+        """Run what is due by now, then wait for the job's next moment."""
+        key = (state.tenant, job.id)
+        old = self.timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+        now = self.runtime.clock.now()
+        if not self._run_due(state, job, now):
+            return
+        upcoming = [m[0] for m in self.moments(job) if m[0] > now]
+        if upcoming:
+            self.timers[key] = self.runtime.scheduler.at(min(upcoming), self._fire, state, job,
+                                                         label=f"{self.vendor.name} job")
+
+    def _fire(self, state: TenantState, job: Job) -> None:
+        self.timers.pop((state.tenant, job.id), None)
+        if state.alive and state.jobs.get(job.id) is job:
+            self.arm(state, job)
+
+    def moments(self, job: Job) -> list[Moment]:
+        """Every moment of the job's schedule that has effects, in time order."""
+        lc = self.lifecycle
+        out: list[Moment] = []
+        for when, status in job.schedule:
+            out.extend((when, 0, fx, None) for fx in lc.on_enter.get(status, ()))
+        progress = lc.progress
+        if progress is not None:
+            finish = next((t for t, s in job.schedule if s in progress.finish), None)
+            for i in range(int(job.attrs.get(progress.units, 0))):
+                t = time_when(job.schedule, progress.status, (i + 1) * progress.seconds)
+                if finish is not None and (t is None or t > finish):
+                    t = finish  # the job was made to finish: what was left of the work is done then
+                if t is None:
+                    break
+                out.append((t, 1, progress.effect, i))
+        removal = self.removal_time(job)
+        if removal is not None:
+            out.append((removal, 2, REMOVE, None))
+        out.sort(key=lambda m: (m[0], m[1], m[3] if m[3] is not None else -1))
+        return out
+
+    def removal_time(self, job: Job) -> float | None:
+        if job.attrs.get("held"):
+            return None
+        when, status = job.schedule[-1]
+        keep = self.lifecycle.retention.get(status)
+        return None if keep is None else when + keep
+
+    def _run_due(self, state: TenantState, job: Job, now: float) -> bool:
+        """Run the effects due by ``now`` that have not run; False when the job is gone."""
+        mark, done = job.attrs.get("fx", (job.created - 1.0, ()))
+        quiet = job.attrs.get("quiet")
+        ran_now = set(done) if mark == now else set()
+        for when, _, fx, index in self.moments(job):
+            if when > now:
+                break
+            tag = _tag(fx, index, when)
+            if when < mark or (when == mark and tag in done):
+                continue
+            if not (fx.notify and quiet is not None and when <= quiet):
+                if fx is REMOVE:
+                    self.remove(state, job)
+                    return False
+                method = getattr(self.vendor, fx.name)
+                if index is None:
+                    method(state, job, when)
+                else:
+                    method(state, job, when, index)
+                if state.jobs.get(job.id) is not job:
+                    return False
+            if when == now:
+                ran_now.add(tag)
+        job.attrs["fx"] = (now, tuple(sorted(ran_now)))
+        return True
+
+
+def _tag(fx: Effect, index: int | None, when: float) -> str:
+    return hashlib.blake2b(f"{fx.name}:{index}:{when!r}".encode(), digest_size=6).hexdigest()
