@@ -50,6 +50,7 @@ class Owner(Protocol):
     ids: ClassVar[Ids]
 
     def force(self, state: TenantState, job: Job, status: str) -> None: ...
+    def created(self, state: TenantState, job: Job) -> None: ...
     def forced(self, state: TenantState, job: Job, outcome: str, previous: str) -> None: ...
     def removed(self, state: TenantState, job: Job) -> None: ...
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]: ...
@@ -93,6 +94,7 @@ class Jobs:
         if fixture:
             attrs["quiet"] = now
         job = state.add_job(Job(job_id, self.runtime.store.next_seq(), collection, created, schedule, attrs))
+        self.vendor.created(state, job)
         self.arm(state, job)
         if ctx is not None and state.jobs.get(job.id) is job:
             outcome = self.runtime.faults.outcome(self.vendor.name, ctx.op.operation_id, ctx.tenant)
@@ -160,6 +162,7 @@ class Jobs:
                     break
                 at += length
             state.update_job(job, schedule=rewrite(job.schedule, now, offsets), forced=outcome)
+        job.attrs.pop("held", None)  # a job held in its status by a fixture goes on from what it was forced into
         self.vendor.forced(state, job, outcome, current)
         self.arm(state, job)
 

@@ -173,6 +173,9 @@ class Vendor:
         lifecycle's ``forceable`` allows."""
         self.jobs.force(state, job, status)
 
+    def created(self, state: TenantState, job: Job) -> None:
+        """A job was just added, its id known, before any of its effects run: what the vendor keeps with it."""
+
     def forced(self, state: TenantState, job: Job, outcome: str, previous: str) -> None:
         """A job was forced into ``outcome`` from ``previous``: what the vendor keeps besides the schedule."""
 

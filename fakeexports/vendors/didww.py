@@ -19,10 +19,11 @@ from aiohttp import web
 
 from .. import lifecycle
 from ..auth import bearer_token
-from ..clock import Timer, parse_rfc3339
+from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
 from ..files import FileBody, batched_lines, gzip_chunks, measure, uuid4_from
-from ..lifecycle import Lifecycle
+from ..jobs import Ids
+from ..lifecycle import Effect, Lifecycle
 from ..options import Option
 from ..records import didww as records
 from ..specs import Operation
@@ -81,8 +82,6 @@ RETENTION_SECONDS = 30 * 86400.0  # "removed one month after completion"
 # Ten attempts in all: a failed one is retried after 1 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h, 1 day and 2 days
 # (didww-api3-postman@71547df, every version's "Callbacks Details").
 CALLBACK_BACKOFF = (60.0, 600.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0, 86400.0, 172800.0)
-JOB = Lifecycle(steps=(("pending", PENDING_SECONDS), ("processing", PROCESSING_SECONDS), ("completed", None)),
-                terminal=frozenset({"completed"}))
 FIELDS_2026 = ("export_type", "status", "url", "filters", "callback_url", "callback_method", "external_reference_id",
                "created_at")
 FIELDS = {
@@ -122,13 +121,21 @@ class Didww(Vendor):
     specs: ClassVar[dict[str, str]] = {"2021-12-15": "didww-2021-12-15.yaml", "2026-04-16": "didww-2026-04-16.yaml",
                                        "2026-11-19": "didww-2026-11-19.yaml"}
     json_type: ClassVar[str] = JSONAPI
+    # B2: pending -> processing -> completed, no failure state; the callback when completed (B8); removed "in 1 month
+    # after completion" (B1).
+    lifecycle: ClassVar[Lifecycle] = Lifecycle(
+        steps=(("pending", PENDING_SECONDS), ("processing", PROCESSING_SECONDS), ("completed", None)),
+        terminal=frozenset({"completed"}),
+        forceable={"processing": frozenset({"pending"}), "completed": frozenset({"pending", "processing"})},
+        on_enter={"completed": (Effect("completed", notify=True),)},
+        retention={"completed": RETENTION_SECONDS},
+    )
+    ids: ClassVar[Ids] = Ids("didww-export")  # UUIDs (B2)
     options: ClassVar[tuple[Option, ...]] = (
         Option("default_version", str, "2021-12-15", "the API version of a key that sends no X-DIDWW-API-Version "
                "(per key: the credentials file or the control API's tenant settings)", choices=tuple(VERSIONS)),
     )
 
-    def setup(self) -> None:
-        self.timers: dict[int, Timer] = {}
 
     # --- versions ---------------------------------------------------------------------------------------
     def version(self, request: web.Request) -> str:
@@ -311,42 +318,15 @@ class Didww(Vendor):
         return {"id": job.id, "type": "exports", "attributes": {k: full[k] for k in FIELDS[doc] if k in names}}
 
     # --- lifecycle --------------------------------------------------------------------------------------
-    def create_job(self, state: TenantState, created: float, attrs: dict[str, Any], export_id: str | None = None,
-                   hold: str | None = None) -> Job:
-        """The one way an export comes to be (API and fixtures). ``hold`` freezes it in a status."""
-        number = int(state.get("didww", "created") or 0) + 1
-        state.put("didww", "created", number)
-        seed = self.runtime.settings.seed
-        export_id = export_id or uuid4_from(seed, "didww-export", state.tenant, number)
-        attrs.setdefault("file_id", uuid4_from(seed, "didww-file", state.tenant, export_id))
-        schedule = ((created, hold),) if hold else JOB.schedule(created)
-        job = state.add_job(Job(export_id, self.runtime.store.next_seq(), "exports", created, schedule, attrs))
-        state.put("didww_files", attrs["file_id"], export_id)
-        self._arm(state, job)
-        return job
+    def created(self, state: TenantState, job: Job) -> None:
+        job.attrs.setdefault("file_id", uuid4_from(self.runtime.settings.seed, "didww-file", state.tenant, job.id))
+        state.put("didww_files", job.attrs["file_id"], job.id)
 
-    def _arm(self, state: TenantState, job: Job) -> None:
-        """Wait for the export's completion (callback) and then for its removal a month later."""
-        old = self.timers.pop(id(job), None)
-        if old is not None:
-            old.cancel()
-        done = lifecycle.time_of(job.schedule, "completed")
-        if done is None or job.attrs.get("held"):
-            return  # a fixture export held in its status never changes nor expires
-        now = self.runtime.clock.now()
-        if done + RETENTION_SECONDS <= now:
-            self._remove(state, job)
-            return
-        if not job.attrs.get("notified") and done > now - 1:
-            self.timers[id(job)] = self.runtime.scheduler.at(done, self._complete, state, job, label="didww export")
-        else:
-            self.timers[id(job)] = self.runtime.scheduler.at(done + RETENTION_SECONDS, self._remove, state, job,
-                                                             label="didww retention")
+    def removed(self, state: TenantState, job: Job) -> None:
+        state.drop("didww_files", job.attrs["file_id"])
 
-    def _complete(self, state: TenantState, job: Job) -> None:
-        if not state.alive or state.jobs.get(job.id) is not job:
-            return
-        state.update_job(job, notified=True)
+    def completed(self, state: TenantState, job: Job, at: float) -> None:
+        """The export is done: its callback, if it has one."""
         url = job.attrs.get("callback_url")
         if url:
             # B8: id, type and status, as a query (GET) or a form (POST), signed with X-DIDWW-Signature (by
@@ -357,33 +337,17 @@ class Didww(Vendor):
                 payload["url"] = f"{job.attrs['base']}/exports/{job.attrs['file_id']}.csv.gz"
             self.runtime.webhooks.schedule(self.name, state.tenant, job.attrs.get("callback_method") or "post", url,
                                            payload, backoff=CALLBACK_BACKOFF)
-        self._arm(state, job)
 
     def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str]:
         state = self.runtime.store.tenant(self.name, tenant)
         return {"X-DIDWW-Signature": sign(self._callback_secret(state), url, payload)}
 
-    def _remove(self, state: TenantState, job: Job) -> None:
-        if state.alive and state.jobs.get(job.id) is job:
-            state.drop("didww_files", job.attrs["file_id"])
-            state.remove_job(job)
-        self.timers.pop(id(job), None)
-
     def force(self, state: TenantState, job: Job, status: str) -> None:
-        """Move an export straight to ``processing`` or ``completed`` (no failure state is documented)."""
-        now = self.runtime.clock.now()
-        if status.lower() not in ("processing", "completed"):
-            raise VendorError(400, "status must be processing or completed", kind="validation")
-        current = lifecycle.status_at(job.schedule, now)
-        if current == "completed":
-            raise VendorError(400, "the export is already completed", kind="validation")
-        tail = [(0.0, "completed")] if status.lower() == "completed" else [(0.0, "processing"),
-                                                                           (PROCESSING_SECONDS, "completed")]
-        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, tail), held=False)
-        self._arm(state, job)
+        """processing or completed, in either version's spelling (no failure state is documented)."""
+        self.jobs.force(state, job, status.lower())
 
-    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        return {**super().describe_job(state, job), "file_id": job.attrs["file_id"]}
+    def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
+        return {"file_id": job.attrs["file_id"]}
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/didww.yaml: per API key, ``settings`` (default_api_version, callback_secret) and
@@ -406,11 +370,12 @@ class Didww(Vendor):
                      "callback_url": item.get("callback_url"),
                      "callback_method": str(item["callback_method"]).lower() if item.get("callback_method") else None,
                      "external_reference_id": item.get("external_reference_id"),
-                     "held": bool(item.get("status"))}
+                     }
             if item.get("file_id"):
                 attrs["file_id"] = str(item["file_id"])
             hold = str(item["status"]).lower() if item.get("status") else None
-            self.create_job(state, created, attrs, str(item["id"]) if item.get("id") else None, hold)
+            self.jobs.create(state, "exports", attrs, created=created, hold=hold, fixture=True,
+                             job_id=str(item["id"]) if item.get("id") else None)
 
     # --- handlers (by operationId) ----------------------------------------------------------------------
     def _document(self, ctx: Context, data: Any, **meta: Any) -> dict[str, Any]:
@@ -493,12 +458,12 @@ class Didww(Vendor):
             missing = "callback_method" if attrs.get("callback_url") else "callback_url"
             raise _invalid(missing, "can't be blank")
         start, end, filters = self._check_filters(ctx, doc, kind, attrs["filters"])
-        job = self.create_job(ctx.state, ctx.now, {
+        job = self.jobs.create(ctx.state, "exports", {
             "layout": doc, "base": ctx.base, "export_type": kind, "start": start, "end": end, "filters": filters,
             "callback_url": attrs.get("callback_url"),
             "callback_method": attrs["callback_method"].lower() if attrs.get("callback_method") else None,
             "external_reference_id": attrs.get("external_reference_id"),
-        })
+        }, ctx=ctx)
         return Reply(201, self._document(ctx, self._resource(ctx, job)), etag=True)
 
     async def update_export(self, ctx: Context) -> Reply:

@@ -21,7 +21,8 @@ from aiohttp import web
 from .. import lifecycle
 from ..auth import basic_credentials, bearer_token
 from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, hex_id, measure, uuid4_from
+from ..files import FileBody, batched_lines, hex_id, measure
+from ..jobs import Ids
 from ..lifecycle import Lifecycle
 from ..options import Option
 from ..records import talkdesk as records
@@ -51,8 +52,6 @@ MSG_QUOTA = "Account quota exceeded: at most {limit} report jobs may be running 
 MSG_ALREADY_DONE = "The report job is already {status} and cannot be canceled"
 
 # --- lifecycle (A.9) ------------------------------------------------------------------------------------
-JOB = Lifecycle(steps=(("created", 5.0), ("processing", 20.0), ("uploading", 5.0), ("done", None)),
-                terminal=frozenset({"done", "failed", "canceled", "deleted"}))
 ACTIVE = ("created", "processing", "uploading")
 QUOTA = 15  # running or queued jobs per account (A.12)
 MAX_SPAN = 31 * 86400  # A.4
@@ -66,6 +65,13 @@ class Talkdesk(Vendor):
     hosts: ClassVar[tuple[str, ...]] = ("api.talkdeskapp.com", "*.talkdeskid.com")
     specs: ClassVar[dict[str, str]] = {"explore": "talkdesk.yaml"}
 
+    # A.9: created -> processing -> uploading -> done; failed (or done) can be forced on a job not finished yet.
+    lifecycle: ClassVar[Lifecycle] = Lifecycle(
+        steps=(("created", 5.0), ("processing", 20.0), ("uploading", 5.0), ("done", None)),
+        terminal=frozenset({"done", "failed", "canceled", "deleted"}),
+        forceable={"failed": frozenset(ACTIVE), "done": frozenset(ACTIVE)},
+    )
+    ids: ClassVar[Ids] = Ids("talkdesk-job")  # UUIDs (A.4)
     options: ClassVar[tuple[Option, ...]] = (
         Option("done_status", int, 300, "the answer to a finished report job: 300 as documented, or 302/303 for "
                "clients that follow redirects (python-requests and Go follow no 300; the Airbyte connector needs "
@@ -155,16 +161,6 @@ class Talkdesk(Vendor):
         return {"job": self._job_view(ctx, job), "_links": self._links(ctx, job)}
 
     # --- lifecycle --------------------------------------------------------------------------------------
-    def force(self, state: TenantState, job: Job, status: str) -> None:
-        """``failed`` (or ``done``) from now on, for a job that has not finished."""
-        now = self.runtime.clock.now()
-        if status not in ("failed", "done"):
-            raise VendorError(400, "status must be failed or done")
-        current = lifecycle.status_at(job.schedule, now)
-        if current not in ACTIVE:
-            raise VendorError(400, f"the job is already {current}")
-        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, [(0.0, status)]))
-
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/talkdesk.yaml: per OAuth client, ``jobs`` (type, format, timezone, from, to, name, id,
         age_seconds, and ``status`` failed or canceled to end one so)."""
@@ -176,19 +172,12 @@ class Talkdesk(Vendor):
                 raise ValueError(f"talkdesk fixture for {tenant}: type must be one of {REPORT_TYPES}")
             zone = str(item.get("timezone", "UTC"))
             start, end = (_parse_time(str(item[k]), ZoneInfo(zone)) for k in ("from", "to"))
-            job = self._create(state, kind, now - float(item.get("age_seconds", 0)), {
+            job = self.jobs.create(state, kind, {
                 "name": item.get("name"), "timezone": zone, "format": str(item.get("format", "json")),
                 "start": start, "end": end,
-            }, item.get("id"))
+            }, created=now - float(item.get("age_seconds", 0)), job_id=item.get("id"), fixture=True)
             if item.get("status") in ("failed", "canceled"):
-                state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, [(0.0, str(item["status"]))]))
-
-    def _create(self, state: TenantState, kind: str, created: float, attrs: dict[str, Any],
-                job_id: str | None = None) -> Job:
-        number = int(state.get("talkdesk", "jobs") or 0) + 1
-        state.put("talkdesk", "jobs", number)
-        job_id = job_id or uuid4_from(self.runtime.settings.seed, "talkdesk-job", state.tenant, number)
-        return state.add_job(Job(job_id, self.runtime.store.next_seq(), kind, created, JOB.schedule(created), attrs))
+                self.jobs.rewrite(state, job, [(str(item["status"]), None)])
 
     # --- handlers (by operationId) ----------------------------------------------------------------------
     async def create_token(self, ctx: Context) -> Reply:
@@ -244,13 +233,10 @@ class Talkdesk(Vendor):
         active = sum(1 for j in ctx.state.jobs.values() if lifecycle.status_at(j.schedule, ctx.now) in ACTIVE)
         if active >= QUOTA:
             raise VendorError(429, MSG_QUOTA.format(limit=QUOTA), kind="rate_limited")
-        job = self._create(ctx.state, kind, ctx.now, {
+        job = self.jobs.create(ctx.state, kind, {
             "name": body.get("name"), "timezone": str(zone_name), "format": body.get("format", "csv"),
             "start": start, "end": end,
-        })
-        outcome = self.runtime.faults.outcome(self.name, ctx.op.operation_id, ctx.tenant)
-        if outcome:
-            self.force(ctx.state, job, outcome)
+        }, ctx=ctx)
         return Reply(202, self._document(ctx, job))
 
     def _zone(self, name: str) -> ZoneInfo:
@@ -302,7 +288,7 @@ class Talkdesk(Vendor):
         status = lifecycle.status_at(job.schedule, ctx.now)
         if status in ACTIVE:
             # A.8 (legacy docs): 200 while the report is not produced yet; the job is canceled.
-            ctx.state.update_job(job, schedule=lifecycle.rewrite(job.schedule, ctx.now, [(0.0, "canceled")]))
+            self.jobs.rewrite(ctx.state, job, [("canceled", None)])
         elif status != "canceled":
             raise VendorError(403, MSG_ALREADY_DONE.format(status=status), kind="forbidden")
         return Reply(200, self._document(ctx, job))
@@ -320,7 +306,7 @@ class Talkdesk(Vendor):
         job = self._job(ctx)
         if not self._downloadable(job, ctx.now):
             raise VendorError(404, MSG_FILE_NOT_FOUND, kind="not_found")
-        ctx.state.update_job(job, schedule=lifecycle.rewrite(job.schedule, ctx.now, [(0.0, "deleted")]))
+        self.jobs.rewrite(ctx.state, job, [("deleted", None)])
         return Reply(204)
 
     def _downloadable(self, job: Job, now: float) -> bool:
