@@ -18,10 +18,10 @@ from aiohttp import web
 
 from .. import lifecycle
 from ..auth import basic_credentials
-from ..clock import Timer
 from ..errors import VendorError, Violation
 from ..files import FileBody, batched_lines, gzip_chunks, hex_id, measure
-from ..lifecycle import Lifecycle
+from ..jobs import Ids
+from ..lifecycle import REMOVE, Effect, Lifecycle, Progress
 from ..options import Option
 from ..records import twilio as records
 from ..specs import Operation
@@ -66,12 +66,9 @@ RETRY_SECONDS = 120.0  # ErrorDuringRun lasts this long before the job runs agai
 CONCURRENT_JOBS = 3
 DELETE_SECONDS = 10.0  # RunningToBeDeleted lasts this long before the job disappears
 RETENTION_SECONDS = 7 * 86400.0  # day files are deleted 7 days after they were made (A1 notes)
-JOB = Lifecycle(
-    steps=(("Submitted", SUBMIT_SECONDS), ("Running", DAY_SECONDS), ("Completed", None)),
-    terminal=frozenset({"Completed", "CompletedEmptyRecords", "Failed", "DeletedByUserRequest"}),
-)
-FINISHED = JOB.terminal
-FORCEABLE = ("ErrorDuringRun", "Failed", "Completed", "CompletedEmptyRecords")
+FINISHED = frozenset({"Completed", "CompletedEmptyRecords", "Failed", "DeletedByUserRequest"})
+OPEN = frozenset({"Submitted", "Running", "ErrorDuringRun"})
+ENDED = (Effect("finished"), Effect("notify", notify=True))
 RESOURCE_TYPES = records.RESOURCE_TYPES
 DEFAULT_CONFIG = {"enabled": False, "webhook_url": None, "webhook_method": None}
 
@@ -83,13 +80,26 @@ class Twilio(Vendor):
     specs: ClassVar[dict[str, str]] = {"v1": "twilio.yaml"}
     # A real curl of .../Messages/Days/ answered the list (tigerfarm/work twiliocli/README.md).
     trailing_slash: ClassVar[bool] = True
+    # A2: Submitted -> Running, a day at a time -> Completed; ErrorDuringRun "is not a final status, the job will
+    # be retried"; Failed is final; a deleted running job is RunningToBeDeleted, then gone. Each finished day's
+    # file appears as it is done; a finished job calls its webhook (A3).
+    lifecycle: ClassVar[Lifecycle] = Lifecycle(
+        steps=(("Submitted", SUBMIT_SECONDS), ("Running", DAY_SECONDS), ("Completed", None)),
+        terminal=FINISHED,
+        forceable={status: OPEN for status in ("ErrorDuringRun", "Failed", "Completed", "CompletedEmptyRecords")},
+        resumes={"ErrorDuringRun": RETRY_SECONDS},
+        on_enter={"Completed": ENDED, "CompletedEmptyRecords": ENDED, "Failed": ENDED,
+                  "DeletedByUserRequest": (REMOVE,)},
+        progress=Progress("Running", DAY_SECONDS, "n_days", Effect("publish_day"),
+                          finish=frozenset({"Completed", "CompletedEmptyRecords"})),
+    )
+    ids: ClassVar[Ids] = Ids("twilio-job", kind="sid", prefix="JS")  # ^JS[0-9a-fA-F]{32}$ (A2)
     options: ClassVar[tuple[Option, ...]] = (
         Option("days_per_day", int, 366, "days an account may request per UTC day (twilio.com/docs/usage/bulkexport; "
                "0 turns the quota off)", minimum=0),
     )
 
     def setup(self) -> None:
-        self.timers: dict[int, Timer] = {}  # id(job) -> its pending day tick
         self.requests = 0
         self.auth_tokens: dict[str, str] = {}  # account -> the auth token it last authenticated with
         self._auth_cache: dict[str | None, str] = {}  # Authorization header -> tenant (credentials are fixed)
@@ -205,16 +215,13 @@ class Twilio(Vendor):
     # --- lifecycle --------------------------------------------------------------------------------------
     def _queue(self, state: TenantState) -> list[Job]:
         """The account's unfinished jobs in creation order (jobs run side by side, so any may finish first)."""
-        queue: list[Job] = state.get("twilio", "queue") or []
+        ids: list[str] = state.get("twilio", "queue") or []
         now = self.runtime.clock.now()
-        if any(j.id not in state.jobs or lifecycle.status_at(j.schedule, now) in FINISHED for j in queue):
-            queue[:] = [j for j in queue
-                        if j.id in state.jobs and lifecycle.status_at(j.schedule, now) not in FINISHED]
-        return queue
-
-    def _new_schedule(self, state: TenantState, created: float, n_days: int) -> lifecycle.Schedule:
-        start = _start_time(created, [j.schedule[-1][0] for j in self._queue(state)])
-        return ((created, "Submitted"), (start, "Running"), (start + n_days * DAY_SECONDS, "Completed"))
+        queue = [state.jobs[i] for i in ids if i in state.jobs]
+        unfinished = [j for j in queue if lifecycle.status_at(j.schedule, now) not in FINISHED]
+        if len(unfinished) != len(ids):
+            state.data.setdefault("twilio", {})["queue"] = [j.id for j in unfinished]
+        return unfinished
 
     def _days_done(self, job: Job, now: float) -> int:
         status = lifecycle.status_at(job.schedule, now)
@@ -256,96 +263,54 @@ class Twilio(Vendor):
             nxt = boundary if nxt is None else min(nxt, boundary)
         return nxt
 
-    def _tick(self, state: TenantState, job: Job) -> None:
-        """Publish the days this job has finished by now, then wait for its next change."""
-        if not state.alive or state.jobs.get(job.id) is not job:
+    # effects (the lifecycle above names them)
+    def publish_day(self, state: TenantState, job: Job, at: float, index: int) -> None:
+        """A day of the job is done: its file appears in the Days list, unless it has no records."""
+        day = _days(job.attrs["start_day"], job.attrs["n_days"])[index]
+        if self._empty(state, job, index, day):
             return
-        now = self.runtime.clock.now()
-        done = self._days_done(job, now)
-        published = int(job.attrs.get("published", 0))
-        if done > published:
-            days = _days(job.attrs["start_day"], job.attrs["n_days"])
-            for i in range(published, done):
-                if self._empty(state, job, i, days[i]):
-                    continue
-                made = lifecycle.time_when(job.schedule, "Running", (i + 1) * DAY_SECONDS)
-                self._publish_day(state, job, days[i], min(made if made is not None else now, now))
-            state.update_job(job, published=done)
-        status = lifecycle.status_at(job.schedule, now)
-        if status == "DeletedByUserRequest":
-            self._remove(state, job)
-            return
-        nxt = self._next_change(job, now)
-        if nxt is not None:
-            self.timers[id(job)] = self.runtime.scheduler.at(nxt, self._tick, state, job, label="twilio day")
-        else:
-            self.timers.pop(id(job), None)
-            state.touch()  # the queue moved on: positions of the jobs behind changed
-            if job.attrs.get("webhook_url") and not job.attrs.get("notified"):
-                state.update_job(job, notified=True)
-                # A3: a finished job calls its webhook with form data including status=completed; the
-                # rest of the payload is UNVERIFIED.
-                self.runtime.webhooks.schedule(self.name, state.tenant, job.attrs.get("webhook_method") or "POST",
-                                               job.attrs["webhook_url"], {
-                                                   "AccountSid": state.tenant, "JobSid": job.id,
-                                                   "ResourceType": job.collection,
-                                                   "FriendlyName": job.attrs["friendly_name"],
-                                                   "status": "failed" if status == "Failed" else "completed",
-                                               })
-
-    def reset(self, tenant: str | None) -> None:
-        if tenant is None:
-            self.timers.clear()  # the scheduler was cleared with the store
-
-    def _remove(self, state: TenantState, job: Job) -> None:
-        queue = [j for j in state.get("twilio", "queue") or [] if j is not job]
-        state.put("twilio", "queue", queue)
-        state.remove_job(job)
-
-    def _reschedule(self, state: TenantState, job: Job) -> None:
-        timer = self.timers.pop(id(job), None)
-        if timer is not None:
-            timer.cancel()
-        self._tick(state, job)
-
-    def _publish_day(self, state: TenantState, job: Job, day: str, now: float) -> None:
         key = f"{job.collection}/{day}"
-        record = {
-            "day": day,
-            "resource_type": job.collection,
-            "friendly_name": job.attrs["friendly_name"],
-            "made_at": now,
-            "create_date": _utc_day(now),
-        }
-        state.put("twilio_days", key, record)
-        self.runtime.scheduler.at(now + RETENTION_SECONDS, self._expire_day, state, key, now, label="twilio day expiry")
+        state.put("twilio_days", key, {"day": day, "resource_type": job.collection,
+                                       "friendly_name": job.attrs["friendly_name"], "made_at": at,
+                                       "create_date": _utc_day(at)})
+        self.runtime.scheduler.at(at + RETENTION_SECONDS, self._expire_day, state, key, at, label="twilio day expiry")
+
+    def finished(self, state: TenantState, job: Job, at: float) -> None:
+        state.touch()  # the queue moved on: positions of the jobs behind changed
+
+    def notify(self, state: TenantState, job: Job, at: float) -> None:
+        """A3: a finished job calls its webhook with form data including status=completed; the rest of the
+        payload is UNVERIFIED."""
+        if job.attrs.get("webhook_url"):
+            status = lifecycle.status_at(job.schedule, at)
+            self.runtime.webhooks.schedule(self.name, state.tenant, job.attrs.get("webhook_method") or "POST",
+                                           job.attrs["webhook_url"], {
+                                               "AccountSid": state.tenant, "JobSid": job.id,
+                                               "ResourceType": job.collection,
+                                               "FriendlyName": job.attrs["friendly_name"],
+                                               "status": "failed" if status == "Failed" else "completed",
+                                           })
+
+    def created(self, state: TenantState, job: Job) -> None:
+        state.data.setdefault("twilio", {}).setdefault("queue", []).append(job.id)
+
+    def removed(self, state: TenantState, job: Job) -> None:
+        ids = state.get("twilio", "queue") or []
+        if job.id in ids:
+            state.put("twilio", "queue", [i for i in ids if i != job.id])
+
+    def forced(self, state: TenantState, job: Job, outcome: str, previous: str) -> None:
+        if outcome == "CompletedEmptyRecords":  # the days finished before keep their files, the rest have none
+            ran = lifecycle.time_in(job.schedule, "Running", self.runtime.clock.now())
+            job.attrs["empty_from"] = min(int(job.attrs["n_days"]), int(ran // DAY_SECONDS))
 
     def _expire_day(self, state: TenantState, key: str, made_at: float) -> None:
         record = state.get("twilio_days", key)
         if state.alive and record is not None and record["made_at"] == made_at:
             state.drop("twilio_days", key)
 
-    def force(self, state: TenantState, job: Job, status: str) -> None:
-        """ErrorDuringRun pauses the job and retries it; Failed, Completed and CompletedEmptyRecords end it
-        now. Days already finished keep their files."""
-        now = self.runtime.clock.now()
-        current = lifecycle.status_at(job.schedule, now)
-        if status not in FORCEABLE:
-            raise VendorError(400, f"status must be one of {', '.join(FORCEABLE)}", kind="validation")
-        if current in FINISHED or current == "RunningToBeDeleted":
-            raise VendorError(400, f"the job is already {current}", kind="validation")
-        if status == "ErrorDuringRun":
-            remaining = job.attrs["n_days"] * DAY_SECONDS - lifecycle.time_in(job.schedule, "Running", now)
-            tail = [(0.0, "ErrorDuringRun"), (RETRY_SECONDS, "Running"), (RETRY_SECONDS + remaining, "Completed")]
-        else:
-            tail = [(0.0, status)]
-        extra = {"empty_from": self._days_done(job, now)} if status == "CompletedEmptyRecords" else {}
-        state.update_job(job, schedule=lifecycle.rewrite(job.schedule, now, tail), forced=status, **extra)
-        self._reschedule(state, job)
-
-    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        return {**super().describe_job(state, job),
-                "days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
+    def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
+        return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/twilio.yaml: per account, ``jobs`` (resource_type, friendly_name, start_day and
@@ -372,7 +337,8 @@ class Twilio(Vendor):
                 "webhook_url": item.get("webhook_url"), "webhook_method": item.get("webhook_method"),
                 "email": item.get("email"),
             }
-            job = self.create_job(state, rt, now - float(item.get("age_seconds", 0)), attrs, item.get("job_sid"))
+            job = self.create_job(state, rt, now - float(item.get("age_seconds", 0)), attrs, item.get("job_sid"),
+                                  fixture=True)
             if item.get("outcome"):
                 self.force(state, job, str(item["outcome"]))
         for rt, cfg in (spec.get("configuration") or {}).items():
@@ -464,10 +430,7 @@ class Twilio(Vendor):
             "friendly_name": body["FriendlyName"], "start_day": start.isoformat(), "end_day": end.isoformat(),
             "webhook_url": body.get("WebhookUrl"), "webhook_method": body.get("WebhookMethod"),
             "email": body.get("Email"),
-        })
-        outcome = self.runtime.faults.outcome(self.name, ctx.op.operation_id, ctx.tenant)
-        if outcome:
-            self.force(ctx.state, job, outcome)
+        }, ctx=ctx)
         body = self._job_body(ctx.state, job, ctx.now, self._positions(ctx.state, ctx.now).get(job.id))
         # A create answers details null: two real answers (2020 and 2022) show it so (tigerfarm/work@388d561
         # twiliocli/README.md); the days appear in details from the first fetch on.
@@ -475,19 +438,13 @@ class Twilio(Vendor):
         return Reply(201, body)
 
     def create_job(self, state: TenantState, rt: str, created: float, attrs: dict[str, Any],
-                   job_sid: str | None = None) -> Job:
-        """The one way a job comes to be (API and fixtures): queued behind the account's other jobs."""
+                   job_sid: str | None = None, *, ctx: Context | None = None, fixture: bool = False) -> Job:
+        """A job of the API or a fixture, queued behind the account's other jobs: it starts when a slot is free."""
         n_days = (date.fromisoformat(attrs["end_day"]) - date.fromisoformat(attrs["start_day"])).days + 1
-        number = int(state.get("twilio", "jobs_created") or 0) + 1
-        state.put("twilio", "jobs_created", number)
-        sid = job_sid or "JS" + hex_id(self.runtime.settings.seed, "twilio-job", state.tenant, number)
-        schedule = self._new_schedule(state, created, n_days)
-        job = state.add_job(Job(sid, self.runtime.store.next_seq(), rt, created, schedule,
-                                {**attrs, "n_days": n_days, "published": 0}))
-        queue = state.get("twilio", "queue") or []
-        state.put("twilio", "queue", [*queue, job])
-        self._tick(state, job)
-        return job
+        start = _start_time(created, [j.schedule[-1][0] for j in self._queue(state)])
+        schedule = ((created, "Submitted"), (start, "Running"), (start + n_days * DAY_SECONDS, "Completed"))
+        return self.jobs.create(state, rt, {**attrs, "n_days": n_days}, created=created, job_id=job_sid,
+                                schedule=schedule, ctx=ctx, fixture=fixture)
 
     def _charge_quota(self, state: TenantState, now: float, n_days: int) -> None:
         limit = self.config["days_per_day"]
@@ -541,14 +498,9 @@ class Twilio(Vendor):
         status = lifecycle.status_at(job.schedule, ctx.now)
         if status in ("Running", "ErrorDuringRun"):
             # A running job is marked and goes a short while later (A2: RunningToBeDeleted).
-            tail = [(0.0, "RunningToBeDeleted"), (DELETE_SECONDS, "DeletedByUserRequest")]
-            ctx.state.update_job(job, schedule=lifecycle.rewrite(job.schedule, ctx.now, tail))
-            self._reschedule(ctx.state, job)
+            self.jobs.rewrite(ctx.state, job, [("RunningToBeDeleted", DELETE_SECONDS), ("DeletedByUserRequest", None)])
         elif status != "RunningToBeDeleted":
-            timer = self.timers.pop(id(job), None)
-            if timer is not None:
-                timer.cancel()
-            self._remove(ctx.state, job)
+            self.jobs.remove(ctx.state, job)
             if status == "Submitted":
                 self._requeue(ctx.state, ctx.now)
         return Reply(204)
@@ -564,8 +516,7 @@ class Twilio(Vendor):
             new_start = max(now, _start_time(job.created, ends))
             length = job.attrs["n_days"] * DAY_SECONDS
             schedule = ((job.created, "Submitted"), (new_start, "Running"), (new_start + length, "Completed"))
-            state.update_job(job, schedule=schedule)
-            self._reschedule(state, job)
+            self.jobs.reschedule(state, job, schedule)
             ends.append(new_start + length)
 
     async def list_day(self, ctx: Context) -> Reply:

@@ -453,3 +453,14 @@ async def test_an_unset_configuration_has_null_webhook_fields_and_an_empty_value
     assert (await (await client.post(url, data=form, headers=AUTH)).json())["webhook_url"] == "https://h.test/x"
     cleared = await (await client.post(url, data={"WebhookUrl": "", "WebhookMethod": ""}, headers=AUTH)).json()
     assert (cleared["webhook_url"], cleared["webhook_method"]) == (None, None)
+
+
+async def test_a_fixture_job_finished_before_the_start_calls_no_webhook(client_for: Any) -> None:
+    # the bundled fixture's job has the seed document's https://example.com/webhook_url and finished a day ago:
+    # its webhook was delivered then, so nothing leaves the fake by surprise
+    client = await client_for()
+    await advance(client, 3600)
+    attempts = (await (await client.get("/_fakeexports/webhooks")).json())["attempts"]
+    assert attempts == []
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=basic("AC" + "a" * 32, "x"))).json()
+    assert days["days"], "its days were made all the same"
