@@ -15,6 +15,7 @@ from .faults import Faults
 from .files import Pools
 from .journal import Journal
 from .links import Signer
+from .pagination import Tokens
 from .settings import Settings
 from .store import Store
 from .webhooks import Webhooks
@@ -32,6 +33,7 @@ class Runtime:
     signer: Signer
     pools: Pools
     webhooks: Webhooks
+    tokens: Tokens
 
 
 RUNTIME = web.AppKey("fakeexports_runtime", Runtime)
@@ -60,4 +62,5 @@ def make_runtime(settings: Settings) -> Runtime:
         signer=Signer(settings.seed, clock, settings.download_ttl),
         pools=Pools(settings.seed),
         webhooks=Webhooks(clock, scheduler),
+        tokens=Tokens(settings.seed),
     )

@@ -3,12 +3,12 @@ later persist it (--state). Tenants never see each other's jobs; reset drops the
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .lifecycle import Schedule
+from .pagination import Index
 
 
 @dataclass(slots=True, eq=False)
@@ -25,52 +25,6 @@ class Job:
     version: int = 0
 
 
-class Collection:
-    """Jobs in creation order, for keyset pages: a page after a job's ``seq`` is a bisect, so its cost
-    does not depend on how many jobs the tenant holds."""
-
-    __slots__ = ("jobs", "seqs")
-
-    def __init__(self) -> None:
-        self.seqs: list[int] = []
-        self.jobs: list[Job] = []
-
-    def __len__(self) -> int:
-        return len(self.jobs)
-
-    def add(self, job: Job) -> None:
-        # seq is monotonic per server, so appends keep the order; fixtures may insert older jobs.
-        if not self.seqs or job.seq > self.seqs[-1]:
-            self.seqs.append(job.seq)
-            self.jobs.append(job)
-            return
-        i = bisect_left(self.seqs, job.seq)
-        self.seqs.insert(i, job.seq)
-        self.jobs.insert(i, job)
-
-    def remove(self, job: Job) -> None:
-        i = bisect_left(self.seqs, job.seq)
-        if i < len(self.seqs) and self.seqs[i] == job.seq:
-            del self.seqs[i]
-            del self.jobs[i]
-
-    def newest_first(self, before_seq: int | None, offset: int, limit: int) -> tuple[list[Job], bool]:
-        """Up to ``limit`` jobs, newest first, older than ``before_seq`` (or from the newest, skipping
-        ``offset``). Returns the jobs and whether more follow."""
-        end = len(self.seqs) if before_seq is None else bisect_left(self.seqs, before_seq)
-        end -= offset
-        if end <= 0:
-            return [], False
-        start = max(0, end - limit)
-        return self.jobs[start:end][::-1], start > 0
-
-    def oldest_first(self, after_seq: int | None, offset: int, limit: int) -> tuple[list[Job], bool]:
-        start = 0 if after_seq is None else bisect_left(self.seqs, after_seq + 1)
-        start += offset
-        page = self.jobs[start : start + limit]
-        return page, start + limit < len(self.jobs)
-
-
 @dataclass(eq=False)
 class TenantState:
     """One tenant of one vendor. ``data`` holds the vendor's other state (Twilio's days and
@@ -79,8 +33,9 @@ class TenantState:
     vendor: str
     tenant: str
     jobs: dict[str, Job] = field(default_factory=dict)
-    collections: dict[str, Collection] = field(default_factory=dict)
+    collections: dict[str, Index[int, Job]] = field(default_factory=dict)  # jobs by list, in creation order
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    indexes: dict[str, Index[Any, Any]] = field(default_factory=dict)  # a vendor's own sorted records (days)
     version: int = 0
     cache: dict[Any, Any] = field(default_factory=dict)
     alive: bool = True  # False once reset dropped it: scheduled events for it then do nothing
@@ -93,7 +48,7 @@ class TenantState:
 
     def add_job(self, job: Job) -> Job:
         self.jobs[job.id] = job
-        self.collections.setdefault(job.collection, Collection()).add(job)
+        self.collections.setdefault(job.collection, Index()).put(job.seq, job)
         self.touch()
         return job
 
@@ -107,11 +62,24 @@ class TenantState:
 
     def remove_job(self, job: Job) -> None:
         if self.jobs.pop(job.id, None) is not None:
-            self.collections[job.collection].remove(job)
+            self.collections[job.collection].discard(job.seq)
             self.touch()
 
-    def collection(self, name: str) -> Collection:
-        return self.collections.get(name) or Collection()
+    def collection(self, name: str) -> Index[int, Job]:
+        """The jobs of one list in creation order (keyset and offset pages: pagination.py)."""
+        return self.collections.get(name) or Index()
+
+    def index(self, name: str) -> Index[Any, Any]:
+        return self.indexes.get(name) or Index()
+
+    def index_put(self, name: str, key: Any, item: Any) -> None:
+        self.indexes.setdefault(name, Index()).put(key, item)
+        self.touch()
+
+    def index_drop(self, name: str, key: Any) -> None:
+        index = self.indexes.get(name)
+        if index is not None and index.discard(key) is not None:
+            self.touch()
 
     def get(self, kind: str, key: str, default: Any = None) -> Any:
         return self.data.get(kind, {}).get(key, default)

@@ -385,25 +385,30 @@ class Didww(Vendor):
         version = self.version(ctx.request)
         doc = VERSIONS[version]
         p = ctx.params
-        jobs = list(ctx.state.collection("exports").jobs)
-        for key, value in (p.get("filter") or {}).items():
-            jobs = self._filtered(jobs, key, str(value), ctx.now, version)
-        for term in reversed([t for t in str(p.get("sort") or "").split(",") if t]):
-            field = term.lstrip("-")
-            if field not in SORTS[doc]:
-                raise VendorError(400, D_SORT.format(name=field), code="114", extra={"title": T_SORT})
-            jobs.sort(key=functools.partial(self._sort_key, field=field, now=ctx.now, version=version),
-                      reverse=term.startswith("-"))
+        exports = ctx.state.collection("exports")
+        filters, sorts = p.get("filter") or {}, [t for t in str(p.get("sort") or "").split(",") if t]
+        for term in sorts:
+            if term.lstrip("-") not in SORTS[doc]:
+                raise VendorError(400, D_SORT.format(name=term.lstrip("-")), code="114", extra={"title": T_SORT})
+        number, size = int(p.get("page[number]", 1)), int(p.get("page[size]", 50))
+        if filters or sorts:
+            # Filters and sorts read every export (the index keeps creation order only): O(n).
+            jobs = list(exports)
+            for key, value in filters.items():
+                jobs = self._filtered(jobs, key, str(value), ctx.now, version)
+            for term in reversed(sorts):
+                jobs.sort(key=functools.partial(self._sort_key, field=term.lstrip("-"), now=ctx.now, version=version),
+                          reverse=term.startswith("-"))
+            total, page = len(jobs), jobs[(number - 1) * size : number * size]
+        else:  # by default "sorted according to the ID number" (Postman, Specification > Sorting): creation order
+            total, page = len(exports), exports.ascending(size, offset=(number - 1) * size).items
         fields = None
         if "fields[exports]" in p:
             fields = tuple(f for f in str(p["fields[exports]"]).split(",") if f)
             bad = [f for f in fields if f not in FIELDS[doc]]
             if bad:
                 raise VendorError(400, D_FIELD.format(name=bad[0]), code="104", extra={"title": T_FIELD})
-        number, size = int(p.get("page[number]", 1)), int(p.get("page[size]", 50))
-        total = len(jobs)
         last = max(1, -(-total // size))
-        page = jobs[(number - 1) * size : number * size]
 
         def link(n: int) -> str:
             # Rails' to_query: keys in order, brackets percent-encoded (B4).

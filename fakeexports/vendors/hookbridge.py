@@ -336,7 +336,8 @@ class HookBridge(Vendor):
         return Reply(201, self._document(ctx, self._export(job, ctx.now)))
 
     async def list_exports(self, ctx: Context) -> Reply:
-        jobs, _ = ctx.state.collection("exports").newest_first(None, 0, 10**9)
+        exports = ctx.state.collection("exports")  # no paging is documented: all of them, newest first
+        jobs = exports.descending(len(exports)).items
         return Reply(200, self._document(ctx, [self._export(j, ctx.now) for j in jobs]))
 
     def _job(self, ctx: Context) -> Job:

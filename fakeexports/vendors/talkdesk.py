@@ -253,7 +253,7 @@ class Talkdesk(Vendor):
         kind = ctx.params["type"]
         page, per_page = ctx.params.get("page", 1), ctx.params.get("per_page", 50)
         coll = ctx.state.collection(kind)
-        jobs, _ = coll.newest_first(None, (page - 1) * per_page, per_page)
+        jobs = coll.descending(per_page, offset=(page - 1) * per_page).items
         total = len(coll)
         pages = -(-total // per_page)
         base = f"/data/reports/{kind}/jobs"

@@ -6,7 +6,6 @@ behind a presigned link."""
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import re
@@ -23,6 +22,7 @@ from ..files import FileBody, batched_lines, gzip_chunks, hex_id, measure
 from ..jobs import Ids
 from ..lifecycle import REMOVE, Effect, Lifecycle, Progress
 from ..options import Option
+from ..pagination import Page
 from ..records import twilio as records
 from ..specs import Operation
 from ..store import Job, TenantState
@@ -194,6 +194,16 @@ class Twilio(Vendor):
         return VendorError(404, MSG_NOT_FOUND.format(path=_vendor_path(request)), kind="not_found")
 
     # --- pagination (A4) --------------------------------------------------------------------------------
+    def _mint(self, scope: str, direction: str, key: object) -> str:
+        return self.runtime.tokens.encode(f"twilio/{scope}", direction, key, prefix="PT")
+
+    def _token(self, token: str, scope: str, key_pattern: str) -> tuple[str, str]:
+        """The direction and key of a PageToken minted for this list; a 400 for any other."""
+        found = self.runtime.tokens.decode(token, f"twilio/{scope}", prefix="PT")
+        if found is None or not re.fullmatch(key_pattern, found[1]):
+            raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
+        return found
+
     def _page_meta(self, ctx: Context, key: str, path: str, size: int, page: int, token: str | None,
                    next_token: str | None, prev_token: str | None) -> dict[str, Any]:
         def link(p: int, t: str | None) -> str:
@@ -269,11 +279,11 @@ class Twilio(Vendor):
         day = _days(job.attrs["start_day"], job.attrs["n_days"])[index]
         if self._empty(state, job, index, day):
             return
-        key = f"{job.collection}/{day}"
-        state.put("twilio_days", key, {"day": day, "resource_type": job.collection,
-                                       "friendly_name": job.attrs["friendly_name"], "made_at": at,
-                                       "create_date": _utc_day(at)})
-        self.runtime.scheduler.at(at + RETENTION_SECONDS, self._expire_day, state, key, at, label="twilio day expiry")
+        state.index_put(f"days/{job.collection}", day, {"day": day, "resource_type": job.collection,
+                                                       "friendly_name": job.attrs["friendly_name"], "made_at": at,
+                                                       "create_date": _utc_day(at)})
+        self.runtime.scheduler.at(at + RETENTION_SECONDS, self._expire_day, state, job.collection, day, at,
+                                  label="twilio day expiry")
 
     def finished(self, state: TenantState, job: Job, at: float) -> None:
         state.touch()  # the queue moved on: positions of the jobs behind changed
@@ -304,10 +314,10 @@ class Twilio(Vendor):
             ran = lifecycle.time_in(job.schedule, "Running", self.runtime.clock.now())
             job.attrs["empty_from"] = min(int(job.attrs["n_days"]), int(ran // DAY_SECONDS))
 
-    def _expire_day(self, state: TenantState, key: str, made_at: float) -> None:
-        record = state.get("twilio_days", key)
+    def _expire_day(self, state: TenantState, rt: str, day: str, made_at: float) -> None:
+        record = state.index(f"days/{rt}").get(day)
         if state.alive and record is not None and record["made_at"] == made_at:
-            state.drop("twilio_days", key)
+            state.index_drop(f"days/{rt}", day)
 
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
         return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
@@ -464,22 +474,23 @@ class Twilio(Vendor):
         cached = state.cache.get(cache_key)
         if cached is not None and ctx.now < cached[1]:
             return Reply(200, cached[0], content_type="application/json")
-        direction, key = _decode_token(token, r"\d+") if token else ("n", None)
+        scope = f"{state.tenant}/jobs/{rt}"
+        direction, key = self._token(token, scope, r"\d+") if token else ("n", None)
         seq = int(key) if key is not None else None
         coll = state.collection(rt)
-        if direction == "n":
-            jobs, more = coll.newest_first(seq, 0 if token else page * size, size)
-            has_prev = page > 0
+        if direction == "n":  # newest first: the page after `seq`, or the page number's
+            found = coll.descending(size, before=seq, offset=0 if token else page * size)
+            jobs, more, has_prev = found.items, found.more, page > 0
         else:  # a previous-page token: the `size` jobs just newer than `seq`, shown newest first
-            older, newer_left = coll.oldest_first(seq, 0, size)
-            jobs, more, has_prev = older[::-1], True, newer_left
+            found = coll.ascending(size, after=seq)
+            jobs, more, has_prev = found.items[::-1], True, found.more
         positions = self._positions(state, ctx.now)
         body = {
             "jobs": [self._job_body(state, j, ctx.now, positions.get(j.id)) for j in jobs],
             "meta": self._page_meta(
                 ctx, "jobs", f"/v1/Exports/{rt}/Jobs", size, page, token,
-                _encode_token("n", jobs[-1].seq) if jobs and more else None,
-                _encode_token("p", jobs[0].seq) if jobs and has_prev else None,
+                self._mint(scope, "n", jobs[-1].seq) if jobs and more else None,
+                self._mint(scope, "p", jobs[0].seq) if jobs and has_prev else None,
             ),
         }
         data = dumps(body)
@@ -522,20 +533,18 @@ class Twilio(Vendor):
     async def list_day(self, ctx: Context) -> Reply:
         rt = ctx.params["ResourceType"]
         size, page, token = ctx.params.get("PageSize", 50), ctx.params.get("Page", 0), ctx.params.get("PageToken")
-        days = sorted(
-            (r for r in ctx.state.items("twilio_days").values() if r["resource_type"] == rt),
-            key=lambda r: r["day"],
-        )
+        days = ctx.state.index(f"days/{rt}")
+        scope = f"{ctx.tenant}/days/{rt}"
         if token:
-            direction, after = _decode_token(token, r"\d{4}-\d{2}-\d{2}")
+            direction, key = self._token(token, scope, r"\d{4}-\d{2}-\d{2}")
             if direction == "n":
-                start = next((i for i, r in enumerate(days) if r["day"] > after), len(days))
-            else:
-                start = max(0, next((i for i, r in enumerate(days) if r["day"] >= after), len(days)) - size)
+                found = days.ascending(size, after=key)
+            else:  # the `size` days just before `key`
+                back = days.descending(size, before=key)
+                found = Page(back.items[::-1], True, back.more)
         else:
-            start = page * size
-        chunk = days[start : start + size]
-        more = start + size < len(days)
+            found = days.ascending(size, offset=page * size)
+        chunk, more, earlier = found.items, found.more, found.earlier
         body = {
             "days": [
                 {"day": r["day"], "size": self._file(ctx.tenant, rt, r["day"]).size, "create_date": r["create_date"],
@@ -544,15 +553,15 @@ class Twilio(Vendor):
             ],
             "meta": self._page_meta(
                 ctx, "days", f"/v1/Exports/{rt}/Days", size, page, token,
-                _encode_token("n", chunk[-1]["day"]) if chunk and more else None,
-                _encode_token("p", chunk[0]["day"]) if chunk and start > 0 and page > 0 else None,
+                self._mint(scope, "n", chunk[-1]["day"]) if chunk and more else None,
+                self._mint(scope, "p", chunk[0]["day"]) if chunk and earlier and page > 0 else None,
             ),
         }
         return Reply(200, body)
 
     async def fetch_day(self, ctx: Context) -> Reply:
         rt, day = ctx.params["ResourceType"], ctx.params["Day"]
-        if ctx.state.get("twilio_days", f"{rt}/{day}") is None:
+        if ctx.state.index(f"days/{rt}").get(day) is None:
             raise self.route_not_found(ctx.request)
         link = ctx.presign(_file_key(ctx.tenant, rt, day))
         # 307 with a JSON body: the SDK reads redirect_to from the body and never follows Location (A7).
@@ -565,7 +574,7 @@ class Twilio(Vendor):
             return None
         day, rt = match.group(1), match.group(2)
         state = self.runtime.store.find(self.name, tenant)
-        if state is None or state.get("twilio_days", f"{rt}/{day}") is None:
+        if state is None or state.index(f"days/{rt}").get(day) is None:
             return None  # expired (7 days) or never made
         return self._file(tenant, rt, day)
 
@@ -629,25 +638,6 @@ def _ect(ts: float) -> str:
 def _file_key(tenant: str, rt: str, day: str) -> str:
     # The shape of the real S3 keys (A2 day-instance: daily/day=.../type=.../account=...).
     return f"daily/day={day}/type={rt}/account={tenant}/part-00000.json.gz"
-
-
-def _encode_token(direction: str, key: object) -> str:
-    """An opaque page token: "n" (next: after ``key``) or "p" (previous: before it), and a keyset key (a
-    job's seq for the jobs list, a day for the days list)."""
-    return "PT" + base64.urlsafe_b64encode(f"{direction}{key}".encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str, key_pattern: str) -> tuple[str, str]:
-    """The direction and key of a token minted by _encode_token whose key matches ``key_pattern``."""
-    text = token[2:] if token.startswith("PT") else ""
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    if not re.fullmatch(f"[np]{key_pattern}", raw):
-        raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
-    return raw[0], raw[1:]
-
 
 
 VENDOR = Twilio

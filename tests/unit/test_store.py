@@ -3,32 +3,59 @@ cheap reset."""
 
 from __future__ import annotations
 
-from fakeexports.store import Collection, Job, Store
+from fakeexports.pagination import Index, Tokens
+from fakeexports.store import Job, Store
 
 
 def job(seq: int, coll: str = "Messages") -> Job:
     return Job(f"J{seq}", seq, coll, 0.0, ((0.0, "Submitted"),), {})
 
 
-def test_keyset_pages_newest_first_and_oldest_first() -> None:
-    coll = Collection()
+def test_keyset_and_offset_pages_newest_first_and_oldest_first() -> None:
+    coll: Index[int, Job] = Index()
     for seq in range(1, 11):
-        coll.add(job(seq))
-    page, more = coll.newest_first(None, 0, 4)
-    assert [j.seq for j in page] == [10, 9, 8, 7] and more
-    page, more = coll.newest_first(7, 0, 4)
-    assert [j.seq for j in page] == [6, 5, 4, 3] and more
-    page, more = coll.newest_first(3, 0, 4)
-    assert [j.seq for j in page] == [2, 1] and not more
-    page, more = coll.newest_first(None, 8, 4)  # offset (Page without a token)
-    assert [j.seq for j in page] == [2, 1] and not more
-    assert coll.newest_first(None, 20, 4) == ([], False)
-    page, more = coll.oldest_first(4, 0, 3)
-    assert [j.seq for j in page] == [5, 6, 7] and more
-    coll.remove(coll.jobs[0])
-    assert [j.seq for j in coll.oldest_first(None, 0, 2)[0]] == [2, 3]
-    coll.add(job(0))  # an older job (a fixture) goes in order
-    assert coll.seqs[0] == 0
+        coll.put(seq, job(seq))
+    page = coll.descending(4)
+    assert [j.seq for j in page.items] == [10, 9, 8, 7] and page.more and not page.earlier
+    page = coll.descending(4, before=7)
+    assert [j.seq for j in page.items] == [6, 5, 4, 3] and page.more and page.earlier
+    page = coll.descending(4, before=3)
+    assert [j.seq for j in page.items] == [2, 1] and not page.more
+    page = coll.descending(4, offset=8)  # a page number without a token
+    assert [j.seq for j in page.items] == [2, 1] and not page.more
+    assert coll.descending(4, offset=20).items == []
+    page = coll.ascending(3, after=4)
+    assert [j.seq for j in page.items] == [5, 6, 7] and page.more and page.earlier
+    coll.discard(1)
+    assert [j.seq for j in coll.ascending(2).items] == [2, 3]
+    coll.put(0, job(0))  # an older job (a fixture) goes in order
+    assert coll.keys[0] == 0 and coll.get(0) is not None and coll.get(1) is None
+
+
+def test_page_tokens_are_opaque_checksummed_and_bound_to_their_list() -> None:
+    tokens = Tokens(seed=0)
+    token = tokens.encode("twilio/AC1/jobs/Messages", "n", 42, prefix="PT")
+    assert token.startswith("PT") and "42" not in token
+    assert tokens.decode(token, "twilio/AC1/jobs/Messages", prefix="PT") == ("n", "42")
+    assert tokens.decode(token, "twilio/AC1/days/Messages", prefix="PT") is None  # another list's
+    assert tokens.decode(token, "twilio/AC2/jobs/Messages", prefix="PT") is None  # another tenant's
+    assert tokens.decode(token[:-2] + "AA", "twilio/AC1/jobs/Messages", prefix="PT") is None  # altered
+    assert Tokens(seed=1).decode(token, "twilio/AC1/jobs/Messages", prefix="PT") is None  # another server's
+    for junk in ("", "PT", "PT!!", "PTbm9wZQ", "x" * 5000):
+        assert tokens.decode(junk, "twilio/AC1/jobs/Messages", prefix="PT") is None
+
+
+def test_pages_of_a_large_index_are_right_at_either_end_and_in_the_middle() -> None:
+    # structural, not timed: the page is a bisect and a slice, so it touches `size` items however many there are
+    small: Index[int, int] = Index()
+    large: Index[int, int] = Index()
+    for i in range(1_000):
+        small.put(i, i)
+    for i in range(100_000):
+        large.put(i, i)
+    assert large.descending(50, before=99_000).items == list(range(98_999, 98_949, -1))
+    assert large.ascending(50, offset=50_000).items == list(range(50_000, 50_050))
+    assert small.ascending(50, after=999).items == []
 
 
 def test_tenants_are_isolated_and_reset_is_scoped() -> None:
