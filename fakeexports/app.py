@@ -99,16 +99,21 @@ async def _close_webhooks(app: web.Application) -> None:
 
 
 async def _ticker(app: web.Application) -> AsyncIterator[None]:
-    """On the real clock, fire scheduled side effects (webhooks...) even when no request arrives."""
+    """On the real clock, fire scheduled side effects (webhooks...) at their time, when no request arrives."""
     runtime = app[RUNTIME]
 
+    scheduler, clock = runtime.scheduler, runtime.clock
+    scheduler.wakeup = asyncio.Event()
+
     async def tick() -> None:
+        assert isinstance(clock, RealClock) and scheduler.wakeup is not None
         while True:
-            due = runtime.scheduler.next_due()
-            now = runtime.clock.now()
-            delay = 1.0 if due is None else max(0.0, min(1.0, (due - now) / runtime.clock.speed))  # type: ignore[attr-defined]
-            await asyncio.sleep(delay)
-            await runtime.scheduler.run_due()
+            due = scheduler.next_due()
+            delay = 60.0 if due is None else max(0.0, (due - clock.now()) / clock.speed)
+            scheduler.wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(scheduler.wakeup.wait(), delay)  # woken early by an earlier event
+            scheduler.run_due()
 
     task = asyncio.create_task(tick())
     yield

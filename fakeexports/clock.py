@@ -4,11 +4,12 @@ float seconds since the epoch, UTC."""
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import inspect
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 
@@ -120,19 +121,25 @@ class Timer:
 
 class Scheduler:
     """Side effects due at a moment (a day file appearing, a webhook, an expiry) wait here, in time order.
-    They fire when the clock passes them: at the start of every request (``run_due``), from the
-    real-clock ticker, or inside ``advance``, which steps the clock from event to event so that each
-    runs at its own time and anything it schedules within the step runs too. Callbacks may be async;
-    their errors go to ``on_error`` and never stop the queue."""
+    ``run_due`` fires what the clock has passed: state changes run there and then (so a request sees every
+    effect due by its time), while an effect that does I/O (a webhook attempt, a coroutine) is started as a task
+    and never awaited by the request that happened to arrive first. ``advance`` steps the clock from event to
+    event and waits for the tasks each step started, so that every effect runs at its own time and the answer
+    comes after them. The real clock's ticker (app.py) fires events when no request arrives. Errors go to
+    ``on_error`` and never stop the queue."""
 
     def __init__(self, clock: Clock, on_error: Callable[[Timer, BaseException], None] | None = None):
         self.clock = clock
         self.on_error = on_error
         self._heap: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
+        self.inflight: set[asyncio.Task[None]] = set()
+        self.wakeup: asyncio.Event | None = None  # set when an event earlier than the ticker's sleep is added
 
     def at(self, when: float, callback: Callable[..., object], *args: object, label: str = "") -> Timer:
         timer = Timer(when, callback, args, label or getattr(callback, "__qualname__", "event"))
+        if self._heap and when < self._heap[0][0] and self.wakeup is not None:
+            self.wakeup.set()
         heapq.heappush(self._heap, (when, next(self._seq), timer))
         return timer
 
@@ -150,8 +157,8 @@ class Scheduler:
     def has_due(self, now: float) -> bool:
         return bool(self._heap) and self._heap[0][0] <= now
 
-    async def run_due(self, now: float | None = None) -> int:
-        """Fire every event due at ``now`` (default: the clock's now), in time order."""
+    def run_due(self, now: float | None = None) -> int:
+        """Fire every event due at ``now`` (default: the clock's now), in time order; I/O goes to tasks."""
         limit = self.clock.now() if now is None else now
         fired = 0
         while self._heap and self._heap[0][0] <= limit:
@@ -162,18 +169,34 @@ class Scheduler:
             try:
                 result = timer.callback(*timer.args)
                 if inspect.isawaitable(result):
-                    await result
+                    task = asyncio.ensure_future(self._guard(timer, result))
+                    self.inflight.add(task)
+                    task.add_done_callback(self.inflight.discard)
             except Exception as exc:  # a broken side effect must not stop time
                 if self.on_error is not None:
                     self.on_error(timer, exc)
         return fired
 
+    async def _guard(self, timer: Timer, result: Awaitable[object]) -> None:
+        try:
+            await result
+        except Exception as exc:
+            if self.on_error is not None:
+                self.on_error(timer, exc)
+
+    async def settle(self) -> None:
+        """Wait for the tasks events started (and those they start in turn)."""
+        while self.inflight:
+            await asyncio.gather(*list(self.inflight))
+
     async def advance(self, seconds: float) -> int:
-        """Move the clock forward by ``seconds``, firing due events at their own times."""
+        """Move the clock forward by ``seconds``, firing due events at their own times and waiting for the
+        I/O each step starts before the clock moves on."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         target = self.clock.now() + seconds
-        fired = await self.run_due()
+        fired = self.run_due()
+        await self.settle()
         while True:
             due = self.next_due()
             if due is None or due > target:
@@ -181,11 +204,14 @@ class Scheduler:
             now = self.clock.now()
             if due > now:
                 self.clock.advance(due - now)
-            fired += await self.run_due(due)
+            fired += self.run_due(due)
+            await self.settle()
         now = self.clock.now()
         if target > now:
             self.clock.advance(target - now)
-        return fired + await self.run_due()
+        fired += self.run_due()
+        await self.settle()
+        return fired
 
     async def set(self, when: float) -> int:
         now = self.clock.now()

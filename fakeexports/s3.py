@@ -32,7 +32,7 @@ def make_s3_handler(runtime: Runtime, registry: Registry):  # type: ignore[no-un
     async def s3_get(request: web.Request) -> web.StreamResponse:
         now = runtime.clock.now()
         if runtime.scheduler.has_due(now):
-            await runtime.scheduler.run_due(now)
+            runtime.scheduler.run_due(now)
         request_id = hex_id(runtime.settings.seed, "s3", runtime.journal.mark, length=16).upper()
         bucket = request.match_info["bucket"]
         tenant = request.match_info["tenant"]

@@ -464,3 +464,33 @@ async def test_a_fixture_job_finished_before_the_start_calls_no_webhook(client_f
     assert attempts == []
     days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=basic("AC" + "a" * 32, "x"))).json()
     assert days["days"], "its days were made all the same"
+
+
+async def test_a_request_never_waits_for_a_webhook_receiver(client_for: Any, aiohttp_server: Any) -> None:
+    import asyncio
+
+    from aiohttp import web
+
+    release, arrived = asyncio.Event(), asyncio.Event()
+
+    async def hook(request: web.Request) -> web.Response:
+        arrived.set()
+        await release.wait()  # a receiver that holds every delivery until the test lets it go
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    receiver = await aiohttp_server(app, host="127.0.0.1")
+    client = await client_for(fixtures="none")
+    for day in ("2026-01-10", "2026-01-11", "2026-01-12", "2026-01-13"):
+        await create(client, start=day, end=day, WebhookUrl=str(receiver.make_url("/hook")), WebhookMethod="POST")
+    advancing = asyncio.ensure_future(client.post("/_fakeexports/clock/advance", json={"seconds": 3600}))
+    await asyncio.wait_for(arrived.wait(), 10)
+    # deliveries are held by the receiver; another account's request is answered meanwhile, and so is this one's
+    other = await asyncio.wait_for(client.get(JOBS, headers=basic(OTHER_ACCOUNT)), 10)
+    mine = await asyncio.wait_for(client.get(JOBS, headers=AUTH), 10)
+    assert (other.status, mine.status) == (200, 200) and not release.is_set() and not advancing.done()
+    release.set()
+    assert (await advancing).status == 200  # clock/advance answers after the deliveries it made due
+    attempts = (await (await client.get("/_fakeexports/webhooks?vendor=twilio")).json())["attempts"]
+    assert [a["status"] for a in attempts] == [200] * 4
