@@ -55,6 +55,15 @@ class Credentials:
     def restricted(self) -> bool:
         return self.data is not None
 
+    def restricts(self, vendor: str) -> bool:
+        """Whether a credentials file lists this vendor's accepted credentials (otherwise any well-formed one
+        is accepted)."""
+        return self.data is not None
+
+    def find(self, vendor: str, **fields: Any) -> dict[str, Any] | None:
+        """The vendor's listed entry whose fields have these values (``api_key="..."``), or None."""
+        return next((e for e in self.entries(vendor) or [] if all(e.get(k) == v for k, v in fields.items())), None)
+
     def entries(self, vendor: str) -> list[dict[str, Any]] | None:
         if self.data is None:
             return None

@@ -4,11 +4,13 @@ costs no more memory than a small one. The same seed and key always give byte-id
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import random
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -77,26 +79,77 @@ def batched_lines(lines: Iterable[bytes], batch: int = 256) -> Iterator[bytes]:
         yield b"".join(buf)
 
 
-@dataclass(frozen=True)
-class FileBody:
-    """A file ready to serve: its chunks are produced on demand (``chunks()`` may be called again,
-    giving the same bytes), ``size`` is exact."""
+Chunks = Callable[[], Iterator[bytes]]
 
-    content_type: str
-    size: int
-    chunks_factory: object
-    filename: str | None = None
-    content_encoding: str | None = None
+
+class Sizes:
+    """The sizes of generated files, by the file's identity (vendor, tenant, its job or day...): a file is
+    generated once to be measured, and the size kept, at most ``limit`` of them (the oldest go first)."""
+
+    def __init__(self, limit: int = 100_000):
+        self.limit = limit
+        self._sizes: OrderedDict[Hashable, int] = OrderedDict()
+
+    def measure(self, key: Hashable, chunks: Chunks) -> int:
+        size = self._sizes.get(key)
+        if size is None:
+            size = self._sizes[key] = sum(len(c) for c in chunks())
+            if len(self._sizes) > self.limit:
+                self._sizes.popitem(last=False)
+        return size
+
+    def forget(self, key: Hashable) -> None:
+        self._sizes.pop(key, None)
+
+
+class FileBody:
+    """A file ready to serve: its chunks are produced on demand (``chunks()`` may be called again, giving the
+    same bytes); ``size`` is exact, measured on first use (and kept in ``sizes`` under ``key``)."""
+
+    __slots__ = ("_chunks", "_size", "content_encoding", "content_type", "filename", "key", "sizes")
+
+    def __init__(self, content_type: str, chunks: Chunks, *, key: Hashable = None, sizes: Sizes | None = None,
+                 filename: str | None = None, content_encoding: str | None = None, size: int | None = None):
+        self.content_type = content_type
+        self._chunks = chunks
+        self.key = key
+        self.sizes = sizes
+        self.filename = filename
+        self.content_encoding = content_encoding
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            if self.sizes is not None and self.key is not None:
+                self._size = self.sizes.measure(self.key, self._chunks)
+            else:
+                self._size = sum(len(c) for c in self._chunks())
+        return self._size
 
     def chunks(self) -> Iterator[bytes]:
-        factory = self.chunks_factory
-        assert callable(factory)
-        result: Iterator[bytes] = factory()
-        return result
+        return self._chunks()
 
 
 def measure(chunks: Iterable[bytes]) -> int:
     return sum(len(c) for c in chunks)
+
+
+def csv_lines(header: Sequence[str] | None, rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
+    """A CSV file's lines, encoded (``\\n`` ends, the csv module's quoting), one writer for the whole file."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    if header is not None:
+        writer.writerow(header)
+    for row in rows:
+        writer.writerow(row)
+        if buf.tell() >= CHUNK:
+            yield buf.getvalue().encode()
+            buf.seek(0)
+            buf.truncate()
+    tail = buf.getvalue()
+    if tail:
+        yield tail.encode()
 
 
 class Pools:

@@ -12,7 +12,7 @@ from aiohttp import web
 from .auth import Credentials
 from .clock import Clock, RealClock, Scheduler, Timer, VirtualClock, parse_rfc3339
 from .faults import Faults
-from .files import Pools
+from .files import Pools, Sizes
 from .journal import Journal
 from .links import Signer
 from .pagination import Tokens
@@ -34,6 +34,7 @@ class Runtime:
     pools: Pools
     webhooks: Webhooks
     tokens: Tokens
+    sizes: Sizes
 
 
 RUNTIME = web.AppKey("fakeexports_runtime", Runtime)
@@ -63,4 +64,5 @@ def make_runtime(settings: Settings) -> Runtime:
         pools=Pools(settings.seed),
         webhooks=Webhooks(clock, scheduler),
         tokens=Tokens(settings.seed),
+        sizes=Sizes(),
     )

@@ -63,3 +63,26 @@ def parse_instant(text: str) -> tuple[float, str]:
     offset = "+00:00" if zone in (None, "Z", "z") else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
     dt = datetime.fromisoformat(f"{day}T{clock}{offset}")
     return float(int(dt.timestamp())), (fraction or "").rstrip("0")
+
+
+def stamp(ts: float, style: str = "Z") -> str:
+    """One formatter for every time a vendor writes, in UTC: ``Z`` 2026-01-15T12:00:00Z, ``ms``
+    2026-01-15T12:00:00.000Z, ``naive`` 2026-01-15T12:00:00, ``naive-ms`` 2026-01-15T12:00:00.000, ``space``
+    2026-01-15 12:00:00, ``date`` 2026-01-15 (years always four digits)."""
+    dt = datetime.fromtimestamp(ts, UTC)
+    day = f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"
+    if style == "date":
+        return day
+    text = f"{day}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    if style == "Z":
+        return text + "Z"
+    if style == "space":
+        return text.replace("T", " ")
+    if style == "naive":
+        return text
+    millis = f".{dt.microsecond // 1000:03d}"
+    if style == "ms":
+        return text + millis + "Z"
+    if style == "naive-ms":
+        return text + millis
+    raise ValueError(f"unknown time style {style!r}")

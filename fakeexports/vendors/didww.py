@@ -5,11 +5,9 @@ specs/didww-<version>.yaml; facts and sources: vendors/didww.md (section numbers
 from __future__ import annotations
 
 import calendar
-import csv
 import functools
 import hashlib
 import hmac
-import io
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -21,7 +19,7 @@ from .. import lifecycle
 from ..auth import bearer_token
 from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, gzip_chunks, measure, uuid4_from
+from ..files import FileBody, csv_lines, gzip_chunks, uuid4_from
 from ..jobs import Ids
 from ..lifecycle import Effect, Lifecycle
 from ..options import Option
@@ -29,6 +27,7 @@ from ..records import didww as records
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
+from ..wire import stamp
 
 JSONAPI = "application/vnd.api+json"
 
@@ -164,10 +163,7 @@ class Didww(Vendor):
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
     def _credential(self, key: str) -> dict[str, Any] | None:
-        listed = self.runtime.credentials.entries(self.name)
-        if listed is None:
-            return None
-        return next((e for e in listed if e.get("api_key") == key), None)
+        return self.runtime.credentials.find(self.name, api_key=key)
 
     def authenticate(self, request: web.Request, op: Operation) -> str:
         # The 2026-11-19 docs' examples send "Authorization: Bearer [access token]": a bearer token names the
@@ -175,7 +171,7 @@ class Didww(Vendor):
         key = request.headers.get("Api-Key", "") or (bearer_token(request.headers.get("Authorization")) or "")
         if not key or not PRINTABLE.match(key):
             raise VendorError(401, D_UNAUTHORIZED, code="401", kind="auth", extra={"title": T_UNAUTHORIZED})
-        if self.runtime.credentials.entries(self.name) is not None and self._credential(key) is None:
+        if self.runtime.credentials.restricts(self.name) and self._credential(key) is None:
             raise VendorError(401, D_UNAUTHORIZED, code="401", kind="auth", extra={"title": T_UNAUTHORIZED})
         return key
 
@@ -312,7 +308,7 @@ class Didww(Vendor):
             "callback_url": a.get("callback_url"),
             "callback_method": (method.upper() if doc == "2021-12-15" else method.lower()) if method else None,
             "external_reference_id": a.get("external_reference_id"),
-            "created_at": _ms(job.created),
+            "created_at": stamp(job.created, "ms"),
         }
         names = fields if fields is not None else FIELDS[doc]
         return {"id": job.id, "type": "exports", "attributes": {k: full[k] for k in FIELDS[doc] if k in names}}
@@ -545,7 +541,7 @@ class Didww(Vendor):
             if start >= end:
                 raise _invalid("filters", "from must be before to")
             kept: dict[str, Any] = {**{k: v if isinstance(v, list) else str(v) for k, v in filters.items()},
-                    "from": _cdr_time(start), "to": _cdr_time(end)}
+                    "from": stamp(start, "space"), "to": stamp(end, "space")}
         else:
             for key in ("year", "month"):
                 if key not in filters:
@@ -571,29 +567,19 @@ class Didww(Vendor):
     def _file(self, tenant: str, job: Job) -> FileBody:
 
         def chunks() -> Any:
-            return gzip_chunks(batched_lines(self._rows(tenant, job)))
+            return gzip_chunks(self._rows(tenant, job))
 
-        size = job.attrs.get("file_size")  # derived from the job's own data: it dies with the job
-        if size is None:
-            size = job.attrs["file_size"] = measure(chunks())
-        return FileBody("application/octet-stream", size, chunks, filename=f"{job.attrs['file_id']}.csv.gz")
+        return FileBody("application/octet-stream", chunks, key=("didww", tenant, job.id), sizes=self.runtime.sizes,
+                        filename=f"{job.attrs['file_id']}.csv.gz")
 
     def _rows(self, tenant: str, job: Job) -> Any:
         """The CSV: the columns of the API version that created the export (DIDWW's 2026-11-19 docs: exports made
         under earlier versions keep their CSV columns), rows from records/didww.py."""
         a = job.attrs
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
         layout = a.get("layout", "2021-12-15")
-        writer.writerow(records.columns(layout, a["export_type"]))
-        yield buf.getvalue().encode()
-        for row in records.rows(layout, a["export_type"], seed=self.runtime.settings.seed, tenant=tenant,
-                                export_id=job.id, start=a["start"], end=a["end"], filters=a["filters"],
-                                pools=self.runtime.pools):
-            buf.seek(0)
-            buf.truncate()
-            writer.writerow(row)
-            yield buf.getvalue().encode()
+        return csv_lines(records.columns(layout, a["export_type"]), records.rows(
+            layout, a["export_type"], seed=self.runtime.settings.seed, tenant=tenant, export_id=job.id,
+            start=a["start"], end=a["end"], filters=a["filters"], pools=self.runtime.pools))
 
 
 def sign(secret: str, url: str, payload: dict[str, str]) -> str:
@@ -621,13 +607,8 @@ def _invalid(field: str, title: str, pointer: str | None = None) -> VendorError:
                        extra={"title": title, "pointer": pointer or f"/data/attributes/{field}"})
 
 
-def _ms(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}Z"
 
 
-def _cdr_time(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _period_of(filters: dict[str, Any], created: float) -> tuple[float, float]:

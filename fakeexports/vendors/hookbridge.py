@@ -4,8 +4,6 @@ of webhook-delivery records, behind a presigned link that expires after seven da
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections import deque
@@ -17,14 +15,14 @@ from .. import lifecycle
 from ..auth import bearer_token
 from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, hex_id, measure, rng, uuid4_from
+from ..files import FileBody, csv_lines, hex_id, measure, rng, uuid4_from
 from ..jobs import Ids
 from ..lifecycle import Lifecycle
 from ..options import Option
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
-from ..wire import parse_instant, rfc3339
+from ..wire import parse_instant, rfc3339, stamp
 
 # --- auth -> tenant (B.1) -------------------------------------------------------------------------------
 KEY = re.compile(r"^hb_(live|test)_[A-Za-z0-9]+$")
@@ -133,10 +131,9 @@ class HookBridge(Vendor):
 
     def _project(self, key: str) -> str | None:
         """The key's project: ``proj_`` + a stable hash of the key, or the credentials file's project_id."""
-        listed = self.runtime.credentials.entries(self.name)
-        if listed is None:
+        if not self.runtime.credentials.restricts(self.name):
             return self.extra.get("projects", {}).get(key) or "proj_" + hex_id(0, "hookbridge-project", key, length=24)
-        entry = next((e for e in listed if e.get("api_key") == key), None)
+        entry = self.runtime.credentials.find(self.name, api_key=key)
         if entry is None:
             return None
         return str(entry.get("project_id") or "proj_" + hex_id(0, "hookbridge-project", key, length=24))
@@ -224,11 +221,11 @@ class HookBridge(Vendor):
         if failed is not None and now >= failed:
             view["error_message"] = a.get("error_message") or "Export generation failed"
         if started is not None and now >= started:
-            view["started_at"] = _iso(started)
+            view["started_at"] = stamp(started)
         if completed is not None and now >= completed:
-            view["completed_at"] = _iso(completed)
-            view["expires_at"] = _iso(a.get("expires_at") or completed + TTL_SECONDS)
-        view["created_at"] = _iso(job.created)
+            view["completed_at"] = stamp(completed)
+            view["expires_at"] = stamp(a.get("expires_at") or completed + TTL_SECONDS)
+        view["created_at"] = stamp(job.created)
         return view
 
     def _document(self, ctx: Context, data: Any) -> dict[str, Any]:
@@ -387,9 +384,9 @@ class HookBridge(Vendor):
         a = job.attrs
 
         def chunks() -> Any:
-            return batched_lines(self._rows(job, a.get("trim", 0), a.get("pad", 0)))
+            return csv_lines(COLUMNS, self._rows(job, a.get("trim", 0), a.get("pad", 0)))
 
-        size = a.get("file_size")  # derived from the job's own data: it dies with the job
+        size = a.get("file_size")  # derived from the job's own data (it dies with the job): a fixture's is fitted
         if size is None:
             size = measure(chunks())
             target = a.get("target_size")
@@ -403,7 +400,7 @@ class HookBridge(Vendor):
                     a["pad"] = target - size
                     size = measure(chunks())
             a["file_size"] = size
-        return FileBody("text/csv", size, chunks, filename=f"export-{job.id}.csv")
+        return FileBody("text/csv", chunks, size=size, filename=f"export-{job.id}.csv")
 
     def _rows(self, job: Job, trim: int = 0, pad: int = 0) -> Any:
         a = job.attrs
@@ -411,10 +408,6 @@ class HookBridge(Vendor):
         r = rng(seed, "hb-rows", a["project_id"], job.id)
         r.random()  # the draw _create made for the row count
         pools = self.runtime.pools
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        yield buf.getvalue().encode()
         endpoints = [a["filter_endpoint_id"]] if a.get("filter_endpoint_id") else (
             [a["filter_inbound_endpoint_id"]] if a.get("filter_inbound_endpoint_id") else
             [uuid4_from(seed, "hb-endpoint", a["project_id"], i) for i in range(4)])
@@ -422,25 +415,22 @@ class HookBridge(Vendor):
         span = a["end"] - a["start"]
         each, rest = divmod(pad, a["rows"]) if a["rows"] else (0, 0)
         for i, ts in enumerate(sorted(a["start"] + r.random() * span for _ in range(a["rows"]))):
-            buf.seek(0)
-            buf.truncate()
             status = a.get("filter_status") or r.choice(("succeeded",) * 6 + ("pending_retry", "failed_permanent",
                                                                               "delivering", "queued"))
             attempts = 1 if status == "succeeded" and r.random() < 0.8 else r.randint(1, 8)
             delivered = status == "succeeded"
             code = r.choice((200, 200, 202, 204)) if delivered else r.choice((500, 502, 503, 404, 410, 0))
             endpoint = r.randrange(len(endpoints))
-            writer.writerow([
+            yield [
                 uuid4_from(seed, "hb-message", job.id, i), endpoints[endpoint], hosts[endpoint % len(hosts)],
                 a["direction"], status, attempts,
-                "" if i < trim else f"idem-{hex_id(seed, 'idem', job.id, i, length=IDEM_LENGTH - 5)}", _iso(ts),
-                _iso(ts + r.uniform(0.05, 30) * attempts) if delivered else "",
+                "" if i < trim else f"idem-{hex_id(seed, 'idem', job.id, i, length=IDEM_LENGTH - 5)}", stamp(ts),
+                stamp(ts + r.uniform(0.05, 30) * attempts) if delivered else "",
                 code if status not in ("queued",) else "", r.randint(20, 2500) if code else "",
                 r.randint(120, 64000), ("" if delivered else r.choice(("connection refused", "timeout after 30s",
                                                                        f"HTTP {code}" if code else "DNS error")))
                 + _filler(each + (1 if i < rest else 0)),
-            ])
-            yield buf.getvalue().encode()
+            ]
 
 
 def _filler(n: int) -> str:
@@ -455,8 +445,6 @@ def _invalid(message: str) -> VendorError:
     return VendorError(400, message, code="INVALID_REQUEST", kind="validation")
 
 
-def _iso(ts: float) -> str:
-    return rfc3339(ts)
 
 
 VENDOR = HookBridge

@@ -5,13 +5,11 @@ sources: vendors/talkdesk.md Part A (section numbers below are its)."""
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import hmac
-import io
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -21,7 +19,7 @@ from aiohttp import web
 from .. import lifecycle
 from ..auth import basic_credentials, bearer_token
 from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, hex_id, measure
+from ..files import FileBody, batched_lines, csv_lines, hex_id
 from ..jobs import Ids
 from ..lifecycle import Lifecycle
 from ..options import Option
@@ -29,7 +27,7 @@ from ..records import talkdesk as records
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
-from ..wire import rfc3339
+from ..wire import rfc3339, stamp
 
 # --- auth -> tenant (A.2) -------------------------------------------------------------------------------
 SCOPES = ("data-reports:read", "data-reports:write")
@@ -102,15 +100,14 @@ class Talkdesk(Vendor):
         creds = basic_credentials(request.headers.get("Authorization"))
         if creds is None or not creds[0] or not creds[1]:
             raise VendorError(401, "Client authentication failed", code="invalid_client", kind="auth")
-        listed = self.runtime.credentials.entries(self.name)
-        if listed is not None and not any(e.get("client_id") == creds[0] and e.get("client_secret") == creds[1]
-                                          for e in listed):
+        credentials = self.runtime.credentials
+        if credentials.restricts(self.name) and credentials.find(self.name, client_id=creds[0],
+                                                                 client_secret=creds[1]) is None:
             raise VendorError(401, "Client authentication failed", code="invalid_client", kind="auth")
         return creds[0]
 
     def _granted(self, client: str) -> tuple[str, ...]:
-        listed = self.runtime.credentials.entries(self.name) or []
-        entry = next((e for e in listed if e.get("client_id") == client), None)
+        entry = self.runtime.credentials.find(self.name, client_id=client)
         if entry and entry.get("scopes") is not None:
             scopes = entry["scopes"]
             return tuple(scopes.split() if isinstance(scopes, str) else scopes)
@@ -149,7 +146,7 @@ class Talkdesk(Vendor):
         return {
             "id": job.id, "name": a.get("name"), "timezone": a["timezone"],
             "status": lifecycle.status_at(job.schedule, ctx.now), "format": a["format"], "type": job.collection,
-            "created_at": datetime.fromtimestamp(job.created, UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "created_at": stamp(job.created, "naive"),
             "timespan": {"from": rfc3339(a["start"]), "to": rfc3339(a["end"])},
         }
 
@@ -334,11 +331,9 @@ class Talkdesk(Vendor):
         def chunks() -> Any:
             return batched_lines(self._encode(fmt, self._records(tenant, job), keys))
 
-        size = job.attrs.get("file_size")  # derived from the job's own data: it dies with the job
-        if size is None:
-            size = job.attrs["file_size"] = measure(chunks())
         content_type = {"csv": "text/csv", "json": "application/json", "json_bulk": "application/x-ndjson"}[fmt]
-        return FileBody(content_type, size, chunks, filename=_file_key(job).rsplit("/", 1)[1])
+        return FileBody(content_type, chunks, key=("talkdesk", tenant, job.id), sizes=self.runtime.sizes,
+                        filename=_file_key(job).rsplit("/", 1)[1])
 
     @staticmethod
     def _encode(fmt: str, rows: Any, keys: dict[str, str]) -> Any:
@@ -357,18 +352,12 @@ class Talkdesk(Vendor):
                 total += 1
             yield b'],"total":' + str(total).encode() + b"}"
             return
-        buf = io.StringIO()
-        writer: Any = None
-        for record in rows:
-            buf.seek(0)
-            buf.truncate()
-            if writer is None:
-                writer = csv.DictWriter(buf, fieldnames=list(record), lineterminator="\n")
-                writer.writeheader()
-            # a list (audit_logs' ip_addresses) is written as JSON, None as an empty cell
-            writer.writerow({k: "" if v is None else orjson.dumps(v).decode() if isinstance(v, list) else v
-                             for k, v in record.items()})
-            yield buf.getvalue().encode()
+        first = next(iter(rows), None)
+        if first is None:
+            return
+        # a list (audit_logs' ip_addresses) is written as JSON, None as an empty cell
+        yield from csv_lines(list(first), ([("" if v is None else orjson.dumps(v).decode() if isinstance(v, list)
+                                             else v) for v in record.values()] for record in (first, *rows)))
 
     def _records(self, tenant: str, job: Job) -> Any:
         """The report's records (records/talkdesk.py): times in UTC, whatever the job's zone (the docs say

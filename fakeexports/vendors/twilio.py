@@ -18,7 +18,7 @@ from aiohttp import web
 from .. import lifecycle
 from ..auth import basic_credentials
 from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, gzip_chunks, hex_id, measure
+from ..files import FileBody, batched_lines, gzip_chunks, hex_id
 from ..jobs import Ids
 from ..lifecycle import REMOVE, Effect, Lifecycle, Progress
 from ..options import Option
@@ -27,7 +27,7 @@ from ..records import twilio as records
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
-from ..wire import dumps
+from ..wire import dumps, stamp
 
 # --- auth -> tenant (A5) ------------------------------------------------------------------------------
 USER = re.compile(r"^(AC|SK)[0-9a-fA-F]{32}$")
@@ -120,16 +120,16 @@ class Twilio(Vendor):
         if creds is None or not USER.match(creds[0]) or not creds[1]:
             raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
         user, password = creds
-        listed = self.runtime.credentials.entries(self.name)
-        if listed is None:
+        credentials = self.runtime.credentials
+        if not credentials.restricts(self.name):
             if user.startswith("AC"):
                 self.auth_tokens[user] = password  # what the account's webhooks are signed with
             return user
-        for entry in listed:
-            if entry.get("account_sid") == user and entry.get("auth_token") == password:
-                return user
-            if entry.get("api_key") == user and entry.get("secret") == password:
-                return str(entry.get("account_sid") or user)
+        if credentials.find(self.name, account_sid=user, auth_token=password) is not None:
+            return user
+        entry = credentials.find(self.name, api_key=user, secret=password)
+        if entry is not None:
+            return str(entry.get("account_sid") or user)
         raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
 
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
@@ -151,10 +151,10 @@ class Twilio(Vendor):
         twilio.com/docs/usage/webhooks/webhooks-security; twilio/twilio-python twilio/request_validator.py checks it).
         Without a known auth token there is nothing to sign with, and no header."""
         state = self.runtime.store.find(self.name, tenant)
-        entry = next((e for e in self.runtime.credentials.entries(self.name) or []
-                      if e.get("account_sid") == tenant and e.get("auth_token")), None)
+        listed = [e["auth_token"] for e in self.runtime.credentials.entries(self.name) or []
+                  if e.get("account_sid") == tenant and e.get("auth_token")]
         token = (state.get("settings", "auth_token") if state else None) or (
-            entry["auth_token"] if entry else self.auth_tokens.get(tenant))
+            listed[0] if listed else self.auth_tokens.get(tenant))
         if not token:
             return None
         signed = url + ("" if method == "GET" else "".join(f"{k}{payload[k]}" for k in sorted(payload)))
@@ -281,7 +281,7 @@ class Twilio(Vendor):
             return
         state.index_put(f"days/{job.collection}", day, {"day": day, "resource_type": job.collection,
                                                        "friendly_name": job.attrs["friendly_name"], "made_at": at,
-                                                       "create_date": _utc_day(at)})
+                                                       "create_date": stamp(at, "date")})
         self.runtime.scheduler.at(at + RETENTION_SECONDS, self._expire_day, state, job.collection, day, at,
                                   label="twilio day expiry")
 
@@ -380,7 +380,7 @@ class Twilio(Vendor):
             "job_sid": job.id,
             "details": details,
             "job_queue_position": str(position) if position is not None else None,
-            "estimated_completion_time": _ect(job.schedule[-1][0]),
+            "estimated_completion_time": stamp(job.schedule[-1][0], "naive-ms"),
         }
 
     def _positions(self, state: TenantState, now: float) -> dict[str, int]:
@@ -460,7 +460,7 @@ class Twilio(Vendor):
         limit = self.config["days_per_day"]
         if not limit:
             return
-        today = _utc_day(now)
+        today = stamp(now, "date")
         used = state.get("twilio_quota", today) or 0
         if used + n_days > limit:
             raise VendorError(429, MSG_QUOTA.format(limit=limit), kind="rate_limited")
@@ -582,16 +582,14 @@ class Twilio(Vendor):
         return records.record_count(self.runtime.settings.seed, tenant, rt, day)
 
     def _file(self, tenant: str, rt: str, day: str) -> FileBody:
-        sizes: dict[tuple[str, str, str], int] = self.extra.setdefault("sizes", {})
         n = self._record_count(tenant, rt, day)
 
         def chunks() -> Any:
             return gzip_chunks(batched_lines(self._records(tenant, rt, day, n)))
 
-        size = sizes.get((tenant, rt, day))
-        if size is None:
-            size = sizes[(tenant, rt, day)] = measure(chunks())
-        return FileBody("application/octet-stream", size, chunks, filename=f"{day}.json.gz")
+        # the same account, resource type and day always give the same file: its size is kept by that key
+        return FileBody("application/octet-stream", chunks, key=("twilio", tenant, rt, day),
+                        sizes=self.runtime.sizes, filename=f"{day}.json.gz")
 
     def _records(self, tenant: str, rt: str, day: str, n: int) -> Any:
         for row in records.records(self.runtime.settings.seed, tenant, rt, day, n, self.runtime.pools):
@@ -626,13 +624,8 @@ def _days(start_day: str, n: int) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range(n)]
 
 
-def _utc_day(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
-def _ect(ts: float) -> str:
-    dt = datetime.fromtimestamp(ts, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{dt.microsecond // 1000:03d}"
 
 
 def _file_key(tenant: str, rt: str, day: str) -> str:
