@@ -4,11 +4,14 @@ values the sources do not give are marked INFERRED."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ..files import Pools, rng
+import orjson
+
+from ..files import Pools, csv_lines, rng
 from . import talkdesk_other as other
 from . import talkdesk_voice as voice
 from .talkdesk_base import Ctx, Generate, grouped, singles
@@ -112,3 +115,29 @@ def records(kind: str, *, seed: int, tenant: str, job_id: str, start: float, end
     if ctx.hi < ctx.lo or not count:
         return iter(())
     return generate(ctx, rng(seed, "talkdesk-rows", kind, tenant, job_id), count)
+
+
+def encode(fmt: str, rows: Iterable[dict[str, Any]], keys: dict[str, str]) -> Iterator[bytes]:
+    """csv: a header row and rows; json: {"entries": [...], "total": N} (A.6), after the report's own
+    top-level keys (the calls report's "type" and "version" from 2026-05-11); json_bulk: one record per
+    line (its layout is undocumented, A.6)."""
+    if fmt == "json_bulk":
+        for record in rows:
+            yield orjson.dumps(record) + b"\n"
+        return
+    if fmt == "json":
+        yield orjson.dumps(keys)[:-1] + b',"entries":[' if keys else b'{"entries":['
+        total = 0
+        for record in rows:
+            yield (b"," if total else b"") + orjson.dumps(record)
+            total += 1
+        yield b'],"total":' + str(total).encode() + b"}"
+        return
+    records = iter(rows)
+    first = next(records, None)
+    if first is None:
+        return
+    # a list (audit_logs' ip_addresses) is written as JSON, None as an empty cell
+    yield from csv_lines(list(first), ([("" if v is None else orjson.dumps(v).decode() if isinstance(v, list)
+                                         else v) for v in record.values()]
+                                       for record in itertools.chain((first,), records)))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import deque
 from typing import Any, ClassVar
 
 from aiohttp import web
@@ -15,10 +14,12 @@ from .. import lifecycle
 from ..auth import bearer_token
 from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
-from ..files import FileBody, csv_lines, hex_id, measure, rng, uuid4_from
+from ..files import FileBody, csv_lines, hex_id, measure
 from ..jobs import Ids
 from ..lifecycle import Lifecycle
+from ..limits import Window
 from ..options import Option
+from ..records import hookbridge as records
 from ..specs import Operation
 from ..store import Job, TenantState
 from ..vendor import Context, Reply, Vendor
@@ -52,11 +53,8 @@ PENDING_SECONDS = 10.0
 PROCESSING_SECONDS = 60.0
 TTL_SECONDS = 7 * 86400.0  # expires_at = completed_at + 7 days (B.4, INFERRED from the example)
 MESSAGE_STATUSES = ("queued", "delivering", "succeeded", "pending_retry", "failed_permanent")
-IDEM_LENGTH = 17  # "idem-" and 12 hex digits
 ENDPOINT_ID = re.compile(r"^ep_[0-9a-fA-F]{32}$")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "attempt_count", "idempotency_key",
-           "created_at", "delivered_at", "response_status", "response_latency_ms", "size_bytes", "last_error")
 
 
 class HookBridge(Vendor):
@@ -85,49 +83,40 @@ class HookBridge(Vendor):
     )
 
     def setup(self) -> None:
-        self.windows: dict[str, tuple[deque[float], deque[float]]] = {}  # project -> (last minute, last second)
-        self.failures: dict[str, deque[float]] = {}  # client address -> failed authentications, last minute
         self.requests = 0
+        self.configured(set())
 
     def configured(self, changed: set[str]) -> None:
-        self.windows.clear()
-        self.failures.clear()
+        clock = self.runtime.clock
+        self.minute = Window(clock, 60, self.config["per_minute"])  # per project
+        self.burst = Window(clock, 1, self.config["burst"])  # per project
+        self.failures = Window(clock, 60, self.config["auth_failures"])  # per client address
 
     def reset(self, tenant: str | None) -> None:
+        super().reset(tenant)
+        for window in (self.minute, self.burst):
+            window.clear(tenant)
         if tenant is None:
-            self.windows.clear()
             self.failures.clear()
-        else:
-            self.windows.pop(tenant, None)
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
     def authenticate(self, request: web.Request, op: Operation) -> str:
         limited = self.config["rate_limits"]
-        if limited:
-            self._throttle_failures(request.remote or "")
+        address = request.remote or ""
+        if limited and (wait := self.failures.full(address)) is not None:
+            # after so many failed authentications within a minute, 429 RATE_LIMITED for that address, whatever
+            # key it sends, until the oldest of them is a minute old (docs: error-handling)
+            raise VendorError(429, MSG_AUTH_THROTTLED, code="RATE_LIMITED", kind="rate_limited",
+                              headers={"Retry-After": str(max(1, math.ceil(wait)))})
         key = bearer_token(request.headers.get("Authorization"))
         project = self._project(key) if key and KEY.match(key) else None
         if project is None:
             if limited:
-                self.failures.setdefault(request.remote or "", deque()).append(self.runtime.clock.now())
+                self.failures.add(address)
             raise VendorError(401, MSG_UNAUTHORIZED, kind="auth")
         if limited:
             self._count(project)
         return project
-
-    def _throttle_failures(self, address: str) -> None:
-        """After ``auth_failures`` failed authentications within a minute, an address gets 429 RATE_LIMITED
-        until the oldest of them is a minute old, whatever key it sends (docs: error-handling)."""
-        failed = self.failures.get(address)
-        if not failed:
-            return
-        now = self.runtime.clock.now()
-        while failed and failed[0] <= now - 60:
-            failed.popleft()
-        if len(failed) >= self.config["auth_failures"]:
-            wait = max(1, math.ceil(failed[0] + 60 - now))
-            raise VendorError(429, MSG_AUTH_THROTTLED, code="RATE_LIMITED", kind="rate_limited",
-                              headers={"Retry-After": str(wait)})
 
     def _project(self, key: str) -> str | None:
         """The key's project: ``proj_`` + a stable hash of the key, or the credentials file's project_id."""
@@ -140,24 +129,17 @@ class HookBridge(Vendor):
 
     def _count(self, project: str) -> None:
         """1000 requests a minute per project and a burst ceiling per second, on the fake clock (B.1)."""
-        now = self.runtime.clock.now()
-        minute, second = self.windows.setdefault(project, (deque(), deque()))
-        while minute and minute[0] <= now - 60:
-            minute.popleft()
-        while second and second[0] <= now - 1:
-            second.popleft()
-        if len(second) >= self.config["burst"]:
+        if (wait := self.burst.full(project)) is not None:
             # Retry-After in whole seconds (the Python SDK reads it with int()), retry_after_ms exact
-            wait_ms = max(1, math.ceil((second[0] + 1 - now) * 1000))
+            wait_ms = max(1, math.ceil(wait * 1000))
             raise VendorError(429, MSG_BURST.format(limit=self.config["burst"]), code="BURST_LIMIT_EXCEEDED",
                               kind="rate_limited", headers={"Retry-After": str(math.ceil(wait_ms / 1000))},
                               extra={"details": {"retry_after_ms": wait_ms}})
-        if len(minute) >= self.config["per_minute"]:
-            wait = max(1, math.ceil(minute[0] + 60 - now))
+        if (wait := self.minute.full(project)) is not None:
             raise VendorError(429, MSG_QUOTA.format(limit=self.config["per_minute"]), code="RATE_LIMIT_EXCEEDED",
-                              kind="rate_limited", headers={"Retry-After": str(wait)})
-        minute.append(now)
-        second.append(now)
+                              kind="rate_limited", headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        self.minute.add(project)
+        self.burst.add(project)
 
     # --- envelope ---------------------------------------------------------------------------------------
     def request_id(self, request: web.Request) -> str:
@@ -279,9 +261,8 @@ class HookBridge(Vendor):
                 ctx: Context | None = None, fixture: bool = False) -> Job:
         job = self.jobs.create(state, "exports", attrs, created=created, job_id=export_id, ctx=ctx, fixture=fixture)
         if "rows" not in job.attrs:
-            r = rng(self.runtime.settings.seed, "hb-rows", state.tenant, job.id)
-            hours = max(1.0, (attrs["end"] - attrs["start"]) / 3600)
-            job.attrs["rows"] = 0 if r.random() < 0.05 else min(50000, int(hours * r.uniform(2, 12)))
+            job.attrs["rows"] = records.row_count(self.runtime.settings.seed, state.tenant, job.id, attrs["start"],
+                                                  attrs["end"])
         return job
 
     def _attrs(self, state: TenantState, body: dict[str, Any]) -> dict[str, Any]:
@@ -384,61 +365,24 @@ class HookBridge(Vendor):
         a = job.attrs
 
         def chunks() -> Any:
-            return csv_lines(COLUMNS, self._rows(job, a.get("trim", 0), a.get("pad", 0)))
+            return csv_lines(records.COLUMNS, records.rows(self.runtime.settings.seed, job.id, a, self.runtime.pools,
+                                                           a.get("trim", 0), a.get("pad", 0)))
 
         size = a.get("file_size")  # derived from the job's own data (it dies with the job): a fixture's is fitted
         if size is None:
             size = measure(chunks())
             target = a.get("target_size")
             if target is not None and a["rows"]:
-                # A fixture's file_size_bytes: first rows lose their idempotency key (IDEM_LENGTH bytes each)
+                # A fixture's file_size_bytes: first rows lose their idempotency key (records.IDEM_LENGTH bytes each)
                 # while the file is too big, then the rows' last_error grows by what is left, spread evenly.
                 if size > target:
-                    a["trim"] = min(a["rows"], -(-(size - target) // IDEM_LENGTH))
+                    a["trim"] = min(a["rows"], -(-(size - target) // records.IDEM_LENGTH))
                     size = measure(chunks())
                 if size < target:
                     a["pad"] = target - size
                     size = measure(chunks())
             a["file_size"] = size
         return FileBody("text/csv", chunks, size=size, filename=f"export-{job.id}.csv")
-
-    def _rows(self, job: Job, trim: int = 0, pad: int = 0) -> Any:
-        a = job.attrs
-        seed = self.runtime.settings.seed
-        r = rng(seed, "hb-rows", a["project_id"], job.id)
-        r.random()  # the draw _create made for the row count
-        pools = self.runtime.pools
-        endpoints = [a["filter_endpoint_id"]] if a.get("filter_endpoint_id") else (
-            [a["filter_inbound_endpoint_id"]] if a.get("filter_inbound_endpoint_id") else
-            [uuid4_from(seed, "hb-endpoint", a["project_id"], i) for i in range(4)])
-        hosts = [f"https://{c.split()[0].lower().strip(',.')}.example.com/webhooks" for c in pools.companies[:4]]
-        span = a["end"] - a["start"]
-        each, rest = divmod(pad, a["rows"]) if a["rows"] else (0, 0)
-        for i, ts in enumerate(sorted(a["start"] + r.random() * span for _ in range(a["rows"]))):
-            status = a.get("filter_status") or r.choice(("succeeded",) * 6 + ("pending_retry", "failed_permanent",
-                                                                              "delivering", "queued"))
-            attempts = 1 if status == "succeeded" and r.random() < 0.8 else r.randint(1, 8)
-            delivered = status == "succeeded"
-            code = r.choice((200, 200, 202, 204)) if delivered else r.choice((500, 502, 503, 404, 410, 0))
-            endpoint = r.randrange(len(endpoints))
-            yield [
-                uuid4_from(seed, "hb-message", job.id, i), endpoints[endpoint], hosts[endpoint % len(hosts)],
-                a["direction"], status, attempts,
-                "" if i < trim else f"idem-{hex_id(seed, 'idem', job.id, i, length=IDEM_LENGTH - 5)}", stamp(ts),
-                stamp(ts + r.uniform(0.05, 30) * attempts) if delivered else "",
-                code if status not in ("queued",) else "", r.randint(20, 2500) if code else "",
-                r.randint(120, 64000), ("" if delivered else r.choice(("connection refused", "timeout after 30s",
-                                                                       f"HTTP {code}" if code else "DNS error")))
-                + _filler(each + (1 if i < rest else 0)),
-            ]
-
-
-def _filler(n: int) -> str:
-    """``n`` characters of plain text that a CSV writer never quotes (no comma, quote or newline)."""
-    if n <= 0:
-        return ""
-    text = " response body: upstream returned an error page"
-    return (text * (n // len(text) + 1))[:n]
 
 
 def _invalid(message: str) -> VendorError:

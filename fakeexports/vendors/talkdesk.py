@@ -13,13 +13,12 @@ from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import orjson
 from aiohttp import web
 
 from .. import lifecycle
 from ..auth import basic_credentials, bearer_token
 from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, csv_lines, hex_id
+from ..files import FileBody, batched_lines, hex_id
 from ..jobs import Ids
 from ..lifecycle import Lifecycle
 from ..options import Option
@@ -329,35 +328,11 @@ class Talkdesk(Vendor):
         keys = records.file_keys(job.collection, job.created)
 
         def chunks() -> Any:
-            return batched_lines(self._encode(fmt, self._records(tenant, job), keys))
+            return batched_lines(records.encode(fmt, self._records(tenant, job), keys))
 
         content_type = {"csv": "text/csv", "json": "application/json", "json_bulk": "application/x-ndjson"}[fmt]
         return FileBody(content_type, chunks, key=("talkdesk", tenant, job.id), sizes=self.runtime.sizes,
                         filename=_file_key(job).rsplit("/", 1)[1])
-
-    @staticmethod
-    def _encode(fmt: str, rows: Any, keys: dict[str, str]) -> Any:
-        """csv: a header row and rows; json: {"entries": [...], "total": N} (A.6), after the report's own
-        top-level keys (the calls report's "type" and "version" from 2026-05-11); json_bulk: one record per
-        line (its layout is undocumented, A.6)."""
-        if fmt == "json_bulk":
-            for record in rows:
-                yield orjson.dumps(record) + b"\n"
-            return
-        if fmt == "json":
-            yield orjson.dumps(keys)[:-1] + b',"entries":[' if keys else b'{"entries":['
-            total = 0
-            for record in rows:
-                yield (b"," if total else b"") + orjson.dumps(record)
-                total += 1
-            yield b'],"total":' + str(total).encode() + b"}"
-            return
-        first = next(iter(rows), None)
-        if first is None:
-            return
-        # a list (audit_logs' ip_addresses) is written as JSON, None as an empty cell
-        yield from csv_lines(list(first), ([("" if v is None else orjson.dumps(v).decode() if isinstance(v, list)
-                                             else v) for v in record.values()] for record in (first, *rows)))
 
     def _records(self, tenant: str, job: Job) -> Any:
         """The report's records (records/talkdesk.py): times in UTC, whatever the job's zone (the docs say
