@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ..files import Pools, hex_id, rng
+import orjson
+
+from ..files import FileBody, Pools, Sizes, batched_lines, gzip_chunks, hex_id, rng
 from ..wire import rfc3339
 
 RESOURCE_TYPES = ("Messages", "Calls", "Conferences", "Participants")
@@ -50,6 +52,19 @@ class _Row:
 
     def sid(self, prefix: str, *parts: object) -> str:
         return prefix + hex_id(self.seed, prefix, self.tenant, *parts)
+
+
+def day_file(seed: int, tenant: str, rt: str, day: str, pools: Pools, sizes: Sizes) -> FileBody:
+    """A day's gzipped JSON-lines file (A7). The same account, resource type and day always give the same file:
+    its size is kept by that key."""
+    n = record_count(seed, tenant, rt, day)
+
+    def chunks() -> Iterator[bytes]:
+        lines = (orjson.dumps(row) + b"\n" for row in records(seed, tenant, rt, day, n, pools))
+        return gzip_chunks(batched_lines(lines))
+
+    return FileBody("application/octet-stream", chunks, key=("twilio", tenant, rt, day), sizes=sizes,
+                    filename=f"{day}.json.gz")
 
 
 def _message(x: _Row) -> dict[str, Any]:

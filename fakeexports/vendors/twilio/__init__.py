@@ -5,69 +5,27 @@ behind a presigned link."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
-import orjson
 from aiohttp import web
 
-from .. import lifecycle
-from ..auth import basic_credentials
-from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, gzip_chunks, hex_id
-from ..jobs import Ids
-from ..lifecycle import REMOVE, Effect, Lifecycle, Progress
-from ..options import Option
-from ..pagination import Page
-from ..records import twilio as records
-from ..specs import Operation
-from ..store import Job, TenantState
-from ..vendor import Context, Reply, Vendor
-from ..wire import dumps, stamp
+from ... import lifecycle
+from ...errors import VendorError, Violation
+from ...files import FileBody, hex_id
+from ...jobs import Ids
+from ...lifecycle import REMOVE, Effect, Lifecycle, Progress
+from ...options import Option
+from ...pagination import Page
+from ...records import twilio as records
+from ...specs import Operation
+from ...store import Job, TenantState
+from ...vendor import Context, Reply, Vendor
+from ...wire import dumps, stamp
+from . import envelope, queue
+from .fixtures import load_fixture_tenant
+from .queue import DAY_SECONDS, DELETE_SECONDS, FINISHED, OPEN, RETENTION_SECONDS, RETRY_SECONDS, SUBMIT_SECONDS
 
-# --- auth -> tenant (A5) ------------------------------------------------------------------------------
-USER = re.compile(r"^(AC|SK)[0-9a-fA-F]{32}$")
-
-# --- envelope (A6) --------------------------------------------------------------------------------------
-# Codes: 20003 and 20404 are observed (A6); the others follow Twilio's error catalogue (20001 invalid
-# parameter, 20004 method not allowed, 20429 too many requests, 20500 internal error) and are INFERRED.
-CODES = {
-    "auth": (401, 20003),
-    "not_found": (404, 20404),
-    "validation": (400, 20001),
-    "method": (405, 20004),
-    "too_large": (413, 20001),
-    "rate_limited": (429, 20429),
-    "internal": (500, 20500),
-}
-MSG_AUTH = "Authenticate"
-MSG_AUTH_DETAIL = "Your AccountSid or AuthToken was incorrect."
-MSG_NOT_FOUND = "The requested resource {path} was not found"
-MSG_REQUIRED = "Missing required parameter {name} in the post body"
-MSG_INVALID = "Invalid {name}: {detail}"
-MSG_END_DAY_RECENT = "EndDay must be at least 2 days before the current UTC day ({latest} or earlier)"
-MSG_DAY_ORDER = "StartDay must be on or before EndDay"
-MSG_WEBHOOK_PAIR = "WebhookUrl and WebhookMethod must be provided together"
-MSG_QUOTA = "Too many days requested: an account may request at most {limit} days per UTC day"
-MSG_PAGE_TOKEN = "Invalid PageToken"
-MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
-
-# --- lifecycle (A2) -------------------------------------------------------------------------------------
-SUBMIT_SECONDS = 60.0  # a job waits this long in Submitted before the account's queue picks it up
-DAY_SECONDS = 30.0  # each day of a job takes this long to run
-RETRY_SECONDS = 120.0  # ErrorDuringRun lasts this long before the job runs again
-# "Multiple Jobs may run at the same time", and job_queue_position "will never increase"
-# (https://www.twilio.com/docs/usage/bulkexport/export-custom-job): up to CONCURRENT_JOBS of an account run at
-# once, the rest wait in creation order (the number is the fake's; Twilio publishes none).
-CONCURRENT_JOBS = 3
-DELETE_SECONDS = 10.0  # RunningToBeDeleted lasts this long before the job disappears
-RETENTION_SECONDS = 7 * 86400.0  # day files are deleted 7 days after they were made (A1 notes)
-FINISHED = frozenset({"Completed", "CompletedEmptyRecords", "Failed", "DeletedByUserRequest"})
-OPEN = frozenset({"Submitted", "Running", "ErrorDuringRun"})
 ENDED = (Effect("finished"), Effect("notify", notify=True))
 RESOURCE_TYPES = records.RESOURCE_TYPES
 DEFAULT_CONFIG = {"enabled": False, "webhook_url": None, "webhook_method": None}
@@ -116,21 +74,10 @@ class Twilio(Vendor):
         return tenant
 
     def _authenticate(self, header: str | None) -> str:
-        creds = basic_credentials(header)
-        if creds is None or not USER.match(creds[0]) or not creds[1]:
-            raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
-        user, password = creds
-        credentials = self.runtime.credentials
-        if not credentials.restricts(self.name):
-            if user.startswith("AC"):
-                self.auth_tokens[user] = password  # what the account's webhooks are signed with
-            return user
-        if credentials.find(self.name, account_sid=user, auth_token=password) is not None:
-            return user
-        entry = credentials.find(self.name, api_key=user, secret=password)
-        if entry is not None:
-            return str(entry.get("account_sid") or user)
-        raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
+        account, password = envelope.account(self.runtime.credentials, header)
+        if password is not None:
+            self.auth_tokens[account] = password  # what the account's webhooks are signed with
+        return account
 
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         """``auth_token``: what the account's webhooks are signed with (by default the credentials file's, or the
@@ -157,9 +104,7 @@ class Twilio(Vendor):
             listed[0] if listed else self.auth_tokens.get(tenant))
         if not token:
             return None
-        signed = url + ("" if method == "GET" else "".join(f"{k}{payload[k]}" for k in sorted(payload)))
-        digest = hmac.new(str(token).encode(), signed.encode(), hashlib.sha1).digest()
-        return {"X-Twilio-Signature": base64.b64encode(digest).decode()}
+        return {"X-Twilio-Signature": envelope.signature(str(token), method, url, payload)}
 
     # --- envelope ---------------------------------------------------------------------------------------
     def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str]:
@@ -169,91 +114,30 @@ class Twilio(Vendor):
         return {"Twilio-Request-Id": "RQ" + hex_id(self.runtime.settings.seed, "twilio-request", self.requests)}
 
     def render_error(self, err: VendorError, request: web.Request) -> Reply:
-        status, default_code = CODES.get(err.kind, (err.status, 20000 + err.status))
-        code = err.code if err.code is not None else (default_code if status == err.status else 20000 + err.status)
-        body: dict[str, Any] = {
-            "code": code,
-            "message": err.message,
-            "more_info": MORE_INFO.format(code=code),
-            "status": err.status,
-        }
-        if "detail" in err.extra:
-            body["detail"] = err.extra["detail"]
-        return Reply(err.status, body, headers=err.headers or None)
+        return Reply(err.status, envelope.error_body(err), headers=err.headers or None)
 
     def violation(self, v: Violation, op: Operation, request: web.Request) -> VendorError:
         if v.location == "path":
             # A malformed JobSid, Day or unknown ResourceType names no resource: Twilio answers 404.
             return self.route_not_found(request)
         if v.rule == "required":
-            return VendorError(400, MSG_REQUIRED.format(name=v.name), kind="validation")
+            return VendorError(400, envelope.MSG_REQUIRED.format(name=v.name), kind="validation")
         name = v.name or ("request body" if v.location == "body" else v.location)
-        return VendorError(400, MSG_INVALID.format(name=name, detail=v.message), kind="validation")
+        return VendorError(400, envelope.MSG_INVALID.format(name=name, detail=v.message), kind="validation")
 
     def route_not_found(self, request: web.Request) -> VendorError:
-        return VendorError(404, MSG_NOT_FOUND.format(path=_vendor_path(request)), kind="not_found")
+        return VendorError(404, envelope.MSG_NOT_FOUND.format(path=_vendor_path(request)), kind="not_found")
 
     # --- pagination (A4) --------------------------------------------------------------------------------
     def _mint(self, scope: str, direction: str, key: object) -> str:
         return self.runtime.tokens.encode(f"twilio/{scope}", direction, key, prefix="PT")
 
     def _token(self, token: str, scope: str, key_pattern: str) -> tuple[str, str]:
-        """The direction and key of a PageToken minted for this list; a 400 for any other."""
-        found = self.runtime.tokens.decode(token, f"twilio/{scope}", prefix="PT")
-        if found is None or not re.fullmatch(key_pattern, found[1]):
-            raise VendorError(400, MSG_PAGE_TOKEN, kind="validation")
-        return found
-
-    def _page_meta(self, ctx: Context, key: str, path: str, size: int, page: int, token: str | None,
-                   next_token: str | None, prev_token: str | None) -> dict[str, Any]:
-        def link(p: int, t: str | None) -> str:
-            query: list[tuple[str, Any]] = [("PageSize", size), ("Page", p)]
-            if t:
-                query.append(("PageToken", t))
-            return ctx.url(path, query)
-
-        return {
-            "first_page_url": link(0, None),
-            "key": key,
-            "next_page_url": link(page + 1, next_token) if next_token else None,
-            "page": page,
-            "page_size": size,
-            "previous_page_url": link(page - 1, prev_token) if prev_token and page > 0 else None,
-            "url": link(page, token),
-        }
+        return envelope.read_token(self.runtime.tokens, token, f"twilio/{scope}", key_pattern)
 
     # --- lifecycle --------------------------------------------------------------------------------------
-    def _queue(self, state: TenantState) -> list[Job]:
-        """The account's unfinished jobs in creation order (jobs run side by side, so any may finish first)."""
-        ids: list[str] = state.get("twilio", "queue") or []
-        now = self.runtime.clock.now()
-        queue = [state.jobs[i] for i in ids if i in state.jobs]
-        unfinished = [j for j in queue if lifecycle.status_at(j.schedule, now) not in FINISHED]
-        if len(unfinished) != len(ids):
-            state.data.setdefault("twilio", {})["queue"] = [j.id for j in unfinished]
-        return unfinished
-
-    def _days_done(self, job: Job, now: float) -> int:
-        status = lifecycle.status_at(job.schedule, now)
-        n = job.attrs["n_days"]
-        if status in ("Completed", "CompletedEmptyRecords"):
-            return int(n)
-        return min(int(n), int(lifecycle.time_in(job.schedule, "Running", now) // DAY_SECONDS))
-
     def _day_statuses(self, state: TenantState, job: Job, now: float) -> list[tuple[str, str]]:
-        status = lifecycle.status_at(job.schedule, now)
-        done = self._days_done(job, now)
-        out = []
-        for i, day in enumerate(_days(job.attrs["start_day"], job.attrs["n_days"])):
-            if i < done:
-                out.append((day, "CompletedEmptyRecords" if self._empty(state, job, i, day) else "Completed"))
-            elif status == "Failed":
-                out.append((day, "Failed"))
-            elif i == done and status in ("Running", "ErrorDuringRun", "RunningToBeDeleted"):
-                out.append((day, status))
-            else:
-                out.append((day, "Submitted"))
-        return out
+        return queue.day_statuses(job, now, lambda index, day: self._empty(state, job, index, day))
 
     def _empty(self, state: TenantState, job: Job, index: int, day: str) -> bool:
         """A day without records (or after a forced CompletedEmptyRecords) gets no file and is not
@@ -264,19 +148,10 @@ class Twilio(Vendor):
             return True
         return self._record_count(state.tenant, job.collection, day) == 0
 
-    def _next_change(self, job: Job, now: float) -> float | None:
-        """When this job's details next change: a schedule entry or the next day boundary."""
-        nxt = lifecycle.next_change_at(job.schedule, now)
-        if lifecycle.status_at(job.schedule, now) == "Running":
-            ran = lifecycle.time_in(job.schedule, "Running", now)
-            boundary = now + (DAY_SECONDS - ran % DAY_SECONDS)
-            nxt = boundary if nxt is None else min(nxt, boundary)
-        return nxt
-
     # effects (the lifecycle above names them)
     def publish_day(self, state: TenantState, job: Job, at: float, index: int) -> None:
         """A day of the job is done: its file appears in the Days list, unless it has no records."""
-        day = _days(job.attrs["start_day"], job.attrs["n_days"])[index]
+        day = queue.days(job.attrs["start_day"], job.attrs["n_days"])[index]
         if self._empty(state, job, index, day):
             return
         state.index_put(f"days/{job.collection}", day, {"day": day, "resource_type": job.collection,
@@ -323,68 +198,14 @@ class Twilio(Vendor):
         return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
-        """fixtures/twilio.yaml: per account, ``jobs`` (resource_type, friendly_name, start_day and
-        end_day as dates or day offsets from today, optional job_sid, age_seconds, outcome, webhook_url,
-        webhook_method, email), ``configuration`` per resource type, and ``settings`` (auth_token)."""
-        state = self.runtime.store.tenant(self.name, tenant)
-        if spec.get("settings"):
-            self.configure_tenant(state, dict(spec["settings"]))
-        now = self.runtime.clock.now()
-        today = datetime.fromtimestamp(now, UTC).date()
-
-        def day(value: Any) -> str:
-            if isinstance(value, int):
-                return (today + timedelta(days=value)).isoformat()
-            return date.fromisoformat(str(value)).isoformat()
-
-        for item in spec.get("jobs") or []:
-            rt = item.get("resource_type")
-            if rt not in RESOURCE_TYPES:
-                raise ValueError(f"twilio fixture for {tenant}: resource_type must be one of {RESOURCE_TYPES}")
-            attrs = {
-                "friendly_name": str(item.get("friendly_name", "Fixture export")),
-                "start_day": day(item["start_day"]), "end_day": day(item["end_day"]),
-                "webhook_url": item.get("webhook_url"), "webhook_method": item.get("webhook_method"),
-                "email": item.get("email"),
-            }
-            job = self.create_job(state, rt, now - float(item.get("age_seconds", 0)), attrs, item.get("job_sid"),
-                                  fixture=True)
-            if item.get("outcome"):
-                self.force(state, job, str(item["outcome"]))
-        for rt, cfg in (spec.get("configuration") or {}).items():
-            state.put("twilio_config", rt, {
-                "enabled": bool(cfg.get("enabled", False)),
-                "webhook_url": cfg.get("webhook_url") or None, "webhook_method": cfg.get("webhook_method") or None,
-            })
+        load_fixture_tenant(self, tenant, spec)
 
     # --- representation ---------------------------------------------------------------------------------
     def _job_body(self, state: TenantState, job: Job, now: float, position: int | None) -> dict[str, Any]:
-        groups: dict[str, list[str]] = {}
-        for day, status in self._day_statuses(state, job, now):
-            groups.setdefault(status, []).append(day)
-        # details: grouped by status (A2); days are listed for finished statuses, null while waiting or
-        # running (a real Submitted item had days null).
-        details = [
-            {"status": s, "count": len(d), "days": d if s in FINISHED or s == "ErrorDuringRun" else None}
-            for s, d in groups.items()
-        ]
-        a = job.attrs
-        return {
-            "friendly_name": a["friendly_name"],
-            "resource_type": job.collection,
-            "start_day": a["start_day"],
-            "end_day": a["end_day"],
-            "webhook_url": a.get("webhook_url"),
-            "webhook_method": a.get("webhook_method"),
-            "email": a.get("email"),
-            "job_sid": job.id,
-            "details": details,
-            "job_queue_position": str(position) if position is not None else None,
-            "estimated_completion_time": stamp(job.schedule[-1][0], "naive-ms"),
-        }
+        return envelope.job_body(job, self._day_statuses(state, job, now), position)
 
     def _positions(self, state: TenantState, now: float) -> dict[str, int]:
-        return {j.id: i + 1 for i, j in enumerate(self._queue(state))}
+        return {j.id: i + 1 for i, j in enumerate(queue.queue(state, self.runtime.clock.now()))}
 
     def _job(self, ctx: Context) -> Job:
         job = ctx.state.jobs.get(ctx.params["JobSid"])
@@ -426,14 +247,14 @@ class Twilio(Vendor):
     async def create_export_custom_job(self, ctx: Context) -> Reply:
         body = ctx.body
         rt = ctx.params["ResourceType"]
-        start, end = _parse_day(body["StartDay"], "StartDay"), _parse_day(body["EndDay"], "EndDay")
+        start, end = envelope.parse_day(body["StartDay"], "StartDay"), envelope.parse_day(body["EndDay"], "EndDay")
         latest = datetime.fromtimestamp(ctx.now, UTC).date() - timedelta(days=2)
         if end > latest:
-            raise VendorError(400, MSG_END_DAY_RECENT.format(latest=latest.isoformat()), kind="validation")
+            raise VendorError(400, envelope.MSG_END_DAY_RECENT.format(latest=latest.isoformat()), kind="validation")
         if start > end:
-            raise VendorError(400, MSG_DAY_ORDER, kind="validation")
+            raise VendorError(400, envelope.MSG_DAY_ORDER, kind="validation")
         if ("WebhookUrl" in body) != ("WebhookMethod" in body):
-            raise VendorError(400, MSG_WEBHOOK_PAIR, kind="validation")
+            raise VendorError(400, envelope.MSG_WEBHOOK_PAIR, kind="validation")
         n_days = (end - start).days + 1
         self._charge_quota(ctx.state, ctx.now, n_days)
         job = self.create_job(ctx.state, rt, ctx.now, {
@@ -451,10 +272,9 @@ class Twilio(Vendor):
                    job_sid: str | None = None, *, ctx: Context | None = None, fixture: bool = False) -> Job:
         """A job of the API or a fixture, queued behind the account's other jobs: it starts when a slot is free."""
         n_days = (date.fromisoformat(attrs["end_day"]) - date.fromisoformat(attrs["start_day"])).days + 1
-        start = _start_time(created, [j.schedule[-1][0] for j in self._queue(state)])
-        schedule = ((created, "Submitted"), (start, "Running"), (start + n_days * DAY_SECONDS, "Completed"))
+        start = queue.start_time(created, [j.schedule[-1][0] for j in queue.queue(state, self.runtime.clock.now())])
         return self.jobs.create(state, rt, {**attrs, "n_days": n_days}, created=created, job_id=job_sid,
-                                schedule=schedule, ctx=ctx, fixture=fixture)
+                                schedule=queue.schedule(created, start, n_days), ctx=ctx, fixture=fixture)
 
     def _charge_quota(self, state: TenantState, now: float, n_days: int) -> None:
         limit = self.config["days_per_day"]
@@ -463,7 +283,7 @@ class Twilio(Vendor):
         today = stamp(now, "date")
         used = state.get("twilio_quota", today) or 0
         if used + n_days > limit:
-            raise VendorError(429, MSG_QUOTA.format(limit=limit), kind="rate_limited")
+            raise VendorError(429, envelope.MSG_QUOTA.format(limit=limit), kind="rate_limited")
         state.put("twilio_quota", today, used + n_days)
 
     async def list_export_custom_job(self, ctx: Context) -> Reply:
@@ -487,14 +307,14 @@ class Twilio(Vendor):
         positions = self._positions(state, ctx.now)
         body = {
             "jobs": [self._job_body(state, j, ctx.now, positions.get(j.id)) for j in jobs],
-            "meta": self._page_meta(
+            "meta": envelope.page_meta(
                 ctx, "jobs", f"/v1/Exports/{rt}/Jobs", size, page, token,
                 self._mint(scope, "n", jobs[-1].seq) if jobs and more else None,
                 self._mint(scope, "p", jobs[0].seq) if jobs and has_prev else None,
             ),
         }
         data = dumps(body)
-        changes = [c for c in (self._next_change(j, ctx.now) for j in self._queue(state)) if c is not None]
+        changes = [c for c in (queue.next_change(j, ctx.now) for j in queue.queue(state, ctx.now)) if c is not None]
         state.cache[cache_key] = (data, min(changes, default=float("inf")))
         return Reply(200, data, content_type="application/json")
 
@@ -513,22 +333,8 @@ class Twilio(Vendor):
         elif status != "RunningToBeDeleted":
             self.jobs.remove(ctx.state, job)
             if status == "Submitted":
-                self._requeue(ctx.state, ctx.now)
+                queue.requeue(self.jobs, ctx.state, ctx.now)
         return Reply(204)
-
-    def _requeue(self, state: TenantState, now: float) -> None:
-        """A queued job was deleted: the jobs behind it that have not started move up."""
-        ends: list[float] = []
-        for job in self._queue(state):
-            start = lifecycle.time_of(job.schedule, "Running")
-            if start is None or start <= now or job.attrs.get("forced"):
-                ends.append(job.schedule[-1][0])
-                continue
-            new_start = max(now, _start_time(job.created, ends))
-            length = job.attrs["n_days"] * DAY_SECONDS
-            schedule = ((job.created, "Submitted"), (new_start, "Running"), (new_start + length, "Completed"))
-            self.jobs.reschedule(state, job, schedule)
-            ends.append(new_start + length)
 
     async def list_day(self, ctx: Context) -> Reply:
         rt = ctx.params["ResourceType"]
@@ -551,7 +357,7 @@ class Twilio(Vendor):
                  "friendly_name": r["friendly_name"], "resource_type": rt}
                 for r in chunk
             ],
-            "meta": self._page_meta(
+            "meta": envelope.page_meta(
                 ctx, "days", f"/v1/Exports/{rt}/Days", size, page, token,
                 self._mint(scope, "n", chunk[-1]["day"]) if chunk and more else None,
                 self._mint(scope, "p", chunk[0]["day"]) if chunk and earlier and page > 0 else None,
@@ -563,13 +369,13 @@ class Twilio(Vendor):
         rt, day = ctx.params["ResourceType"], ctx.params["Day"]
         if ctx.state.index(f"days/{rt}").get(day) is None:
             raise self.route_not_found(ctx.request)
-        link = ctx.presign(_file_key(ctx.tenant, rt, day))
+        link = ctx.presign(envelope.file_key(ctx.tenant, rt, day))
         # 307 with a JSON body: the SDK reads redirect_to from the body and never follows Location (A7).
         return Reply(307, {"redirect_to": link}, headers={"Location": link})
 
-    # --- file format (A7) -------------------------------------------------------------------------------
+    # --- day files (A7) -------------------------------------------------------------------------------
     def s3_object(self, tenant: str, key: str) -> FileBody | None:
-        match = re.fullmatch(r"daily/day=(\d{4}-\d{2}-\d{2})/type=(\w+)/account=(\w+)/part-00000\.json\.gz", key)
+        match = envelope.FILE_KEY.fullmatch(key)
         if match is None or match.group(3) != tenant or match.group(2) not in RESOURCE_TYPES:
             return None
         day, rt = match.group(1), match.group(2)
@@ -582,55 +388,12 @@ class Twilio(Vendor):
         return records.record_count(self.runtime.settings.seed, tenant, rt, day)
 
     def _file(self, tenant: str, rt: str, day: str) -> FileBody:
-        n = self._record_count(tenant, rt, day)
-
-        def chunks() -> Any:
-            return gzip_chunks(batched_lines(self._records(tenant, rt, day, n)))
-
-        # the same account, resource type and day always give the same file: its size is kept by that key
-        return FileBody("application/octet-stream", chunks, key=("twilio", tenant, rt, day),
-                        sizes=self.runtime.sizes, filename=f"{day}.json.gz")
-
-    def _records(self, tenant: str, rt: str, day: str, n: int) -> Any:
-        for row in records.records(self.runtime.settings.seed, tenant, rt, day, n, self.runtime.pools):
-            yield orjson.dumps(row) + b"\n"
+        return records.day_file(self.runtime.settings.seed, tenant, rt, day, self.runtime.pools, self.runtime.sizes)
 
 
-# --- helpers ------------------------------------------------------------------------------------------
 def _vendor_path(request: web.Request) -> str:
     path = request.path
     return path[len(Twilio.mount):] if path.startswith(Twilio.mount + "/") else path
-
-
-def _start_time(created: float, ahead: list[float]) -> float:
-    """When a job starts running: SUBMIT_SECONDS after its creation, and once fewer than CONCURRENT_JOBS of the
-    account's jobs ahead of it (ending at ``ahead``) are unfinished."""
-    start = created + SUBMIT_SECONDS
-    if len(ahead) >= CONCURRENT_JOBS:
-        start = max(start, sorted(ahead)[-CONCURRENT_JOBS])
-    return start
-
-
-def _parse_day(text: str, name: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise VendorError(400, MSG_INVALID.format(name=name, detail=f"{text!r} is not a date (yyyy-MM-dd)"),
-                          kind="validation") from None
-
-
-def _days(start_day: str, n: int) -> list[str]:
-    first = date.fromisoformat(start_day)
-    return [(first + timedelta(days=i)).isoformat() for i in range(n)]
-
-
-
-
-
-
-def _file_key(tenant: str, rt: str, day: str) -> str:
-    # The shape of the real S3 keys (A2 day-instance: daily/day=.../type=.../account=...).
-    return f"daily/day={day}/type={rt}/account={tenant}/part-00000.json.gz"
 
 
 VENDOR = Twilio
