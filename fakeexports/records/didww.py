@@ -11,7 +11,7 @@ from functools import partial
 from time import gmtime, strftime
 from typing import Any
 
-from ..files import Pools, rng, uuid4_from
+from ..files import FileBody, Pools, Sizes, csv_lines, gzip_chunks, rng, uuid4_from
 
 # Sources, by tag:
 # [PY-DL]   didww/didww-api-3-python-sdk@4926800:tests/fixtures/exports/download.yaml (15 columns, one row)
@@ -397,3 +397,17 @@ def _pick(f: Mapping[str, Any], key: str, allowed: Sequence[str]) -> list[str] |
 _BUILDERS: dict[str, Callable[[_Ctx, str, Mapping[str, Any], int | None], Iterator[Row]]] = {
     "cdr_in": _cdr_in, "cdr_out": _cdr_out, "sms_in": partial(_sms, inbound=True),
     "sms_out": partial(_sms, inbound=False)}
+
+
+def export_file(export_id: str, a: Mapping[str, Any], tenant: str, seed: int, pools: Pools, sizes: Sizes) -> FileBody:
+    """The export's gzipped CSV (B7): the columns of the API version that created it (DIDWW's 2026-11-19 docs:
+    exports made under earlier versions keep their CSV columns)."""
+    layout = a.get("layout", "2021-12-15")
+
+    def chunks() -> Iterator[bytes]:
+        return gzip_chunks(csv_lines(columns(layout, a["export_type"]), rows(
+            layout, a["export_type"], seed=seed, tenant=tenant, export_id=export_id, start=a["start"], end=a["end"],
+            filters=a["filters"], pools=pools)))
+
+    return FileBody("application/octet-stream", chunks, key=("didww", tenant, export_id), sizes=sizes,
+                    filename=f"{a['file_id']}.csv.gz")

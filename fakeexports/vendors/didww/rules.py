@@ -1,0 +1,123 @@
+"""What a DIDWW export may be asked for, per API version and export type (B3): its fields and sorts, its filter
+keys and their values, the months window; and the period an export covers."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ...wire import stamp
+from .envelope import WINDOW, invalid
+
+FIELDS_2026 = ("export_type", "status", "url", "filters", "callback_url", "callback_method", "external_reference_id",
+               "created_at")
+FIELDS = {
+    "2021-12-15": ("status", "created_at", "url", "callback_url", "callback_method", "export_type"),
+    "2026-04-16": FIELDS_2026,
+    "2026-11-19": FIELDS_2026,
+}
+SORTS = {"2021-12-15": ("status", "created_at"), "2026-04-16": ("status", "created_at", "external_reference_id"),
+         "2026-11-19": ("status", "created_at", "external_reference_id")}
+# Filter keys per version and export type. 2026-11-19: vendors/didww.md (doc.didww.com/api3/2026-11-19) and, for
+# the SMS keys and their values, didww-api-3-openapi@c6fdd13:openapi/sources/api.json (ExportFilters, 2026-10-22).
+SMS_KEYS = ("from", "to", "source_address_eq", "source_address_cont", "destination_address_eq",
+            "destination_address_cont", "status", "sms_trunk.id", "sms_id")
+FILTER_KEYS = {
+    ("2021-12-15", "cdr_in"): ("year", "month", "did_number"),
+    ("2021-12-15", "cdr_out"): ("year", "month", "day", "voice_out_trunk.id"),
+    ("2026-04-16", "cdr_in"): ("from", "to", "did_number"),
+    ("2026-04-16", "cdr_out"): ("from", "to", "voice_out_trunk.id"),
+    ("2026-11-19", "cdr_in"): ("from", "to", "did_number", "source_number", "source_number_out", "source_country_iso"),
+    ("2026-11-19", "cdr_out"): ("from", "to", "voice_out_trunk.id", "source", "cli", "destination"),
+    ("2026-11-19", "sms_in"): (*SMS_KEYS, "trunk_type"),
+    ("2026-11-19", "sms_out"): (*SMS_KEYS, "service_type", "sender_id_verification.id"),
+}
+FILTER_VALUES = {  # filter keys whose values are a closed set (2026-10-22 document)
+    ("sms_in", "status"): ("Success", "Failed", "Queued"),
+    ("sms_out", "status"): ("Routing Error", "In Progress", "Queued", "Failed", "Success"),
+    ("sms_in", "trunk_type"): ("SMPP SMSC", "SMPP ESME", "Email", "HTTP IN"),
+}
+SERVICE_TYPE = re.compile(r"^(?:[aA]2[pP]|[pP]2[pP])$")
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def check_filters(now: float, doc: str, kind: str, filters: dict[str, Any]) -> tuple[float, float, dict[str, Any]]:
+    """B3: the version's filter keys for the export type, the months window, nothing in the future. Returns
+    the period and the filters as the export keeps them (from/to normalised; year, month, day integers)."""
+    allowed = FILTER_KEYS[(doc, kind)]
+    for key, value in filters.items():
+        if key not in allowed:
+            raise invalid("filters", f"{key} is not allowed")
+        if value is None or str(value).strip() == "" or value == []:
+            # a blank from or to is "not valid" (didww-api3-postman@71547df 2026-04-16, "Validation Error")
+            raise invalid("filters", f"{key} not valid" if key in ("from", "to") else f"{key} can't be blank")
+        closed = FILTER_VALUES.get((kind, key))
+        values = value if isinstance(value, list) else [value]
+        if closed is not None and not all(isinstance(v, str) and v in closed for v in values):
+            raise invalid("filters", f"{key} is not included in the list")
+        if key in ("sms_trunk.id", "sender_id_verification.id") and not all(
+                isinstance(v, str) and UUID_RE.match(v) for v in values):
+            raise invalid("filters", f"{key} is invalid")
+        if key == "service_type" and not (isinstance(value, str) and SERVICE_TYPE.match(value)):
+            raise invalid("filters", f"{key} is invalid")
+        if isinstance(value, dict | bool) or (isinstance(value, list) and key not in (
+                "trunk_type", "sms_trunk.id", "sender_id_verification.id")):
+            raise invalid("filters", f"{key} is invalid")
+    today = datetime.fromtimestamp(now, UTC)
+    floor_month = (today.year * 12 + today.month - 1) - 2
+    window_start = datetime(floor_month // 12, floor_month % 12 + 1, 1, tzinfo=UTC).timestamp()
+    if doc != "2021-12-15":
+        bounds = []
+        for key in ("from", "to"):
+            if key not in filters:
+                raise invalid("filters", f"{key} can't be blank")
+            try:
+                bounds.append(datetime.strptime(str(filters[key]), "%Y-%m-%d %H:%M:%S")
+                              .replace(tzinfo=UTC).timestamp())
+            except ValueError:
+                raise invalid("filters", f"{key} not valid") from None
+        start, end = bounds
+        for key, value in (("from", start), ("to", end)):
+            if value > now:
+                raise invalid("filters", f"{key} can't be in the future")
+            if value < window_start:
+                raise invalid("filters", f"{key} {WINDOW}")
+        if start >= end:
+            raise invalid("filters", "from must be before to")
+        kept: dict[str, Any] = {**{k: v if isinstance(v, list) else str(v) for k, v in filters.items()},
+                "from": stamp(start, "space"), "to": stamp(end, "space")}
+    else:
+        for key in ("year", "month"):
+            if key not in filters:
+                raise invalid("filters", f"{key} can't be blank")
+        try:
+            year, month = int(str(filters["year"])), int(str(filters["month"]))
+            day = int(str(filters["day"])) if "day" in filters else None
+            first = datetime(year, month, day or 1, tzinfo=UTC)
+        except ValueError:
+            raise invalid("filters", "year, month and day must form a valid date") from None
+        if first.timestamp() > now:
+            raise invalid("filters", "month can't be in the future")
+        if first.timestamp() < window_start:
+            raise invalid("filters", f"month {WINDOW}")
+        start = first.timestamp()
+        end = (first + timedelta(days=1)).timestamp() if day else \
+            datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC).timestamp()
+        end = min(end, now)
+        kept = {k: int(str(v)) if k in ("year", "month", "day") else str(v) for k, v in filters.items()}
+    return start, end, kept
+
+
+def period_of(filters: dict[str, Any], created: float) -> tuple[float, float]:
+    """A fixture's period: from/to, or year/month(/day), or the month before it was created."""
+    if "from" in filters and "to" in filters:
+        f = datetime.strptime(str(filters["from"]), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        t = datetime.strptime(str(filters["to"]), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        return f.timestamp(), t.timestamp()
+    when = datetime.fromtimestamp(created, UTC)
+    year, month = int(filters.get("year", when.year)), int(filters.get("month", when.month))
+    start = datetime(year, month, int(filters.get("day", 1)), tzinfo=UTC)
+    days = 1 if "day" in filters else calendar.monthrange(year, month)[1]
+    return start.timestamp(), min((start + timedelta(days=days)).timestamp(), created)
