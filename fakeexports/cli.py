@@ -27,7 +27,7 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
     parser = argparse.ArgumentParser(
         prog="fakeexports",
         description="A stateful fake of vendors' export-job APIs. Every option can also be set as "
-        "FAKEEXPORTS_<OPTION> (e.g. FAKEEXPORTS_PORT=9000, FAKEEXPORTS_TALKDESK_DONE_STATUS=303); a flag wins "
+        "FAKEEXPORTS_<OPTION> (e.g. FAKEEXPORTS_PORT=9000, FAKEEXPORTS_<VENDOR>_<OPTION>); a flag wins "
         "over the environment.",
     )
     sub = parser.add_subparsers(dest="command", required=True)

@@ -18,7 +18,9 @@ import orjson
 from .errors import SpecError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-_DROP = {"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "x-twilio"}
+# OpenAPI's annotations that are no JSON Schema keywords; any x- extension is dropped too.
+_DROP = {"example", "examples", "xml", "externalDocs", "discriminator", "deprecated", "nullable"}
+_NAMED = {"properties", "patternProperties", "definitions", "$defs"}  # maps of names to schemas, not keywords
 
 
 def data_dir(kind: str) -> Path:
@@ -92,7 +94,9 @@ def to_json_schema(schema: Any) -> Any:
         return [to_json_schema(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: to_json_schema(v) for k, v in schema.items() if k not in _DROP and k != "nullable"}
+    out = {k: ({name: to_json_schema(s) for name, s in v.items()} if k in _NAMED and isinstance(v, dict)
+               else to_json_schema(v))
+           for k, v in schema.items() if k not in _DROP and not k.startswith("x-")}
     if schema.get("nullable"):
         t = out.get("type")
         if isinstance(t, str):

@@ -34,6 +34,15 @@ def test_nullable_becomes_a_null_type() -> None:
     assert to_json_schema({"type": "integer", "example": 3}) == {"type": "integer"}
 
 
+def test_annotations_drop_but_properties_of_the_same_name_stay() -> None:
+    # a field called "example", "deprecated" or "nullable" is a name, not an OpenAPI annotation
+    schema = {"type": "object", "x-vendor-note": "gone", "deprecated": True, "required": ["example"],
+              "properties": {"example": {"type": "string", "example": "x"}, "nullable": {"type": "integer"},
+                             "deprecated": {"type": "boolean", "x-internal": True}}}
+    assert to_json_schema(schema) == {"type": "object", "required": ["example"], "properties": {
+        "example": {"type": "string"}, "nullable": {"type": "integer"}, "deprecated": {"type": "boolean"}}}
+
+
 def test_refs_resolve_and_cycles_are_spec_errors() -> None:
     doc = {"a": {"$ref": "#/components/schemas/X"}, "components": {"schemas": {"X": {"type": "string"}}}}
     assert resolve_refs(doc)["a"] == {"type": "string"}

@@ -22,8 +22,7 @@ from ...specs import Operation
 from ...store import Job, TenantState
 from ...vendor import Context, Reply, Vendor
 from ...wire import dumps, stamp
-from . import envelope, queue
-from .fixtures import load_fixture_tenant
+from . import envelope, fixtures, queue
 from .queue import DAY_SECONDS, DELETE_SECONDS, FINISHED, OPEN, RETENTION_SECONDS, RETRY_SECONDS, SUBMIT_SECONDS
 
 ENDED = (Effect("finished"), Effect("notify", notify=True))
@@ -67,17 +66,13 @@ class Twilio(Vendor):
         header = request.headers.get("Authorization")
         tenant = self._auth_cache.get(header) if header else None
         if tenant is None:
-            tenant = self._authenticate(header)
+            tenant, password = envelope.account(self.runtime.credentials, header)
+            if password is not None:
+                self.auth_tokens[tenant] = password  # what the account's webhooks are signed with
             if len(self._auth_cache) > 4096:
                 self._auth_cache.clear()
             self._auth_cache[header] = tenant
         return tenant
-
-    def _authenticate(self, header: str | None) -> str:
-        account, password = envelope.account(self.runtime.credentials, header)
-        if password is not None:
-            self.auth_tokens[account] = password  # what the account's webhooks are signed with
-        return account
 
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         """``auth_token``: what the account's webhooks are signed with (by default the credentials file's, or the
@@ -198,14 +193,22 @@ class Twilio(Vendor):
         return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
-        load_fixture_tenant(self, tenant, spec)
+        state = self.runtime.store.tenant(self.name, tenant)
+        if spec.get("settings"):
+            self.configure_tenant(state, dict(spec["settings"]))
+        for item in fixtures.jobs(tenant, spec, self.runtime.clock.now()):
+            job = self.create_job(state, item.resource_type, item.created, item.attrs, item.job_sid, fixture=True)
+            if item.outcome:
+                self.force(state, job, item.outcome)
+        for rt, config in fixtures.configurations(spec).items():
+            state.put("twilio_config", rt, config)
 
     # --- representation ---------------------------------------------------------------------------------
     def _job_body(self, state: TenantState, job: Job, now: float, position: int | None) -> dict[str, Any]:
         return envelope.job_body(job, self._day_statuses(state, job, now), position)
 
     def _positions(self, state: TenantState, now: float) -> dict[str, int]:
-        return {j.id: i + 1 for i, j in enumerate(queue.queue(state, self.runtime.clock.now()))}
+        return {j.id: i + 1 for i, j in enumerate(queue.queue(state, now))}
 
     def _job(self, ctx: Context) -> Job:
         job = ctx.state.jobs.get(ctx.params["JobSid"])
@@ -216,15 +219,9 @@ class Twilio(Vendor):
     # --- handlers (by operationId) ----------------------------------------------------------------------
     async def fetch_export(self, ctx: Context) -> Reply:
         rt = ctx.params["ResourceType"]
-        return Reply(200, {
-            "resource_type": rt,
-            "url": ctx.url(f"/v1/Exports/{rt}"),
-            "links": {
-                "days": ctx.url(f"/v1/Exports/{rt}/Days"),
-                "export_custom_jobs": ctx.url(f"/v1/Exports/{rt}/Jobs"),
-                "jobs": ctx.url("/v1/Exports/Jobs"),
-            },
-        })
+        return Reply(200, {"resource_type": rt, "url": ctx.url(f"/v1/Exports/{rt}"), "links": {
+            "days": ctx.url(f"/v1/Exports/{rt}/Days"), "export_custom_jobs": ctx.url(f"/v1/Exports/{rt}/Jobs"),
+            "jobs": ctx.url("/v1/Exports/Jobs")}})
 
     def _configuration(self, ctx: Context) -> dict[str, Any]:
         rt = ctx.params["ResourceType"]

@@ -1,24 +1,27 @@
-"""Twilio's fixtures (fixtures/twilio.yaml): accounts with jobs in any state, export configurations and settings."""
+"""Twilio's fixtures (fixtures/twilio.yaml), read into what the vendor makes of them: per account, ``jobs``
+(resource_type, friendly_name, start_day and end_day as dates or day offsets from today, optional job_sid,
+age_seconds, outcome, webhook_url, webhook_method, email), ``configuration`` per resource type, and ``settings``
+(auth_token)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...records.twilio import RESOURCE_TYPES
 
-if TYPE_CHECKING:
-    from . import Twilio
+
+@dataclass(frozen=True)
+class FixtureJob:
+    resource_type: str
+    created: float
+    attrs: dict[str, Any]
+    job_sid: str | None
+    outcome: str | None
 
 
-def load_fixture_tenant(vendor: Twilio, tenant: str, spec: dict[str, Any]) -> None:
-    """fixtures/twilio.yaml: per account, ``jobs`` (resource_type, friendly_name, start_day and
-    end_day as dates or day offsets from today, optional job_sid, age_seconds, outcome, webhook_url,
-    webhook_method, email), ``configuration`` per resource type, and ``settings`` (auth_token)."""
-    state = vendor.runtime.store.tenant(vendor.name, tenant)
-    if spec.get("settings"):
-        vendor.configure_tenant(state, dict(spec["settings"]))
-    now = vendor.runtime.clock.now()
+def jobs(tenant: str, spec: dict[str, Any], now: float) -> list[FixtureJob]:
     today = datetime.fromtimestamp(now, UTC).date()
 
     def day(value: Any) -> str:
@@ -26,6 +29,7 @@ def load_fixture_tenant(vendor: Twilio, tenant: str, spec: dict[str, Any]) -> No
             return (today + timedelta(days=value)).isoformat()
         return date.fromisoformat(str(value)).isoformat()
 
+    out = []
     for item in spec.get("jobs") or []:
         rt = item.get("resource_type")
         if rt not in RESOURCE_TYPES:
@@ -36,12 +40,13 @@ def load_fixture_tenant(vendor: Twilio, tenant: str, spec: dict[str, Any]) -> No
             "webhook_url": item.get("webhook_url"), "webhook_method": item.get("webhook_method"),
             "email": item.get("email"),
         }
-        job = vendor.create_job(state, rt, now - float(item.get("age_seconds", 0)), attrs, item.get("job_sid"),
-                              fixture=True)
-        if item.get("outcome"):
-            vendor.force(state, job, str(item["outcome"]))
-    for rt, cfg in (spec.get("configuration") or {}).items():
-        state.put("twilio_config", rt, {
-            "enabled": bool(cfg.get("enabled", False)),
-            "webhook_url": cfg.get("webhook_url") or None, "webhook_method": cfg.get("webhook_method") or None,
-        })
+        out.append(FixtureJob(rt, now - float(item.get("age_seconds", 0)), attrs, item.get("job_sid"),
+                              str(item["outcome"]) if item.get("outcome") else None))
+    return out
+
+
+def configurations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each resource type's export configuration; unset webhook fields are null (issue 8)."""
+    return {rt: {"enabled": bool(cfg.get("enabled", False)), "webhook_url": cfg.get("webhook_url") or None,
+                 "webhook_method": cfg.get("webhook_method") or None}
+            for rt, cfg in (spec.get("configuration") or {}).items()}

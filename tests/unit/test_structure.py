@@ -1,0 +1,99 @@
+"""The shape of the code base, checked: small modules, no import cycles, a core that names no vendor. These keep
+"a vendor is three files on a declarative core" true as the project grows."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from fakeexports.vendors import discover
+
+PACKAGE = Path(__file__).resolve().parents[2] / "fakeexports"
+MAX_LINES = 400
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The package's modules that ``name`` imports (``from . import x`` counts x, ``from .x import y`` counts x)."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            subs = {f"{target}.{a.name}" for a in node.names} & MODULES.keys()
+            out |= subs if subs and len(subs) == len(node.names) else ({target} | subs) & MODULES.keys()
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names} & MODULES.keys()
+    out.discard(name)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_modules_stay_small(name: str) -> None:
+    lines = len(MODULES[name].read_text().splitlines())
+    assert lines <= MAX_LINES, f"{name} has {lines} lines; split it by responsibility (at most {MAX_LINES})"
+
+
+def test_no_import_cycles() -> None:
+    graph = {name: _imports(name, path) for name, path in MODULES.items()}
+    # a vendor package imports its own modules (vendors/twilio -> .queue); one of them importing the package back,
+    # even for typing only, is a cycle like any other
+    done: set[str] = set()
+
+    def visit(node: str, trail: list[str]) -> None:
+        if node in trail:
+            cycle = [*trail[trail.index(node):], node]
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+        if node in done:
+            return
+        for nxt in sorted(graph[node]):
+            visit(nxt, [*trail, node])
+        done.add(node)
+
+    for name in sorted(graph):
+        visit(name, [])
+
+
+def _code_strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """Identifiers and string constants of a module, without its docstrings."""
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                  and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            out.append((node.lineno, node.value))
+        elif isinstance(node, ast.Name):
+            out.append((node.lineno, node.id))
+        elif isinstance(node, ast.Attribute):
+            out.append((node.lineno, node.attr))
+        elif isinstance(node, ast.alias):
+            out.append((node.lineno, node.name))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.count(".") == 1 and n != "fakeexports.pytest_plugin"))
+def test_the_core_names_no_vendor(name: str) -> None:
+    """The core (fakeexports/*.py) works for any vendor: no vendor's name in its code, only in its prose. The
+    pytest plugin is the exception by design: its fixtures are named after the vendors for their users."""
+    vendors = [v.lower() for v in discover()]
+    tree = ast.parse(MODULES[name].read_text())
+    named = [(line, text) for line, text in _code_strings(tree) if any(v in text.lower() for v in vendors)]
+    assert not named, f"{name} names a vendor in code: {named[:5]}"
