@@ -142,7 +142,7 @@ class Jobs:
         now = self.runtime.clock.now()
         current = self.status(job, now)
         if current not in allowed:
-            raise VendorError(400, f"the job is already {current}", kind="validation")
+            raise VendorError(409, f"the job is already {current}", kind="conflict")
         if outcome in lc.resumes:
             # pause: the outcome for so long, then the interrupted status again with the time it had left
             pause = lc.resumes[outcome]

@@ -18,6 +18,7 @@ from .files import FileBody
 from .jobs import Ids, Jobs
 from .lifecycle import Lifecycle
 from .options import Option
+from .recipe import Recipe
 from .specs import Operation, data_dir
 from .store import Job, TenantState
 
@@ -92,6 +93,7 @@ class Vendor:
     options: ClassVar[tuple[Option, ...]] = ()  # switches of the vendor's own (options.py)
     lifecycle: ClassVar[Lifecycle] = Lifecycle(steps=(("created", None),))  # its jobs' statuses (lifecycle.py)
     ids: ClassVar[Ids] = Ids("job")  # how its job ids look (jobs.py)
+    recipe: ClassVar[Recipe | None] = None  # how a client drives an export end to end (recipe.py; the shared suite)
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime

@@ -105,7 +105,7 @@ async def test_faults_list_and_clear_and_jobs_view(client_for: Any) -> None:
     resp = await client.post(f"/_fakeexports/jobs/twilio/{created['job_sid']}/force", json={"status": "Failed"})
     assert (await resp.json())["job"]["status"] == "Failed"
     resp = await client.post(f"/_fakeexports/jobs/twilio/{created['job_sid']}/force", json={"status": "Failed"})
-    assert resp.status == 400
+    assert resp.status == 409  # a conflict with the job's state; an unknown status is a bad request
     resp = await client.post(f"/_fakeexports/jobs/twilio/{created['job_sid']}/force", json={"status": "Bogus"})
     assert resp.status == 400
 

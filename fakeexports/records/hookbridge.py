@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..files import Pools, hex_id, rng, uuid4_from
+from ..files import FileBody, Pools, csv_lines, hex_id, measure, rng, uuid4_from
 from ..wire import stamp
 
 COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "attempt_count", "idempotency_key",
@@ -60,3 +60,26 @@ def _filler(n: int) -> str:
         return ""
     text = " response body: upstream returned an error page"
     return (text * (n // len(text) + 1))[:n]
+
+
+def export_file(export_id: str, a: dict[str, Any], seed: int, pools: Pools) -> FileBody:
+    """The export's CSV (B.7). Its size is derived from the job's own data and kept in ``a`` (it dies with the
+    job); a fixture's stated file_size_bytes (``target_size``) is met exactly: first rows lose their idempotency
+    key (IDEM_LENGTH bytes each) while the file is too big, then the rows' last_error grows by what is left."""
+
+    def chunks() -> Iterator[bytes]:
+        return csv_lines(COLUMNS, rows(seed, export_id, a, pools, a.get("trim", 0), a.get("pad", 0)))
+
+    size = a.get("file_size")
+    if size is None:
+        size = measure(chunks())
+        target = a.get("target_size")
+        if target is not None and a["rows"]:
+            if size > target:
+                a["trim"] = min(a["rows"], -(-(size - target) // IDEM_LENGTH))
+                size = measure(chunks())
+            if size < target:
+                a["pad"] = target - size
+                size = measure(chunks())
+        a["file_size"] = size
+    return FileBody("text/csv", chunks, size=size, filename=f"export-{export_id}.csv")

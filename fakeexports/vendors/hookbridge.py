@@ -14,11 +14,12 @@ from .. import lifecycle
 from ..auth import bearer_token
 from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
-from ..files import FileBody, csv_lines, hex_id, measure
+from ..files import FileBody, hex_id
 from ..jobs import Ids
 from ..lifecycle import Lifecycle
 from ..limits import Window
 from ..options import Option
+from ..recipe import Call, Recipe
 from ..records import hookbridge as records
 from ..specs import Operation
 from ..store import Job, TenantState
@@ -73,6 +74,22 @@ class HookBridge(Vendor):
         through={"failed": "processing"},
     )
     ids: ClassVar[Ids] = Ids("hb-export", kind="uuid7")  # UUIDv7 (seed 003, B.4)
+    # An hour of deliveries; the finished export states its file size, its download 302s to the link.
+    recipe: ClassVar[Recipe] = Recipe(
+        tenants=("alpha", "beta"),
+        headers={"Authorization": "Bearer hb_test_{tenant}"},
+        create=Call("POST", "/v1/exports", json={"start_time": "{now:-7200:%Y-%m-%dT%H:%M:%SZ}",
+                                                 "end_time": "{now:-3600:%Y-%m-%dT%H:%M:%SZ}"},
+                    status=(201,), save={"job": "json:data.id"}),
+        poll=Call("GET", "/v1/exports/{job}", save={"status": "json:data.status"}),
+        done="completed",
+        download=(Call("GET", "/v1/exports/{job}", save={"size": "json:data.file_size_bytes"}),
+                  Call("GET", "/v1/exports/{job}/download", status=(302,), save={"link": "header:Location"}),
+                  Call("GET", "{link}", link=True, auth=False)),
+        listing=Call("GET", "/v1/exports", save={"ids": "json:data.*.id"}),
+        outcome=("failed", "failed"),
+        step=10.0,
+    )
     options: ClassVar[tuple[Option, ...]] = (
         Option("rate_limits", bool, False, "enforce the per-project limits and failed-login throttling, counted on "
                "the fake clock (off by default)"),
@@ -362,33 +379,11 @@ class HookBridge(Vendor):
         return self._file(job)
 
     def _file(self, job: Job) -> FileBody:
-        a = job.attrs
-
-        def chunks() -> Any:
-            return csv_lines(records.COLUMNS, records.rows(self.runtime.settings.seed, job.id, a, self.runtime.pools,
-                                                           a.get("trim", 0), a.get("pad", 0)))
-
-        size = a.get("file_size")  # derived from the job's own data (it dies with the job): a fixture's is fitted
-        if size is None:
-            size = measure(chunks())
-            target = a.get("target_size")
-            if target is not None and a["rows"]:
-                # A fixture's file_size_bytes: first rows lose their idempotency key (records.IDEM_LENGTH bytes each)
-                # while the file is too big, then the rows' last_error grows by what is left, spread evenly.
-                if size > target:
-                    a["trim"] = min(a["rows"], -(-(size - target) // records.IDEM_LENGTH))
-                    size = measure(chunks())
-                if size < target:
-                    a["pad"] = target - size
-                    size = measure(chunks())
-            a["file_size"] = size
-        return FileBody("text/csv", chunks, size=size, filename=f"export-{job.id}.csv")
+        return records.export_file(job.id, job.attrs, self.runtime.settings.seed, self.runtime.pools)
 
 
 def _invalid(message: str) -> VendorError:
     return VendorError(400, message, code="INVALID_REQUEST", kind="validation")
-
-
 
 
 VENDOR = HookBridge

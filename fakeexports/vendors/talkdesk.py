@@ -22,6 +22,7 @@ from ..files import FileBody, batched_lines, hex_id
 from ..jobs import Ids
 from ..lifecycle import Lifecycle
 from ..options import Option
+from ..recipe import Call, Recipe
 from ..records import talkdesk as records
 from ..specs import Operation
 from ..store import Job, TenantState
@@ -69,6 +70,25 @@ class Talkdesk(Vendor):
         forceable={"failed": frozenset(ACTIVE), "done": frozenset(ACTIVE)},
     )
     ids: ClassVar[Ids] = Ids("talkdesk-job")  # UUIDs (A.4)
+    # A client-credentials token, then a day of calls as CSV: done answers 300, the files 303 to the link.
+    recipe: ClassVar[Recipe] = Recipe(
+        tenants=("recipe-client-a", "recipe-client-b"),
+        login=(Call("POST", "/oauth/token", form={"grant_type": "client_credentials"},
+                    headers={"Authorization": "{basic:{tenant}:secret}"}, save={"token": "json:access_token"},
+                    auth=False),),
+        headers={"Authorization": "Bearer {token}"},
+        create=Call("POST", "/data/reports/calls/jobs", json={"format": "csv", "timespan": {
+            "from": "{now:-90000:%Y-%m-%dT%H:%M:%SZ}", "to": "{now:-3600:%Y-%m-%dT%H:%M:%SZ}"}},
+            status=(202,), save={"job": "json:job.id"}),
+        poll=Call("GET", "/data/reports/calls/jobs/{job}", status=(200, 300, 302, 303),
+                  save={"status": "json:job.status"}),
+        done="done",
+        download=(Call("GET", "/data/reports/calls/files/{job}", status=(303,), save={"link": "header:Location"}),
+                  Call("GET", "{link}", link=True, auth=False)),
+        listing=Call("GET", "/data/reports/calls/jobs", save={"ids": "json:_embedded.jobs.*.id"}),
+        outcome=("failed", "failed"),
+        step=5.0,
+    )
     options: ClassVar[tuple[Option, ...]] = (
         Option("done_status", int, 300, "the answer to a finished report job: 300 as documented, or 302/303 for "
                "clients that follow redirects (python-requests and Go follow no 300; the Airbyte connector needs "

@@ -18,6 +18,7 @@ from ...files import FileBody, uuid4_from
 from ...jobs import Ids
 from ...lifecycle import Effect, Lifecycle
 from ...options import Option
+from ...recipe import Recipe
 from ...records import didww as records
 from ...specs import Operation
 from ...store import Job, TenantState
@@ -25,6 +26,7 @@ from ...vendor import Context, Reply, Vendor
 from ...wire import stamp
 from . import envelope, rules
 from .envelope import sign
+from .recipe import RECIPE
 
 __all__ = ["VENDOR", "Didww", "sign"]
 
@@ -54,6 +56,7 @@ class Didww(Vendor):
         retention={"completed": RETENTION_SECONDS},
     )
     ids: ClassVar[Ids] = Ids("didww-export")  # UUIDs (B2)
+    recipe: ClassVar[Recipe] = RECIPE
     options: ClassVar[tuple[Option, ...]] = (
         Option("default_version", str, "2021-12-15", "the API version of a key that sends no X-DIDWW-API-Version "
                "(per key: the credentials file or the control API's tenant settings)",

@@ -17,6 +17,7 @@ from ...jobs import Ids
 from ...lifecycle import REMOVE, Effect, Lifecycle, Progress
 from ...options import Option
 from ...pagination import Page
+from ...recipe import Recipe
 from ...records import twilio as records
 from ...specs import Operation
 from ...store import Job, TenantState
@@ -24,6 +25,7 @@ from ...vendor import Context, Reply, Vendor
 from ...wire import dumps, stamp
 from . import envelope, fixtures, queue
 from .queue import DAY_SECONDS, DELETE_SECONDS, FINISHED, OPEN, RETENTION_SECONDS, RETRY_SECONDS, SUBMIT_SECONDS
+from .recipe import RECIPE
 
 ENDED = (Effect("finished"), Effect("notify", notify=True))
 RESOURCE_TYPES = records.RESOURCE_TYPES
@@ -51,6 +53,7 @@ class Twilio(Vendor):
                           finish=frozenset({"Completed", "CompletedEmptyRecords"})),
     )
     ids: ClassVar[Ids] = Ids("twilio-job", kind="sid", prefix="JS")  # ^JS[0-9a-fA-F]{32}$ (A2)
+    recipe: ClassVar[Recipe] = RECIPE
     options: ClassVar[tuple[Option, ...]] = (
         Option("days_per_day", int, 366, "days an account may request per UTC day (twilio.com/docs/usage/bulkexport; "
                "0 turns the quota off)", minimum=0),

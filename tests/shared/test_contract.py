@@ -1,0 +1,158 @@
+"""The contract every vendor keeps, run through each discovered vendor's own recipe (fakeexports/recipe.py):
+create -> advance -> done -> download with matching sizes, in strict mode and not; the vendor's host name;
+outcome faults and force; tenant isolation; reset. A vendor added by a package is tested here unchanged."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import pytest
+
+from fakeexports.recipe import RecipeError
+
+from .conftest import VENDORS, WITH_RECIPES, driver, recipe_of
+
+
+def test_every_vendor_declares_a_recipe() -> None:
+    assert sorted(VENDORS) == WITH_RECIPES, "declare a Recipe on the vendor: the shared suite runs it"
+
+
+async def control(client: Any, method: str, path: str, **body: Any) -> Any:
+    resp = await client.request(method, "/_fakeexports" + path, json=body if body else None)
+    assert resp.status < 300, (path, resp.status, await resp.text())
+    return await resp.json()
+
+
+async def job_view(client: Any, vendor: str, job: str) -> dict[str, Any] | None:
+    jobs = (await control(client, "GET", f"/jobs?vendor={vendor}"))["jobs"]
+    return next((j for j in jobs if j["id"] == job), None)
+
+
+@pytest.mark.parametrize("strict", [True, False])
+async def test_an_export_runs_to_done_and_its_file_is_whole(client_for: Any, vendor: str, strict: bool) -> None:
+    client = await client_for(fixtures="none", strict=strict)
+    d = driver(client, vendor)
+    await d.login()
+    job = await d.create()
+    seen = await d.until_done()
+    assert len(seen) >= 2, f"a new job is not done before the clock moves: {seen}"
+    assert job in await d.ids()
+    view = await job_view(client, vendor, job)
+    assert view is not None and view["tenant"] and view["next_change"] != view["schedule"][0]["at"]
+
+    file = await d.download()
+    assert file.body, "an empty file: pick a recipe period with records"
+    assert int(file.headers["Content-Length"]) == len(file.body)
+    if "size" in d.vars:  # the size the API states is the file's
+        assert int(d.vars["size"]) == len(file.body)
+    if file.body[:2] == b"\x1f\x8b":
+        assert gzip.decompress(file.body)
+    # the same file again, byte for byte (sizes are kept, bodies are deterministic)
+    assert (await d.download()).body == file.body
+
+
+async def test_the_vendors_own_host_name_reaches_it_at_the_root(client_for: Any, vendor: str) -> None:
+    if not VENDORS[vendor].hosts:
+        pytest.skip(f"{vendor} declares no host name")
+    client = await client_for(fixtures="none")
+    by_host, by_mount = driver(client, vendor, by_host=True), driver(client, vendor)
+    await by_host.login()
+    job = await by_host.create()
+    await by_mount.login()
+    assert await by_mount.status(job) == await by_host.status(job)  # one store, whichever way in
+    assert job in await by_host.ids()
+
+
+async def test_an_outcome_fault_forces_the_next_job_once(client_for: Any, vendor: str) -> None:
+    client = await client_for(fixtures="none")
+    recipe = recipe_of(vendor)
+    forced, shown = recipe.outcome
+    await control(client, "POST", "/faults", vendor=vendor, outcome=forced, times=1)
+    d = driver(client, vendor)
+    await d.login()
+    faulted = await d.create()
+    assert await d.status() == shown
+    normal = await d.create()
+    assert await d.status() != shown
+    assert (await job_view(client, vendor, faulted) or {}).get("status") == forced
+    assert await d.status(faulted) == shown and normal != faulted
+    assert (await control(client, "GET", "/faults"))["faults"] == []  # used up
+
+
+async def test_force_moves_a_job_as_the_lifecycle_allows(client_for: Any, vendor: str) -> None:
+    client = await client_for(fixtures="none")
+    forced, shown = recipe_of(vendor).outcome
+    d = driver(client, vendor)
+    await d.login()
+    job = await d.create()
+    resp = await client.post(f"/_fakeexports/jobs/{vendor}/{job}/force", json={"status": forced})
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["job"]["status"] == forced
+    assert await d.status(job) == shown
+    # a second force from a status the lifecycle does not allow it from is refused, and changes nothing
+    again = await client.post(f"/_fakeexports/jobs/{vendor}/{job}/force", json={"status": forced})
+    assert again.status == 409, await again.text()
+    unknown = await client.post(f"/_fakeexports/jobs/{vendor}/{job}/force", json={"status": "no-such-status"})
+    assert unknown.status == 400
+    assert await d.status(job) == shown
+
+
+async def test_tenants_do_not_see_each_others_jobs(client_for: Any, vendor: str) -> None:
+    client = await client_for(fixtures="none")
+    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
+    await a.login()
+    await b.login()
+    mine = await a.create()
+    theirs = await b.create()
+    assert mine in await a.ids() and theirs not in await a.ids()
+    assert theirs in await b.ids() and mine not in await b.ids()
+    with pytest.raises(RecipeError, match=r"answered 4\d\d"):
+        await b.status(mine)
+    a_view, b_view = await job_view(client, vendor, mine), await job_view(client, vendor, theirs)
+    assert a_view and b_view and a_view["tenant"] != b_view["tenant"]
+
+
+async def test_reset_drops_a_tenant_then_the_vendor(client_for: Any, vendor: str) -> None:
+    client = await client_for(fixtures="none")
+    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
+    await a.login()
+    await b.login()
+    mine, theirs = await a.create(), await b.create()
+    tenant = (await job_view(client, vendor, mine) or {})["tenant"]
+    assert (await control(client, "POST", "/reset", vendor=vendor, tenant=tenant))["tenants_dropped"] == 1
+    await a.login()  # a token may have gone with the tenant
+    assert await a.ids() == []
+    assert await job_view(client, vendor, mine) is None and await job_view(client, vendor, theirs) is not None
+    assert theirs in await b.ids()
+    await control(client, "POST", "/reset", vendor=vendor)
+    assert await job_view(client, vendor, theirs) is None
+    await b.login()
+    assert await b.ids() == []
+
+
+async def test_a_response_fault_answers_once_in_the_vendors_own_envelope(client_for: Any, vendor: str) -> None:
+    client = await client_for(fixtures="none")
+    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
+    await a.login()
+    await b.login()
+    job = await a.create()
+    resp = await client.get(f"{VENDORS[vendor].mount}{recipe_of(vendor).poll.path.replace('{job}', job)}",
+                            headers=await b.headers())
+    assert resp.status in recipe_of(vendor).gone
+    not_found = await resp.json()
+
+    await control(client, "POST", "/faults", vendor=vendor, status=503, message="Injected outage", times=1)
+    with pytest.raises(RecipeError, match="answered 503") as caught:
+        await a.ids()
+    assert "Injected outage" in str(caught.value)
+    assert job in await a.ids()  # used up: the next call is served
+    entries = (await control(client, "GET", f"/journal?vendor={vendor}"))["entries"]
+    injected = next(e for e in entries if e["status"] == 503)
+    assert injected["operation"]
+    # the same envelope as the vendor's own errors: compare with its 404 for another tenant's job
+    await control(client, "POST", "/faults", vendor=vendor, status=503, times=1)
+    outage = await client.get(f"{VENDORS[vendor].mount}{recipe_of(vendor).listing.path}", headers=await a.headers())
+    assert outage.status == 503 and outage.headers["Content-Type"].startswith(VENDORS[vendor].json_type)
+    body = await outage.json()
+    assert set(body) == set(not_found) and type(body) is type(not_found)
