@@ -13,6 +13,12 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# tests/acme: the fifth vendor, a package of its own found through the fakeexports.vendors entry point. A real
+# (not editable) install, as a user's vendor package would be; reinstalled whenever one of its files changes.
+$(BIN)/.acme: $(BIN)/.installed $(wildcard tests/acme/pyproject.toml tests/acme/fakeexports_acme/*)
+	$(BIN)/pip install -q --no-build-isolation --no-deps --force-reinstall ./tests/acme
+	touch $@
+
 $(AIRBYTE)/.installed:
 	$(PYTHON) -m venv $(AIRBYTE)
 	$(AIRBYTE)/bin/pip install -q --upgrade pip
@@ -22,15 +28,16 @@ $(AIRBYTE)/.installed:
 serve: $(BIN)/.installed  ## run the fake on 127.0.0.1:8080 (real clock, all vendors)
 	$(BIN)/fakeexports serve $(ARGS)
 
-test: $(BIN)/.installed $(AIRBYTE)/.installed  ## the whole test suite
+test: $(BIN)/.installed $(BIN)/.acme $(AIRBYTE)/.installed  ## the whole test suite
 	$(BIN)/python -m pytest $(ARGS)
 
-conformance: $(BIN)/.installed  ## replay the vendors' recorded exchanges; a table per vendor (tests/conformance)
+conformance: $(BIN)/.installed $(BIN)/.acme  ## replay the vendors' recorded exchanges; a table per vendor (tests/conformance)
 	$(BIN)/python -m tests.conformance
 
 lint: $(BIN)/.installed  ## ruff and mypy --strict
 	$(BIN)/ruff check fakeexports tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tests/acme/fakeexports_acme
 
 bench: $(BIN)/.installed  ## throughput and startup beside raw aiohttp and Prism (see bench/README.md)
 	$(BIN)/python bench/throughput.py $(ARGS)

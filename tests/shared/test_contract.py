@@ -5,6 +5,8 @@ outcome faults and force; tenant isolation; reset. A vendor added by a package i
 from __future__ import annotations
 
 import gzip
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +158,22 @@ async def test_a_response_fault_answers_once_in_the_vendors_own_envelope(client_
     assert outage.status == 503 and outage.headers["Content-Type"].startswith(VENDORS[vendor].json_type)
     body = await outage.json()
     assert set(body) == set(not_found) and type(body) is type(not_found)
+
+
+ACME = Path(__file__).resolve().parents[1] / "acme" / "fakeexports_acme"
+
+
+def test_the_fifth_vendor_is_three_files_in_a_package_of_its_own() -> None:
+    """tests/acme: Acme Exports, registered through the fakeexports.vendors entry point. It must be installed for
+    this suite to run it (``make test`` does; by hand: pip install ./tests/acme)."""
+    if "acme" not in VENDORS:
+        message = "the fifth vendor is not installed: pip install ./tests/acme (make test installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    cls = VENDORS["acme"]
+    assert not cls.__module__.startswith("fakeexports."), "it comes from its own package"
+    shipped = {p.name for p in cls.resources().iterdir() if not p.name.startswith("__pycache__")}
+    assert shipped == {"__init__.py", "acme.yaml", "fixtures.yaml"}  # its module, its spec, its fixtures
+    source = {p.name for p in ACME.iterdir() if p.name != "__pycache__"}
+    assert source == shipped
