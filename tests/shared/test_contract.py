@@ -177,3 +177,15 @@ def test_the_fifth_vendor_is_three_files_in_a_package_of_its_own() -> None:
     assert shipped == {"__init__.py", "acme.yaml", "fixtures.yaml"}  # its module, its spec, its fixtures
     source = {p.name for p in ACME.iterdir() if p.name != "__pycache__"}
     assert source == shipped
+
+
+async def test_vendors_selects_among_all_discovered(client_for: Any) -> None:
+    """--vendors picks from the package's vendors and those of other packages alike."""
+    bundled = sorted(n for n in VENDORS if VENDORS[n].__module__.startswith("fakeexports."))
+    chosen = [bundled[0], *sorted(n for n in VENDORS if n not in bundled)]
+    client = await client_for(fixtures="none", vendors=tuple(chosen))
+    health = await control(client, "GET", "/health")
+    assert sorted(health["vendors"]) == sorted(chosen)
+    left_out = next(n for n in sorted(VENDORS) if n not in chosen)
+    resp = await client.get(VENDORS[left_out].mount + recipe_of(left_out).listing.path)
+    assert resp.status == 404
