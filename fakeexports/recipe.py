@@ -42,8 +42,10 @@ class Recipe:
     every call. ``create`` saves ``job``; ``poll`` saves ``status``, which reads ``done`` once the job is finished
     (``step`` seconds of the fake clock at a time); ``download``'s last answer is the file, and a call on the way
     may save ``size``, the file size the API states. ``listing`` saves ``ids``. ``outcome``: a status the core may
-    force from the first one, and the word the API shows for it. ``tenants``: two clients who must not see each
-    other's jobs. ``gone``: what a poll of a job that is not the client's (or no longer there) answers."""
+    force from the first one, and the word the API shows for it. ``delete``: how the client deletes a job, if
+    it can; ``callback``: a ``create`` that asks for a completion callback to ``{callback}``, if the vendor has
+    them. ``tenants``: two clients who must not see each other's jobs. ``gone``: what a poll of a job that is
+    not the client's (or no longer there) answers."""
 
     headers: Mapping[str, str]
     create: Call
@@ -53,6 +55,8 @@ class Recipe:
     listing: Call
     outcome: tuple[str, str]
     login: tuple[Call, ...] = ()
+    delete: Call | None = None
+    callback: Call | None = None
     tenants: tuple[str, str] = ("tenant-a", "tenant-b")
     gone: tuple[int, ...] = (404,)
     step: float = 30.0
@@ -170,9 +174,20 @@ class Driver:
         for call in self.recipe.login:
             await self.call(call)
 
-    async def create(self) -> str:
-        await self.call(self.recipe.create)
+    async def create(self, callback: str | None = None) -> str:
+        """A job; with ``callback``, one that calls that URL when it ends (the recipe's ``callback`` create)."""
+        if callback is None:
+            await self.call(self.recipe.create)
+        else:
+            if self.recipe.callback is None:
+                raise RecipeError("the recipe declares no callback")
+            await self.call(self.recipe.callback, callback=callback)
         return str(self.vars["job"])
+
+    async def delete(self, job: str | None = None) -> None:
+        if self.recipe.delete is None:
+            raise RecipeError("the recipe declares no delete")
+        await self.call(self.recipe.delete, **({"job": job} if job else {}))
 
     async def status(self, job: str | None = None) -> str:
         await self.call(self.recipe.poll, **({"job": job} if job else {}))

@@ -88,6 +88,7 @@ class HookBridge(Vendor):
                   Call("GET", "{link}", link=True, auth=False)),
         listing=Call("GET", "/v1/exports", save={"ids": "json:data.*.id"}),
         outcome=("failed", "failed"),
+        delete=Call("DELETE", "/v1/exports/{job}", status=(204,)),
         step=10.0,
     )
     options: ClassVar[tuple[Option, ...]] = (

@@ -87,6 +87,7 @@ class Talkdesk(Vendor):
                   Call("GET", "{link}", link=True, auth=False)),
         listing=Call("GET", "/data/reports/calls/jobs", save={"ids": "json:_embedded.jobs.*.id"}),
         outcome=("failed", "failed"),
+        delete=Call("DELETE", "/data/reports/calls/files/{job}", status=(204,)),
         step=5.0,
     )
     options: ClassVar[tuple[Option, ...]] = (

@@ -18,4 +18,8 @@ RECIPE = Recipe(
     download=(Call("GET", "{url}", link=True),),
     listing=Call("GET", "/exports", save={"ids": "json:data.*.id"}),
     outcome=("completed", "Completed"),
+    callback=Call("POST", "/exports", json={"data": {"type": "exports", "attributes": {
+        "export_type": "cdr_in", "filters": {"year": "{now:0:%Y}", "month": "{now:0:%m}"},
+        "callback_url": "{callback}", "callback_method": "POST"}}},
+        headers={"Content-Type": envelope.JSONAPI}, status=(201,), save={"job": "json:data.id"}),
 )

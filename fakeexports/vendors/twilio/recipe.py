@@ -18,4 +18,8 @@ RECIPE = Recipe(
               Call("GET", "{link}", link=True, auth=False)),
     listing=Call("GET", "/v1/Exports/Messages/Jobs", save={"ids": "json:jobs.*.job_sid"}),
     outcome=("Failed", "Failed"),
+    delete=Call("DELETE", "/v1/Exports/Jobs/{job}", status=(204,)),
+    callback=Call("POST", "/v1/Exports/Messages/Jobs", form={
+        "StartDay": "{now:-432000:%Y-%m-%d}", "EndDay": "{now:-432000:%Y-%m-%d}", "FriendlyName": "recipe",
+        "WebhookUrl": "{callback}", "WebhookMethod": "POST"}, status=(201,), save={"job": "json:job_sid"}),
 )

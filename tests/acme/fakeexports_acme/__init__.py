@@ -60,6 +60,10 @@ class Acme(Vendor):
                   Call("GET", "{link}", link=True, auth=False)),
         listing=Call("GET", "/v1/exports?limit=100", save={"ids": "json:items.*.id"}),
         outcome=("failed", "failed"),
+        delete=Call("DELETE", "/v1/exports/{job}", status=(204,)),
+        callback=Call("POST", "/v1/exports", json={"dataset": "events", "from": "{now:-86400}", "to": "{now:-60}",
+                                                   "callback_url": "{callback}"},
+                      status=(202,), save={"job": "json:id"}),
         step=5.0,
     )
 
