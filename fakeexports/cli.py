@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -50,6 +52,10 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
                                             "downloads), e.g. https://fake.example.test")
     serve.add_argument("--credentials", help="credentials file: accept only the credentials it lists")
     serve.add_argument("--vendors", help="comma-separated vendors to serve (default all)")
+    serve.add_argument("--control-token", help="require 'Authorization: Bearer <token>' on the control API "
+                       "/_fakeexports/ (its health check stays open); for a fake shared by a team or a fleet")
+    serve.add_argument("--webhook-allow", help="comma-separated hosts (wildcards: *.example.com) and networks "
+                       "(10.0.0.0/8) webhooks and callbacks may call; others are refused and logged (default: any)")
     for key, option in declared:  # the vendors' own options, from their declarations
         flag = "--" + key.replace("_", "-")
         vendor = key[: -len(option.name) - 1]
@@ -88,6 +94,9 @@ def settings_from(args: argparse.Namespace, declared: Sequence[tuple[str, Option
         "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
         "credentials": args.credentials,
         "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
+        "control_token": args.control_token,
+        "webhook_allow": tuple(v.strip() for v in args.webhook_allow.split(",") if v.strip())
+        if args.webhook_allow else None,
         **{key: getattr(args, key, None) for key, _ in declared},
     }
     return Settings.from_env(options=declared, **overrides)
@@ -104,10 +113,18 @@ class _OneLineBadRequests(logging.Filter):
         return True
 
 
+# SIGTERM or SIGINT: stop accepting, give in-flight requests this long to finish, flush, exit 0 (within 5 s).
+SHUTDOWN_GRACE = 3.0
+
+
 async def serve(settings: Settings) -> None:
     logging.getLogger("aiohttp.server").addFilter(_OneLineBadRequests())
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before anything is printed: a signal from then on is graceful
+        loop.add_signal_handler(sig, stop.set)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
@@ -117,10 +134,26 @@ async def serve(settings: Settings) -> None:
         print(f"{name:<11} {url}", flush=True)
     print(f"{'control':<11} http://{shown}:{port}/_fakeexports/  (clock: {settings.clock}, "
           f"strict: {'on' if settings.strict else 'off'})", flush=True)
+    if not _loopback(settings.host) and not settings.control_token:
+        print(f"fakeexports: WARNING: listening on {settings.host} without --control-token: anyone who can reach "
+              "it can reset it, move its clock and inject faults", file=sys.stderr, flush=True)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        print("fakeexports: stopping (finishing in-flight requests)", flush=True)
     finally:
-        await runner.cleanup()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()  # closes the listeners, waits for in-flight requests, runs the app's cleanup
+    print("fakeexports: stopped", flush=True)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

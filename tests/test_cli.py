@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -134,3 +135,31 @@ def test_python_dash_m_serves_and_bad_settings_exit_with_a_message() -> None:
     missing = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--fixtures", "/nonexistent"],
                              capture_output=True, text=True, env=env)
     assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_it_gracefully_within_five_seconds(sig: signal.Signals) -> None:
+    """Stop accepting, let a download in flight finish, exit 0, well within 5 s."""
+    env = {**os.environ, "FAKEEXPORTS_PORT": "0"}
+    proc, lines = _serve([sys.executable, "-m", "fakeexports", "serve", "--clock", "virtual"], env)
+    try:
+        port = lines[-1].split("//", 1)[1].split("/")[0].split(":")[1]
+        seed = "01935abc-def0-7123-8567-890abcdef012"  # the seed export: 1,024,000 bytes (fixtures/hookbridge.yaml)
+        opener = urllib.request.build_opener(urllib.request.HTTPRedirectHandler())
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/hookbridge/v1/exports/{seed}/download",
+                                         headers={"Authorization": "Bearer hb_test_seed"})
+        with opener.open(request, timeout=10) as resp:
+            first = resp.read(4096)
+            started = time.monotonic()
+            os.killpg(proc.pid, sig)
+            rest = resp.read()
+        assert len(first) + len(rest) == 1_024_000
+        out, _ = proc.communicate(timeout=5)
+        assert proc.returncode == 0, out
+        assert time.monotonic() - started < 5
+        assert "fakeexports: stopped" in out
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_fakeexports/health", timeout=2)
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
