@@ -4,6 +4,7 @@ faults and a view of the jobs, with a hook to force a job's outcome. Bad input g
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,8 @@ class ControlError(Exception):
         self.message = message
 
 
-def reply(data: Any, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=dumps(data), content_type="application/json")
+def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, body=dumps(data), content_type="application/json", headers=headers)
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -57,10 +58,20 @@ def number(data: dict[str, Any], key: str) -> float:
     return float(value)
 
 
+def _authorized(request: web.Request, token: str) -> bool:
+    given = request.headers.get("Authorization", "")
+    scheme, _, value = given.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+
+
 def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
+    token = runtime.settings.control_token
     def route(method: str, path: str) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             async def guarded(request: web.Request) -> web.StreamResponse:
+                if token is not None and path != "/health" and not _authorized(request, token):
+                    return reply({"error": "the control API needs 'Authorization: Bearer <control token>'"}, 401,
+                                 headers={"WWW-Authenticate": 'Bearer realm="fakeexports control"'})
                 try:
                     return await fn(request)
                 except ControlError as exc:

@@ -18,7 +18,7 @@ from .links import Signer
 from .pagination import Tokens
 from .settings import Settings
 from .store import Store
-from .webhooks import Webhooks
+from .webhooks import Allow, Webhooks
 
 
 @dataclass(eq=False)
@@ -62,7 +62,7 @@ def make_runtime(settings: Settings) -> Runtime:
         credentials=Credentials.load(settings.credentials),
         signer=Signer(settings.seed, clock, settings.download_ttl),
         pools=Pools(settings.seed),
-        webhooks=Webhooks(clock, scheduler),
+        webhooks=Webhooks(clock, scheduler, allow=Allow(settings.webhook_allow)),
         tokens=Tokens(settings.seed),
         sizes=Sizes(),
     )

@@ -36,6 +36,8 @@ class Settings:
     options: tuple[tuple[str, Any], ...] = ()  # vendors' options by settings key, e.g. ("talkdesk_done_status", 303)
     download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
     cache_dir: str | None = None  # JSON copies of the YAML specs and fixtures; None: the user cache, "": off
+    control_token: str | None = None  # required by /_fakeexports/ (but its health check) when set
+    webhook_allow: tuple[str, ...] = ()  # hosts (fnmatch patterns) or networks webhooks may call; () = any
 
     def cache_path(self) -> Path | None:
         if self.cache_dir is not None:
@@ -90,6 +92,11 @@ class Settings:
             raise ValueError("port must be 0..65535")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ValueError("public_url must start with http:// or https://")
+        if self.control_token is not None and not self.control_token.strip():
+            raise ValueError("control_token must not be empty")
+        from .webhooks import Allow
+
+        Allow(self.webhook_allow)  # checks the patterns
 
 
 def parse_value(name: str, raw: str) -> Any:

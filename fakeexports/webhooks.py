@@ -5,6 +5,9 @@ receiver may call the fake back."""
 
 from __future__ import annotations
 
+import fnmatch
+import ipaddress
+import re
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -39,12 +42,53 @@ class Attempt:
     will_retry: bool
 
 
+class Allow:
+    """Where webhooks and callbacks may go (``--webhook-allow``): host names, with fnmatch wildcards
+    (``*.example.com``), and IP networks (``10.0.0.0/8``, ``127.0.0.1``). Empty: anywhere. A host name is matched
+    as written in the URL, never resolved: allow names you trust to point where you mean."""
+
+    def __init__(self, patterns: Sequence[str] = ()):
+        self.patterns = tuple(patterns)
+        self.names: list[str] = []
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for raw in self.patterns:
+            text = raw.strip().lower()
+            if not text:
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(text, strict=False))
+            except ValueError:
+                if not re.fullmatch(r"[a-z0-9*?.\-\[\]]+", text):
+                    raise ValueError(f"webhook_allow: {raw!r} is neither a host name pattern nor a network") from None
+                self.names.append(text)
+
+    def refuses(self, url: str) -> str | None:
+        """Why ``url`` may not be called, or None when it may."""
+        if not self.patterns:
+            return None
+        try:
+            host = (URL(url).host or "").lower().strip("[]")
+        except (ValueError, TypeError):
+            return "not a URL"
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            if any(fnmatch.fnmatchcase(host, name) for name in self.names):
+                return None
+        else:
+            if any(address in net for net in self.networks) or any(
+                    fnmatch.fnmatchcase(host, name) for name in self.names):
+                return None
+        return f"refused: {host or url!r} is not in --webhook-allow"
+
+
 class Webhooks:
     """Delivers callbacks for the vendors and keeps the last attempts for the control API."""
 
-    def __init__(self, clock: Clock, scheduler: Scheduler, size: int = 1000):
+    def __init__(self, clock: Clock, scheduler: Scheduler, size: int = 1000, allow: Allow | None = None):
         self.clock = clock
         self.scheduler = scheduler
+        self.allow = allow or Allow()
         self.signers: dict[str, Signer] = {}  # vendor -> its signature (set when the vendors are loaded)
         self.attempts: deque[Attempt] = deque(maxlen=size)
         self._session: ClientSession | None = None
@@ -73,7 +117,11 @@ class Webhooks:
     async def _attempt(self, vendor: str, tenant: str, method: str, url: str, payload: dict[str, Any],
                        headers: dict[str, str], backoff: tuple[float, ...], number: int) -> None:
         status: int | None = None
-        error: str | None = None
+        error = self.allow.refuses(url)
+        if error is not None:  # not tried, never retried: it would be refused again
+            self.attempts.append(Attempt(self.clock.now(), vendor, tenant, method, url, payload, number,
+                                         None, error, False))
+            return
         try:
             session = await self.session()
             target = get_url(url, payload) if method == "GET" else url
