@@ -94,3 +94,14 @@ def test_listening_beyond_loopback_without_a_token_warns(token: str | None, warn
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert ("WARNING: listening on 0.0.0.0 without --control-token" in err) is warned, err
+
+
+async def test_the_bundled_fixtures_call_no_one(client_for: Any) -> None:
+    """The seed documents' example URLs (example.com) are in the bundled fixtures: their jobs finished before
+    the fake started, or are held, so nothing in the defaults calls a host the user did not name."""
+    client = await client_for()  # the bundled fixtures
+    jobs = (await (await client.get("/_fakeexports/jobs")).json())["jobs"]
+    assert len(jobs) >= 8
+    for _ in range(40):  # forty days, a day at a time: every schedule, retry and retention runs out
+        await client.post("/_fakeexports/clock/advance", json={"seconds": 86400})
+    assert (await (await client.get("/_fakeexports/webhooks")).json())["attempts"] == []
