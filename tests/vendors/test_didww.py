@@ -482,3 +482,32 @@ async def test_answers_carry_the_headers_of_didwws_rails_stack(client_for: Any) 
     download = await client.get("/didww/v3" + path, headers={"Api-Key": KEY})
     assert download.status == 200 and download.headers["Cache-Control"] == "no-cache"
     assert "X-Request-Id" in download.headers and "Vary" not in download.headers and "ETag" not in download.headers
+
+
+async def test_a_callback_url_without_a_scheme_is_http_and_other_schemes_are_invalid(client_for: Any,
+                                                                                     aiohttp_server: Any) -> None:
+    # didww-api-3-openapi@c6fdd13:openapi/sources/api.json (2026-10-22): no scheme is read as http://, only
+    # http and https are allowed
+    from aiohttp import web
+
+    got: list[str] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        got.append(request.path)
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_route("*", "/hook", hook)
+    receiver = await aiohttp_server(app, host="127.0.0.1")
+    client = await client_for(fixtures="none")
+    bare = f"127.0.0.1:{receiver.port}/hook"
+    doc = await create(client, callback_url=bare, callback_method="POST")
+    assert doc["data"]["attributes"]["callback_url"] == bare  # echoed as sent
+    await advance(client, 120)
+    assert got == ["/hook"]
+    for bad in ("ftp://files.example.com/x", "http://", "http://a b/c", "javascript:alert(1)"):
+        resp = await client.post(EXPORTS, data=body(callback_url=bad, callback_method="POST"), headers=headers())
+        assert resp.status == 422, (bad, await resp.text())
+        error = (await resp.json(content_type=None))["errors"][0]
+        assert error["detail"] == "callback_url - is invalid" and error["source"]["pointer"] == \
+            "/data/attributes/callback_url"

@@ -211,7 +211,7 @@ class Didww(Vendor):
 
     def completed(self, state: TenantState, job: Job, at: float) -> None:
         """The export is done: its callback, if it has one."""
-        url = job.attrs.get("callback_url")
+        url = rules.callback_url(job.attrs.get("callback_url"))  # echoed as sent, called with its scheme
         if url:
             # B8: id, type and status, as a query (GET) or a form (POST), signed with X-DIDWW-Signature (by
             # webhook_headers, over the URL as sent); from 2026-04-16 also the file's url (Postman 2026-04-16
@@ -350,7 +350,7 @@ class Didww(Vendor):
         start, end, filters = rules.check_filters(ctx.now, doc, kind, attrs["filters"])
         job = self.jobs.create(ctx.state, "exports", {
             "layout": doc, "base": ctx.base, "export_type": kind, "start": start, "end": end, "filters": filters,
-            "callback_url": attrs.get("callback_url"),
+            "callback_url": attrs.get("callback_url") if rules.callback_url(attrs.get("callback_url")) else None,
             "callback_method": attrs["callback_method"].lower() if attrs.get("callback_method") else None,
             "external_reference_id": attrs.get("external_reference_id"),
         }, ctx=ctx)

@@ -7,6 +7,7 @@ import calendar
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...wire import stamp
 from .envelope import WINDOW, invalid
@@ -121,3 +122,27 @@ def period_of(filters: dict[str, Any], created: float) -> tuple[float, float]:
     start = datetime(year, month, int(filters.get("day", 1)), tzinfo=UTC)
     days = 1 if "day" in filters else calendar.monthrange(year, month)[1]
     return start.timestamp(), min((start + timedelta(days=days)).timestamp(), created)
+
+
+_HOST = re.compile(r"[A-Za-z0-9.\-_]+|[0-9a-fA-F:.]+")  # a name or an address (IPv6 without its brackets)
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f\u0080-\u00a0\u2028\u2029]")
+
+
+def callback_url(value: Any) -> str | None:
+    """A create's callback_url as the export keeps it: one without a scheme is read as http://, and only http and
+    https are allowed (didww-api-3-openapi@c6fdd13:openapi/sources/api.json, 2026-10-22). INFERRED: a value with
+    whitespace or control characters, or no host, is "is invalid" (Ruby's URI parser refuses them)."""
+    if value is None or value == "":
+        return None
+    text = str(value)
+    if "://" not in text:
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # raises on a port that is no number
+    except ValueError:
+        raise invalid("callback_url", "is invalid") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or port == 0 or _UNSAFE.search(text) \
+            or not _HOST.fullmatch(parts.hostname):
+        raise invalid("callback_url", "is invalid")
+    return text
