@@ -54,6 +54,8 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
     serve.add_argument("--vendors", help="comma-separated vendors to serve (default all)")
     serve.add_argument("--control-token", help="require 'Authorization: Bearer <token>' on the control API "
                        "/_fakeexports/ (its health check stays open); for a fake shared by a team or a fleet")
+    serve.add_argument("--webhook-timeout", type=float, help="real seconds a webhook or callback attempt may "
+                       "take before it counts as failed and is retried on the clock (default 5)")
     serve.add_argument("--webhook-allow", help="comma-separated hosts (wildcards: *.example.com) and networks "
                        "(10.0.0.0/8) webhooks and callbacks may call; others are refused and logged (default: any)")
     for key, option in declared:  # the vendors' own options, from their declarations
@@ -94,7 +96,7 @@ def settings_from(args: argparse.Namespace, declared: Sequence[tuple[str, Option
         "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
         "credentials": args.credentials,
         "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
-        "control_token": args.control_token,
+        "control_token": args.control_token, "webhook_timeout": args.webhook_timeout,
         "webhook_allow": tuple(v.strip() for v in args.webhook_allow.split(",") if v.strip())
         if args.webhook_allow else None,
         **{key: getattr(args, key, None) for key, _ in declared},

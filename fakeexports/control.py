@@ -93,6 +93,7 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
             "epoch": runtime.clock.now(),
             "next_event_at": isoformat(due) if due is not None else None,
             "pending_events": len(runtime.scheduler.pending()),
+            "in_flight": len(runtime.scheduler.inflight),  # webhook and callback attempts under way
         }
 
     @route("GET", "/health")

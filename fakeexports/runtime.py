@@ -62,7 +62,7 @@ def make_runtime(settings: Settings) -> Runtime:
         credentials=Credentials.load(settings.credentials),
         signer=Signer(settings.seed, clock, settings.download_ttl),
         pools=Pools(settings.seed),
-        webhooks=Webhooks(clock, scheduler, allow=Allow(settings.webhook_allow)),
+        webhooks=Webhooks(clock, scheduler, allow=Allow(settings.webhook_allow), timeout=settings.webhook_timeout),
         tokens=Tokens(settings.seed),
         sizes=Sizes(),
     )

@@ -38,6 +38,7 @@ class Settings:
     cache_dir: str | None = None  # JSON copies of the YAML specs and fixtures; None: the user cache, "": off
     control_token: str | None = None  # required by /_fakeexports/ (but its health check) when set
     webhook_allow: tuple[str, ...] = ()  # hosts (fnmatch patterns) or networks webhooks may call; () = any
+    webhook_timeout: float = 5.0  # real seconds a webhook or callback attempt may take before it counts as failed
 
     def cache_path(self) -> Path | None:
         if self.cache_dir is not None:
@@ -92,6 +93,8 @@ class Settings:
             raise ValueError("port must be 0..65535")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ValueError("public_url must start with http:// or https://")
+        if not 0 < self.webhook_timeout <= 300:
+            raise ValueError("webhook_timeout must be more than 0 and at most 300 seconds")
         if self.control_token is not None and not self.control_token.strip():
             raise ValueError("control_token must not be empty")
         from .webhooks import Allow

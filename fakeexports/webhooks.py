@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 Signer = Callable[[str, str, str, dict[str, Any]], "dict[str, str] | None"]
 
 BACKOFF = (30.0, 60.0, 120.0, 240.0)  # seconds on the fake clock before retries 1..4
-TIMEOUT = 5.0  # real seconds an attempt may take
+TIMEOUT = 5.0  # real seconds an attempt may take (Settings.webhook_timeout)
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,10 @@ class Allow:
 class Webhooks:
     """Delivers callbacks for the vendors and keeps the last attempts for the control API."""
 
-    def __init__(self, clock: Clock, scheduler: Scheduler, size: int = 1000, allow: Allow | None = None):
+    def __init__(self, clock: Clock, scheduler: Scheduler, size: int = 1000, allow: Allow | None = None,
+                 timeout: float = TIMEOUT):
         self.clock = clock
+        self.timeout = timeout
         self.scheduler = scheduler
         self.allow = allow or Allow()
         self.signers: dict[str, Signer] = {}  # vendor -> its signature (set when the vendors are loaded)
@@ -97,7 +99,7 @@ class Webhooks:
         if self._session is None or self._session.closed:
             import aiohttp
 
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT))
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         return self._session
 
     async def close(self) -> None:
