@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -26,6 +30,35 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     user, sep, password = decoded.partition(":")
     return (user, password) if sep else None
+
+
+def sign_jwt(key: bytes, claims: dict[str, Any]) -> str:
+    """An HS256 JWT of ``claims`` (for vendors whose access tokens are JWTs): nothing to store, the token
+    carries its own subject, scope and expiry."""
+    header = _b64(orjson.dumps({"alg": "HS256", "typ": "JWT"}))
+    payload = _b64(orjson.dumps(claims))
+    signature = _b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    return f"{header}.{payload}.{signature}"
+
+
+def read_jwt(key: bytes, token: str) -> dict[str, Any] | None:
+    """The claims of a JWT ``sign_jwt`` made with ``key``; None for anything else (expiry is the caller's)."""
+    parts = token.split(".")
+    if len(parts) != 3 or len(token) > 4096:
+        return None
+    header, payload, signature = parts
+    want = _b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    if not hmac.compare_digest(want, signature):
+        return None
+    try:
+        claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -90,6 +90,10 @@ class Effect:
 
 REMOVE = Effect("remove")  # the engine's own effect: the job is gone
 
+# How long a job stays once it has reached a status it never leaves, where its vendor documents no retention:
+# long enough for any test or client to read it, short enough that a fake left running for months stays small.
+KEPT_SECONDS = 30 * 86400.0
+
 
 @dataclass(frozen=True)
 class Progress:

@@ -25,6 +25,18 @@ class Job:
     version: int = 0
 
 
+class Capped(dict[Any, Any]):
+    """A tenant's cache of serialized answers: emptied by any change, and when it holds ``limit`` entries (a
+    client walking many distinct pages between two changes cannot grow it without end)."""
+
+    limit = 256
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit and key not in self:
+            self.clear()
+        super().__setitem__(key, value)
+
+
 @dataclass(eq=False)
 class TenantState:
     """One tenant of one vendor. ``data`` holds the vendor's other state (Twilio's days and
@@ -37,7 +49,7 @@ class TenantState:
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
     indexes: dict[str, Index[Any, Any]] = field(default_factory=dict)  # a vendor's own sorted records (days)
     version: int = 0
-    cache: dict[Any, Any] = field(default_factory=dict)
+    cache: dict[Any, Any] = field(default_factory=Capped)
     alive: bool = True  # False once reset dropped it: scheduled events for it then do nothing
 
     def touch(self) -> None:

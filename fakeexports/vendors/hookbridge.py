@@ -16,7 +16,7 @@ from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
 from ..files import FileBody, hex_id
 from ..jobs import Ids
-from ..lifecycle import Lifecycle
+from ..lifecycle import KEPT_SECONDS, Lifecycle
 from ..limits import Window
 from ..options import Option
 from ..recipe import Call, Recipe
@@ -70,6 +70,8 @@ class HookBridge(Vendor):
         steps=(("pending", PENDING_SECONDS), ("processing", PROCESSING_SECONDS), ("completed", TTL_SECONDS),
                ("expired", None)),
         terminal=frozenset({"failed", "expired"}),
+        # no documented retention for an expired or failed export record: KEPT_SECONDS, INFERRED
+        retention={"failed": KEPT_SECONDS, "expired": KEPT_SECONDS},
         forceable={"failed": frozenset({"pending", "processing"}), "completed": frozenset({"pending", "processing"})},
         through={"failed": "processing"},
     )
@@ -255,7 +257,8 @@ class HookBridge(Vendor):
                                                  "inbound_endpoint_id")})
             created = parse_rfc3339(str(item["created_at"])) if item.get("created_at") else \
                 now - float(item.get("age_seconds", 0))
-            job = self._create(state, created, attrs, item.get("id"), fixture=True)
+            job = self._create(state, created, attrs, item.get("id"), fixture=True,
+                               hold="completed" if item.get("completed_at") else None)
             if item.get("completed_at"):
                 self._hold_completed(state, job, item)
             if item.get("outcome") == "failed":
@@ -276,8 +279,9 @@ class HookBridge(Vendor):
         self.jobs.reschedule(state, job, schedule)
 
     def _create(self, state: TenantState, created: float, attrs: dict[str, Any], export_id: str | None = None, *,
-                ctx: Context | None = None, fixture: bool = False) -> Job:
-        job = self.jobs.create(state, "exports", attrs, created=created, job_id=export_id, ctx=ctx, fixture=fixture)
+                ctx: Context | None = None, fixture: bool = False, hold: str | None = None) -> Job:
+        job = self.jobs.create(state, "exports", attrs, created=created, job_id=export_id, ctx=ctx, fixture=fixture,
+                               hold=hold)
         if "rows" not in job.attrs:
             job.attrs["rows"] = records.row_count(self.runtime.settings.seed, state.tenant, job.id, attrs["start"],
                                                   attrs["end"])

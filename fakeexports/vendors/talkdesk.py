@@ -4,10 +4,7 @@ sources: vendors/talkdesk.md Part A (section numbers below are its)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 import re
 from datetime import datetime
 from typing import Any, ClassVar
@@ -16,16 +13,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from aiohttp import web
 
 from .. import lifecycle
-from ..auth import basic_credentials, bearer_token
+from ..auth import basic_credentials, bearer_token, read_jwt, sign_jwt
 from ..errors import VendorError, Violation
 from ..files import FileBody, batched_lines, hex_id
 from ..jobs import Ids
-from ..lifecycle import Lifecycle
+from ..lifecycle import KEPT_SECONDS, Lifecycle
 from ..options import Option
 from ..recipe import Call, Recipe
 from ..records import talkdesk as records
 from ..specs import Operation
-from ..store import Job, TenantState
+from ..store import Job
 from ..vendor import Context, Reply, Vendor
 from ..wire import rfc3339, stamp
 
@@ -67,6 +64,8 @@ class Talkdesk(Vendor):
     lifecycle: ClassVar[Lifecycle] = Lifecycle(
         steps=(("created", 5.0), ("processing", 20.0), ("uploading", 5.0), ("done", None)),
         terminal=frozenset({"done", "failed", "canceled", "deleted"}),
+        # no documented retention for jobs; a done job's file is kept 30 days (A.6): KEPT_SECONDS, INFERRED
+        retention={status: KEPT_SECONDS for status in ("done", "failed", "canceled", "deleted")},
         forceable={"failed": frozenset(ACTIVE), "done": frozenset(ACTIVE)},
     )
     ids: ClassVar[Ids] = Ids("talkdesk-job")  # UUIDs (A.4)
@@ -98,6 +97,8 @@ class Talkdesk(Vendor):
 
     def setup(self) -> None:
         self._zones: set[str] | None = None
+        self._key = hashlib.blake2b(f"fakeexports-talkdesk-{self.runtime.settings.seed}".encode(),
+                                    digest_size=32).digest()
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
     def authenticate(self, request: web.Request, op: Operation) -> str:
@@ -107,14 +108,14 @@ class Talkdesk(Vendor):
         found = self._token(token) if token else None
         if found is None:
             raise VendorError(401, MSG_NO_TOKEN, kind="auth")
-        state, record = found
-        if record["expires_at"] <= self.runtime.clock.now():
+        client, claims = found
+        if claims["exp"] <= self.runtime.clock.now():
             raise VendorError(401, MSG_EXPIRED, kind="auth")
         needed = [scope for req in op.security for scope in req.get("oauth", [])]
         for scope in needed:
-            if scope not in record["scope"].split():
+            if scope not in str(claims.get("scope", "")).split():
                 raise VendorError(403, MSG_SCOPE.format(scope=scope), kind="forbidden")
-        return state.tenant
+        return client
 
     def _client(self, request: web.Request) -> str:
         creds = basic_credentials(request.headers.get("Authorization"))
@@ -133,11 +134,12 @@ class Talkdesk(Vendor):
             return tuple(scopes.split() if isinstance(scopes, str) else scopes)
         return SCOPES
 
-    def _token(self, token: str) -> tuple[TenantState, dict[str, Any]] | None:
-        client = self.extra.setdefault("tokens", {}).get(token)
-        state = self.runtime.store.find(self.name, client) if client else None
-        record = state.get("tokens", token) if state else None
-        return (state, record) if state and record else None
+    def _token(self, token: str) -> tuple[str, dict[str, Any]] | None:
+        """The client and claims of an access token this fake issued (a JWT: nothing is stored per token)."""
+        claims = read_jwt(self._key, token)
+        if claims is None or not isinstance(claims.get("sub"), str) or not isinstance(claims.get("exp"), int):
+            return None
+        return claims["sub"], claims
 
     # --- envelope ---------------------------------------------------------------------------------------
     def render_error(self, err: VendorError, request: web.Request) -> Reply:
@@ -213,9 +215,11 @@ class Talkdesk(Vendor):
         state = ctx.state
         number = int(state.get("talkdesk", "tokens") or 0) + 1
         state.put("talkdesk", "tokens", number)
-        token = _jwt(self.runtime.settings.seed, ctx.tenant, scope, ctx.now, number)
-        state.put("tokens", token, {"scope": scope, "expires_at": ctx.now + TOKEN_SECONDS})
-        self.extra.setdefault("tokens", {})[token] = ctx.tenant
+        # Talkdesk's access tokens are JWTs; these are signed with a key of the seed
+        token = sign_jwt(self._key, {
+            "iss": "https://fakeexports.talkdeskid.com", "sub": ctx.tenant, "aud": "https://api.talkdeskapp.com",
+            "scope": scope, "iat": int(ctx.now), "exp": int(ctx.now) + TOKEN_SECONDS,
+            "jti": hex_id(self.runtime.settings.seed, "talkdesk-token", ctx.tenant, number)})
         return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_SECONDS,
                            "scope": scope})
 
@@ -374,21 +378,6 @@ def _parse_time(text: str, zone: ZoneInfo) -> float:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone)
     return dt.timestamp()
-
-
-def _jwt(seed: int, client: str, scope: str, now: float, number: int) -> str:
-    """A JWT-shaped access token (Talkdesk's are JWTs), signed with a key derived from the seed."""
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-    header = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    claims = {"iss": "https://fakeexports.talkdeskid.com", "sub": client, "aud": "https://api.talkdeskapp.com",
-              "scope": scope, "iat": int(now), "exp": int(now) + TOKEN_SECONDS,
-              "jti": hex_id(seed, "talkdesk-token", client, number)}
-    payload = b64(json.dumps(claims, separators=(",", ":")).encode())
-    key = hashlib.blake2b(f"fakeexports-talkdesk-{seed}".encode(), digest_size=32).digest()
-    signature = b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
-    return f"{header}.{payload}.{signature}"
 
 
 def _file_key(job: Job) -> str:

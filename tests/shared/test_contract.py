@@ -189,3 +189,25 @@ async def test_vendors_selects_among_all_discovered(client_for: Any) -> None:
     left_out = next(n for n in sorted(VENDORS) if n not in chosen)
     resp = await client.get(VENDORS[left_out].mount + recipe_of(left_out).listing.path)
     assert resp.status == 404
+
+
+async def test_a_finished_job_goes_once_its_retention_has_passed(client_for: Any, vendor: str) -> None:
+    """Nothing grows without limit: every vendor's finished jobs leave the store on the clock (the vendor's
+    documented retention, or lifecycle.KEPT_SECONDS where it documents none)."""
+    lifecycle = VENDORS[vendor].lifecycle
+    assert lifecycle.retention, f"{vendor} declares no retention: its finished jobs would be kept for ever"
+    client = await client_for(fixtures="none")
+    d = driver(client, vendor)
+    await d.login()
+    job = await d.create()
+    await d.until_done()
+    forced = await d.create()
+    await control(client, "POST", f"/jobs/{vendor}/{forced}/force", status=recipe_of(vendor).outcome[0])
+    longest = max(lifecycle.retention.values()) + sum(s or 0 for _, s in lifecycle.steps)
+    await control(client, "POST", "/clock/advance", seconds=longest + 86400)
+    await d.login()  # a token may have expired meanwhile
+    for gone in (job, forced):
+        with pytest.raises(RecipeError, match=r"answered 4\d\d"):
+            await d.status(gone)
+        assert await job_view(client, vendor, gone) is None
+    assert await d.ids() == []

@@ -14,7 +14,7 @@ from ... import lifecycle
 from ...errors import VendorError, Violation
 from ...files import FileBody, hex_id
 from ...jobs import Ids
-from ...lifecycle import REMOVE, Effect, Lifecycle, Progress
+from ...lifecycle import KEPT_SECONDS, REMOVE, Effect, Lifecycle, Progress
 from ...options import Option
 from ...pagination import Page
 from ...recipe import Recipe
@@ -49,6 +49,8 @@ class Twilio(Vendor):
         resumes={"ErrorDuringRun": RETRY_SECONDS},
         on_enter={"Completed": ENDED, "CompletedEmptyRecords": ENDED, "Failed": ENDED,
                   "DeletedByUserRequest": (REMOVE,)},
+        # Twilio documents no retention for jobs (their files go after 7 days): KEPT_SECONDS, INFERRED
+        retention={status: KEPT_SECONDS for status in ("Completed", "CompletedEmptyRecords", "Failed")},
         progress=Progress("Running", DAY_SECONDS, "n_days", Effect("publish_day"),
                           finish=frozenset({"Completed", "CompletedEmptyRecords"})),
     )
@@ -70,8 +72,11 @@ class Twilio(Vendor):
         tenant = self._auth_cache.get(header) if header else None
         if tenant is None:
             tenant, password = envelope.account(self.runtime.credentials, header)
-            if password is not None:
-                self.auth_tokens[tenant] = password  # what the account's webhooks are signed with
+            if password is not None:  # what the account's webhooks are signed with (the last 10,000 accounts')
+                self.auth_tokens.pop(tenant, None)
+                self.auth_tokens[tenant] = password
+                if len(self.auth_tokens) > 10_000:
+                    del self.auth_tokens[next(iter(self.auth_tokens))]
             if len(self._auth_cache) > 4096:
                 self._auth_cache.clear()
             self._auth_cache[header] = tenant
@@ -256,7 +261,7 @@ class Twilio(Vendor):
         if ("WebhookUrl" in body) != ("WebhookMethod" in body):
             raise VendorError(400, envelope.MSG_WEBHOOK_PAIR, kind="validation")
         n_days = (end - start).days + 1
-        self._charge_quota(ctx.state, ctx.now, n_days)
+        queue.charge_quota(ctx.state, ctx.now, n_days, self.config["days_per_day"])
         job = self.create_job(ctx.state, rt, ctx.now, {
             "friendly_name": body["FriendlyName"], "start_day": start.isoformat(), "end_day": end.isoformat(),
             "webhook_url": body.get("WebhookUrl"), "webhook_method": body.get("WebhookMethod"),
@@ -275,16 +280,6 @@ class Twilio(Vendor):
         start = queue.start_time(created, [j.schedule[-1][0] for j in queue.queue(state, self.runtime.clock.now())])
         return self.jobs.create(state, rt, {**attrs, "n_days": n_days}, created=created, job_id=job_sid,
                                 schedule=queue.schedule(created, start, n_days), ctx=ctx, fixture=fixture)
-
-    def _charge_quota(self, state: TenantState, now: float, n_days: int) -> None:
-        limit = self.config["days_per_day"]
-        if not limit:
-            return
-        today = stamp(now, "date")
-        used = state.get("twilio_quota", today) or 0
-        if used + n_days > limit:
-            raise VendorError(429, envelope.MSG_QUOTA.format(limit=limit), kind="rate_limited")
-        state.put("twilio_quota", today, used + n_days)
 
     async def list_export_custom_job(self, ctx: Context) -> Reply:
         rt = ctx.params["ResourceType"]

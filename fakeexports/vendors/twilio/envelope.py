@@ -41,7 +41,6 @@ MSG_INVALID = "Invalid {name}: {detail}"
 MSG_END_DAY_RECENT = "EndDay must be at least 2 days before the current UTC day ({latest} or earlier)"
 MSG_DAY_ORDER = "StartDay must be on or before EndDay"
 MSG_WEBHOOK_PAIR = "WebhookUrl and WebhookMethod must be provided together"
-MSG_QUOTA = "Too many days requested: an account may request at most {limit} days per UTC day"
 MSG_PAGE_TOKEN = "Invalid PageToken"
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from ... import lifecycle
+from ...errors import VendorError
 from ...jobs import Jobs
 from ...store import Job, TenantState
+from ...wire import stamp
 
 # --- lifecycle (A2) -------------------------------------------------------------------------------------
 SUBMIT_SECONDS = 60.0  # a job waits this long in Submitted before the account's queue picks it up
@@ -23,6 +25,7 @@ DELETE_SECONDS = 10.0  # RunningToBeDeleted lasts this long before the job disap
 RETENTION_SECONDS = 7 * 86400.0  # day files are deleted 7 days after they were made (A1 notes)
 FINISHED = frozenset({"Completed", "CompletedEmptyRecords", "Failed", "DeletedByUserRequest"})
 OPEN = frozenset({"Submitted", "Running", "ErrorDuringRun"})
+MSG_QUOTA = "Too many days requested: an account may request at most {limit} days per UTC day"
 
 
 def queue(state: TenantState, now: float) -> list[Job]:
@@ -100,3 +103,16 @@ def next_change(job: Job, now: float) -> float | None:
         boundary = now + (DAY_SECONDS - ran % DAY_SECONDS)
         nxt = boundary if nxt is None else min(nxt, boundary)
     return nxt
+
+
+def charge_quota(state: TenantState, now: float, n_days: int, limit: int) -> None:
+    """An account may request ``limit`` days per UTC day (0: no quota); only today's count is kept."""
+    if not limit:
+        return
+    today = stamp(now, "date")
+    used = state.get("twilio_quota", today) or 0
+    if used + n_days > limit:
+        raise VendorError(429, MSG_QUOTA.format(limit=limit), kind="rate_limited")
+    for day in [d for d in state.items("twilio_quota") if d != today]:
+        state.drop("twilio_quota", day)
+    state.put("twilio_quota", today, used + n_days)
