@@ -63,7 +63,11 @@ class Recipe:
 
 
 class RecipeError(AssertionError):
-    """The vendor did not answer as its recipe says."""
+    """The vendor did not answer as its recipe says; ``status`` is the answer's, when there was one."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -160,7 +164,7 @@ class Driver:
         answer = await self.send(call.method, path if call.link else self.mount + path, headers=headers, data=data)
         if answer.status not in call.status:
             raise RecipeError(f"{call.method} {path} answered {answer.status}, the recipe expects {call.status}: "
-                              f"{answer.body[:500]!r}")
+                              f"{answer.body[:500]!r}", answer.status)
         for name, where in call.save.items():
             self.vars[name] = pick(answer, where)
         return answer
