@@ -84,9 +84,11 @@ Chunks = Callable[[], Iterator[bytes]]
 
 class Sizes:
     """The sizes of generated files, by the file's identity (vendor, tenant, its job or day...): a file is
-    generated once to be measured, and the size kept, at most ``limit`` of them (the oldest go first)."""
+    generated once to be measured, and the size kept, at most ``limit`` of them (the oldest go first; one that
+    goes is measured again if it is asked for). A job's file is keyed (vendor, tenant, job id), and forgotten
+    when the job is removed."""
 
-    def __init__(self, limit: int = 100_000):
+    def __init__(self, limit: int = 20_000):
         self.limit = limit
         self._sizes: OrderedDict[Hashable, int] = OrderedDict()
 

@@ -173,6 +173,7 @@ class Jobs:
         if state.jobs.get(job.id) is job:
             self.vendor.removed(state, job)
             state.remove_job(job)
+            self.runtime.sizes.forget((self.vendor.name, state.tenant, job.id))
 
     def reset(self, tenant: str | None) -> None:
         """The store dropped this vendor's state (all, or one tenant's): their timers go too."""

@@ -196,6 +196,7 @@ class Twilio(Vendor):
         record = state.index(f"days/{rt}").get(day)
         if state.alive and record is not None and record["made_at"] == made_at:
             state.index_drop(f"days/{rt}", day)
+            self.runtime.sizes.forget(("twilio", state.tenant, rt, day))
 
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
         return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
