@@ -163,6 +163,11 @@ def to_ms(value: str, unit: str) -> float:
 def run_wrk(url: str, duration: int) -> dict[str, float]:
     subprocess.run(wrk_cmd(url, WARMUP_S, latency=False), capture_output=True, check=True)  # unrecorded
     out = subprocess.run(wrk_cmd(url, duration), capture_output=True, text=True, check=True).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> dict[str, float]:
+    """Requests, req/s, p50, p99 and errors of a ``wrk --latency`` run."""
     pct = {p: to_ms(v, u) for p, v, u in re.findall(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
     reqs = re.search(r"(\d+) requests in", out)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)

@@ -7,15 +7,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
 from . import control, fixtures, s3
 from .clock import RealClock
+from .faults import Fault
+from .persist import StateFile
 from .registry import REGISTRY, Registry, load_vendors
 from .routing import HostRouter, add_vendor_routes
 from .runtime import RUNTIME, Runtime, make_runtime
 from .settings import Settings
+from .vendor import Vendor
 from .vendors import discover
 from .wire import HttpDate
 
@@ -27,7 +31,10 @@ def create_app(settings: Settings | None = None) -> web.Application:
     registry = load_vendors(runtime)
     registry.fixture_docs = fixtures.read_fixtures(settings.fixtures, settings.cache_path(),
                                                    [v.fixture_path() for v in registry.vendors.values()])
-    fixtures.load_into(registry.vendors, registry.fixture_docs)
+    if settings.state:
+        _open_state(runtime, registry, settings.state)
+    else:
+        fixtures.load_into(registry.vendors, registry.fixture_docs)
 
     # Long URLs and headers (a DIDWW filter list, a big token) still reach the vendor, which answers in its
     # own envelope; only beyond 64 KiB does aiohttp's parser answer its plain 400 before routing.
@@ -45,6 +52,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
+    if runtime.state is not None:
+        app.on_cleanup.append(_close_state)
     app.on_response_prepare.append(_date_on_the_fake_clock(runtime))
     app.cleanup_ctx.append(_warm_up)
     return app
@@ -114,12 +123,67 @@ async def _ticker(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(scheduler.wakeup.wait(), delay)  # woken early by an earlier event
             scheduler.run_due()
+            runtime.flush()  # what the events changed, durable before anyone reads it
 
     task = asyncio.create_task(tick())
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+# --- --state ---------------------------------------------------------------------------------------------
+def _open_state(runtime: Runtime, registry: Registry, path: str) -> None:
+    """Open the state file: a new one gets the fixtures, an existing one is loaded and its jobs re-armed."""
+    state = runtime.state = StateFile(path, runtime.settings.seed)
+    store, clock = runtime.store, runtime.clock
+    webhooks = runtime.webhooks
+    if state.empty():
+        store.sink = state
+        webhooks.sink = state
+        fixtures.load_into(registry.vendors, registry.fixture_docs)
+    else:
+        state.load(store)
+        saved_clock = state.get_meta("clock")
+        if saved_clock:
+            clock.restore(saved_clock)
+        store.restore_seq(int(state.get_meta("seq") or 0))
+        for fault in state.get_meta("faults") or []:
+            runtime.faults.add(Fault(**fault))
+        for name, vendor in registry.vendors.items():
+            saved = state.get_meta(f"config/{name}")
+            if saved:
+                vendor.configure({k: v for k, v in saved.items() if k in vendor.config})
+        for tenant in store.all_states():
+            tenant.sink = state
+        store.sink = state
+        webhooks.sink = state
+        webhooks.restore(state.pending_webhooks())
+        for name, vendor in registry.vendors.items():
+            for tenant in store.all_states(name):
+                for job in list(tenant.jobs.values()):
+                    vendor.jobs.arm(tenant, job)  # what came due while it was down runs now
+                vendor.restored(tenant)
+    state.meta.update({
+        "initialized": (lambda: True, lambda: True),
+        "seq": (store.last_seq, store.last_seq),
+        "clock": (lambda: tuple(clock.snapshot().values()), clock.snapshot),
+        "faults": (lambda: runtime.faults.version, runtime.faults.to_json),
+        **{f"config/{name}": _config_of(vendor) for name, vendor in registry.vendors.items()},
+    })
+    webhooks.changed = runtime.flush
+    runtime.flush()
+
+
+def _config_of(vendor: Vendor) -> tuple[Callable[[], Any], Callable[[], dict[str, Any]]]:
+    return (lambda: id(vendor.config)), (lambda: dict(vendor.config))  # configure() replaces the dict
+
+
+async def _close_state(app: web.Application) -> None:
+    runtime = app[RUNTIME]
+    runtime.flush()
+    if runtime.state is not None:
+        runtime.state.close()
 
 
 def vendor_base_urls(settings: Settings, host: str, port: int) -> dict[str, str]:

@@ -52,6 +52,8 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
                                             "downloads), e.g. https://fake.example.test")
     serve.add_argument("--credentials", help="credentials file: accept only the credentials it lists")
     serve.add_argument("--vendors", help="comma-separated vendors to serve (default all)")
+    serve.add_argument("--state", metavar="PATH", help="keep the state in this SQLite file (WAL) across restarts: "
+                       "every answer is sent after its change is written; a new file starts from the fixtures")
     serve.add_argument("--control-token", help="require 'Authorization: Bearer <token>' on the control API "
                        "/_fakeexports/ (its health check stays open); for a fake shared by a team or a fleet")
     serve.add_argument("--webhook-timeout", type=float, help="real seconds a webhook or callback attempt may "
@@ -96,7 +98,7 @@ def settings_from(args: argparse.Namespace, declared: Sequence[tuple[str, Option
         "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
         "credentials": args.credentials,
         "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
-        "control_token": args.control_token, "webhook_timeout": args.webhook_timeout,
+        "control_token": args.control_token, "webhook_timeout": args.webhook_timeout, "state": args.state,
         "webhook_allow": tuple(v.strip() for v in args.webhook_allow.split(",") if v.strip())
         if args.webhook_allow else None,
         **{key: getattr(args, key, None) for key, _ in declared},

@@ -33,6 +33,14 @@ class Clock:
     def describe(self) -> dict[str, object]:
         return {"mode": self.kind, "now": isoformat(self.now())}
 
+    def snapshot(self) -> dict[str, object]:
+        """What --state keeps of the clock (it changes only when the clock is moved, or runs sped up)."""
+        raise NotImplementedError
+
+    def restore(self, saved: dict[str, object]) -> None:
+        """Go on from a snapshot: the virtual clock where it stood, the real one as far ahead of wall time."""
+        raise NotImplementedError
+
 
 class VirtualClock(Clock):
     """Stands still until advanced. Starts at ``start`` (default 2026-01-15T12:00:00Z, a fixed point so
@@ -56,6 +64,15 @@ class VirtualClock(Clock):
             raise ValueError("the clock only moves forward")
         self._now += seconds
         return self._now
+
+    def snapshot(self) -> dict[str, object]:
+        return {"kind": self.kind, "now": self._now}
+
+    def restore(self, saved: dict[str, object]) -> None:
+        if saved.get("kind") == "virtual":
+            self._now = float(saved["now"])  # type: ignore[arg-type]
+        else:  # a real clock's state file, served on a virtual clock: from where that one was
+            self._now = max(self._now, time.time() + float(saved.get("ahead", 0.0)))  # type: ignore[arg-type]
 
 
 class RealClock(Clock):
@@ -81,6 +98,18 @@ class RealClock(Clock):
 
     def describe(self) -> dict[str, object]:
         return {**super().describe(), "speed": self.speed, "offset_seconds": self._offset}
+
+    def snapshot(self) -> dict[str, object]:
+        ahead = self.now() - time.time()
+        return {"kind": self.kind, "ahead": ahead if self.speed == 1 else round(ahead)}
+
+    def restore(self, saved: dict[str, object]) -> None:
+        if saved.get("kind") == "real":
+            target = time.time() + float(saved.get("ahead", 0.0))  # type: ignore[arg-type]
+        else:
+            target = float(saved.get("now", 0.0))  # type: ignore[arg-type]
+        if target > self.now():
+            self._offset += target - self.now()
 
 
 DEFAULT_START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC).timestamp()

@@ -66,9 +66,18 @@ def _authorized(request: web.Request, token: str) -> bool:
 
 def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
     token = runtime.settings.control_token
+
     def route(method: str, path: str) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             async def guarded(request: web.Request) -> web.StreamResponse:
+                response = await answer(request)
+                try:
+                    runtime.flush()  # --state: a change is written before its answer goes
+                except Exception as exc:  # the disk is full, the file went away...
+                    return reply({"error": f"the state file could not be written: {exc}"}, 503)
+                return response
+
+            async def answer(request: web.Request) -> web.StreamResponse:
                 if token is not None and path != "/health" and not _authorized(request, token):
                     return reply({"error": "the control API needs 'Authorization: Bearer <control token>'"}, 401,
                                  headers={"WWW-Authenticate": 'Bearer realm="fakeexports control"'})

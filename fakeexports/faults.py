@@ -32,6 +32,7 @@ class Fault:
 class Faults:
     def __init__(self) -> None:
         self.queue: list[Fault] = []
+        self.version = 0  # changes with the queue (--state keeps it)
 
     def add(self, fault: Fault) -> Fault:
         if fault.status is None and fault.outcome is None:
@@ -39,6 +40,7 @@ class Faults:
         if fault.status is not None and not 400 <= fault.status <= 599:
             raise ValueError("a fault status is between 400 and 599")
         self.queue.append(fault)
+        self.version += 1
         return fault
 
     def _take(self, vendor: str, operation: str, tenant: str | None, kind: str) -> Fault | None:
@@ -46,6 +48,7 @@ class Faults:
             if getattr(fault, kind) is not None and fault.matches(vendor, operation, tenant):
                 if fault.times > 0:
                     fault.times -= 1
+                    self.version += 1
                     if fault.times == 0:
                         self.queue.remove(fault)
                 return fault
@@ -68,6 +71,7 @@ class Faults:
 
     def clear(self, vendor: str | None = None) -> None:
         self.queue = [f for f in self.queue if vendor is not None and f.vendor != vendor]
+        self.version += 1
 
     def to_json(self) -> list[dict[str, Any]]:
         return [asdict(f) for f in self.queue]

@@ -254,6 +254,7 @@ class Jobs:
             if when == now:
                 ran_now.add(tag)
         job.attrs["fx"] = (now, tuple(sorted(ran_now)))
+        state.mark(job)
         return True
 
 

@@ -41,6 +41,7 @@ class Registry:
             runtime.scheduler.clear()
             runtime.faults.clear()
             runtime.webhooks.attempts.clear()
+            runtime.webhooks.clear_pending()
             if clock:
                 assert isinstance(runtime.clock, VirtualClock)
                 runtime.clock.restart()

@@ -201,6 +201,13 @@ def make_handler(
                 clock.now(), f"{vendor.name} {request.method} {request.path}", repr(exc), traceback.format_exc()
             )
             reply = vendor.render_error(VendorError(500, "Internal error of the fake", kind="internal"), request)
+        if runtime.state is not None:
+            try:
+                runtime.flush()  # --state: what this request changed is written before its answer goes
+            except Exception as exc:  # the disk is full, the file went away: no answer may claim success
+                journal.server_error(clock.now(), "state file", repr(exc), traceback.format_exc())
+                reply = vendor.render_error(VendorError(503, "The fake could not write its state file",
+                                                        kind="internal"), request)
         response = to_response(vendor, request, reply, entry[3] if (strict and entry) else None, runtime)
         journal.record(
             now, vendor.name, tenant, request.method, request.path_qs, response.status,

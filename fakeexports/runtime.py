@@ -16,6 +16,7 @@ from .files import Pools, Sizes
 from .journal import Journal
 from .links import Signer
 from .pagination import Tokens
+from .persist import StateFile
 from .settings import Settings
 from .store import Store
 from .webhooks import Allow, Webhooks
@@ -35,6 +36,12 @@ class Runtime:
     webhooks: Webhooks
     tokens: Tokens
     sizes: Sizes
+    state: StateFile | None = None  # --state: the store kept in SQLite (persist.py)
+
+    def flush(self) -> None:
+        """Make every change so far durable (--state); nothing to do in memory."""
+        if self.state is not None:
+            self.state.flush()
 
 
 RUNTIME = web.AppKey("fakeexports_runtime", Runtime)

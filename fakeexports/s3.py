@@ -77,6 +77,7 @@ def make_s3_handler(runtime: Runtime, registry: Registry):  # type: ignore[no-un
             status_for_journal = 200
             return FileResponse(200, body, {"x-amz-request-id": request_id, "ETag": f'"{sig[:32]}"'})
         finally:
+            runtime.flush()  # --state: what came due (and a file's size, where it is kept) is written first
             runtime.journal.record(now, "s3", tenant, request.method, request.path_qs, status_for_journal, "GetObject")
 
     return s3_get

@@ -38,6 +38,7 @@ class Settings:
     cache_dir: str | None = None  # JSON copies of the YAML specs and fixtures; None: the user cache, "": off
     control_token: str | None = None  # required by /_fakeexports/ (but its health check) when set
     webhook_allow: tuple[str, ...] = ()  # hosts (fnmatch patterns) or networks webhooks may call; () = any
+    state: str | None = None  # an SQLite file that keeps the store across restarts; None: memory only
     webhook_timeout: float = 5.0  # real seconds a webhook or callback attempt may take before it counts as failed
 
     def cache_path(self) -> Path | None:

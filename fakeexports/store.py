@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .lifecycle import Schedule
 from .pagination import Index
@@ -23,6 +23,15 @@ class Job:
     schedule: Schedule
     attrs: dict[str, Any]
     version: int = 0
+
+
+class Sink(Protocol):
+    """Where the store reports each change, to be made durable (persist.py: --state); None keeps it in memory."""
+
+    def job(self, state: TenantState, job_id: str) -> None: ...
+    def data(self, state: TenantState, kind: str, key: str) -> None: ...
+    def index(self, state: TenantState, name: str, key: Any) -> None: ...
+    def reset(self, vendor: str | None, tenant: str | None) -> None: ...
 
 
 class Capped(dict[Any, Any]):
@@ -51,6 +60,7 @@ class TenantState:
     version: int = 0
     cache: dict[Any, Any] = field(default_factory=Capped)
     alive: bool = True  # False once reset dropped it: scheduled events for it then do nothing
+    sink: Sink | None = field(default=None, repr=False)
 
     def touch(self) -> None:
         """Any change invalidates the tenant's cached responses."""
@@ -62,6 +72,8 @@ class TenantState:
         self.jobs[job.id] = job
         self.collections.setdefault(job.collection, Index()).put(job.seq, job)
         self.touch()
+        if self.sink is not None:
+            self.sink.job(self, job.id)
         return job
 
     def update_job(self, job: Job, *, schedule: Schedule | None = None, **attrs: Any) -> Job:
@@ -70,12 +82,21 @@ class TenantState:
         job.attrs.update(attrs)
         job.version += 1
         self.touch()
+        if self.sink is not None:
+            self.sink.job(self, job.id)
         return job
+
+    def mark(self, job: Job) -> None:
+        """A job's attrs were changed in place (the engine's watermark, a derived value kept): store it."""
+        if self.sink is not None:
+            self.sink.job(self, job.id)
 
     def remove_job(self, job: Job) -> None:
         if self.jobs.pop(job.id, None) is not None:
             self.collections[job.collection].discard(job.seq)
             self.touch()
+            if self.sink is not None:
+                self.sink.job(self, job.id)
 
     def collection(self, name: str) -> Index[int, Job]:
         """The jobs of one list in creation order (keyset and offset pages: pagination.py)."""
@@ -87,11 +108,15 @@ class TenantState:
     def index_put(self, name: str, key: Any, item: Any) -> None:
         self.indexes.setdefault(name, Index()).put(key, item)
         self.touch()
+        if self.sink is not None:
+            self.sink.index(self, name, key)
 
     def index_drop(self, name: str, key: Any) -> None:
         index = self.indexes.get(name)
         if index is not None and index.discard(key) is not None:
             self.touch()
+            if self.sink is not None:
+                self.sink.index(self, name, key)
 
     def get(self, kind: str, key: str, default: Any = None) -> Any:
         return self.data.get(kind, {}).get(key, default)
@@ -102,10 +127,14 @@ class TenantState:
     def put(self, kind: str, key: str, value: Any) -> None:
         self.data.setdefault(kind, {})[key] = value
         self.touch()
+        if self.sink is not None:
+            self.sink.data(self, kind, key)
 
     def drop(self, kind: str, key: str) -> None:
         if self.data.get(kind, {}).pop(key, None) is not None:
             self.touch()
+            if self.sink is not None:
+                self.sink.data(self, kind, key)
 
 
 class Store:
@@ -116,22 +145,37 @@ class Store:
         self._tenants: dict[tuple[str, str], TenantState] = {}
         self._seq = 0
         self.generation = 0
+        self.sink: Sink | None = None
 
     def tenant(self, vendor: str, tenant: str) -> TenantState:
         state = self._tenants.get((vendor, tenant))
         if state is None:
-            state = self._tenants[(vendor, tenant)] = TenantState(vendor, tenant)
+            state = self._tenants[(vendor, tenant)] = TenantState(vendor, tenant, sink=self.sink)
         return state
+
+    def shared(self, vendor: str) -> TenantState:
+        """The vendor's own state, beside its tenants' (a key's project...): reset with the vendor."""
+        return self.tenant(vendor, "")
 
     def find(self, vendor: str, tenant: str) -> TenantState | None:
         return self._tenants.get((vendor, tenant))
 
     def tenants(self, vendor: str | None = None) -> Iterator[TenantState]:
-        return (t for (v, _), t in list(self._tenants.items()) if vendor is None or v == vendor)
+        return (t for (v, name), t in list(self._tenants.items()) if (vendor is None or v == vendor) and name)
 
     def next_seq(self) -> int:
         self._seq += 1
         return self._seq
+
+    def last_seq(self) -> int:
+        return self._seq
+
+    def restore_seq(self, seq: int) -> None:
+        self._seq = max(self._seq, seq, *(j.seq for t in self._tenants.values() for j in t.jobs.values()))
+
+    def all_states(self, vendor: str | None = None) -> Iterator[TenantState]:
+        """Every tenant's state, the vendors' shared ones included."""
+        return (t for (v, _), t in list(self._tenants.items()) if vendor is None or v == vendor)
 
     def reset(self, vendor: str | None = None, tenant: str | None = None) -> int:
         """Drop the matching tenants; returns how many were dropped."""
@@ -145,7 +189,9 @@ class Store:
             state.alive = False
             state.touch()
         self.generation += 1
-        return len(doomed)
+        if self.sink is not None:
+            self.sink.reset(vendor, tenant)
+        return len([k for k in doomed if k[1]])  # the vendor's shared state is no tenant
 
     def job_count(self) -> int:
         return sum(len(t.jobs) for t in self._tenants.values())

@@ -213,6 +213,10 @@ class Vendor:
                 return state, job
         return None
 
+    def restored(self, state: TenantState) -> None:
+        """A tenant's state was read back from a state file (--state) and its jobs re-armed: start again what
+        else the vendor keeps on the clock (Twilio's day files expire)."""
+
     def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
         """A vendor-neutral view of a job for the control API: its status now, its schedule, its next change."""
         return self.jobs.describe(state, job)

@@ -9,7 +9,7 @@ import fnmatch
 import ipaddress
 import re
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -94,6 +94,12 @@ class Webhooks:
         self.signers: dict[str, Signer] = {}  # vendor -> its signature (set when the vendors are loaded)
         self.attempts: deque[Attempt] = deque(maxlen=size)
         self._session: ClientSession | None = None
+        # attempts waiting for their time, by id: what --state keeps of the queue (a scheduler event holds only
+        # the id); ``sink`` hears of each change and ``changed`` makes it durable once an attempt is over
+        self.pending: dict[int, dict[str, Any]] = {}
+        self._ids = 0
+        self.sink: Any = None
+        self.changed: Callable[[], None] | None = None
 
     async def session(self) -> ClientSession:
         if self._session is None or self._session.closed:
@@ -113,8 +119,44 @@ class Webhooks:
         """Send ``payload`` (for GET, appended to the URL's query sorted by name; a form body otherwise) when the
         clock reaches ``at``. The vendor's ``webhook_headers`` hook signs the request as it goes out."""
         when = self.clock.now() if at is None else at
-        self.scheduler.at(when, self._attempt, vendor, tenant, method.upper(), url, dict(payload),
-                                  dict(headers or {}), tuple(backoff), 1, label=f"{vendor} webhook")
+        self._queue({"at": when, "vendor": vendor, "tenant": tenant, "method": method.upper(), "url": url,
+                     "payload": dict(payload), "headers": dict(headers or {}), "backoff": list(backoff),
+                     "number": 1})
+
+    def _queue(self, record: dict[str, Any], attempt_id: int | None = None) -> None:
+        if attempt_id is None:
+            self._ids += 1
+            attempt_id = self._ids
+            if self.sink is not None:
+                self.sink.webhook(attempt_id, record)
+        self._ids = max(self._ids, attempt_id)
+        self.pending[attempt_id] = record
+        self.scheduler.at(record["at"], self._run, attempt_id, label=f"{record['vendor']} webhook")
+
+    def restore(self, pending: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """The queue a state file kept: each attempt at its time (at once, if that has passed)."""
+        for attempt_id, record in pending:
+            self._queue(record, attempt_id)
+
+    def clear_pending(self) -> None:
+        for attempt_id in list(self.pending):
+            self._done(attempt_id)
+
+    def _done(self, attempt_id: int) -> None:
+        if self.pending.pop(attempt_id, None) is not None and self.sink is not None:
+            self.sink.webhook(attempt_id, None)
+
+    async def _run(self, attempt_id: int) -> None:
+        record = self.pending.get(attempt_id)
+        if record is None:  # a reset emptied the queue
+            return
+        try:
+            await self._attempt(record["vendor"], record["tenant"], record["method"], record["url"],
+                                record["payload"], record["headers"], tuple(record["backoff"]), record["number"])
+        finally:  # over (its retry, if any, is queued under an id of its own): made durable at once
+            self._done(attempt_id)
+            if self.changed is not None:
+                self.changed()
 
     async def _attempt(self, vendor: str, tenant: str, method: str, url: str, payload: dict[str, Any],
                        headers: dict[str, str], backoff: tuple[float, ...], number: int) -> None:
@@ -124,20 +166,21 @@ class Webhooks:
             self.attempts.append(Attempt(self.clock.now(), vendor, tenant, method, url, payload, number,
                                          None, error, False))
             return
+        sent = headers
         try:
             session = await self.session()
             target = get_url(url, payload) if method == "GET" else url
             signer = self.signers.get(vendor)
             signed = signer(tenant, method, target, payload) if signer is not None else None
-            headers = {**headers, **(signed or {})}
+            sent = {**headers, **(signed or {})}
             if method == "GET":
                 # encoded=True: sent byte for byte as signed (yarl would otherwise unquote %3A and %2F in the query)
-                async with session.get(URL(target, encoded=True), headers=headers, allow_redirects=False) as resp:
+                async with session.get(URL(target, encoded=True), headers=sent, allow_redirects=False) as resp:
                     status = resp.status
             else:
                 async with session.request(method, url, data=urlencode(payload), allow_redirects=False,
                                            headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                    **headers}) as resp:
+                                                    **sent}) as resp:
                     status = resp.status
         except Exception as exc:  # refused, timed out, an invalid URL: recorded, never raised into the clock
             error = f"{type(exc).__name__}: {exc}"
@@ -145,10 +188,10 @@ class Webhooks:
         retry = failed and number <= len(backoff)
         self.attempts.append(Attempt(self.clock.now(), vendor, tenant, method, url, payload, number,
                                      status, error, retry))
-        if retry:
-            self.scheduler.at(self.clock.now() + backoff[number - 1], self._attempt, vendor, tenant,
-                                      method, url, payload, headers, backoff, number + 1,
-                                      label=f"{vendor} webhook retry")
+        if retry:  # the same request, signed afresh when it goes
+            self._queue({"at": self.clock.now() + backoff[number - 1], "vendor": vendor, "tenant": tenant,
+                         "method": method, "url": url, "payload": payload, "headers": headers,
+                         "backoff": list(backoff), "number": number + 1})
 
     def to_json(self, vendor: str | None = None, tenant: str | None = None) -> list[dict[str, Any]]:
         return [asdict(a) for a in self.attempts

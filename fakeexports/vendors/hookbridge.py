@@ -141,7 +141,8 @@ class HookBridge(Vendor):
     def _project(self, key: str) -> str | None:
         """The key's project: ``proj_`` + a stable hash of the key, or the credentials file's project_id."""
         if not self.runtime.credentials.restricts(self.name):
-            return self.extra.get("projects", {}).get(key) or "proj_" + hex_id(0, "hookbridge-project", key, length=24)
+            return self.runtime.store.shared(self.name).get("projects", key) or \
+                "proj_" + hex_id(0, "hookbridge-project", key, length=24)
         entry = self.runtime.credentials.find(self.name, api_key=key)
         if entry is None:
             return None
@@ -247,7 +248,7 @@ class HookBridge(Vendor):
         ``row_count`` and ``file_size_bytes``) is held completed with exactly those values: its file has
         that many rows and bytes."""
         if spec.get("project_id"):
-            self.extra.setdefault("projects", {})[tenant] = str(spec["project_id"])
+            self.runtime.store.shared(self.name).put("projects", tenant, str(spec["project_id"]))
         project = self._project(tenant) if KEY.match(tenant) else tenant
         state = self.runtime.store.tenant(self.name, project or tenant)
         now = self.runtime.clock.now()

@@ -63,7 +63,6 @@ class Twilio(Vendor):
 
     def setup(self) -> None:
         self.requests = 0
-        self.auth_tokens: dict[str, str] = {}  # account -> the auth token it last authenticated with
         self._auth_cache: dict[str | None, str] = {}  # Authorization header -> tenant (credentials are fixed)
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
@@ -72,11 +71,9 @@ class Twilio(Vendor):
         tenant = self._auth_cache.get(header) if header else None
         if tenant is None:
             tenant, password = envelope.account(self.runtime.credentials, header)
-            if password is not None:  # what the account's webhooks are signed with (the last 10,000 accounts')
-                self.auth_tokens.pop(tenant, None)
-                self.auth_tokens[tenant] = password
-                if len(self.auth_tokens) > 10_000:
-                    del self.auth_tokens[next(iter(self.auth_tokens))]
+            state = self.runtime.store.tenant(self.name, tenant)
+            if password is not None and state.get("twilio", "auth_token") != password:
+                state.put("twilio", "auth_token", password)  # what the account's webhooks are signed with
             if len(self._auth_cache) > 4096:
                 self._auth_cache.clear()
             self._auth_cache[header] = tenant
@@ -104,7 +101,7 @@ class Twilio(Vendor):
         listed = [e["auth_token"] for e in self.runtime.credentials.entries(self.name) or []
                   if e.get("account_sid") == tenant and e.get("auth_token")]
         token = (state.get("settings", "auth_token") if state else None) or (
-            listed[0] if listed else self.auth_tokens.get(tenant))
+            listed[0] if listed else state.get("twilio", "auth_token") if state else None)
         if not token:
             return None
         return {"X-Twilio-Signature": envelope.signature(str(token), method, url, payload)}
@@ -180,7 +177,7 @@ class Twilio(Vendor):
                                            })
 
     def created(self, state: TenantState, job: Job) -> None:
-        state.data.setdefault("twilio", {}).setdefault("queue", []).append(job.id)
+        state.put("twilio", "queue", [*(state.get("twilio", "queue") or []), job.id])
 
     def removed(self, state: TenantState, job: Job) -> None:
         ids = state.get("twilio", "queue") or []
@@ -197,6 +194,12 @@ class Twilio(Vendor):
         if state.alive and record is not None and record["made_at"] == made_at:
             state.index_drop(f"days/{rt}", day)
             self.runtime.sizes.forget(("twilio", state.tenant, rt, day))
+
+    def restored(self, state: TenantState) -> None:
+        for name, days in state.indexes.items():  # each day file goes 7 days after it was made
+            for key, record in zip(list(days.keys), list(days.items), strict=True):
+                self.runtime.scheduler.at(record["made_at"] + RETENTION_SECONDS, self._expire_day, state,
+                                          name.split("/", 1)[1], key, record["made_at"], label="twilio day expiry")
 
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
         return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}

@@ -35,7 +35,7 @@ def queue(state: TenantState, now: float) -> list[Job]:
     jobs = [state.jobs[i] for i in ids if i in state.jobs]
     unfinished = [j for j in jobs if lifecycle.status_at(j.schedule, now) not in FINISHED]
     if len(unfinished) != len(ids):
-        state.data.setdefault("twilio", {})["queue"] = [j.id for j in unfinished]
+        state.put("twilio", "queue", [j.id for j in unfinished])
     return unfinished
 
 
