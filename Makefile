@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 # The Airbyte Talkdesk connector pins old dependencies (airbyte-cdk 0.x, pydantic 1): its own venv.
 AIRBYTE := .venv-airbyte
 
-.PHONY: serve test lint bench conformance clean
+# schemathesis in a venv of its own (its pinned hypothesis and jsonschema stay out of the test venv).
+FUZZ := .venv-fuzz
+
+.PHONY: serve test lint bench conformance fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +37,15 @@ test: $(BIN)/.installed $(BIN)/.acme $(AIRBYTE)/.installed  ## the whole test su
 conformance: $(BIN)/.installed $(BIN)/.acme  ## replay the vendors' recorded exchanges; a table per vendor (tests/conformance)
 	$(BIN)/python -m tests.conformance
 
+$(FUZZ)/.installed:
+	$(PYTHON) -m venv $(FUZZ)
+	$(FUZZ)/bin/pip install -q --upgrade pip
+	$(FUZZ)/bin/pip install -q schemathesis==4.32.5
+	touch $@
+
+fuzz: $(BIN)/.installed $(BIN)/.acme $(FUZZ)/.installed  ## schemathesis over every spec the fake serves and the vendors' own
+	$(BIN)/python tests/fuzz/fuzz.py --st $(FUZZ)/bin/st $(ARGS)
+
 lint: $(BIN)/.installed  ## ruff and mypy --strict
 	$(BIN)/ruff check fakeexports tests bench
 	$(BIN)/mypy
@@ -43,4 +55,4 @@ bench: $(BIN)/.installed  ## throughput and startup beside raw aiohttp and Prism
 	$(BIN)/python bench/throughput.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(AIRBYTE) .pytest_cache .mypy_cache .ruff_cache dist build
+	rm -rf $(VENV) $(AIRBYTE) $(FUZZ) .pytest_cache .mypy_cache .ruff_cache dist build
