@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from yarl import URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import throughput as t  # the bench's shared helpers: spawn, wait_ready, free_port
 
-from fakeexports.recipe import Answer, Driver, RecipeError
+from fakeexports.recipe import Driver, RecipeError
 from fakeexports.vendors import discover
 
 DELETES_REMOVE = {"acme", "hookbridge"}  # their delete takes the job out of the store at once
@@ -55,21 +54,7 @@ async def writer(session: aiohttp.ClientSession, base: str, vendor: str, tenant:
     cls = discover()[vendor]
     recipe = cls.recipe
     assert recipe is not None
-
-    async def send(method: str, target: str, *, headers: dict[str, str], data: Any) -> Answer:
-        url = target if target.startswith("http") else base + target
-        async with session.request(method, URL(url, encoded=True), headers=headers, data=data,
-                                   allow_redirects=False) as resp:
-            return Answer(resp.status, dict(resp.headers), await resp.read())
-
-    async def now() -> float:
-        async with session.get(base + "/_fakeexports/clock") as resp:
-            return float((await resp.json())["epoch"])
-
-    async def no_advance(seconds: float) -> None:
-        raise AssertionError("writers never move the clock")
-
-    d = Driver(recipe, tenant, send=send, advance=no_advance, now=now, mount=cls.mount)
+    d = Driver.over(session, base, recipe, tenant, cls.mount)
     mine: list[str] = []
     while time.monotonic() < stop:
         try:
@@ -187,8 +172,7 @@ async def verify(port: int, acked: Acked) -> tuple[list[str], int]:
             assert recipe is not None
             if tenant is None:
                 continue
-            d = Driver(recipe, _recipe_tenant(vendor, tenant), send=_sender(session, base),
-                       advance=_no, now=_now(session, base), mount=cls.mount)
+            d = Driver.over(session, base, recipe, _recipe_tenant(vendor, tenant), cls.mount)
             try:
                 if recipe.login:
                     await d.login()
@@ -210,26 +194,6 @@ def _recipe_tenant(vendor: str, stored_tenant: str) -> str:
 
 
 _KEYS: dict[tuple[str, str], str] = {}
-
-
-def _sender(session: aiohttp.ClientSession, base: str) -> Any:
-    async def send(method: str, target: str, *, headers: dict[str, str], data: Any) -> Answer:
-        url = target if target.startswith("http") else base + target
-        async with session.request(method, URL(url, encoded=True), headers=headers, data=data,
-                                   allow_redirects=False) as resp:
-            return Answer(resp.status, dict(resp.headers), await resp.read())
-    return send
-
-
-def _now(session: aiohttp.ClientSession, base: str) -> Any:
-    async def now() -> float:
-        async with session.get(base + "/_fakeexports/clock") as resp:
-            return float((await resp.json())["epoch"])
-    return now
-
-
-async def _no(seconds: float) -> None:
-    raise AssertionError
 
 
 def main() -> int:

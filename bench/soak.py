@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from yarl import URL
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import throughput as t  # the bench's shared helpers: spawn, stop, wait_ready, proc_rss_mib
@@ -56,18 +55,14 @@ class Client:
         self.vendor, self.recipe, self.tally, self.rnd = vendor, recipe, tally, rnd
         self.session, self.base, self.clock = session, base, clock
         self.live: list[str] = []
-        mount = discover()[vendor].mount
-        self.driver = Driver(recipe, tenant, send=self.send, advance=self.no_advance, now=self.now, mount=mount)
+        self.driver = Driver.over(session, base, recipe, tenant, discover()[vendor].mount, now=self.now)
+        sent = self.driver.send
 
-    async def send(self, method: str, target: str, *, headers: dict[str, str], data: Any) -> Answer:
-        url = target if target.startswith("http") else self.base + target
-        self.tally.requests[self.vendor] += 1
-        async with self.session.request(method, URL(url, encoded=True), headers=headers,
-                                        data=data, allow_redirects=False) as resp:
-            return Answer(resp.status, dict(resp.headers), await resp.read())
+        async def counted(method: str, target: str, **kw: Any) -> Answer:
+            self.tally.requests[vendor] += 1
+            return await sent(method, target, **kw)
 
-    async def no_advance(self, seconds: float) -> None:
-        raise AssertionError("the soak never advances the clock from a client")
+        self.driver.send = counted
 
     async def now(self) -> float:
         return self.clock.now()

@@ -119,14 +119,7 @@ class Jobs:
     def rewrite(self, state: TenantState, job: Job, tail: Sequence[tuple[str, float | None]], **attrs: Any) -> None:
         """From now on the job follows ``tail`` (statuses with durations, None for the last)."""
         now = self.runtime.clock.now()
-        offsets: list[tuple[float, str]] = []
-        at = 0.0
-        for status, length in tail:
-            offsets.append((at, status))
-            if length is None:
-                break
-            at += length
-        state.update_job(job, schedule=rewrite(job.schedule, now, offsets), **attrs)
+        state.update_job(job, schedule=rewrite(job.schedule, now, _offsets(tail)), **attrs)
         self.arm(state, job)
 
     def reschedule(self, state: TenantState, job: Job, schedule: Schedule) -> None:
@@ -154,14 +147,7 @@ class Jobs:
             via = lc.through.get(outcome)
             if via is not None and not any(s == via and t <= now for t, s in job.schedule):
                 tail = [(via, 0.0), *tail]
-            offsets: list[tuple[float, str]] = []
-            at = 0.0
-            for status, length in tail:
-                offsets.append((at, status))
-                if length is None:
-                    break
-                at += length
-            state.update_job(job, schedule=rewrite(job.schedule, now, offsets), forced=outcome)
+            state.update_job(job, schedule=rewrite(job.schedule, now, _offsets(tail)), forced=outcome)
         job.attrs.pop("held", None)  # a job held in its status by a fixture goes on from what it was forced into
         self.vendor.forced(state, job, outcome, current)
         self.arm(state, job)
@@ -256,6 +242,18 @@ class Jobs:
         job.attrs["fx"] = (now, tuple(sorted(ran_now)))
         state.mark(job)
         return True
+
+
+def _offsets(tail: Sequence[tuple[str, float | None]]) -> list[tuple[float, str]]:
+    """Statuses with durations (None for the last) as offsets from now."""
+    offsets: list[tuple[float, str]] = []
+    at = 0.0
+    for status, length in tail:
+        offsets.append((at, status))
+        if length is None:
+            break
+        at += length
+    return offsets
 
 
 def _tag(fx: Effect, index: int | None, when: float) -> str:

@@ -169,6 +169,30 @@ class Driver:
             self.vars[name] = pick(answer, where)
         return answer
 
+    @classmethod
+    def over(cls, session: Any, base: str, recipe: Recipe, tenant: str, mount: str,
+             now: Callable[[], Awaitable[float]] | None = None) -> Driver:
+        """A Driver for a server at ``base`` (its origin) through an aiohttp ClientSession: the clock read and
+        moved through the control API (or ``now`` given)."""
+        async def send(method: str, target: str, *, headers: dict[str, str], data: Any) -> Answer:
+            from yarl import URL
+
+            url = target if target.startswith("http") else base + target
+            async with session.request(method, URL(url, encoded=True), headers=headers, data=data,
+                                       allow_redirects=False) as resp:
+                return Answer(resp.status, dict(resp.headers), await resp.read())
+
+        async def clock() -> float:
+            async with session.get(base + "/_fakeexports/clock") as resp:
+                return float((await resp.json())["epoch"])
+
+        async def advance(seconds: float) -> None:
+            async with session.post(base + "/_fakeexports/clock/advance", json={"seconds": seconds}) as resp:
+                if resp.status != 200:
+                    raise RecipeError(f"the clock did not move: {resp.status} {await resp.text()}", resp.status)
+
+        return cls(recipe, tenant, send=send, advance=advance, now=now or clock, mount=mount)
+
     async def headers(self) -> dict[str, str]:
         """The recipe's headers as the next call would send them (after login: with its token)."""
         now = await self.now()

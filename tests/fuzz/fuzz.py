@@ -46,7 +46,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from fakeexports.recipe import Answer, Driver  # noqa: E402
+from fakeexports.recipe import Driver  # noqa: E402
 from fakeexports.vendors import discover  # noqa: E402
 from tests.reference import ENV, reference_dir  # noqa: E402
 
@@ -90,19 +90,7 @@ async def credentials(base: str, vendor: str) -> dict[str, str]:
     cls = discover()[vendor]
     assert cls.recipe is not None
     async with aiohttp.ClientSession() as session:
-        async def send(method: str, target: str, *, headers: dict[str, str], data: Any) -> Answer:
-            async with session.request(method, base + target, headers=headers, data=data,
-                                       allow_redirects=False) as resp:
-                return Answer(resp.status, dict(resp.headers), await resp.read())
-
-        async def now() -> float:
-            async with session.get(base + "/_fakeexports/clock") as resp:
-                return float((await resp.json())["epoch"])
-
-        async def advance(seconds: float) -> None:
-            raise AssertionError
-
-        d = Driver(cls.recipe, cls.recipe.tenants[0], send=send, advance=advance, now=now, mount=cls.mount)
+        d = Driver.over(session, base, cls.recipe, cls.recipe.tenants[0], cls.mount)
         await d.login()
         return await d.headers()
 
