@@ -194,14 +194,16 @@ class Scheduler:
             _, _, timer = heapq.heappop(self._heap)
             if timer.cancelled:
                 continue
-            fired += 1
             try:
                 result = timer.callback(*timer.args)
+                # an event that stands for many (the job engine's) says how many ran
+                fired += result if type(result) is int else 1
                 if inspect.isawaitable(result):
                     task = asyncio.ensure_future(self._guard(timer, result))
                     self.inflight.add(task)
                     task.add_done_callback(self.inflight.discard)
             except Exception as exc:  # a broken side effect must not stop time
+                fired += 1
                 if self.on_error is not None:
                     self.on_error(timer, exc)
         return fired

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
+from . import fixtures
 from .clock import isoformat, parse_rfc3339
 from .errors import VendorError
 from .faults import Fault
+from .jobs import Jobs
 from .routing import origin_of
 from .wire import dumps
 
@@ -87,7 +89,7 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
                     return reply({"error": exc.message}, exc.status)
                 except VendorError as exc:
                     return reply({"error": exc.message}, exc.status)
-                except (ValueError, TypeError, KeyError) as exc:
+                except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a value of the wrong shape
                     return reply({"error": str(exc)}, 400)
 
             app.router.add_route(method, PREFIX + path, guarded)
@@ -101,7 +103,10 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
             **runtime.clock.describe(),
             "epoch": runtime.clock.now(),
             "next_event_at": isoformat(due) if due is not None else None,
-            "pending_events": len(runtime.scheduler.pending()),
+            # the jobs' moments wait in each vendor's heap, behind one scheduler event per vendor
+            "pending_events": sum(1 for t in runtime.scheduler.pending()
+                                  if not isinstance(getattr(t.callback, "__self__", None), Jobs))
+            + sum(v.jobs.pending() for v in registry.vendors.values()),
             "in_flight": len(runtime.scheduler.inflight),  # webhook and callback attempts under way
         }
 
@@ -239,6 +244,20 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
         if vendor is None:
             raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
         return reply({"vendor": vendor.name, "settings": vendor.configure(await json_body(request))})
+
+    @route("POST", "/fixtures")
+    async def load_fixture(request: web.Request) -> web.StreamResponse:
+        """A fixture document loaded now, beside what is there (``repeat`` seeds many jobs at once). It is not
+        kept for resets; an item the vendor refuses stops the load there (400), what came before it stays."""
+        doc = await json_body(request)
+        if doc.get("vendor") not in registry.vendors:
+            raise ControlError(400, f"'vendor' must be one of {sorted(registry.vendors)}")
+        if not isinstance(doc.get("tenants"), dict):
+            raise ControlError(400, "'tenants' must map tenant ids to what each holds")
+        before = runtime.store.job_count()
+        doc["_path"] = "POST /_fakeexports/fixtures"
+        tenants = fixtures.load_into(registry.vendors, [doc])
+        return reply({"tenants": tenants, "jobs_added": runtime.store.job_count() - before}, 201)
 
     @route("POST", "/tenants/{vendor}/{tenant}")
     async def configure(request: web.Request) -> web.StreamResponse:

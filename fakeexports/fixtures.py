@@ -5,11 +5,14 @@ names its vendor and, per tenant, what that tenant holds; the vendor module inte
     tenants:
       ACaaaa...:
         jobs: [...]
-"""
+
+An item of any list may say ``repeat: N``: it stands for N items alike (a realistic account of a million jobs in
+a few lines). The copies are made one at a time as the vendor reads them, so the list is never built."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,11 +52,51 @@ def read_fixtures(setting: str | None, cache: Path | None = None,
     return docs
 
 
+REPEAT_LIMIT = 10_000_000
+FREEZE_AFTER = 10_000  # jobs a load must add before what it made is taken out of the cycle collector's way
+
+
+class Repeated:
+    """A fixture list with its ``repeat`` items expanded lazily. The vendor iterates it like the list."""
+
+    def __init__(self, items: list[Any], unique: Iterable[str], where: str):
+        self.items = items
+        for item in items:
+            if not isinstance(item, dict) or "repeat" not in item:
+                continue
+            n = item["repeat"]
+            if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= REPEAT_LIMIT:
+                raise ValueError(f"{where}: 'repeat' must be a whole number from 0 to {REPEAT_LIMIT:,}")
+            clash = sorted(k for k in unique if k in item)
+            if clash and n > 1:
+                raise ValueError(f"{where}: an item repeated {n} times cannot give {', '.join(clash)} (ids are unique)")
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __iter__(self) -> Iterator[Any]:
+        for item in self.items:
+            if isinstance(item, dict) and "repeat" in item:
+                copy = {k: v for k, v in item.items() if k != "repeat"}
+                for _ in range(item["repeat"]):
+                    yield copy
+            else:
+                yield item
+
+
+def expand(spec: Mapping[str, Any], unique: Iterable[str], where: str) -> dict[str, Any]:
+    """A tenant's fixture with every list's ``repeat`` items standing for that many copies."""
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"{where}: a tenant's fixture is a mapping")
+    return {k: Repeated(v, unique, f"{where}: {k}") if isinstance(v, list) else v for k, v in spec.items()}
+
+
 def load_into(vendors: Mapping[str, Vendor], docs: list[dict[str, Any]], vendor: str | None = None,
               tenant: str | None = None) -> int:
     """Load the fixture documents (for one vendor or tenant only, after a partial reset); returns the
     number of tenants loaded."""
     loaded = 0
+    before = sum(v.runtime.store.job_count() for v in list(vendors.values())[:1])
     for doc in docs:
         v = vendors.get(doc["vendor"])
         if v is None or (vendor is not None and doc["vendor"] != vendor):
@@ -61,6 +104,13 @@ def load_into(vendors: Mapping[str, Vendor], docs: list[dict[str, Any]], vendor:
         for tenant_id, spec in (doc.get("tenants") or {}).items():
             if tenant is not None and str(tenant_id) != tenant:
                 continue
-            v.load_fixture_tenant(str(tenant_id), spec or {})
+            v.load_fixture_tenant(str(tenant_id), expand(spec or {}, v.fixture_ids,
+                                                         f"{doc.get('_path', 'fixture')}: {tenant_id}"))
             loaded += 1
+    store = next(iter(vendors.values())).runtime.store if vendors else None
+    if store is not None and store.job_count() - before >= FREEZE_AFTER:
+        # A big fixture lives until a reset: the cycle collector need not walk it again and again (with a
+        # million jobs each full collection would stall the server for a second). Refcounting still frees it.
+        gc.collect()
+        gc.freeze()
     return loaded

@@ -1,11 +1,14 @@
 """The core's job engine: every vendor's jobs are created, timed, forced, removed and described here, from the
 vendor's declared Lifecycle (lifecycle.py). A job's status is a lookup in its schedule; what must happen at a
-moment (an effect on entering a status, a unit of work done, the job's removal) is fired by one timer per job,
-and re-armed whenever the schedule changes. Outcome faults and ``force`` go through the same path."""
+moment (an effect on entering a status, a unit of work done, the job's removal) waits in the vendor's heap of
+job moments, one small entry per job, re-pushed whenever the schedule changes (an entry whose time is no longer
+the job's ``due`` is stale and skipped). One scheduler timer stands for the heap's earliest entry, so a million
+jobs cost a million tuples, not a million timers. Outcome faults and ``force`` go through the same path."""
 
 from __future__ import annotations
 
-import hashlib
+import heapq
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -14,7 +17,7 @@ from .clock import Timer, isoformat
 from .errors import VendorError
 from .files import hex_id, uuid4_from, uuid7_from
 from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, next_change_at, rewrite, status_at, time_when
-from .store import Job, TenantState
+from .store import SHARED, Job, TenantState
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -70,7 +73,11 @@ class Jobs:
         self.vendor = vendor
         self.runtime = vendor.runtime
         self.lifecycle: Lifecycle = vendor.lifecycle
-        self.timers: dict[tuple[str, str], Timer] = {}
+        self.heap: list[tuple[float, int, TenantState, Job]] = []  # (moment, job seq, its tenant, the job)
+        self._timer: Timer | None = None  # the scheduler's event for the heap's earliest moment
+        self._firing = False
+        self.fired = 0  # the jobs' moments run so far
+        self._stale = 0  # entries of the heap no longer any job's due
 
     # --- creation -------------------------------------------------------------------------------------
     def create(self, state: TenantState, collection: str, attrs: dict[str, Any], *, created: float | None = None,
@@ -87,14 +94,14 @@ class Jobs:
         state.put("counters", "jobs", number)
         job_id = job_id or self.vendor.ids.make(self.runtime.settings.seed, state.tenant, number, created)
         if hold:
-            schedule, attrs["held"] = ((created, hold),), True
+            schedule = ((created, hold),)
         elif schedule is None:
             schedule = self.lifecycle.schedule(created, durations)
-        attrs["fx"] = (created - 1.0, ())
-        if fixture:
-            attrs["quiet"] = now
-        job = state.add_job(Job(job_id, self.runtime.store.next_seq(), collection, created, schedule, attrs))
+        job = Job(job_id, self.runtime.store.next_seq(), collection, created, schedule, attrs, mark=created - 1.0,
+                  quiet=now if fixture else None, held=bool(hold))
+        state.add_job(job)
         self.vendor.created(state, job)
+        SHARED.attributes(job)  # one dict for every job made with the same attributes (copied on change)
         self.arm(state, job)
         if ctx is not None and state.jobs.get(job.id) is job:
             outcome = self.runtime.faults.outcome(self.vendor.name, ctx.op.operation_id, ctx.tenant)
@@ -148,43 +155,88 @@ class Jobs:
             if via is not None and not any(s == via and t <= now for t, s in job.schedule):
                 tail = [(via, 0.0), *tail]
             state.update_job(job, schedule=rewrite(job.schedule, now, _offsets(tail)), forced=outcome)
-        job.attrs.pop("held", None)  # a job held in its status by a fixture goes on from what it was forced into
+        job.held = False  # a job held in its status by a fixture goes on from what it was forced into
         self.vendor.forced(state, job, outcome, current)
         self.arm(state, job)
 
     def remove(self, state: TenantState, job: Job) -> None:
-        timer = self.timers.pop((state.tenant, job.id), None)
-        if timer is not None:
-            timer.cancel()
+        if job.due is not None:
+            job.due = None
+            self._stale += 1  # its entry in the heap is stale now
         if state.jobs.get(job.id) is job:
             self.vendor.removed(state, job)
             state.remove_job(job)
             self.runtime.sizes.forget((self.vendor.name, state.tenant, job.id))
 
     def reset(self, tenant: str | None) -> None:
-        """The store dropped this vendor's state (all, or one tenant's): their timers go too."""
-        for key in [k for k in self.timers if tenant is None or k[0] == tenant]:
-            self.timers.pop(key).cancel()
+        """The store dropped this vendor's state (all, or one tenant's): its jobs' moments go too (those of a
+        dropped tenant are skipped when they come up; the heap is compacted when it is large)."""
+        if tenant is None:
+            self.heap.clear()
+            self._stale = 0
+        elif len(self.heap) > 4096:
+            self._compact()
+        if not self.heap and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
-    # --- the timer ------------------------------------------------------------------------------------
+    def pending(self) -> int:
+        """How many jobs wait for a moment (the control API's pending events)."""
+        return sum(1 for when, _, state, job in self.heap if job.due == when and state.alive)
+
+    # --- the heap of moments --------------------------------------------------------------------------
     def arm(self, state: TenantState, job: Job) -> None:
         """Run what is due by now, then wait for the job's next moment."""
-        key = (state.tenant, job.id)
-        old = self.timers.pop(key, None)
-        if old is not None:
-            old.cancel()
         now = self.runtime.clock.now()
+        if job.due is not None:
+            job.due = None
+            self._stale += 1  # its entry in the heap is stale now
         if not self._run_due(state, job, now):
             return
         upcoming = [m[0] for m in self.moments(job) if m[0] > now]
         if upcoming:
-            self.timers[key] = self.runtime.scheduler.at(min(upcoming), self._fire, state, job,
-                                                         label=f"{self.vendor.name} job")
+            when = job.due = min(upcoming)
+            heapq.heappush(self.heap, (when, job.seq, state, job))
+            if self._stale > 1024 and self._stale * 4 >= len(self.heap):
+                self._compact()
+            if not self._firing:
+                self._wake(when)
 
-    def _fire(self, state: TenantState, job: Job) -> None:
-        self.timers.pop((state.tenant, job.id), None)
-        if state.alive and state.jobs.get(job.id) is job:
-            self.arm(state, job)
+    def _compact(self) -> None:
+        self.heap[:] = [e for e in self.heap if e[3].due == e[0] and e[2].alive]  # in place: _fire holds it
+        heapq.heapify(self.heap)
+        self._stale = 0
+
+    def _wake(self, when: float) -> None:
+        timer = self._timer
+        if timer is None or when < timer.when:
+            if timer is not None:
+                timer.cancel()
+            self._timer = self.runtime.scheduler.at(when, self._fire, label=f"{self.vendor.name} jobs")
+
+    def _fire(self) -> int:
+        """The earliest moment came: every job due by now takes its turn, then the timer waits for the next.
+        Returns how many of the jobs' moments ran (the scheduler counts them as events)."""
+        self._timer = None
+        before = self.fired
+        heap, now = self.heap, self.runtime.clock.now()
+        self._firing = True
+        try:
+            while heap and heap[0][0] <= now:
+                when, _, state, job = heapq.heappop(heap)
+                if job.due == when and state.alive and state.jobs.get(job.id) is job:
+                    job.due = None  # this entry is gone from the heap: not stale
+                    self.arm(state, job)
+                elif self._stale:
+                    self._stale -= 1
+        finally:
+            self._firing = False
+            while heap and (heap[0][3].due != heap[0][0] or not heap[0][2].alive):
+                heapq.heappop(heap)  # stale: not worth a wake-up
+                self._stale = max(0, self._stale - 1)
+            if heap:
+                self._wake(heap[0][0])
+        return self.fired - before
 
     def moments(self, job: Job) -> list[Moment]:
         """Every moment of the job's schedule that has effects, in time order."""
@@ -209,7 +261,7 @@ class Jobs:
         return out
 
     def removal_time(self, job: Job) -> float | None:
-        if job.attrs.get("held"):
+        if job.held:
             return None
         when, status = job.schedule[-1]
         keep = self.lifecycle.retention.get(status)
@@ -217,16 +269,16 @@ class Jobs:
 
     def _run_due(self, state: TenantState, job: Job, now: float) -> bool:
         """Run the effects due by ``now`` that have not run; False when the job is gone."""
-        mark, done = job.attrs.get("fx", (job.created - 1.0, ()))
-        quiet = job.attrs.get("quiet")
+        mark, done, quiet = job.mark, job.done, job.quiet
         ran_now = set(done) if mark == now else set()
         for when, _, fx, index in self.moments(job):
             if when > now:
                 break
-            tag = _tag(fx, index, when)
+            tag = _tag(fx, index)
             if when < mark or (when == mark and tag in done):
                 continue
             if not (fx.notify and quiet is not None and when <= quiet):
+                self.fired += 1
                 if fx is REMOVE:
                     self.remove(state, job)
                     return False
@@ -239,7 +291,7 @@ class Jobs:
                     return False
             if when == now:
                 ran_now.add(tag)
-        job.attrs["fx"] = (now, tuple(sorted(ran_now)))
+        job.mark, job.done = now, _done(ran_now)
         state.mark(job)
         return True
 
@@ -256,5 +308,23 @@ def _offsets(tail: Sequence[tuple[str, float | None]]) -> list[tuple[float, str]
     return offsets
 
 
-def _tag(fx: Effect, index: int | None, when: float) -> str:
-    return hashlib.blake2b(f"{fx.name}:{index}:{when!r}".encode(), digest_size=6).hexdigest()
+_DONE: dict[frozenset[str], tuple[str, ...]] = {}
+
+
+def _tag(fx: Effect, index: int | None) -> str:
+    """Names an effect among those at one moment (``done`` only ever holds the effects at ``mark``); interned, so
+    a million jobs share a handful of strings."""
+    return sys.intern(fx.name if index is None else f"{fx.name}:{index}")
+
+
+def _done(tags: set[str]) -> tuple[str, ...]:
+    """The tags as a sorted tuple, shared between every job that ran the same effects at its mark."""
+    if not tags:
+        return ()
+    key = frozenset(tags)
+    done = _DONE.get(key)
+    if done is None:
+        if len(_DONE) >= 4096:
+            _DONE.clear()
+        done = _DONE[key] = tuple(sorted(tags))
+    return done

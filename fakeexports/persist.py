@@ -168,7 +168,7 @@ class StateFile:
                 else:
                     db.execute("INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                (vendor, tenant, job.id, job.seq, job.collection, job.created,
-                                _dumps(job.schedule), _dumps(job.attrs), job.version))
+                                _dumps(job.schedule), _dumps(job.saved_attrs()), job.version))
             for (vendor, tenant, kind, key), state in data.items():
                 touched.add((vendor, tenant))
                 value = state.data.get(kind, {}).get(key) if state.alive else None
@@ -234,7 +234,8 @@ class StateFile:
             vendor, tenant, job_id, seq, collection, created, schedule, attrs, version = row
             st = state(vendor, tenant)
             job = Job(job_id, seq, collection, created, tuple((float(t), s) for t, s in orjson.loads(schedule)),
-                      orjson.loads(attrs), version)
+                      {}, version)
+            job.load_attrs(orjson.loads(attrs))
             st.jobs[job.id] = job
             st.collections.setdefault(collection, Index()).put(seq, job)
             count += 1

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 from .lifecycle import Schedule
 from .pagination import Index
 
@@ -23,6 +25,80 @@ class Job:
     schedule: Schedule
     attrs: dict[str, Any]
     version: int = 0
+    # The engine's bookkeeping (jobs.py), kept out of ``attrs`` to keep a stored job small: effects at moments
+    # before ``mark`` have run, and those at ``mark`` whose tags are in ``done``; ``quiet``: loaded from a
+    # fixture at that time (what it would have notified before was already notified); ``held``: frozen in its
+    # status by a fixture; ``due``: the moment the engine's heap holds for it (older entries are stale).
+    mark: float = 0.0
+    done: tuple[str, ...] = ()
+    quiet: float | None = None
+    held: bool = False
+    due: float | None = None
+    shared: bool = False  # ``attrs`` is shared with other jobs made alike (Shared): copied before a change
+
+    ENGINE = ("fx", "quiet", "held")  # how the bookkeeping is spelled in a state file's attrs (persist.py)
+
+    def own(self) -> dict[str, Any]:
+        """``attrs``, made this job's own if it was shared, for a change in place."""
+        if self.shared:
+            self.attrs, self.shared = dict(self.attrs), False
+        return self.attrs
+
+    def saved_attrs(self) -> dict[str, Any]:
+        """``attrs`` with the engine's bookkeeping, as a state file keeps them."""
+        out = dict(self.attrs)
+        out["fx"] = (self.mark, self.done)
+        if self.quiet is not None:
+            out["quiet"] = self.quiet
+        if self.held:
+            out["held"] = True
+        return out
+
+    def load_attrs(self, saved: dict[str, Any]) -> None:
+        """The inverse of ``saved_attrs``."""
+        fx = saved.pop("fx", None)
+        if fx is not None:
+            self.mark, self.done = float(fx[0]), tuple(fx[1])
+        self.quiet = saved.pop("quiet", None)
+        self.held = bool(saved.pop("held", False))
+        self.attrs = saved
+
+
+class Shared:
+    """Jobs made alike share their values: one ``attrs`` dict for every job created with equal attributes (a
+    bulk fixture, a client creating the same export again and again) and one schedule tuple for equal schedules.
+    A shared ``attrs`` is copied before it is changed (Job.own); schedules are replaced, never changed. At most
+    ``limit`` distinct values are remembered, so that the table itself stays small."""
+
+    limit = 4096
+
+    def __init__(self) -> None:
+        self.attrs: dict[bytes, dict[str, Any]] = {}
+        self.schedules: dict[Schedule, Schedule] = {}
+
+    def attributes(self, job: Job) -> None:
+        try:
+            key = orjson.dumps(job.attrs, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            return
+        found = self.attrs.get(key)
+        if found is None:
+            if len(self.attrs) >= self.limit:
+                self.attrs.clear()
+            self.attrs[key] = job.attrs
+            found = job.attrs
+        job.attrs, job.shared = found, True
+
+    def schedule(self, schedule: Schedule) -> Schedule:
+        found = self.schedules.get(schedule)
+        if found is None:
+            if len(self.schedules) >= self.limit:
+                self.schedules.clear()
+            found = self.schedules[schedule] = schedule
+        return found
+
+
+SHARED = Shared()
 
 
 class Sink(Protocol):
@@ -69,6 +145,7 @@ class TenantState:
             self.cache.clear()
 
     def add_job(self, job: Job) -> Job:
+        job.schedule = SHARED.schedule(job.schedule)
         self.jobs[job.id] = job
         self.collections.setdefault(job.collection, Index()).put(job.seq, job)
         self.touch()
@@ -78,8 +155,10 @@ class TenantState:
 
     def update_job(self, job: Job, *, schedule: Schedule | None = None, **attrs: Any) -> Job:
         if schedule is not None:
-            job.schedule = schedule
-        job.attrs.update(attrs)
+            job.schedule = SHARED.schedule(schedule)
+        if attrs:
+            job.own().update(attrs)
+            SHARED.attributes(job)  # jobs changed alike (forced to one outcome...) share again
         job.version += 1
         self.touch()
         if self.sink is not None:

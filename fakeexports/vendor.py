@@ -89,6 +89,7 @@ class Vendor:
     specs: ClassVar[dict[str, str]]  # spec key (an API version) -> file name in specs/
     json_type: ClassVar[str] = "application/json"
     trailing_slash: ClassVar[bool] = False  # whether every path also answers with a trailing "/"
+    fixture_ids: ClassVar[tuple[str, ...]] = ("id",)  # fixture keys naming one job: never repeated (fixtures.py)
     fixtures_file: ClassVar[str | None] = None  # a vendor from another package: its fixture file, beside its module
     options: ClassVar[tuple[Option, ...]] = ()  # switches of the vendor's own (options.py)
     lifecycle: ClassVar[Lifecycle] = Lifecycle(steps=(("created", None),))  # its jobs' statuses (lifecycle.py)

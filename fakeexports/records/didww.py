@@ -339,7 +339,8 @@ _BUILDERS: dict[str, Callable[[_Ctx, str, Mapping[str, Any], int | None], Iterat
     "sms_out": partial(_sms, inbound=False)}
 
 
-def export_file(export_id: str, a: Mapping[str, Any], tenant: str, seed: int, pools: Pools, sizes: Sizes) -> FileBody:
+def export_file(export_id: str, file_id: str, a: Mapping[str, Any], tenant: str, seed: int, pools: Pools,
+                sizes: Sizes) -> FileBody:
     """The export's gzipped CSV (B7): the columns of the API version that created it (DIDWW's 2026-11-19 docs:
     exports made under earlier versions keep their CSV columns)."""
     layout = a.get("layout", "2021-12-15")
@@ -350,4 +351,4 @@ def export_file(export_id: str, a: Mapping[str, Any], tenant: str, seed: int, po
             filters=a["filters"], pools=pools)))
 
     return FileBody("application/octet-stream", chunks, key=("didww", tenant, export_id), sizes=sizes,
-                    filename=f"{a['file_id']}.csv.gz")
+                    filename=f"{file_id}.csv.gz")

@@ -269,7 +269,8 @@ class HookBridge(Vendor):
         completed = parse_rfc3339(str(item["completed_at"]))
         started = parse_rfc3339(str(item["started_at"])) if item.get("started_at") else completed
         schedule = ((job.created, "pending"), (started, "processing"), (completed, "completed"))
-        extra: dict[str, Any] = {"held": True}
+        job.held = True
+        extra: dict[str, Any] = {}
         if item.get("expires_at"):
             extra["expires_at"] = parse_rfc3339(str(item["expires_at"]))
         if item.get("row_count") is not None:
@@ -284,7 +285,7 @@ class HookBridge(Vendor):
         job = self.jobs.create(state, "exports", attrs, created=created, job_id=export_id, ctx=ctx, fixture=fixture,
                                hold=hold)
         if "rows" not in job.attrs:
-            job.attrs["rows"] = records.row_count(self.runtime.settings.seed, state.tenant, job.id, attrs["start"],
+            job.own()["rows"] = records.row_count(self.runtime.settings.seed, state.tenant, job.id, attrs["start"],
                                                   attrs["end"])
         return job
 
@@ -385,7 +386,7 @@ class HookBridge(Vendor):
         return self._file(job)
 
     def _file(self, job: Job) -> FileBody:
-        return records.export_file(job.id, job.attrs, self.runtime.settings.seed, self.runtime.pools)
+        return records.export_file(job.id, job.own(), self.runtime.settings.seed, self.runtime.pools)
 
 
 def _invalid(message: str) -> VendorError:

@@ -40,6 +40,7 @@ CALLBACK_BACKOFF = (60.0, 600.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0, 8640
 
 
 class Didww(Vendor):
+    fixture_ids = ("id", "file_id")
     name: ClassVar[str] = "didww"
     mount: ClassVar[str] = "/didww/v3"
     hosts: ClassVar[tuple[str, ...]] = ("api.didww.com", "sandbox-api.didww.com")
@@ -191,7 +192,8 @@ class Didww(Vendor):
         full: dict[str, Any] = {
             "export_type": a["export_type"],
             "status": status,
-            "url": ctx.url(f"/exports/{a['file_id']}.csv.gz") if status.lower() == "completed" else None,
+            "url": (ctx.url(f"/exports/{self.file_id(ctx.state, job)}.csv.gz")
+                    if status.lower() == "completed" else None),
             "filters": a["filters"],  # as created: an export keeps the keys of the version that made it
             "callback_url": a.get("callback_url"),
             "callback_method": (method.upper() if doc == "2021-12-15" else method.lower()) if method else None,
@@ -202,12 +204,16 @@ class Didww(Vendor):
         return {"id": job.id, "type": "exports", "attributes": {k: full[k] for k in rules.FIELDS[doc] if k in names}}
 
     # --- lifecycle --------------------------------------------------------------------------------------
+    def file_id(self, state: TenantState, job: Job) -> str:
+        """A fixture's own file id, else one derived from the seed and the export (not stored: a million exports
+        made alike share one attrs dict)."""
+        return job.attrs.get("file_id") or uuid4_from(self.runtime.settings.seed, "didww-file", state.tenant, job.id)
+
     def created(self, state: TenantState, job: Job) -> None:
-        job.attrs.setdefault("file_id", uuid4_from(self.runtime.settings.seed, "didww-file", state.tenant, job.id))
-        state.put("didww_files", job.attrs["file_id"], job.id)
+        state.put("didww_files", self.file_id(state, job), job.id)
 
     def removed(self, state: TenantState, job: Job) -> None:
-        state.drop("didww_files", job.attrs["file_id"])
+        state.drop("didww_files", self.file_id(state, job))
 
     def completed(self, state: TenantState, job: Job, at: float) -> None:
         """The export is done: its callback, if it has one."""
@@ -218,7 +224,7 @@ class Didww(Vendor):
             # changelog: "export callback includes url attribute with the download link").
             payload = {"id": job.id, "type": "exports", "status": "completed"}
             if job.attrs.get("layout", "2021-12-15") >= envelope.NEW and job.attrs.get("base"):
-                payload["url"] = f"{job.attrs['base']}/exports/{job.attrs['file_id']}.csv.gz"
+                payload["url"] = f"{job.attrs['base']}/exports/{self.file_id(state, job)}.csv.gz"
             self.runtime.webhooks.schedule(self.name, state.tenant, job.attrs.get("callback_method") or "post", url,
                                            payload, backoff=CALLBACK_BACKOFF)
 
@@ -231,7 +237,7 @@ class Didww(Vendor):
         self.jobs.force(state, job, status.lower())
 
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
-        return {"file_id": job.attrs["file_id"]}
+        return {"file_id": self.file_id(state, job)}
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/didww.yaml: per API key, ``settings`` (default_api_version, callback_secret) and
@@ -384,10 +390,10 @@ class Didww(Vendor):
             raise envelope.not_found(ctx.params["id"])
         return job
 
-
     # --- file (B7) --------------------------------------------------------------------------------------
     def _file(self, tenant: str, job: Job) -> FileBody:
-        return records.export_file(job.id, job.attrs, tenant, self.runtime.settings.seed, self.runtime.pools,
+        return records.export_file(job.id, self.file_id(self.runtime.store.tenant(self.name, tenant), job),
+                                   job.attrs, tenant, self.runtime.settings.seed, self.runtime.pools,
                                    self.runtime.sizes)
 
 

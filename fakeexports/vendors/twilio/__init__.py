@@ -12,7 +12,7 @@ from aiohttp import web
 
 from ... import lifecycle
 from ...errors import VendorError, Violation
-from ...files import FileBody, hex_id
+from ...files import hex_id
 from ...jobs import Ids
 from ...lifecycle import KEPT_SECONDS, REMOVE, Effect, Lifecycle, Progress
 from ...options import Option
@@ -24,7 +24,8 @@ from ...store import Job, TenantState
 from ...vendor import Context, Reply, Vendor
 from ...wire import dumps, stamp
 from . import envelope, fixtures, queue
-from .queue import DAY_SECONDS, DELETE_SECONDS, FINISHED, OPEN, RETENTION_SECONDS, RETRY_SECONDS, SUBMIT_SECONDS
+from .days import DayFiles
+from .queue import DAY_SECONDS, DELETE_SECONDS, FINISHED, OPEN, RETRY_SECONDS, SUBMIT_SECONDS
 from .recipe import RECIPE
 
 ENDED = (Effect("finished"), Effect("notify", notify=True))
@@ -32,7 +33,8 @@ RESOURCE_TYPES = records.RESOURCE_TYPES
 DEFAULT_CONFIG = {"enabled": False, "webhook_url": None, "webhook_method": None}
 
 
-class Twilio(Vendor):
+class Twilio(DayFiles, Vendor):
+    fixture_ids = ("job_sid",)
     name: ClassVar[str] = "twilio"
     mount: ClassVar[str] = "/twilio"
     hosts: ClassVar[tuple[str, ...]] = ("bulkexports.twilio.com",)
@@ -62,7 +64,7 @@ class Twilio(Vendor):
     )
 
     def setup(self) -> None:
-        self.requests = 0
+        self.requests = 0  # answers so far (Twilio-Request-Id)
         self._auth_cache: dict[str | None, str] = {}  # Authorization header -> tenant (credentials are fixed)
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
@@ -93,10 +95,9 @@ class Twilio(Vendor):
         return dict(state.items("settings"))
 
     def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str] | None:
-        """X-Twilio-Signature: base64 HMAC-SHA1, keyed with the account's auth token, over the URL as sent followed,
-        for a POST, by each parameter's name and value sorted by name ("Twilio signs all HTTP requests to your app",
-        twilio.com/docs/usage/webhooks/webhooks-security; twilio/twilio-python twilio/request_validator.py checks it).
-        Without a known auth token there is nothing to sign with, and no header."""
+        """X-Twilio-Signature: base64 HMAC-SHA1 keyed with the account's auth token over the URL as sent, then for a
+        POST each parameter's name and value sorted by name (twilio.com/docs/usage/webhooks/webhooks-security;
+        twilio/twilio-python twilio/request_validator.py checks it). No known auth token: no header."""
         state = self.runtime.store.find(self.name, tenant)
         listed = [e["auth_token"] for e in self.runtime.credentials.entries(self.name) or []
                   if e.get("account_sid") == tenant and e.get("auth_token")]
@@ -154,11 +155,12 @@ class Twilio(Vendor):
         day = queue.days(job.attrs["start_day"], job.attrs["n_days"])[index]
         if self._empty(state, job, index, day):
             return
-        state.index_put(f"days/{job.collection}", day, {"day": day, "resource_type": job.collection,
-                                                       "friendly_name": job.attrs["friendly_name"], "made_at": at,
-                                                       "create_date": stamp(at, "date")})
-        self.runtime.scheduler.at(at + RETENTION_SECONDS, self._expire_day, state, job.collection, day, at,
-                                  label="twilio day expiry")
+        name = f"days/{job.collection}"
+        new = state.index(name).get(day) is None  # a day made again keeps its one expiry event, moved on
+        state.index_put(name, day, {"day": day, "resource_type": job.collection, "friendly_name":
+                                    job.attrs["friendly_name"], "made_at": at, "create_date": stamp(at, "date")})
+        if new:
+            self._expire_at(state, job.collection, day, at)
 
     def finished(self, state: TenantState, job: Job, at: float) -> None:
         state.touch()  # the queue moved on: positions of the jobs behind changed
@@ -187,19 +189,7 @@ class Twilio(Vendor):
     def forced(self, state: TenantState, job: Job, outcome: str, previous: str) -> None:
         if outcome == "CompletedEmptyRecords":  # the days finished before keep their files, the rest have none
             ran = lifecycle.time_in(job.schedule, "Running", self.runtime.clock.now())
-            job.attrs["empty_from"] = min(int(job.attrs["n_days"]), int(ran // DAY_SECONDS))
-
-    def _expire_day(self, state: TenantState, rt: str, day: str, made_at: float) -> None:
-        record = state.index(f"days/{rt}").get(day)
-        if state.alive and record is not None and record["made_at"] == made_at:
-            state.index_drop(f"days/{rt}", day)
-            self.runtime.sizes.forget(("twilio", state.tenant, rt, day))
-
-    def restored(self, state: TenantState) -> None:
-        for name, days in state.indexes.items():  # each day file goes 7 days after it was made
-            for key, record in zip(list(days.keys), list(days.items), strict=True):
-                self.runtime.scheduler.at(record["made_at"] + RETENTION_SECONDS, self._expire_day, state,
-                                          name.split("/", 1)[1], key, record["made_at"], label="twilio day expiry")
+            job.own()["empty_from"] = min(int(job.attrs["n_days"]), int(ran // DAY_SECONDS))
 
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
         return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
@@ -372,22 +362,6 @@ class Twilio(Vendor):
         # 307 with a JSON body: the SDK reads redirect_to from the body and never follows Location (A7).
         return Reply(307, {"redirect_to": link}, headers={"Location": link})
 
-    # --- day files (A7) -------------------------------------------------------------------------------
-    def s3_object(self, tenant: str, key: str) -> FileBody | None:
-        match = envelope.FILE_KEY.fullmatch(key)
-        if match is None or match.group(3) != tenant or match.group(2) not in RESOURCE_TYPES:
-            return None
-        day, rt = match.group(1), match.group(2)
-        state = self.runtime.store.find(self.name, tenant)
-        if state is None or state.index(f"days/{rt}").get(day) is None:
-            return None  # expired (7 days) or never made
-        return self._file(tenant, rt, day)
-
-    def _record_count(self, tenant: str, rt: str, day: str) -> int:
-        return records.record_count(self.runtime.settings.seed, tenant, rt, day)
-
-    def _file(self, tenant: str, rt: str, day: str) -> FileBody:
-        return records.day_file(self.runtime.settings.seed, tenant, rt, day, self.runtime.pools, self.runtime.sizes)
 
 
 def _vendor_path(request: web.Request) -> str:

@@ -5,6 +5,7 @@ age_seconds, outcome, webhook_url, webhook_method, email), ``configuration`` per
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ class FixtureJob:
     outcome: str | None
 
 
-def jobs(tenant: str, spec: dict[str, Any], now: float) -> list[FixtureJob]:
+def jobs(tenant: str, spec: dict[str, Any], now: float) -> Iterator[FixtureJob]:
     today = datetime.fromtimestamp(now, UTC).date()
 
     def day(value: Any) -> str:
@@ -29,7 +30,6 @@ def jobs(tenant: str, spec: dict[str, Any], now: float) -> list[FixtureJob]:
             return (today + timedelta(days=value)).isoformat()
         return date.fromisoformat(str(value)).isoformat()
 
-    out = []
     for item in spec.get("jobs") or []:
         rt = item.get("resource_type")
         if rt not in RESOURCE_TYPES:
@@ -40,9 +40,8 @@ def jobs(tenant: str, spec: dict[str, Any], now: float) -> list[FixtureJob]:
             "webhook_url": item.get("webhook_url"), "webhook_method": item.get("webhook_method"),
             "email": item.get("email"),
         }
-        out.append(FixtureJob(rt, now - float(item.get("age_seconds", 0)), attrs, item.get("job_sid"),
-                              str(item["outcome"]) if item.get("outcome") else None))
-    return out
+        yield FixtureJob(rt, now - float(item.get("age_seconds", 0)), attrs, item.get("job_sid"),
+                         str(item["outcome"]) if item.get("outcome") else None)
 
 
 def configurations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:

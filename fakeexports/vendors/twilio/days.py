@@ -1,0 +1,56 @@
+"""A Twilio account's day files (A7): each finished day with records is listed in its resource type's Days and
+served from the S3 stand-in until RETENTION_SECONDS after it was made; a day made again keeps its one expiry
+event, moved on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from ...files import FileBody
+from ...records import twilio as records
+from ...store import TenantState
+from . import envelope
+from .queue import RETENTION_SECONDS
+
+if TYPE_CHECKING:
+    from ...runtime import Runtime
+
+
+class DayFiles:
+    name: ClassVar[str]
+    runtime: Runtime
+
+    def _expire_at(self, state: TenantState, rt: str, day: str, made_at: float) -> None:
+        self.runtime.scheduler.at(made_at + RETENTION_SECONDS, self._expire_day, state, rt, day, made_at,
+                                  label="twilio day expiry")
+
+    def _expire_day(self, state: TenantState, rt: str, day: str, made_at: float) -> None:
+        record = state.index(f"days/{rt}").get(day)
+        if not state.alive or record is None:
+            return
+        if record["made_at"] != made_at:  # made again since: it goes 7 days after that
+            self._expire_at(state, rt, day, record["made_at"])
+        else:
+            state.index_drop(f"days/{rt}", day)
+            self.runtime.sizes.forget(("twilio", state.tenant, rt, day))
+
+    def restored(self, state: TenantState) -> None:
+        for name, days in state.indexes.items():  # each day file goes 7 days after it was made
+            for key, record in zip(list(days.keys), list(days.items), strict=True):
+                self._expire_at(state, name.split("/", 1)[1], key, record["made_at"])
+
+    def s3_object(self, tenant: str, key: str) -> FileBody | None:
+        match = envelope.FILE_KEY.fullmatch(key)
+        if match is None or match.group(3) != tenant or match.group(2) not in records.RESOURCE_TYPES:
+            return None
+        day, rt = match.group(1), match.group(2)
+        state = self.runtime.store.find(self.name, tenant)
+        if state is None or state.index(f"days/{rt}").get(day) is None:
+            return None  # expired (7 days) or never made
+        return self._file(tenant, rt, day)
+
+    def _record_count(self, tenant: str, rt: str, day: str) -> int:
+        return records.record_count(self.runtime.settings.seed, tenant, rt, day)
+
+    def _file(self, tenant: str, rt: str, day: str) -> FileBody:
+        return records.day_file(self.runtime.settings.seed, tenant, rt, day, self.runtime.pools, self.runtime.sizes)
