@@ -148,6 +148,10 @@ class Timer:
         self.cancelled = True
 
 
+def spawn_label() -> None:
+    """The callback of a Timer that only names a spawned task (Scheduler.spawn)."""
+
+
 class Scheduler:
     """Side effects due at a moment (a day file appearing, a webhook, an expiry) wait here, in time order.
     ``run_due`` fires what the clock has passed: state changes run there and then (so a request sees every
@@ -207,6 +211,13 @@ class Scheduler:
                 if self.on_error is not None:
                     self.on_error(timer, exc)
         return fired
+
+    def spawn(self, work: Awaitable[object], label: str) -> asyncio.Task[None]:
+        """Run ``work`` as a task the scheduler waits for in ``advance`` (its errors go to ``on_error``)."""
+        task = asyncio.ensure_future(self._guard(Timer(self.clock.now(), spawn_label, (), label), work))
+        self.inflight.add(task)
+        task.add_done_callback(self.inflight.discard)
+        return task
 
     async def _guard(self, timer: Timer, result: Awaitable[object]) -> None:
         try:

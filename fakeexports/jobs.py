@@ -77,6 +77,7 @@ class Jobs:
         self._timer: Timer | None = None  # the scheduler's event for the heap's earliest moment
         self._firing = False
         self.fired = 0  # the jobs' moments run so far
+        self._moments: dict[tuple[Any, ...], list[Moment]] = {}
         self._stale = 0  # entries of the heap no longer any job's due
 
     # --- creation -------------------------------------------------------------------------------------
@@ -191,11 +192,14 @@ class Jobs:
         if job.due is not None:
             job.due = None
             self._stale += 1  # its entry in the heap is stale now
-        if not self._run_due(state, job, now):
+        moments, version, schedule = self.moments(job), job.version, job.schedule
+        if not self._run_due(state, job, now, moments):
             return
-        upcoming = [m[0] for m in self.moments(job) if m[0] > now]
-        if upcoming:
-            when = job.due = min(upcoming)
+        if job.version != version or job.schedule is not schedule:  # an effect changed the job
+            moments = self.moments(job)
+        when = next((m[0] for m in moments if m[0] > now), None)  # moments are in time order
+        if when is not None:
+            job.due = when
             heapq.heappush(self.heap, (when, job.seq, state, job))
             if self._stale > 1024 and self._stale * 4 >= len(self.heap):
                 self._compact()
@@ -239,7 +243,18 @@ class Jobs:
         return self.fired - before
 
     def moments(self, job: Job) -> list[Moment]:
-        """Every moment of the job's schedule that has effects, in time order."""
+        """Every moment of the job's schedule that has effects, in time order (not to be changed: jobs with equal
+        schedules, units and hold share one list)."""
+        progress = self.lifecycle.progress
+        key = (job.schedule, job.attrs.get(progress.units, 0) if progress is not None else 0, job.held)
+        found = self._moments.get(key)
+        if found is None:
+            if len(self._moments) >= 4096:
+                self._moments.clear()
+            found = self._moments[key] = self._moments_of(job)
+        return found
+
+    def _moments_of(self, job: Job) -> list[Moment]:
         lc = self.lifecycle
         out: list[Moment] = []
         for when, status in job.schedule:
@@ -267,11 +282,11 @@ class Jobs:
         keep = self.lifecycle.retention.get(status)
         return None if keep is None else when + keep
 
-    def _run_due(self, state: TenantState, job: Job, now: float) -> bool:
+    def _run_due(self, state: TenantState, job: Job, now: float, moments: list[Moment]) -> bool:
         """Run the effects due by ``now`` that have not run; False when the job is gone."""
         mark, done, quiet = job.mark, job.done, job.quiet
         ran_now = set(done) if mark == now else set()
-        for when, _, fx, index in self.moments(job):
+        for when, _, fx, index in moments:
             if when > now:
                 break
             tag = _tag(fx, index)

@@ -30,58 +30,84 @@ class Page(Generic[T]):
 
 class Index(Generic[K, T]):
     """Items sorted by a unique key. Appending a key greater than the last is O(1); other inserts are a bisect
-    (and a list insert, cheap for the short lists a fixture back-dates into)."""
+    (and a list insert, cheap for the short lists a fixture back-dates into). Removing the first item, as
+    retention does oldest first, only moves ``head`` on (the lists are compacted once half of them is dead);
+    removing another is a list delete."""
 
-    __slots__ = ("items", "keys")
+    __slots__ = ("head", "items", "keys")
 
     def __init__(self) -> None:
         self.keys: list[K] = []
         self.items: list[T] = []
+        self.head = 0  # keys[:head] and items[:head] are gone
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.keys) - self.head
 
     def __iter__(self) -> Iterator[T]:
-        return iter(self.items)
+        return iter(self.items[self.head:]) if self.head else iter(self.items)
+
+    def pairs(self) -> list[tuple[K, T]]:
+        return list(zip(self.keys[self.head:], self.items[self.head:], strict=True))
+
+    def _find(self, key: K) -> int:
+        return bisect_left(self.keys, key, self.head)
 
     def put(self, key: K, item: T) -> None:
         keys = self.keys
-        if not keys or key > keys[-1]:
+        if len(keys) == self.head or key > keys[-1]:
             keys.append(key)
             self.items.append(item)
             return
-        i = bisect_left(keys, key)
+        i = self._find(key)
         if i < len(keys) and keys[i] == key:
             self.items[i] = item
+        elif i == self.head and self.head:  # before the first: the freed slot just before it takes it
+            self.head -= 1
+            keys[self.head], self.items[self.head] = key, item
         else:
             keys.insert(i, key)
             self.items.insert(i, item)
 
     def get(self, key: K) -> T | None:
-        i = bisect_left(self.keys, key)
+        i = self._find(key)
         return self.items[i] if i < len(self.keys) and self.keys[i] == key else None
 
     def discard(self, key: K) -> T | None:
-        i = bisect_left(self.keys, key)
-        if i < len(self.keys) and self.keys[i] == key:
-            del self.keys[i]
-            return self.items.pop(i)
-        return None
+        keys = self.keys
+        i = self._find(key)
+        if i >= len(keys) or keys[i] != key:
+            return None
+        item = self.items[i]
+        if i == self.head:
+            self.items[i] = None  # type: ignore[assignment]  # let the item go; its key stays as a bound
+            self.head += 1
+            if self.head == len(keys):
+                keys.clear()
+                self.items.clear()
+                self.head = 0
+            elif self.head > 1024 and self.head * 2 > len(keys):
+                del keys[:self.head], self.items[:self.head]
+                self.head = 0
+        else:
+            del keys[i], self.items[i]
+        return item
 
     def ascending(self, size: int, after: K | None = None, offset: int = 0) -> Page[T]:
         """Up to ``size`` items in key order, after the key ``after`` (or from the first), skipping ``offset``."""
-        start = (0 if after is None else bisect_right(self.keys, after)) + max(0, offset)
+        start = (self.head if after is None else bisect_right(self.keys, after, self.head)) + max(0, offset)
         end = start + size
-        return Page(self.items[start:end], end < len(self.keys), start > 0)
+        return Page(self.items[start:end], end < len(self.keys), start > self.head)
 
     def descending(self, size: int, before: K | None = None, offset: int = 0) -> Page[T]:
         """Up to ``size`` items, greatest key first, before the key ``before`` (or from the last), skipping
         ``offset``."""
-        end = (len(self.keys) if before is None else bisect_left(self.keys, before)) - max(0, offset)
-        if end <= 0:
+        head = self.head
+        end = (len(self.keys) if before is None else self._find(before)) - max(0, offset)
+        if end <= head:
             return Page([], False, before is not None or offset > 0)
-        start = max(0, end - size)
-        return Page(self.items[start:end][::-1], start > 0, end < len(self.keys))
+        start = max(head, end - size)
+        return Page(self.items[start:end][::-1], start > head, end < len(self.keys))
 
 
 class Tokens:

@@ -5,6 +5,7 @@ receiver may call the fake back."""
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import ipaddress
 import re
@@ -26,6 +27,9 @@ Signer = Callable[[str, str, str, dict[str, Any]], "dict[str, str] | None"]
 
 BACKOFF = (30.0, 60.0, 120.0, 240.0)  # seconds on the fake clock before retries 1..4
 TIMEOUT = 5.0  # real seconds an attempt may take (Settings.webhook_timeout)
+# Deliveries under way at once: as many as the client session's connections (aiohttp's default limit, 100), so
+# that a receiver that hangs holds one of them for at most TIMEOUT; no more tasks than that are ready at once.
+WORKERS = 100
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class Webhooks:
         # the id); ``sink`` hears of each change and ``changed`` makes it durable once an attempt is over
         self.pending: dict[int, dict[str, Any]] = {}
         self._ids = 0
+        self._ready: deque[int] = deque()  # attempts due, waiting for a worker
+        self._workers: set[asyncio.Task[None]] = set()
         self.sink: Any = None
         self.changed: Callable[[], None] | None = None
 
@@ -139,6 +145,7 @@ class Webhooks:
             self._queue(record, attempt_id)
 
     def clear_pending(self) -> None:
+        self._ready.clear()
         for attempt_id in list(self.pending):
             self._done(attempt_id)
 
@@ -146,7 +153,21 @@ class Webhooks:
         if self.pending.pop(attempt_id, None) is not None and self.sink is not None:
             self.sink.webhook(attempt_id, None)
 
-    async def _run(self, attempt_id: int) -> None:
+    def _run(self, attempt_id: int) -> None:
+        """An attempt's time came: it joins the line that at most WORKERS deliveries work through at once, so that
+        thousands coming due together go out at the pace the receivers take, without flooding the loop that
+        serves everything else (the scheduler tracks the workers: an advance answers once they are done)."""
+        self._ready.append(attempt_id)
+        if len(self._workers) < WORKERS:
+            task = self.scheduler.spawn(self._work(), "webhook delivery")
+            self._workers.add(task)
+            task.add_done_callback(self._workers.discard)
+
+    async def _work(self) -> None:
+        while self._ready:
+            await self._deliver(self._ready.popleft())
+
+    async def _deliver(self, attempt_id: int) -> None:
         record = self.pending.get(attempt_id)
         if record is None:  # a reset emptied the queue
             return

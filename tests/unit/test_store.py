@@ -87,3 +87,35 @@ def test_changes_invalidate_the_tenants_cache() -> None:
     assert t.cache == {} and j.version == 1 and j.attrs["note"] == "x"
     t.remove_job(j)
     assert t.jobs == {} and len(t.collection("Messages")) == 0
+
+
+def test_an_index_agrees_with_a_sorted_list_under_any_mix_of_changes() -> None:
+    # retention removes the oldest first (the head only moves on); deletes and back-dated inserts land anywhere
+    import random
+
+    r = random.Random(7)
+    index: Index[int, int] = Index()
+    model: dict[int, int] = {}
+    for step in range(30_000):
+        op = r.random()
+        if op < 0.45:
+            key = (max(model) + r.randint(1, 3)) if model and r.random() < 0.8 else r.randint(0, 40_000)
+            index.put(key, step)
+            model[key] = step
+        elif op < 0.8 and model:
+            key = min(model) if r.random() < 0.7 else r.choice(list(model))
+            assert index.discard(key) == model.pop(key)
+        else:
+            assert index.discard(-1) is None
+        if step % 997 == 0 or step > 29_900:
+            keys = sorted(model)
+            assert len(index) == len(keys) and list(index) == [model[k] for k in keys]
+            assert [k for k, _ in index.pairs()] == keys
+            if keys:
+                pivot = r.choice(keys)
+                assert index.get(pivot) == model[pivot]
+                assert index.ascending(5, after=pivot).items == [model[k] for k in keys if k > pivot][:5]
+                assert index.descending(5, before=pivot).items == [model[k] for k in reversed(keys) if k < pivot][:5]
+                page = index.ascending(7, offset=len(keys) // 2)
+                assert page.items == [model[k] for k in keys[len(keys) // 2:][:7]]
+                assert page.earlier == (len(keys) // 2 > 0) and page.more == (len(keys) // 2 + 7 < len(keys))

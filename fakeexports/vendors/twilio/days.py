@@ -36,7 +36,7 @@ class DayFiles:
 
     def restored(self, state: TenantState) -> None:
         for name, days in state.indexes.items():  # each day file goes 7 days after it was made
-            for key, record in zip(list(days.keys), list(days.items), strict=True):
+            for key, record in days.pairs():
                 self._expire_at(state, name.split("/", 1)[1], key, record["made_at"])
 
     def s3_object(self, tenant: str, key: str) -> FileBody | None:
