@@ -1,7 +1,12 @@
-"""Throughput of fakeexports' hottest read (a 50-job Twilio Jobs page) against a raw aiohttp server that
-returns the same bytes, and against a Prism 5 mock of the same spec. Method: /work/shared/BENCHMARKING.md.
+"""Throughput of fakeexports' hottest reads against a raw aiohttp server that returns the same bytes, and (for
+Twilio's list) against a Prism 5 mock of Twilio's official spec. Method: /work/shared/BENCHMARKING.md.
 
-    .venv/bin/python bench/throughput.py [--rounds 3] [--duration 10] [--no-prism]
+    .venv/bin/python bench/throughput.py [--endpoint twilio|didww|hookbridge] [--rounds 3] [--duration 10]
+                                         [--no-prism]
+
+Endpoints: ``twilio`` GET /twilio/v1/Exports/Messages/Jobs?PageSize=50 (50 jobs); ``didww`` GET
+/didww/v3/exports?page[size]=50 with X-DIDWW-API-Version 2026-04-16 (50 exports); ``hookbridge`` GET
+/hookbridge/v1/exports/{id} (one export). Validation and authentication on, as ``serve`` runs by default.
 
 Prints a table of medians (min to max over the rounds) and writes bench/.work/throughput-<timestamp>.json.
 Numbers only, no assertions: compare the ratios, not the absolute values. See bench/README.md.
@@ -151,8 +156,13 @@ def proc_cpu_s(pid: int) -> float:
 
 
 # --- wrk ---------------------------------------------------------------------------------------------------
+HEADERS: dict[str, str] = {"Authorization": AUTH}  # what every request of the run sends (--endpoint sets it)
+
+
 def wrk_cmd(url: str, duration: int, latency: bool = True) -> list[str]:
-    cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", "-c50", f"-d{duration}s", "-H", f"Authorization: {AUTH}"]
+    cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", "-c50", f"-d{duration}s"]
+    for name, value in HEADERS.items():
+        cmd += ["-H", f"{name}: {value}"]
     return cmd + (["--latency"] if latency else []) + [url]
 
 
@@ -182,7 +192,7 @@ def parse_wrk(out: str) -> dict[str, float]:
 
 # --- one server, one round ------------------------------------------------------------------------------
 def measure(name: str, cmd: list[str], port: int, ready_path: str, list_path: str, duration: int, rnd: int,
-            prepare: Callable[[int], None] | None = None) -> Row:
+            prepare: Callable[[int], str | None] | None = None) -> Row:
     log = WORK / "logs" / f"{name.split()[0]}-round{rnd}.log"
     proc, t0 = spawn(cmd, log)
     try:
@@ -190,8 +200,9 @@ def measure(name: str, cmd: list[str], port: int, ready_path: str, list_path: st
                      "comm": Path(f"/proc/{proc.pid}/comm").read_text().strip()}
         row["idle_rss_mib"] = proc_rss_mib(proc.pid)
         if prepare:
-            prepare(port)
-        status, body = call(port, "GET", list_path, headers={"Authorization": AUTH})
+            list_path = prepare(port) or list_path
+        row["path"] = list_path
+        status, body = call(port, "GET", list_path, headers=HEADERS)
         if status != 200:
             raise RuntimeError(f"{name}: GET {list_path} answered {status}: {body[:500]!r}")
         row["body"], row["body_bytes"] = body, len(body)
@@ -199,13 +210,42 @@ def measure(name: str, cmd: list[str], port: int, ready_path: str, list_path: st
         row.update(run_wrk(f"http://{HOST}:{port}{list_path}", duration))
         row["cpu_us_per_req"] = (proc_cpu_s(proc.pid) - cpu0) * 1e6 / max(1, row["requests"])
         row["rss_mib"] = proc_rss_mib(proc.pid)
-        row["body_bytes_after"] = len(call(port, "GET", list_path, headers={"Authorization": AUTH})[1])
+        row["body_bytes_after"] = len(call(port, "GET", list_path, headers=HEADERS)[1])
         return row
     finally:
         stop(proc)
 
 
-def create_jobs(port: int) -> None:
+DIDWW_KEY = "bench-key"
+DIDWW_HEADERS = {"Api-Key": DIDWW_KEY, "Accept": "application/vnd.api+json", "X-DIDWW-API-Version": "2026-04-16"}
+HOOKBRIDGE_HEADERS = {"Authorization": "Bearer hb_test_bench"}
+
+
+def create_didww(port: int) -> str:
+    """50 exports of one key, created under 2026-04-16; the path of their first page of 50."""
+    body = json.dumps({"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+        "from": "2026-01-01 00:00:00", "to": "2026-01-31 23:59:59"}}}}).encode()
+    for i in range(N_JOBS):
+        status, answer = call(port, "POST", "/didww/v3/exports", body,
+                              {**DIDWW_HEADERS, "Content-Type": "application/vnd.api+json"})
+        if status != 201:
+            raise RuntimeError(f"fakeexports: creating export {i + 1} answered {status}: {answer[:500]!r}")
+    return "/didww/v3/exports?page%5Bsize%5D=50"
+
+
+def create_hookbridge(port: int) -> str:
+    """One export; the path that fetches it."""
+    body = json.dumps({"start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-02T00:00:00Z"}).encode()
+    status, answer = call(port, "POST", "/hookbridge/v1/exports", body,
+                          {**HOOKBRIDGE_HEADERS, "Content-Type": "application/json"})
+    if status not in (200, 201, 202):
+        raise RuntimeError(f"fakeexports: creating a HookBridge export answered {status}: {answer[:500]!r}")
+    data = json.loads(answer)
+    export_id = (data.get("data") or data)["id"]
+    return f"/hookbridge/v1/exports/{export_id}"
+
+
+def create_jobs(port: int) -> str | None:
     """50 one-day jobs for one account (one day each keeps far below the 366 days/day quota)."""
     latest = datetime.now(UTC).date() - timedelta(days=2)
     first = date(2026, 1, 1) if date(2026, 1, 1) + timedelta(days=N_JOBS - 1) <= latest else \
@@ -217,6 +257,7 @@ def create_jobs(port: int) -> None:
             "Authorization": AUTH, "Content-Type": "application/x-www-form-urlencoded"})
         if status != 201:
             raise RuntimeError(f"fakeexports: creating job {i + 1} answered {status}: {body[:500]!r}")
+    return None
 
 
 def prism_binary() -> str | None:
@@ -260,7 +301,12 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the whole set (default 3)")
     ap.add_argument("--duration", type=int, default=10, help="seconds of recorded load per run (default 10)")
     ap.add_argument("--no-prism", action="store_true", help="skip the Prism 5 mock")
+    ap.add_argument("--endpoint", choices=("twilio", "didww", "hookbridge"), default="twilio")
     args = ap.parse_args()
+    global HEADERS
+    if args.endpoint != "twilio":
+        HEADERS = DIDWW_HEADERS if args.endpoint == "didww" else HOOKBRIDGE_HEADERS
+        args.no_prism = True  # Prism runs Twilio's own spec only
     for tool in ("wrk", "taskset"):
         if not shutil.which(tool):
             sys.exit(f"{tool} not found: run bench/setup.sh first")
@@ -291,14 +337,16 @@ def main() -> int:
         print(f"round {rnd}/{args.rounds} ...", file=sys.stderr, flush=True)
         res: dict[str, Row] = {}
         port = free_port()
+        prepare = {"twilio": create_jobs, "didww": create_didww, "hookbridge": create_hookbridge}[args.endpoint]
         res[names[0]] = measure(names[0], [*fe_cmd, "serve", "--port", str(port), "--fixtures", "none"], port,
                                 "/_fakeexports/health", "/twilio" + JOBS_PATH + LIST_QUERY, args.duration, rnd,
-                                prepare=create_jobs)
+                                prepare=prepare)
         body_file = WORK / f"body-round{rnd}.json"
         body_file.write_bytes(res[names[0]]["body"])
         port = free_port()
+        raw_path = JOBS_PATH + LIST_QUERY if args.endpoint == "twilio" else res[names[0]]["path"]
         res[names[1]] = measure(names[1], [sys.executable, str(raw_script), str(port), str(body_file)], port,
-                                "/", JOBS_PATH + LIST_QUERY, args.duration, rnd)
+                                "/", raw_path, args.duration, rnd)
         if res[names[1]]["body"] != res[names[0]]["body"]:
             notes.append(f"round {rnd}: the raw server's body differs from fakeexports' (bug in the bench)")
         if prism:
@@ -322,8 +370,11 @@ def main() -> int:
     print(f"{args.rounds} round(s) x {args.duration} s, {WARMUP_S} s warm-up; "
           f"`wrk -t1 -c50 -d{args.duration}s --latency` on CPU {LOAD_CPU}, servers on CPU {SERVER_CPU}; "
           f"python {sys.version.split()[0]}, aiohttp {importlib.metadata.version('aiohttp')}, event loop: {LOOP}")
-    print(f"GET [/twilio]{JOBS_PATH}{LIST_QUERY} with HTTP Basic ({N_JOBS} jobs, one account; Prism serves "
-          f"the spec's example instead); body bytes: "
+    what = {"twilio": f"GET [/twilio]{JOBS_PATH}{LIST_QUERY} with HTTP Basic ({N_JOBS} jobs, one account; Prism "
+                      "serves the spec's example instead)",
+            "didww": f"GET {rounds[0][names[0]]['path']} with Api-Key, version 2026-04-16 ({N_JOBS} exports)",
+            "hookbridge": "GET /hookbridge/v1/exports/{id} with a Bearer key (one export)"}[args.endpoint]
+    print(f"{what}; body bytes: "
           + ", ".join(f"{n} {'/'.join(map(str, s))}" for n, s in body_sizes.items()) + "\n")
     print("| server | body B | " + " | ".join(h for h, _ in COLUMNS) + " |")
     print("|---|---:|" + "---:|" * len(COLUMNS))

@@ -17,6 +17,7 @@ from .errors import VendorError
 from .faults import Fault
 from .jobs import Jobs
 from .routing import origin_of
+from .store import VOLUME
 from .wire import dumps
 
 if TYPE_CHECKING:
@@ -264,8 +265,16 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
         vendor = registry.vendors.get(request.match_info["vendor"])
         if vendor is None:
             raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
-        state = runtime.store.tenant(vendor.name, request.match_info["tenant"])
-        return reply({"tenant": state.tenant, "settings": vendor.configure_tenant(state, await json_body(request))})
+        tenant = request.match_info["tenant"]
+        changes = await json_body(request)
+        volume = changes.pop("records_per_day", None)
+        state = runtime.store.tenant(vendor.name, tenant)
+        settings = vendor.configure_tenant(state, changes) if changes or volume is None else {}
+        if volume is not None:  # every vendor's (its files' records per day); the rest is the vendor's own
+            vendor.set_volume(tenant, volume)
+        current = vendor.volume_state(tenant).get(*VOLUME)
+        return reply({"tenant": state.tenant, "settings": {
+            **settings, **({"records_per_day": current} if current is not None else {})}})
 
     @route("*", "/{tail:.*}")
     async def unknown(request: web.Request) -> web.StreamResponse:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import heapq
 import io
 import random
 import zlib
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -67,14 +69,40 @@ def gzip_chunks(pieces: Iterable[bytes], level: int = 6) -> Iterator[bytes]:
     yield b"".join(pending)
 
 
+Num = TypeVar("Num", int, float)
+
+
+def sorted_compact(values: Iterable[Num], typecode: str = "d", chunk: int = 65536) -> Iterator[Num]:
+    """``sorted(values)``, the same items in the same order, in 8 bytes an item instead of 32: ``values`` is read
+    to its end at once (a seeded generator's draws stay in their order), sorted a chunk at a time into arrays,
+    and merged lazily. A file of a million records keeps 8 MB of times, not 32."""
+    runs: list[array[Any]] = []
+    buf: list[Num] = []
+    for value in values:
+        buf.append(value)
+        if len(buf) >= chunk:
+            buf.sort()
+            runs.append(array(typecode, buf))
+            buf = []
+    buf.sort()
+    if not runs:
+        return iter(buf)
+    runs.append(array(typecode, buf))
+    return heapq.merge(*runs)
+
+
 def batched_lines(lines: Iterable[bytes], batch: int = 256) -> Iterator[bytes]:
-    """Join lines into larger pieces: one zlib call per batch instead of per row."""
+    """Join lines into larger pieces (one zlib call, one socket write per piece instead of per row): ``batch``
+    lines, or CHUNK bytes if that comes first (pieces that are already large pass through as they are)."""
     buf: list[bytes] = []
+    size = 0
     for line in lines:
         buf.append(line)
-        if len(buf) >= batch:
+        size += len(line)
+        if len(buf) >= batch or size >= CHUNK:
             yield b"".join(buf)
             buf.clear()
+            size = 0
     if buf:
         yield b"".join(buf)
 

@@ -104,8 +104,10 @@ def load_into(vendors: Mapping[str, Vendor], docs: list[dict[str, Any]], vendor:
         for tenant_id, spec in (doc.get("tenants") or {}).items():
             if tenant is not None and str(tenant_id) != tenant:
                 continue
-            v.load_fixture_tenant(str(tenant_id), expand(spec or {}, v.fixture_ids,
-                                                         f"{doc.get('_path', 'fixture')}: {tenant_id}"))
+            spec = expand(spec or {}, v.fixture_ids, f"{doc.get('_path', 'fixture')}: {tenant_id}")
+            if "records_per_day" in spec:  # every vendor's: set before its jobs are made, which keep it
+                v.set_volume(str(tenant_id), spec.pop("records_per_day"))
+            v.load_fixture_tenant(str(tenant_id), spec)
             loaded += 1
     store = next(iter(vendors.values())).runtime.store if vendors else None
     if store is not None and store.job_count() - before >= FREEZE_AFTER:

@@ -17,7 +17,7 @@ from .clock import Timer, isoformat
 from .errors import VendorError
 from .files import hex_id, uuid4_from, uuid7_from
 from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, next_change_at, rewrite, status_at, time_when
-from .store import SHARED, Job, TenantState
+from .store import SHARED, VOLUME, Job, TenantState
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -94,6 +94,9 @@ class Jobs:
         number = int(state.get("counters", "jobs") or 0) + 1
         state.put("counters", "jobs", number)
         job_id = job_id or self.vendor.ids.make(self.runtime.settings.seed, state.tenant, number, created)
+        volume = state.get(*VOLUME)
+        if volume is not None:  # the tenant's records per day when the job was made: its file's size
+            attrs["volume"] = volume
         if hold:
             schedule = ((created, hold),)
         elif schedule is None:
@@ -180,6 +183,14 @@ class Jobs:
         if not self.heap and self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+    def resume(self, state: TenantState) -> None:
+        """A tenant's jobs put back as they were (snapshot.py): each waits again for the moment it waited for."""
+        for job in state.jobs.values():
+            if job.due is not None:
+                heapq.heappush(self.heap, (job.due, job.seq, state, job))
+        if self.heap:
+            self._wake(self.heap[0][0])
 
     def pending(self) -> int:
         """How many jobs wait for a moment (the control API's pending events)."""

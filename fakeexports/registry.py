@@ -14,6 +14,7 @@ from . import options as opts
 from .clock import VirtualClock
 from .routing import VendorRoutes
 from .runtime import Runtime
+from .snapshot import Snapshot
 from .specs import SpecDoc, load_spec
 from .vendor import Vendor
 from .vendors import discover
@@ -25,6 +26,7 @@ class Registry:
     vendors: dict[str, Vendor] = field(default_factory=dict)
     routes: dict[str, VendorRoutes] = field(default_factory=dict)
     fixture_docs: list[dict[str, Any]] = field(default_factory=list)
+    snapshot: Snapshot | None = None  # what the fixtures made, for the next full reset (snapshot.py)
 
     def reset(self, vendor: str | None = None, tenant: str | None = None, *, clock: bool = False) -> int:
         """Drop state (all, one vendor's, or one tenant's) and load the fixtures for that scope again.
@@ -45,6 +47,14 @@ class Registry:
             if clock:
                 assert isinstance(runtime.clock, VirtualClock)
                 runtime.clock.restart()
+                key = (id(self.fixture_docs), *(id(v.config) for v in self.vendors.values()))
+                if self.snapshot is not None and self.snapshot.key == key:
+                    self.snapshot.restore(runtime.store, self.vendors)
+                    return dropped
+                fixtures.load_into(self.vendors, self.fixture_docs)
+                if runtime.state is None and not runtime.webhooks.pending:
+                    self.snapshot = Snapshot.take(key, runtime.store)
+                return dropped
         elif tenant is None:
             runtime.faults.clear(vendor)
         fixtures.load_into(self.vendors, self.fixture_docs, vendor, tenant)

@@ -64,6 +64,15 @@ class Job:
         self.attrs = saved
 
 
+VOLUME = ("volume", "records_per_day")  # a tenant's setting: how many records a day its files hold (files.py)
+VOLUME_LIMIT = 100_000_000
+
+
+def records_for(volume: int | None, start: float, end: float) -> int | None:
+    """How many records a file over [start, end) holds at ``volume`` records a day (None: the vendor's own)."""
+    return None if volume is None else max(0, round(volume * max(0.0, end - start) / 86400))
+
+
 class Shared:
     """Jobs made alike share their values: one ``attrs`` dict for every job created with equal attributes (a
     bulk fixture, a client creating the same export again and again) and one schedule tuple for equal schedules.

@@ -20,7 +20,7 @@ from .lifecycle import Lifecycle
 from .options import Option
 from .recipe import Recipe
 from .specs import Operation, data_dir
-from .store import Job, TenantState
+from .store import VOLUME, VOLUME_LIMIT, Job, TenantState
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -206,6 +206,19 @@ class Vendor:
         """Per-tenant settings from the control API (DIDWW's default API version and callback secret...);
         returns the tenant's settings now."""
         raise VendorError(400, f"{self.name} has no tenant settings", kind="validation")
+
+    def volume_state(self, tenant: str) -> TenantState:
+        """The state that holds the volume setting of ``tenant`` as fixtures and the control API name it."""
+        return self.runtime.store.tenant(self.name, tenant)
+
+    def set_volume(self, tenant: str, value: Any) -> int:
+        """``records_per_day``: how many records a day the tenant's files hold from now on (jobs made before keep
+        theirs); every vendor has it. Returns the value set."""
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= VOLUME_LIMIT:
+            raise VendorError(400, f"records_per_day must be a whole number from 0 to {VOLUME_LIMIT:,}",
+                              kind="validation")
+        self.volume_state(tenant).put(*VOLUME, value)
+        return value
 
     def find_job(self, job_id: str) -> tuple[TenantState, Job] | None:
         for state in self.runtime.store.tenants(self.name):

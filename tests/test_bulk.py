@@ -108,3 +108,18 @@ async def test_twilio_jobs_forced_alike_in_a_bulk_fixture_publish_their_days(cli
     r = await client.get("/twilio/v1/Exports/Messages/Days?PageSize=20", headers=basic())
     days = (await r.json())["days"]
     assert 1 <= len(days) <= 10 and len({d["day"] for d in days}) == len(days)
+
+
+async def test_a_fixture_sets_its_tenants_volume_before_its_jobs_are_made(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    doc = didww({**EXPORT, "status": "completed"})
+    doc["tenants"]["bulk-key"]["records_per_day"] = 1000
+    assert (await load(client, doc))[0] == 201
+    r = await client.post("/_fakeexports/tenants/didww/bulk-key", json={})
+    assert (await r.json())["settings"]["records_per_day"] == 1000
+    r = await client.get("/_fakeexports/jobs?vendor=didww")
+    assert (await r.json())["jobs"][0]["tenant"] == "bulk-key"
+    bad = didww(EXPORT)
+    bad["tenants"]["bulk-key"]["records_per_day"] = -5
+    status, body = await load(client, bad)
+    assert status == 400 and "records_per_day" in body["error"]

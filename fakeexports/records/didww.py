@@ -12,6 +12,7 @@ from time import gmtime, strftime
 from typing import Any
 
 from ..files import FileBody, Pools, Sizes, csv_lines, gzip_chunks, rng, uuid4_from
+from ..store import records_for
 from .didww_columns import EXPORT_TYPES, LAYOUTS, columns
 
 __all__ = ["EXPORT_TYPES", "LAYOUTS", "columns", "export_file", "rows"]
@@ -348,7 +349,7 @@ def export_file(export_id: str, file_id: str, a: Mapping[str, Any], tenant: str,
     def chunks() -> Iterator[bytes]:
         return gzip_chunks(csv_lines(columns(layout, a["export_type"]), rows(
             layout, a["export_type"], seed=seed, tenant=tenant, export_id=export_id, start=a["start"], end=a["end"],
-            filters=a["filters"], pools=pools)))
+            filters=a["filters"], pools=pools, count=records_for(a.get("volume"), a["start"], a["end"]))))
 
     return FileBody("application/octet-stream", chunks, key=("didww", tenant, export_id), sizes=sizes,
                     filename=f"{file_id}.csv.gz")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..files import FileBody, Pools, csv_lines, hex_id, measure, rng, uuid4_from
+from ..files import FileBody, Pools, csv_lines, hex_id, measure, rng, sorted_compact, uuid4_from
+from ..store import records_for
 from ..wire import stamp
 
 COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "attempt_count", "idempotency_key",
@@ -14,8 +15,11 @@ COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "atte
 IDEM_LENGTH = 17  # "idem-" and 12 hex digits
 
 
-def row_count(seed: int, project: str, export_id: str, start: float, end: float) -> int:
-    """How many deliveries the period holds: 2 to 12 an hour, none for about one export in twenty."""
+def row_count(seed: int, project: str, export_id: str, start: float, end: float, volume: int | None = None) -> int:
+    """How many deliveries the period holds: 2 to 12 an hour, none for about one export in twenty; ``volume``
+    records a day if the project has that setting."""
+    if volume is not None:
+        return records_for(volume, start, end) or 0
     r = rng(seed, "hb-rows", project, export_id)
     hours = max(1.0, (end - start) / 3600)
     return 0 if r.random() < 0.05 else min(50000, int(hours * r.uniform(2, 12)))
@@ -35,7 +39,7 @@ def rows(seed: int, export_id: str, attrs: Mapping[str, Any], pools: Pools, trim
     hosts = [f"https://{c.split()[0].lower().strip(',.')}.example.com/webhooks" for c in pools.companies[:4]]
     span = a["end"] - a["start"]
     each, rest = divmod(pad, a["rows"]) if a["rows"] else (0, 0)
-    for i, ts in enumerate(sorted(a["start"] + r.random() * span for _ in range(a["rows"]))):
+    for i, ts in enumerate(sorted_compact(a["start"] + r.random() * span for _ in range(a["rows"]))):
         status = a.get("filter_status") or r.choice(("succeeded",) * 6 + ("pending_retry", "failed_permanent",
                                                                           "delivering", "queued"))
         attempts = 1 if status == "succeeded" and r.random() < 0.8 else r.randint(1, 8)

@@ -12,7 +12,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from ..files import Pools, hex_id, rng
+from ..files import Pools, hex_id, rng, sorted_compact
 
 V = TypeVar("V")
 Record = dict[str, Any]
@@ -174,7 +174,7 @@ def singles(build: Build) -> Generate:
     """A report with one record per event: n start times drawn over the timespan, sorted, one record each."""
     def generate(ctx: Ctx, r: random.Random, n: int) -> Iterator[Record]:
         rnd, lo, width = r.random, ctx.lo, ctx.hi - ctx.lo + 1
-        for i, t in enumerate(sorted(lo + int(rnd() * width) for _ in range(n))):
+        for i, t in enumerate(sorted_compact((lo + int(rnd() * width) for _ in range(n)), "q")):
             yield build(ctx, r, i, t)
     return generate
 

@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterator
 from operator import itemgetter
 
-from ..files import hex_id, uuid4_from
+from ..files import hex_id, sorted_compact, uuid4_from
 from .talkdesk_base import Build, Ctx, Record, cumulative, dhms, fit, pick, ri
 
 # status_label: "Away", "On A Call" [TD-us], "offline" [GO-rep]; "Available", "Busy", "After Call Work" INFERRED
@@ -132,7 +132,7 @@ def audit_logs(ctx: Ctx, r: random.Random, n: int) -> Iterator[Record]:
     width = ctx.hi_ms - lo + 1
     tid = hex_id(ctx.seed, "td-tid", ctx.tenant)
     tid = f"{tid[:8]}-{tid[8:12]}-{tid[12:16]}-{tid[16:20]}-{tid[20:]}"
-    for ms in sorted(lo + int(rnd() * width) for _ in range(n)):
+    for ms in sorted_compact((lo + int(rnd() * width) for _ in range(n)), "q"):
         user = ctx.users[int(rnd() * 24)]
         generator, operation, resource = _AUDIT[int(rnd() * 6)]
         a = user.actor_id

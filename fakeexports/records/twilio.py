@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ..files import FileBody, Pools, Sizes, batched_lines, gzip_chunks, hex_id, rng
+from ..files import FileBody, Pools, Sizes, batched_lines, gzip_chunks, hex_id, rng, sorted_compact
 from ..wire import rfc3339
 
 RESOURCE_TYPES = ("Messages", "Calls", "Conferences", "Participants")
@@ -32,7 +32,7 @@ def records(seed: int, tenant: str, rt: str, day: str, n: int, pools: Pools) -> 
     """The ``n`` records of ``day`` (yyyy-MM-dd, UTC) in time order; the same inputs give the same records."""
     r = rng(seed, "twilio-rows", tenant, rt, day)
     base = datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()
-    stamps = sorted(base + r.random() * 86399 for _ in range(n))
+    stamps = sorted_compact(base + r.random() * 86399 for _ in range(n))
     build = _BUILDERS[rt]
     previous: str | None = None
     for i, ts in enumerate(stamps):
@@ -54,16 +54,22 @@ class _Row:
         return prefix + hex_id(self.seed, prefix, self.tenant, *parts)
 
 
-def day_file(seed: int, tenant: str, rt: str, day: str, pools: Pools, sizes: Sizes) -> FileBody:
+def file_identity(tenant: str, rt: str, day: str, volume: int | None) -> tuple[Any, ...]:
+    return ("twilio", tenant, rt, day) if volume is None else ("twilio", tenant, rt, day, volume)
+
+
+def day_file(seed: int, tenant: str, rt: str, day: str, pools: Pools, sizes: Sizes,
+             volume: int | None = None) -> FileBody:
     """A day's gzipped JSON-lines file (A7). The same account, resource type and day always give the same file:
-    its size is kept by that key."""
-    n = record_count(seed, tenant, rt, day)
+    its size is kept by that key. ``volume``: the tenant's records per day when the day was made (None: the
+    account's own plausible number)."""
+    n = record_count(seed, tenant, rt, day) if volume is None else volume
 
     def chunks() -> Iterator[bytes]:
         lines = (orjson.dumps(row) + b"\n" for row in records(seed, tenant, rt, day, n, pools))
         return gzip_chunks(batched_lines(lines))
 
-    return FileBody("application/octet-stream", chunks, key=("twilio", tenant, rt, day), sizes=sizes,
+    return FileBody("application/octet-stream", chunks, key=file_identity(tenant, rt, day, volume), sizes=sizes,
                     filename=f"{day}.json.gz")
 
 

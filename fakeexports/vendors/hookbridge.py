@@ -241,6 +241,9 @@ class HookBridge(Vendor):
         self.jobs.force(state, job, name)
         state.update_job(job, error_message=message.strip() or None)
 
+    def volume_state(self, tenant: str) -> TenantState:  # an API key's setting is its project's
+        return self.runtime.store.tenant(self.name, (self._project(tenant) if KEY.match(tenant) else tenant) or tenant)
+
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """fixtures/hookbridge.yaml: per API key, its ``project_id`` and ``exports`` (start_time, end_time,
         status, endpoint_id, direction, inbound_endpoint_id, id, age_seconds or created_at, and
@@ -286,7 +289,7 @@ class HookBridge(Vendor):
                                hold=hold)
         if "rows" not in job.attrs:
             job.own()["rows"] = records.row_count(self.runtime.settings.seed, state.tenant, job.id, attrs["start"],
-                                                  attrs["end"])
+                                                  attrs["end"], job.attrs.get("volume"))
         return job
 
     def _attrs(self, state: TenantState, body: dict[str, Any]) -> dict[str, Any]:

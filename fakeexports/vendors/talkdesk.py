@@ -22,7 +22,7 @@ from ..options import Option
 from ..recipe import Call, Recipe
 from ..records import talkdesk as records
 from ..specs import Operation
-from ..store import Job
+from ..store import Job, records_for
 from ..vendor import Context, Reply, Vendor
 from ..wire import rfc3339, stamp
 
@@ -364,7 +364,8 @@ class Talkdesk(Vendor):
         start_at and end_at are UTC, and the current calls payload writes them with Z)."""
         a = job.attrs
         return records.records(job.collection, seed=self.runtime.settings.seed, tenant=tenant, job_id=job.id,
-                               start=a["start"], end=a["end"], requested_at=job.created, pools=self.runtime.pools)
+                               start=a["start"], end=a["end"], requested_at=job.created, pools=self.runtime.pools,
+                               count=records_for(a.get("volume"), a["start"], a["end"]))
 
 
 # --- helpers ------------------------------------------------------------------------------------------

@@ -211,3 +211,42 @@ async def test_a_finished_job_goes_once_its_retention_has_passed(client_for: Any
             await d.status(gone)
         assert await job_view(client, vendor, gone) is None
     assert await d.ids() == []
+
+
+def _records(body: bytes) -> int:
+    """How many records a vendor's file holds, whatever its format."""
+    if body[:2] == b"\x1f\x8b":
+        body = gzip.decompress(body)
+    if body.startswith(b'{"') and b'"entries":[' in body[:4096] and b"\n" not in body.rstrip(b"\n"):
+        import orjson
+
+        return len(orjson.loads(body)["entries"])
+    lines = [line for line in body.split(b"\n") if line]
+    return len(lines) if lines and lines[0].startswith(b"{") else len(lines) - 1  # JSON lines, or CSV and header
+
+
+async def test_a_tenants_volume_sets_how_many_records_its_files_hold(client_for: Any, vendor: str) -> None:
+    """records_per_day (control API and fixtures) is every vendor's: a job made at twice the volume has twice the
+    records (to one, as counts are rounded), and the jobs made before keep theirs."""
+    client = await client_for(fixtures="none")
+    d = driver(client, vendor)
+    await d.login()
+    view = await job_view(client, vendor, await d.create())
+    assert view is not None
+    tenant = view["tenant"]  # as the control API names it (HookBridge: the key's project)
+    counts = []
+    for volume in (600, 1200):
+        state = await control(client, "POST", f"/tenants/{vendor}/{tenant}", records_per_day=volume)
+        assert state["settings"]["records_per_day"] == volume
+        await d.create()
+        await d.until_done()
+        counts.append(_records((await d.download()).body))
+    # the second job's period may end later (a period up to now): within a percent
+    assert counts[0] > 0 and abs(counts[1] - 2 * counts[0]) <= max(1, counts[1] // 100), counts
+
+
+async def test_a_volume_is_a_whole_number(client_for: Any, vendor: str) -> None:
+    client = await client_for(fixtures="none")
+    for bad in (-1, 1.5, "many", True, 10**9):
+        resp = await client.post(f"/_fakeexports/tenants/{vendor}/someone", json={"records_per_day": bad})
+        assert resp.status == 400 and "records_per_day" in (await resp.json())["error"]

@@ -147,7 +147,8 @@ class Twilio(DayFiles, Vendor):
         empty_from = job.attrs.get("empty_from")
         if empty_from is not None and index >= empty_from:
             return True
-        return self._record_count(state.tenant, job.collection, day) == 0
+        volume = job.attrs.get("volume")
+        return (volume if volume is not None else self._record_count(state.tenant, job.collection, day)) == 0
 
     # effects (the lifecycle above names them)
     def publish_day(self, state: TenantState, job: Job, at: float, index: int) -> None:
@@ -158,7 +159,8 @@ class Twilio(DayFiles, Vendor):
         name = f"days/{job.collection}"
         new = state.index(name).get(day) is None  # a day made again keeps its one expiry event, moved on
         state.index_put(name, day, {"day": day, "resource_type": job.collection, "friendly_name":
-                                    job.attrs["friendly_name"], "made_at": at, "create_date": stamp(at, "date")})
+                                    job.attrs["friendly_name"], "made_at": at, "create_date": stamp(at, "date"),
+                                    "volume": job.attrs.get("volume")})
         if new:
             self._expire_at(state, job.collection, day, at)
 
@@ -342,8 +344,8 @@ class Twilio(DayFiles, Vendor):
         chunk, more, earlier = found.items, found.more, found.earlier
         body = {
             "days": [
-                {"day": r["day"], "size": self._file(ctx.tenant, rt, r["day"]).size, "create_date": r["create_date"],
-                 "friendly_name": r["friendly_name"], "resource_type": rt}
+                {"day": r["day"], "size": self._file(ctx.tenant, rt, r["day"], r.get("volume")).size,
+                 "create_date": r["create_date"], "friendly_name": r["friendly_name"], "resource_type": rt}
                 for r in chunk
             ],
             "meta": envelope.page_meta(

@@ -32,7 +32,7 @@ class DayFiles:
             self._expire_at(state, rt, day, record["made_at"])
         else:
             state.index_drop(f"days/{rt}", day)
-            self.runtime.sizes.forget(("twilio", state.tenant, rt, day))
+            self.runtime.sizes.forget(records.file_identity(state.tenant, rt, day, record.get("volume")))
 
     def restored(self, state: TenantState) -> None:
         for name, days in state.indexes.items():  # each day file goes 7 days after it was made
@@ -45,12 +45,14 @@ class DayFiles:
             return None
         day, rt = match.group(1), match.group(2)
         state = self.runtime.store.find(self.name, tenant)
-        if state is None or state.index(f"days/{rt}").get(day) is None:
+        record = state.index(f"days/{rt}").get(day) if state is not None else None
+        if record is None:
             return None  # expired (7 days) or never made
-        return self._file(tenant, rt, day)
+        return self._file(tenant, rt, day, record.get("volume"))
 
     def _record_count(self, tenant: str, rt: str, day: str) -> int:
         return records.record_count(self.runtime.settings.seed, tenant, rt, day)
 
-    def _file(self, tenant: str, rt: str, day: str) -> FileBody:
-        return records.day_file(self.runtime.settings.seed, tenant, rt, day, self.runtime.pools, self.runtime.sizes)
+    def _file(self, tenant: str, rt: str, day: str, volume: int | None) -> FileBody:
+        return records.day_file(self.runtime.settings.seed, tenant, rt, day, self.runtime.pools, self.runtime.sizes,
+                                volume)

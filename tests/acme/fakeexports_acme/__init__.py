@@ -19,7 +19,7 @@ from fakeexports.lifecycle import Effect, Lifecycle
 from fakeexports.options import Option
 from fakeexports.recipe import Call, Recipe
 from fakeexports.specs import Operation
-from fakeexports.store import Job, TenantState
+from fakeexports.store import Job, TenantState, records_for
 from fakeexports.vendor import Context, Reply, Vendor
 from fakeexports.wire import stamp
 
@@ -164,8 +164,9 @@ class Acme(Vendor):
             return None
         return self._file(tenant, job)
 
-    def _rows(self, tenant: str, job: Job) -> int:
-        return rng(self.runtime.settings.seed, "acme-rows", tenant, job.id).randint(5, 200)
+    def _rows(self, tenant: str, job: Job) -> int:  # the tenant's records_per_day when it was made, if it had one
+        volume = records_for(job.attrs.get("volume"), job.attrs["from"], job.attrs["to"])
+        return rng(self.runtime.settings.seed, "acme-rows", tenant, job.id).randint(5, 200) if volume is None else volume
 
     def _file(self, tenant: str, job: Job) -> FileBody:
         seed, dataset = self.runtime.settings.seed, job.attrs["dataset"]
