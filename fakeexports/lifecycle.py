@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 Schedule = tuple[tuple[float, str], ...]
+INF = float("inf")  # a moment that never comes
 
 
 def status_at(schedule: Schedule, now: float) -> str:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from .errors import SpecError, StrictModeError, VendorError
 from .files import FileResponse
+from .fresh import Fresh, FreshAnswers
 from .specs import Operation, SpecDoc
 from .validation import RequestValidator, ResponseValidator
 from .vendor import Context, Reply, Vendor
@@ -69,19 +70,75 @@ class VendorRoutes:
         return sorted(m for (m, p), by_key in self.table.items() if p == path and key in by_key)
 
 
+def _pattern(path: str) -> str:
+    """An OpenAPI path template as a regular expression: each ``{name}`` one path segment (as aiohttp reads
+    them), the rest literal."""
+    out, pos = [], 0
+    for m in _PARAM.finditer(path):
+        out.append(re.escape(path[pos:m.start()]))
+        out.append(f"(?P<{m.group(1)}>[^{{}}/]+)")
+        pos = m.end()
+    out.append(re.escape(path[pos:]))
+    return "".join(out)
+
+
+def _unquote(value: str) -> str:  # what aiohttp does to a matched segment of path_safe
+    return value if "%" not in value else value.replace("%2F", "/").replace("%25", "%")
+
+
+RouteHandler = Callable[[web.Request, Mapping[str, str] | None], Awaitable[web.StreamResponse]]
+Found = tuple[RouteHandler, dict[str, str]]
+
+
+class Dispatch:
+    """One vendor's routes under one mount ("" for a host-name router), matched here rather than by aiohttp's
+    router (which tries every resource under a common prefix in turn, each through a coroutine): the most
+    specific path first, the trailing-slash variant where the vendor has one, a 405 (with the methods the
+    request's API version has) for a known path's other methods and the vendor's 404 for anything else. What a
+    method and path resolve to is kept, so that a client polling one URL costs a dict lookup."""
+
+    def __init__(self, runtime: Runtime, routes: VendorRoutes, mount: str):
+        self.mount = mount
+        slash = "/?" if routes.vendor.trailing_slash else ""
+        self.patterns = [
+            (re.compile(_pattern(path) + slash),
+             {m: make_handler(runtime, routes, routes.table[(m, path)], mount) for m in routes.methods(path)},
+             make_fallback(runtime, routes, mount, path))
+            for path in routes.paths()
+        ]
+        self.missing = make_fallback(runtime, routes, mount, None)
+        self.cache: dict[tuple[str, str], Found] = {}
+
+    def find(self, method: str, path: str) -> Found:
+        key = (method, path)
+        found = self.cache.get(key)
+        if found is None:
+            found = self._find(method, path[len(self.mount):])
+            if len(self.cache) >= 4096:
+                self.cache.clear()
+            self.cache[key] = found
+        return found
+
+    def _find(self, method: str, path: str) -> Found:
+        for pattern, handlers, fallback in self.patterns:
+            m = pattern.fullmatch(path)
+            if m is not None:
+                match = {k: _unquote(v) for k, v in m.groupdict().items()}
+                return handlers.get(method, fallback), match
+        return self.missing, {}
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        handler, match = self.find(request.method, request.rel_url.path_safe)
+        if match:
+            request.match_info.update(match)  # as aiohttp's own routes would have it
+        return await handler(request, match)
+
+
 def add_vendor_routes(router: web.UrlDispatcher, runtime: Runtime, routes: VendorRoutes, mount: str) -> None:
-    """Register one vendor's operations under ``mount`` ("" for a host-name router), most specific path
-    first, each path with a 405 for its other methods, and a vendor 404 for the rest of the mount."""
-    slash = routes.vendor.trailing_slash
-    for path in routes.paths():
-        for variant in (path, path + "/") if slash else (path,):
-            resource = router.add_resource(mount + variant)
-            for method in routes.methods(path):
-                resource.add_route(method, make_handler(runtime, routes, routes.table[(method, path)], mount))
-            resource.add_route("*", make_fallback(runtime, routes, mount, path))
-    if mount:
-        router.add_route("*", mount, make_fallback(runtime, routes, mount, None))
-    router.add_route("*", mount + "/{tail:.*}", make_fallback(runtime, routes, mount, None))
+    """Everything under ``mount`` goes to the vendor's Dispatch."""
+    dispatch = Dispatch(runtime, routes, mount)
+    router.add_route("*", mount, dispatch.handle)
+    router.add_route("*", mount + "/{tail:.*}", dispatch.handle)
 
 
 class HostRouter:
@@ -90,33 +147,29 @@ class HostRouter:
     no mount matched come here, so the path-prefix routes pay nothing for it."""
 
     def __init__(self) -> None:
-        self.exact: dict[str, web.UrlDispatcher] = {}
-        self.suffixes: list[tuple[str, web.UrlDispatcher]] = []
+        self.exact: dict[str, Dispatch] = {}
+        self.suffixes: list[tuple[str, Dispatch]] = []
 
     def add(self, runtime: Runtime, routes: VendorRoutes) -> None:
-        router = web.UrlDispatcher()
-        add_vendor_routes(router, runtime, routes, "")
+        dispatch = Dispatch(runtime, routes, "")
         for host in routes.vendor.hosts:
             if host.startswith("*."):
-                self.suffixes.append((host[1:].lower(), router))
+                self.suffixes.append((host[1:].lower(), dispatch))
             else:
-                self.exact[host.lower()] = router
+                self.exact[host.lower()] = dispatch
 
-    def find(self, host: str) -> web.UrlDispatcher | None:
+    def find(self, host: str) -> Dispatch | None:
         name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
-        router = self.exact.get(name)
-        if router is None:
-            router = next((r for suffix, r in self.suffixes if name.endswith(suffix)), None)
-        return router
+        dispatch = self.exact.get(name)
+        if dispatch is None:
+            dispatch = next((d for suffix, d in self.suffixes if name.endswith(suffix)), None)
+        return dispatch
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse | None:
-        router = self.find(request.host)
-        if router is None:
+        dispatch = self.find(request.host)
+        if dispatch is None:
             return None
-        match = await router.resolve(request)
-        handler: Any = match.handler
-        response: web.StreamResponse = await handler(request, match)
-        return response
+        return await dispatch.handle(request)
 
 
 def origin_of(request: web.Request, public_url: str | None) -> str:
@@ -136,7 +189,7 @@ def make_handler(
     routes: VendorRoutes,
     by_key: dict[str, tuple[Operation, Handler, RequestValidator, ResponseValidator]],
     mount: str,
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+) -> RouteHandler:
     vendor = routes.vendor
     clock = runtime.clock
     scheduler = runtime.scheduler
@@ -146,12 +199,27 @@ def make_handler(
     public_url = runtime.settings.public_url
     single = next(iter(by_key.values())) if len(by_key) == 1 and len(vendor.specs) == 1 else None
     path = next(iter(by_key.values()))[0].path
+    fresh = FreshAnswers() if next(iter(by_key.values()))[0].method == "GET" else None
 
     async def handle(request: web.Request, match: Mapping[str, str] | None = None) -> web.StreamResponse:
         now = clock.now()
         if scheduler.has_due(now):
             scheduler.run_due(now)  # the state changes due by now; any I/O they start runs on its own
+        elif fresh is not None and not faults.queue:
+            hit = fresh.get(request, now)
+            if hit is not None:  # a poller's repeat, nothing changed since: the same answer (fresh.py)
+                headers = dict(hit.headers)
+                extra = vendor.response_headers(request, hit.reply)
+                if extra:
+                    headers.update(extra)
+                headers.update(hit.tail)
+                answer = hit.body if hit.split is None else (
+                    hit.split[0] + str(vendor.answer_token(request)).encode() + hit.split[1])
+                journal.record(now, vendor.name, hit.tenant, request.method, request.path_qs, hit.status,
+                               hit.operation)
+                return web.Response(status=hit.status, body=answer, headers=headers)
         tenant: str | None = None
+        ctx: Context | None = None
         entry = single
         try:
             if entry is None:
@@ -193,7 +261,8 @@ def make_handler(
             if fault is not None:
                 raise fault
             base = origin_of(request, public_url) + mount
-            reply = await handler(Context(request, runtime, vendor, op, tenant or "", params, body, base))
+            ctx = Context(request, runtime, vendor, op, tenant or "", params, body, base)
+            reply = await handler(ctx)
         except VendorError as err:
             reply = vendor.render_error(err, request)
         except Exception as exc:  # our bug: journal it loudly, answer in the vendor's envelope
@@ -209,10 +278,18 @@ def make_handler(
                 reply = vendor.render_error(VendorError(503, "The fake could not write its state file",
                                                         kind="internal"), request)
         response = to_response(vendor, request, reply, entry[3] if (strict and entry) else None, runtime)
-        journal.record(
-            now, vendor.name, tenant, request.method, request.path_qs, response.status,
-            entry[0].operation_id if entry else None,
-        )
+        operation = entry[0].operation_id if entry else None
+        journal.record(now, vendor.name, tenant, request.method, request.path_qs, response.status, operation)
+        if (fresh is not None and reply.fresh_until is not None and ctx is not None and operation is not None
+                and type(response) is web.Response and response.status == reply.status
+                and isinstance(response.body, bytes)):
+            state, data, token = ctx.state, response.body, vendor.answer_token(request)
+            parts = data.split(token.encode()) if token else None
+            if parts is None or len(parts) == 2:  # a token that is not there once: not kept
+                fresh.put(request, Fresh(state, state.version, reply.fresh_until, reply, reply.status, data,
+                                         dict(reply.headers or {}), {k: response.headers[k] for k in (
+                                             "Content-Type", "ETag") if k in response.headers},
+                                         None if parts is None else (parts[0], parts[1]), tenant, operation))
         return response
 
     return handle
@@ -220,7 +297,7 @@ def make_handler(
 
 def make_fallback(
     runtime: Runtime, routes: VendorRoutes, mount: str, path: str | None
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+) -> RouteHandler:
     """A path of the vendor with a method it does not have (405, with the methods the request's API
     version has for it in Allow), or no such path (404)."""
     vendor = routes.vendor

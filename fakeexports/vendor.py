@@ -37,6 +37,8 @@ class Reply:
     content_type: str | None = None
     file: FileBody | None = None
     etag: bool = False
+    # a GET's answer holds until then unless the tenant's state changes (fresh.py); None: made each time
+    fresh_until: float | None = None
 
 
 @dataclass(slots=True)
@@ -206,6 +208,11 @@ class Vendor:
         """Per-tenant settings from the control API (DIDWW's default API version and callback secret...);
         returns the tenant's settings now."""
         raise VendorError(400, f"{self.name} has no tenant settings", kind="validation")
+
+    def answer_token(self, request: web.Request) -> str | None:
+        """A text of the answer's body that is this answer's own (a request id, once response_headers made it):
+        a kept body (fresh.py) gets the repeat's own in its place. None: the body has none."""
+        return None
 
     def volume_state(self, tenant: str) -> TenantState:
         """The state that holds the volume setting of ``tenant`` as fixtures and the control API name it."""

@@ -16,7 +16,7 @@ from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
 from ..files import FileBody, hex_id
 from ..jobs import Ids
-from ..lifecycle import KEPT_SECONDS, Lifecycle
+from ..lifecycle import INF, KEPT_SECONDS, Lifecycle
 from ..limits import Window
 from ..options import Option
 from ..recipe import Call, Recipe
@@ -31,15 +31,13 @@ KEY = re.compile(r"^hb_(live|test)_[A-Za-z0-9]+$")
 MSG_UNAUTHORIZED = "Invalid or missing API key"
 
 # --- envelope (B.6) -------------------------------------------------------------------------------------
-CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-         405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR",
-         503: "SERVICE_UNAVAILABLE"}
+CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED",
+         409: "CONFLICT", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR", 503: "SERVICE_UNAVAILABLE"}
 MSG_NOT_FOUND = "Export not found"
 MSG_NOT_READY = "Export is not yet completed"  # docs /api/operations/downloadexport (EXPORT_NOT_READY)
 # The docs' message is cut after "Export d…"; the response's description there is this sentence (INFERRED).
 MSG_EXPIRED = "Export download link has expired"
-# hookbridge docs /api/operations/deleteexport (409):
-MSG_ACTIVE = "Cannot delete an export that is pending or in progress. Please try again in a moment."
+MSG_ACTIVE = "Cannot delete an export that is pending or in progress. Please try again in a moment."  # deleteexport
 # Limits (docs /api: "Project-level: 1000 requests per minute"; /guides/outbound/rate-limiting: a project-level
 # burst ceiling on API-key requests, 429 BURST_LIMIT_EXCEEDED with retry_after_ms, its number unpublished;
 # /guides/product/error-handling: RATE_LIMITED is "Too many failed authentication attempts"). The code of the
@@ -173,6 +171,7 @@ class HookBridge(Vendor):
 
     def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str]:
         return {"X-Request-Id": self.request_id(request)}
+    answer_token = request_id  # the request id is in the body too (meta.request_id)
 
     def render_error(self, err: VendorError, request: web.Request) -> Reply:
         status = 400 if err.kind == "too_large" else err.status  # PAYLOAD_TOO_LARGE is a 400 (B.6)
@@ -354,8 +353,10 @@ class HookBridge(Vendor):
             raise VendorError(404, MSG_NOT_FOUND, kind="not_found")
         return job
 
-    async def get_export(self, ctx: Context) -> Reply:
-        return Reply(200, self._document(ctx, self._export(self._job(ctx), ctx.now)))
+    async def get_export(self, ctx: Context) -> Reply:  # the same until its status changes (unless rate-limited)
+        job = self._job(ctx)
+        until = None if self.config["rate_limits"] else lifecycle.next_change_at(job.schedule, ctx.now) or INF
+        return Reply(200, self._document(ctx, self._export(job, ctx.now)), fresh_until=until)
 
     async def download_export(self, ctx: Context) -> Reply:
         job = self._job(ctx)

@@ -16,7 +16,7 @@ from ...clock import parse_rfc3339
 from ...errors import VendorError, Violation
 from ...files import FileBody, uuid4_from
 from ...jobs import Ids
-from ...lifecycle import Effect, Lifecycle
+from ...lifecycle import INF, Effect, Lifecycle, next_change_at
 from ...options import Option
 from ...recipe import Recipe
 from ...records import didww as records
@@ -204,9 +204,8 @@ class Didww(Vendor):
         return {"id": job.id, "type": "exports", "attributes": {k: full[k] for k in rules.FIELDS[doc] if k in names}}
 
     # --- lifecycle --------------------------------------------------------------------------------------
-    def file_id(self, state: TenantState, job: Job) -> str:
-        """A fixture's own file id, else one derived from the seed and the export (not stored: a million exports
-        made alike share one attrs dict)."""
+    def file_id(self, state: TenantState, job: Job) -> str:  # derived, not stored: exports made alike share attrs
+        """A fixture's own file id, else one derived from the seed and the export."""
         return job.attrs.get("file_id") or uuid4_from(self.runtime.settings.seed, "didww-file", state.tenant, job.id)
 
     def created(self, state: TenantState, job: Job) -> None:
@@ -314,7 +313,10 @@ class Didww(Vendor):
             links["next"] = link(number + 1)
         body = self._document(ctx, [self._resource(ctx, j, fields) for j in page], total_records=total)
         body["links"] = links
-        return Reply(200, body, etag=True)
+        # in the default order the page reads the same until an export is added or removed or one of its changes
+        until = None if filters or sorts else min((next_change_at(j.schedule, ctx.now) or INF for j in page),
+                                                  default=INF)
+        return Reply(200, body, etag=True, fresh_until=until)
 
     def _filtered(self, jobs: list[Job], key: str, value: str, now: float, version: str) -> list[Job]:
         """One list filter; comma-separated values match any of them (2026-10-22 document: ExportFilter)."""
@@ -333,11 +335,8 @@ class Didww(Vendor):
         return [j for j in jobs if j.attrs.get(key) in wanted]
 
     def _sort_key(self, job: Job, field: str, now: float, version: str) -> tuple[Any, ...]:
-        if field == "status":
-            return (self._status(job, now, version),)
-        if field == "created_at":
-            return (job.created, job.seq)
-        return (job.attrs.get("external_reference_id") or "",)
+        return ((self._status(job, now, version),) if field == "status" else (job.created, job.seq)
+                if field == "created_at" else (job.attrs.get("external_reference_id") or "",))
 
     async def get_export(self, ctx: Context) -> Reply:
         job = self._job(ctx)

@@ -284,7 +284,7 @@ class Twilio(DayFiles, Vendor):
         cache_key = ("jobs", rt, size, page, token, ctx.base)
         cached = state.cache.get(cache_key)
         if cached is not None and ctx.now < cached[1]:
-            return Reply(200, cached[0], content_type="application/json")
+            return Reply(200, cached[0], content_type="application/json", fresh_until=cached[1])
         scope = f"{state.tenant}/jobs/{rt}"
         direction, key = self._token(token, scope, r"\d+") if token else ("n", None)
         seq = int(key) if key is not None else None
@@ -306,8 +306,8 @@ class Twilio(DayFiles, Vendor):
         }
         data = dumps(body)
         changes = [c for c in (queue.next_change(j, ctx.now) for j in queue.queue(state, ctx.now)) if c is not None]
-        state.cache[cache_key] = (data, min(changes, default=float("inf")))
-        return Reply(200, data, content_type="application/json")
+        until = state.cache[cache_key] = (data, min(changes, default=float("inf")))
+        return Reply(200, data, content_type="application/json", fresh_until=until[1])
 
     async def fetch_job(self, ctx: Context) -> Reply:
         job = self._job(ctx)
