@@ -51,8 +51,9 @@ lint: $(BIN)/.installed  ## ruff and mypy --strict
 	$(BIN)/mypy
 	$(BIN)/mypy --strict tests/acme/fakeexports_acme
 
-bench: $(BIN)/.installed  ## throughput and startup beside raw aiohttp and Prism (see bench/README.md)
-	$(BIN)/python bench/throughput.py $(ARGS)
+bench: $(BIN)/.installed $(BIN)/.acme  ## every benchmark, one table beside raw aiohttp and Prism (bench/README.md)
+	bench/setup.sh
+	$(BIN)/python bench/all.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(AIRBYTE) $(FUZZ) .pytest_cache .mypy_cache .ruff_cache dist build

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -134,6 +135,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--deliveries", type=int, default=5000)
+    ap.add_argument("--json", help="also write the figures to this file (bench/all.py)")
     args = ap.parse_args()
     fe = str(Path(sys.executable).with_name("fakeexports"))
     port = t.free_port()
@@ -159,6 +161,12 @@ def main() -> int:
           f"{p(dl['busy'], 0.99):.2f} | idle {statistics.median(dl['idle']):.2f} / {p(dl['idle'], 0.99):.2f} | |")
     print(f"jobs left after the advance: {ev['left']:,}; attempts in the webhook log: {dl['logged']:,} (capped)")
     print("command:", " ".join(sys.argv))
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "events": ev["fired"], "events_per_s": rate, "deliveries": dl["arrived"], "sent": args.deliveries,
+            "deliveries_per_s": dl["arrived"] / dl["seconds"], "busy_p50_ms": statistics.median(dl["busy"]),
+            "busy_p99_ms": p(dl["busy"], 0.99), "idle_p50_ms": statistics.median(dl["idle"]),
+            "idle_p99_ms": p(dl["idle"], 0.99)}))
     return 0 if dl["arrived"] == args.deliveries else 1
 
 

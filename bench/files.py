@@ -119,6 +119,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--only", default="", help="comma-separated vendors")
+    ap.add_argument("--json", help="also write the figures to this file (bench/all.py)")
     args = ap.parse_args()
     only = {v for v in args.only.split(",") if v}
     fe = str(Path(sys.executable).with_name("fakeexports"))
@@ -140,6 +141,8 @@ def main() -> int:
         print(f"| {r['vendor']} | {r['format']} | {r['download']} | {r['records']:,} | {r['bytes'] / 1e6:.1f} | "
               f"{r['seconds']:.2f} | {r['rate']:,.0f} | {r['mbs']:.1f} | {r['rss']:.1f} |")
     print("goals: 200,000 records/s or more, RSS growth 30 MB or less")
+    if args.json:
+        Path(args.json).write_text(orjson.dumps(results).decode())
     print("command:", " ".join(sys.argv))
     return 0
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import json
 import statistics
 import sys
 import time
@@ -157,6 +158,7 @@ def main() -> int:
     ap.add_argument("--small", type=int, default=1000)
     ap.add_argument("--large", type=int, default=1_000_000)
     ap.add_argument("--requests", type=int, default=60, help="timed GETs per page")
+    ap.add_argument("--json", help="also write the figures to this file (bench/all.py)")
     args = ap.parse_args()
     fe = str(Path(sys.executable).with_name("fakeexports"))
     results: dict[int, Any] = {}
@@ -182,6 +184,13 @@ def main() -> int:
               f"RSS per stored job: {per_job:,.0f} bytes")
     for problem in small[3] + large[3]:
         print("problem:", problem)
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "pages": [{"list": k[0], "page": k[1], "small_ms": statistics.median(v),
+                       "large_ms": statistics.median(large[0][k]), "large_p99_ms": p99(large[0][k])}
+                      for k, v in small[0].items()],
+            "small": args.small, "large": args.large, "bytes_per_job": large[2], "seed_jobs_per_s":
+                3 * args.large / large[1], "problems": small[3] + large[3]}))
     print("command:", " ".join(sys.argv))
     return 1 if small[3] or large[3] else 0
 

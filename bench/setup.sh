@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install what bench/throughput.py needs beyond the project venv:
+# Install what the benchmarks need beyond the project venv (`make bench` runs this first):
 #   - wrk (the load generator), from apt, when it is not on PATH already;
-#   - Prism 5 (the reference mock server), into bench/.work/ (git-ignored), when npm is available.
+#   - npm from apt when it is missing, then Prism 5 (the reference mock server) into bench/.work/ (git-ignored).
 # taskset (util-linux) is assumed present. Run as root (or through sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +15,11 @@ fi
 wrk --version 2>&1 | head -1 || true   # wrk --version exits 1
 
 if [ "${NO_PRISM:-0}" != 1 ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        SUDO=""
+        if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+        $SUDO apt-get update && $SUDO apt-get install -y npm || true
+    fi
     if command -v npm >/dev/null 2>&1; then
         mkdir -p .work
         if [ ! -x .work/node_modules/.bin/prism ]; then

@@ -108,7 +108,8 @@ def fakeexports_server(fakeexports_settings: Settings) -> Iterator[ServerThread]
 
 
 @pytest.fixture
-def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings) -> Iterator[FakeExports]:
+def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
+                fakeexports_server: ServerThread) -> Iterator[FakeExports]:
     """A reset fake server for this test: every vendor's state dropped, fixture files reloaded, the
     virtual clock back at its start. ``@pytest.mark.fakeexports(seed=7, ...)`` gives the test a server
     of its own with those settings. A server-side error during the test fails it at teardown."""
@@ -118,9 +119,9 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings) 
         own = ServerThread(fakeexports_settings.with_(**marker.kwargs)).start()
         server = own
     else:
-        server = request.getfixturevalue("fakeexports_server")
+        server = fakeexports_server  # a fixture dependency: pytest's getfixturevalue costs more than the reset
         if server.settings.clock == "virtual":
-            server.call(_reset_all(server))
+            server.run(_reset_all, server)
         else:
             server.reset()
     handle = FakeExports(server)
@@ -134,5 +135,5 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings) 
             own.stop()
 
 
-async def _reset_all(server: ServerThread) -> int:
+def _reset_all(server: ServerThread) -> int:
     return server.registry.reset(clock=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -90,6 +90,28 @@ class ServerThread:
         """Run a coroutine on the server's loop and wait for its result."""
         assert self.loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def run(self, fn: Callable[..., T], *args: Any, timeout: float = 60) -> T:
+        """Run a plain function on the server's loop and wait for its result: one wake-up of the loop and one of
+        this thread (no task, no future), for what the pytest plugin does before every test."""
+        assert self.loop is not None
+        done = threading.Event()
+        out: list[Any] = []
+
+        def go() -> None:
+            try:
+                out.append((True, fn(*args)))
+            except BaseException as exc:  # raised again in the caller's thread
+                out.append((False, exc))
+            done.set()
+
+        self.loop.call_soon_threadsafe(go)
+        if not done.wait(timeout):
+            raise TimeoutError("the fake server did not answer")
+        ok, value = out[0]
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
 
     def advance(self, seconds: float) -> int:
         """Move the fake clock forward, firing due events; returns how many fired."""
