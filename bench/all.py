@@ -54,7 +54,7 @@ def main() -> int:
         summary = data["summary"]
         names = list(summary)
         fake, raw = summary[names[0]], summary[names[1]]
-        rows.append((f"{endpoint} {data['path'] if endpoint == 'twilio' else ''}req/s".replace("  ", " "),
+        rows.append((f"{endpoint}: req/s",
                      cell(fake["rps"]), f"raw aiohttp {cell(raw['rps'])}", "0.85x raw"))
         rows.append((f"{endpoint}: fakeexports / raw aiohttp", cell(data["ratio_rps_fakeexports_over"][names[1]],
                                                                       "{:.2f}"), "", ">= 0.85"))
@@ -86,7 +86,9 @@ def main() -> int:
                          f"{r['rate']:,.0f} ({r['mbs']:.1f} MB/s)", f"RSS +{r['rss']:.1f} MiB", ">= 200,000; <= 30 MB"))
     if plugin:
         rows.append(("pytest fixture overhead per test, ms", f"{plugin['per_test_ms']:.3f}", "", "<= 0.25"))
-        rows.append(("first test ready after session start, s", f"{plugin['first_ready_s']:.3f}", "", "<= 0.3"))
+        rows.append(("pytest: of it beyond pytest's own cost of a like fixture, ms",
+                     f"{plugin['beyond_pytest_ms']:.3f}", "", ""))
+        rows.append(("pytest: first test's wait for the server, s", f"{plugin['first_ready_s']:.3f}", "", "<= 0.3"))
     print("\n| measure | fakeexports | reference | goal |\n|---|---:|---:|---:|")
     for row in rows:
         print("| " + " | ".join(row) + " |")

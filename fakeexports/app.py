@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     for name, vendor in registry.vendors.items():
         add_vendor_routes(app.router, runtime, registry.routes[name], vendor.mount)
         hosts.add(runtime, registry.routes[name])
-    app.router.add_route("*", "/{tail:.*}", _make_root(registry, hosts))
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(registry, hosts))  # a newline too
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)

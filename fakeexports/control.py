@@ -276,6 +276,6 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
         return reply({"tenant": state.tenant, "settings": {
             **settings, **({"records_per_day": current} if current is not None else {})}})
 
-    @route("*", "/{tail:.*}")
+    @route("*", "/{tail:[\\s\\S]*}")
     async def unknown(request: web.Request) -> web.StreamResponse:
         raise ControlError(404, f"no control endpoint {request.method} {request.path}")

@@ -138,7 +138,7 @@ def add_vendor_routes(router: web.UrlDispatcher, runtime: Runtime, routes: Vendo
     """Everything under ``mount`` goes to the vendor's Dispatch."""
     dispatch = Dispatch(runtime, routes, mount)
     router.add_route("*", mount, dispatch.handle)
-    router.add_route("*", mount + "/{tail:.*}", dispatch.handle)
+    router.add_route("*", mount + "/{tail:[\\s\\S]*}", dispatch.handle)  # a newline too
 
 
 class HostRouter:
