@@ -29,9 +29,10 @@ class Fresh:
     body: bytes
     headers: dict[str, str]  # the reply's own headers, then (after the vendor's) Content-Type and ETag
     tail: dict[str, str]
-    split: tuple[bytes, bytes] | None  # the body around its one fresh_token, or None: the body as it is
+    split: tuple[bytes, bytes] | None  # the body around its one answer token, or None: the body as it is
     tenant: str | None
     operation: str
+    config: int  # the vendor's options then (configure() replaces the dict): a switch turned since voids it
 
 
 Key = tuple[str, tuple[tuple[bytes, bytes], ...]]
@@ -44,9 +45,10 @@ class FreshAnswers:
         self.entries: dict[Key, Fresh] = {}
         self.size = 0
 
-    def get(self, request: web.Request, now: float) -> Fresh | None:
+    def get(self, request: web.Request, now: float, config: int) -> Fresh | None:
         hit = self.entries.get((request.raw_path, request.raw_headers))
-        if hit is None or now >= hit.until or hit.version != hit.state.version or not hit.state.alive:
+        if (hit is None or now >= hit.until or hit.version != hit.state.version or not hit.state.alive
+                or hit.config != config):
             return None
         return hit
 

@@ -206,7 +206,7 @@ def make_handler(
         if scheduler.has_due(now):
             scheduler.run_due(now)  # the state changes due by now; any I/O they start runs on its own
         elif fresh is not None and not faults.queue:
-            hit = fresh.get(request, now)
+            hit = fresh.get(request, now, id(vendor.config))
             if hit is not None:  # a poller's repeat, nothing changed since: the same answer (fresh.py)
                 headers = dict(hit.headers)
                 extra = vendor.response_headers(request, hit.reply)
@@ -289,7 +289,8 @@ def make_handler(
                 fresh.put(request, Fresh(state, state.version, reply.fresh_until, reply, reply.status, data,
                                          dict(reply.headers or {}), {k: response.headers[k] for k in (
                                              "Content-Type", "ETag") if k in response.headers},
-                                         None if parts is None else (parts[0], parts[1]), tenant, operation))
+                                         None if parts is None else (parts[0], parts[1]), tenant, operation,
+                                         id(vendor.config)))
         return response
 
     return handle

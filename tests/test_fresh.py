@@ -82,3 +82,16 @@ async def test_other_request_headers_get_their_own_answer(client_for: Any) -> No
     assert b"https://exports.example.com/twilio" in forwarded[2] and b"exports.example.com" not in plain[2]
     other = await get(client, LIST, basic("AC" + "9" * 32))
     assert other[0] == 200 and b'"jobs":[]' in other[2]
+
+
+async def test_a_vendor_switch_turned_since_voids_a_kept_answer(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    r = await client.post("/hookbridge/v1/exports", headers=HB, json={
+        "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-02T00:00:00Z"})
+    export = (await r.json())["data"]["id"]
+    for _ in range(2):
+        assert (await client.get(f"/hookbridge/v1/exports/{export}", headers=HB)).status == 200
+    r = await client.post("/_fakeexports/vendors/hookbridge", json={"rate_limits": True, "per_minute": 3})
+    assert r.status == 200, await r.text()
+    statuses = [(await client.get(f"/hookbridge/v1/exports/{export}", headers=HB)).status for _ in range(6)]
+    assert 429 in statuses, statuses  # counted again: no kept answer skips the limit
