@@ -3,10 +3,11 @@ message fields of HookBridge's SDKs (hookbridge/hookbridge-go types.go MessageSu
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..files import FileBody, Pools, csv_lines, hex_id, measure, rng, sorted_compact, uuid4_from
+from ..files import FileBody, Pools, csv_lines, measure, rng, sorted_compact, uuid4_from
 from ..store import records_for
 from ..wire import stamp
 
@@ -39,23 +40,38 @@ def rows(seed: int, export_id: str, attrs: Mapping[str, Any], pools: Pools, trim
     hosts = [f"https://{c.split()[0].lower().strip(',.')}.example.com/webhooks" for c in pools.companies[:4]]
     span = a["end"] - a["start"]
     each, rest = divmod(pad, a["rows"]) if a["rows"] else (0, 0)
-    for i, ts in enumerate(sorted_compact(a["start"] + r.random() * span for _ in range(a["rows"]))):
-        status = a.get("filter_status") or r.choice(("succeeded",) * 6 + ("pending_retry", "failed_permanent",
-                                                                          "delivering", "queued"))
-        attempts = 1 if status == "succeeded" and r.random() < 0.8 else r.randint(1, 8)
+    # Random's own steps, called directly (choice(s) is s[_randbelow(len(s))], randint(a, b) a + _randbelow(b - a +
+    # 1), uniform(a, b) a + (b - a) * random()): the same draws in the same order, without a frame each
+    below: Callable[[int], int] = r._randbelow  # type: ignore[attr-defined]
+    rnd = r.random
+    statuses = ("succeeded",) * 6 + ("pending_retry", "failed_permanent", "delivering", "queued")
+    fixed_status = a.get("filter_status")
+    direction, n_endpoints = a["direction"], len(endpoints)
+    message = f"({seed!r}, 'hb-message', {export_id!r}, "  # repr((seed, "hb-message", export_id, i)) up to i
+    idem = f"({seed!r}, 'idem', {export_id!r}, "
+    blake2b = hashlib.blake2b
+    for i, ts in enumerate(sorted_compact(a["start"] + rnd() * span for _ in range(a["rows"]))):
+        status = fixed_status or statuses[below(10)]
         delivered = status == "succeeded"
-        code = r.choice((200, 200, 202, 204)) if delivered else r.choice((500, 502, 503, 404, 410, 0))
-        endpoint = r.randrange(len(endpoints))
+        attempts = 1 if delivered and rnd() < 0.8 else 1 + below(8)
+        code = _DELIVERED[below(4)] if delivered else _FAILED[below(6)]
+        endpoint = below(n_endpoints)
+        x = blake2b(f"{message}{i!r})".encode(), digest_size=16).hexdigest()  # uuid4_from, its bits set below
         yield [
-            uuid4_from(seed, "hb-message", export_id, i), endpoints[endpoint], hosts[endpoint % len(hosts)],
-            a["direction"], status, attempts,
-            "" if i < trim else f"idem-{hex_id(seed, 'idem', export_id, i, length=IDEM_LENGTH - 5)}", stamp(ts),
-            stamp(ts + r.uniform(0.05, 30) * attempts) if delivered else "",
-            code if status not in ("queued",) else "", r.randint(20, 2500) if code else "",
-            r.randint(120, 64000), ("" if delivered else r.choice(("connection refused", "timeout after 30s",
-                                                                   f"HTTP {code}" if code else "DNS error")))
+            f"{x[:8]}-{x[8:12]}-4{x[13:16]}-{'89ab'[int(x[16], 16) & 3]}{x[17:20]}-{x[20:]}", endpoints[endpoint],
+            hosts[endpoint % len(hosts)], direction, status, attempts,
+            "" if i < trim else "idem-" + blake2b(f"{idem}{i!r})".encode(), digest_size=6).hexdigest(),
+            stamp(ts), stamp(ts + (0.05 + 29.95 * rnd()) * attempts) if delivered else "",
+            code if status != "queued" else "", 20 + below(2481) if code else "",
+            120 + below(63881), ("" if delivered else (_ERRORS[0], _ERRORS[1], f"HTTP {code}" if code else
+                                                       "DNS error")[below(3)])
             + _filler(each + (1 if i < rest else 0)),
         ]
+
+
+_DELIVERED = (200, 200, 202, 204)
+_FAILED = (500, 502, 503, 404, 410, 0)
+_ERRORS = ("connection refused", "timeout after 30s")
 
 
 def _filler(n: int) -> str:
