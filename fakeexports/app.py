@@ -21,7 +21,6 @@ from .runtime import RUNTIME, Runtime, make_runtime
 from .settings import Settings
 from .vendor import Vendor
 from .vendors import discover
-from .wire import HttpDate
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -48,13 +47,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
     for name, vendor in registry.vendors.items():
         add_vendor_routes(app.router, runtime, registry.routes[name], vendor.mount)
         hosts.add(runtime, registry.routes[name])
-    app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(registry, hosts))  # a newline too
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(runtime, registry, hosts))  # a newline too
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
     if runtime.state is not None:
         app.on_cleanup.append(_close_state)
-    app.on_response_prepare.append(_date_on_the_fake_clock(runtime))
     app.cleanup_ctx.append(_warm_up)
     return app
 
@@ -78,7 +76,8 @@ async def _warm_up(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-def _make_root(registry: Registry, hosts: HostRouter) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def _make_root(runtime: Runtime, registry: Registry,
+               hosts: HostRouter) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """Whatever no mount matched: a vendor reached by its real host name, or a plain 404 naming the mounts."""
     mounts = {name: v.mount for name, v in registry.vendors.items()}
 
@@ -87,20 +86,10 @@ def _make_root(registry: Registry, hosts: HostRouter) -> Callable[[web.Request],
         if response is not None:
             return response
         return web.json_response(
-            {"error": f"nothing at {request.path}", "vendors": mounts, "control": "/_fakeexports/"}, status=404
-        )
+            {"error": f"nothing at {request.path}", "vendors": mounts, "control": "/_fakeexports/"}, status=404,
+            headers={"Date": runtime.date()})
 
     return root
-
-
-def _date_on_the_fake_clock(runtime: Runtime) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
-    """Every answer's ``Date`` is the fake clock's, like every other time the fake shows."""
-    clock, http_date = runtime.clock, HttpDate()
-
-    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-        response.headers["Date"] = http_date(clock.now())
-
-    return on_prepare
 
 
 async def _close_webhooks(app: web.Application) -> None:

@@ -77,7 +77,8 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
                 try:
                     runtime.flush()  # --state: a change is written before its answer goes
                 except Exception as exc:  # the disk is full, the file went away...
-                    return reply({"error": f"the state file could not be written: {exc}"}, 503)
+                    response = reply({"error": f"the state file could not be written: {exc}"}, 503)
+                response.headers["Date"] = runtime.date()
                 return response
 
             async def answer(request: web.Request) -> web.StreamResponse:

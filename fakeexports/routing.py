@@ -209,6 +209,7 @@ def make_handler(
             hit = fresh.get(request, now, id(vendor.config))
             if hit is not None:  # a poller's repeat, nothing changed since: the same answer (fresh.py)
                 headers = dict(hit.headers)
+                headers["Date"] = runtime.date()
                 extra = vendor.response_headers(request, hit.reply)
                 if extra:
                     headers.update(extra)
@@ -327,6 +328,7 @@ def to_response(
     runtime: Runtime,
 ) -> web.StreamResponse:
     headers = dict(reply.headers) if reply.headers else {}
+    headers["Date"] = runtime.date()
     extra = vendor.response_headers(request, reply)
     if extra:
         headers.update(extra)

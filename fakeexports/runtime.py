@@ -5,7 +5,7 @@ credentials, link signer, value pools and outgoing webhooks. Built by ``make_run
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -20,6 +20,7 @@ from .persist import StateFile
 from .settings import Settings
 from .store import Store
 from .webhooks import Allow, Webhooks
+from .wire import HttpDate
 
 
 @dataclass(eq=False)
@@ -37,6 +38,12 @@ class Runtime:
     tokens: Tokens
     sizes: Sizes
     state: StateFile | None = None  # --state: the store kept in SQLite (persist.py)
+    http_date: HttpDate = field(default_factory=HttpDate)
+
+    def date(self) -> str:
+        """The ``Date`` of an answer sent now: the fake clock's (every answer sets it; aiohttp's would be the
+        machine's)."""
+        return self.http_date(self.clock.now())
 
     def flush(self) -> None:
         """Make every change so far durable (--state); nothing to do in memory."""

@@ -30,6 +30,11 @@ def s3_error(status: int, code: str, message: str, request_id: str, **extra: str
 
 def make_s3_handler(runtime: Runtime, registry: Registry):  # type: ignore[no-untyped-def]
     async def s3_get(request: web.Request) -> web.StreamResponse:
+        response = await answer(request)
+        response.headers["Date"] = runtime.date()  # the fake clock's, as every answer's
+        return response
+
+    async def answer(request: web.Request) -> web.StreamResponse:
         now = runtime.clock.now()
         if runtime.scheduler.has_due(now):
             runtime.scheduler.run_due(now)
