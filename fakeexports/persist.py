@@ -45,6 +45,16 @@ class StateError(Exception):
     """A state file this server cannot use; the message says why and what to do."""
 
 
+def _put(db: sqlite3.Connection, table: str, columns: tuple[str, ...], key: tuple[Any, ...], value: Any) -> None:
+    """One row of ``table`` (keyed by ``columns``, then a JSON ``value``) written, or deleted when ``value`` is
+    None."""
+    if value is None:
+        db.execute(f"DELETE FROM {table} WHERE " + " AND ".join(f"{c}=?" for c in columns), key)
+    else:
+        db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * (len(key) + 1))})",
+                   (*key, _dumps(value)))
+
+
 def _dumps(value: Any) -> str:
     try:
         return orjson.dumps(value).decode()
@@ -171,22 +181,12 @@ class StateFile:
                                 _dumps(job.schedule), _dumps(job.saved_attrs()), job.version))
             for (vendor, tenant, kind, key), state in data.items():
                 touched.add((vendor, tenant))
-                value = state.data.get(kind, {}).get(key) if state.alive else None
-                if value is None:
-                    db.execute("DELETE FROM data WHERE vendor=? AND tenant=? AND kind=? AND key=?",
-                               (vendor, tenant, kind, key))
-                else:
-                    db.execute("INSERT OR REPLACE INTO data VALUES (?, ?, ?, ?, ?)",
-                               (vendor, tenant, kind, key, _dumps(value)))
+                _put(db, "data", ("vendor", "tenant", "kind", "key"), (vendor, tenant, kind, key),
+                     state.data.get(kind, {}).get(key) if state.alive else None)
             for (vendor, tenant, name, key_text), (state, key) in indexes.items():
                 touched.add((vendor, tenant))
-                item = state.indexes[name].get(key) if state.alive and name in state.indexes else None
-                if item is None:
-                    db.execute("DELETE FROM indexes WHERE vendor=? AND tenant=? AND name=? AND key=?",
-                               (vendor, tenant, name, key_text))
-                else:
-                    db.execute("INSERT OR REPLACE INTO indexes VALUES (?, ?, ?, ?, ?)",
-                               (vendor, tenant, name, key_text, _dumps(item)))
+                _put(db, "indexes", ("vendor", "tenant", "name", "key"), (vendor, tenant, name, key_text),
+                     state.indexes[name].get(key) if state.alive and name in state.indexes else None)
             db.executemany("INSERT OR IGNORE INTO tenants VALUES (?, ?)", sorted(touched))
             for attempt_id, record in webhooks.items():
                 if record is None:
