@@ -96,7 +96,8 @@ def load_into(vendors: Mapping[str, Vendor], docs: list[dict[str, Any]], vendor:
     """Load the fixture documents (for one vendor or tenant only, after a partial reset); returns the
     number of tenants loaded."""
     loaded = 0
-    before = sum(v.runtime.store.job_count() for v in list(vendors.values())[:1])
+    store = next(iter(vendors.values())).runtime.store if vendors else None
+    before = store.job_count() if store is not None else 0
     for doc in docs:
         v = vendors.get(doc["vendor"])
         if v is None or (vendor is not None and doc["vendor"] != vendor):
@@ -109,7 +110,6 @@ def load_into(vendors: Mapping[str, Vendor], docs: list[dict[str, Any]], vendor:
                 v.set_volume(str(tenant_id), spec.pop("records_per_day"))
             v.load_fixture_tenant(str(tenant_id), spec)
             loaded += 1
-    store = next(iter(vendors.values())).runtime.store if vendors else None
     if store is not None and store.job_count() - before >= FREEZE_AFTER:
         # A big fixture lives until a reset: the cycle collector need not walk it again and again (with a
         # million jobs each full collection would stall the server for a second). Refcounting still frees it.

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from fakeexports import create_app
@@ -49,3 +50,17 @@ def _runtime_key() -> Any:
     from fakeexports.runtime import RUNTIME
 
     return RUNTIME
+
+
+async def recording_receiver(aiohttp_server: Any, record: Callable[[web.Request], Any]) -> tuple[Any, list[Any]]:
+    """A webhook receiver on 127.0.0.1 answering 200 at /hook (any method); what ``record`` makes of each
+    request it got, in order."""
+    got: list[Any] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        got.append(record(request))
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_route("*", "/hook", hook)
+    return await aiohttp_server(app, host="127.0.0.1"), got

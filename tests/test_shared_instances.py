@@ -9,9 +9,8 @@ import sys
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from tests.conftest import ACCOUNT, basic
+from tests.conftest import ACCOUNT, basic, recording_receiver
 
 JOBS = "/twilio/v1/Exports/Messages/Jobs"
 
@@ -37,25 +36,13 @@ async def test_the_control_api_needs_the_token_when_one_is_set(client_for: Any) 
     assert (await client.get(JOBS, headers=basic())).status == 200  # the vendors' APIs are not guarded by it
 
 
-async def _receiver(aiohttp_server: Any) -> tuple[Any, list[str]]:
-    got: list[str] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        got.append(request.method)
-        return web.Response()
-
-    app = web.Application()
-    app.router.add_route("*", "/hook", hook)
-    return await aiohttp_server(app, host="127.0.0.1"), got
-
-
 @pytest.mark.parametrize(("allow", "delivered"), [
     ((), True), (("127.0.0.1",), True), (("127.0.0.0/8",), True), (("hooks.example.com", "*.internal"), False),
     (("10.0.0.0/8",), False),
 ])
 async def test_webhooks_go_only_where_the_allow_list_says(client_for: Any, aiohttp_server: Any,
                                                          allow: tuple[str, ...], delivered: bool) -> None:
-    receiver, got = await _receiver(aiohttp_server)
+    receiver, got = await recording_receiver(aiohttp_server, lambda request: request.method)
     client = await client_for(fixtures="none", webhook_allow=allow)
     await client.post(JOBS, data={"StartDay": "2026-01-12", "EndDay": "2026-01-12", "FriendlyName": "x",
                                   "WebhookUrl": str(receiver.make_url("/hook")), "WebhookMethod": "POST"},

@@ -53,3 +53,10 @@ def driver(client: TestClient[Any, Any], name: str, tenant: int = 0, *, by_host:
 @pytest.fixture(params=WITH_RECIPES)
 def vendor(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+async def two_tenants(client: TestClient[Any, Any], vendor: str) -> tuple[Driver, Driver]:
+    """Drivers for the recipe's two tenants, both logged in."""
+    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
+    await a.login()
+    await b.login()
+    return a, b

@@ -18,7 +18,7 @@ from yarl import URL
 
 from fakeexports.recipe import Call, fill
 
-from .conftest import VENDORS, WITH_RECIPES, driver, recipe_of
+from .conftest import VENDORS, WITH_RECIPES, driver, recipe_of, two_tenants
 
 MAX_BODY = 64 * 1024
 BIG = 2**70  # past 64 bits, signed or not
@@ -133,9 +133,7 @@ async def test_a_hostile_request_is_refused_in_the_vendors_envelope_and_changes_
     vendor, hostile = case.vendor, case.hostile
     cls, recipe = VENDORS[vendor], recipe_of(vendor)
     client = await client_for(fixtures="none", max_body=MAX_BODY)
-    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
-    await a.login()
-    await b.login()
+    a, b = await two_tenants(client, vendor)
     job = await a.create()
     # the vendor's own error envelope: its 404 for a job that is not the client's
     poll_path = cls.mount + fill(recipe.poll.path, a.vars, 0)

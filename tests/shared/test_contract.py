@@ -5,15 +5,15 @@ outcome faults and force; tenant isolation; reset. A vendor added by a package i
 from __future__ import annotations
 
 import gzip
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fakeexports.recipe import RecipeError
+from tests.reference import skip_or_fail
 
-from .conftest import VENDORS, WITH_RECIPES, driver, recipe_of
+from .conftest import VENDORS, WITH_RECIPES, driver, recipe_of, two_tenants
 
 
 def test_every_vendor_declares_a_recipe() -> None:
@@ -102,9 +102,7 @@ async def test_force_moves_a_job_as_the_lifecycle_allows(client_for: Any, vendor
 
 async def test_tenants_do_not_see_each_others_jobs(client_for: Any, vendor: str) -> None:
     client = await client_for(fixtures="none")
-    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
-    await a.login()
-    await b.login()
+    a, b = await two_tenants(client, vendor)
     mine = await a.create()
     theirs = await b.create()
     assert mine in await a.ids() and theirs not in await a.ids()
@@ -117,9 +115,7 @@ async def test_tenants_do_not_see_each_others_jobs(client_for: Any, vendor: str)
 
 async def test_reset_drops_a_tenant_then_the_vendor(client_for: Any, vendor: str) -> None:
     client = await client_for(fixtures="none")
-    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
-    await a.login()
-    await b.login()
+    a, b = await two_tenants(client, vendor)
     mine, theirs = await a.create(), await b.create()
     tenant = (await job_view(client, vendor, mine) or {})["tenant"]
     assert (await control(client, "POST", "/reset", vendor=vendor, tenant=tenant))["tenants_dropped"] == 1
@@ -135,9 +131,7 @@ async def test_reset_drops_a_tenant_then_the_vendor(client_for: Any, vendor: str
 
 async def test_a_response_fault_answers_once_in_the_vendors_own_envelope(client_for: Any, vendor: str) -> None:
     client = await client_for(fixtures="none")
-    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
-    await a.login()
-    await b.login()
+    a, b = await two_tenants(client, vendor)
     job = await a.create()
     resp = await client.get(f"{VENDORS[vendor].mount}{recipe_of(vendor).poll.path.replace('{job}', job)}",
                             headers=await b.headers())
@@ -167,10 +161,7 @@ def test_the_fifth_vendor_is_three_files_in_a_package_of_its_own() -> None:
     """tests/acme: Acme Exports, registered through the fakeexports.vendors entry point. It must be installed for
     this suite to run it (``make test`` does; by hand: pip install ./tests/acme)."""
     if "acme" not in VENDORS:
-        message = "the fifth vendor is not installed: pip install ./tests/acme (make test installs it)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail("the fifth vendor is not installed: pip install ./tests/acme (make test installs it)")
     cls = VENDORS["acme"]
     assert not cls.__module__.startswith("fakeexports."), "it comes from its own package"
     shipped = {p.name for p in cls.resources().iterdir() if not p.name.startswith("__pycache__")}

@@ -12,15 +12,13 @@ from aiohttp import web
 
 from fakeexports.recipe import RecipeError
 
-from .conftest import WITH_RECIPES, driver, recipe_of
+from .conftest import WITH_RECIPES, driver, recipe_of, two_tenants
 
 
 async def test_tenant_b_cannot_read_list_download_or_delete_tenant_as_jobs(client_for: Any, vendor: str) -> None:
     client = await client_for(fixtures="none")
     recipe = recipe_of(vendor)
-    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
-    await a.login()
-    await b.login()
+    a, b = await two_tenants(client, vendor)
     mine = await a.create()
     await a.until_done()
     file = await a.download()
@@ -86,9 +84,7 @@ async def test_callbacks_go_to_the_tenant_that_asked_for_them(client_for: Any, a
     app.router.add_route("*", "/hook/{who}", hook)
     receiver = await aiohttp_server(app, host="127.0.0.1")
     client = await client_for(fixtures="none")
-    a, b = driver(client, vendor, 0), driver(client, vendor, 1)
-    await a.login()
-    await b.login()
+    a, b = await two_tenants(client, vendor)
     mine = await a.create(callback=str(receiver.make_url("/hook/a")))
     theirs = await b.create(callback=str(receiver.make_url("/hook/b")))
     await a.until_done()

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 import pytest
 from didww.callback.request_validator import RequestValidator
 
+from tests.conftest import recording_receiver
+
 JSONAPI = "application/vnd.api+json"
 KEY = "test-key"
 EXPORTS = "/didww/v3/exports"
@@ -488,17 +490,7 @@ async def test_a_callback_url_without_a_scheme_is_http_and_other_schemes_are_inv
                                                                                      aiohttp_server: Any) -> None:
     # didww-api-3-openapi@c6fdd13:openapi/sources/api.json (2026-10-22): no scheme is read as http://, only
     # http and https are allowed
-    from aiohttp import web
-
-    got: list[str] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        got.append(request.path)
-        return web.Response()
-
-    app = web.Application()
-    app.router.add_route("*", "/hook", hook)
-    receiver = await aiohttp_server(app, host="127.0.0.1")
+    receiver, got = await recording_receiver(aiohttp_server, lambda request: request.path)
     client = await client_for(fixtures="none")
     bare = f"127.0.0.1:{receiver.port}/hook"
     doc = await create(client, callback_url=bare, callback_method="POST")
