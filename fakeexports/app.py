@@ -22,6 +22,9 @@ from .settings import Settings
 from .vendor import Vendor
 from .vendors import discover
 
+# The host names the vendors answer for (proxy.py opens tunnels to these only).
+HOSTS = web.AppKey("fakeexports_hosts", HostRouter)
+
 
 def create_app(settings: Settings | None = None) -> web.Application:
     """The whole fake as an aiohttp application (vendors, S3 stand-in, control API)."""
@@ -47,6 +50,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     for name, vendor in registry.vendors.items():
         add_vendor_routes(app.router, runtime, registry.routes[name], vendor.mount)
         hosts.add(runtime, registry.routes[name])
+    app[HOSTS] = hosts
     app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(runtime, registry, hosts))  # a newline too
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
@@ -177,6 +181,6 @@ async def _close_state(app: web.Application) -> None:
 
 def vendor_base_urls(settings: Settings, host: str, port: int) -> dict[str, str]:
     """What `serve` prints: one base URL per vendor."""
-    origin = settings.public_url.rstrip("/") if settings.public_url else f"http://{host}:{port}"
+    origin = settings.public_url.rstrip("/") if settings.public_url else f"{'https' if settings.https else 'http'}://{host}:{port}"
     return {name: origin + cls.mount for name, cls in discover().items()
             if not settings.vendors or name in settings.vendors}

@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
+from . import ca
 from . import options as opts
 from .app import create_app, vendor_base_urls
 from .options import Option
+from .proxy import listen
 from .settings import Settings
 from .vendors import discover
 
@@ -58,6 +60,17 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
                        "/_fakeexports/ (its health check stays open); for a fake shared by a team or a fleet")
     serve.add_argument("--webhook-timeout", type=float, help="real seconds a webhook or callback attempt may "
                        "take before it counts as failed and is retried on the clock (default 5)")
+    serve.add_argument("--proxy", action=argparse.BooleanOptionalAction, default=None,
+                       help="also answer HTTP CONNECT for the vendors' real host names (HTTPS_PROXY=<this server>), "
+                            "terminating TLS with certificates from the fake's own CA; other hosts get a 403, "
+                            "nothing is forwarded (default on)")
+    serve.add_argument("--ca-dir", help="where the fake's CA is made and kept (default "
+                                        "$XDG_DATA_HOME/fakeexports/ca, i.e. ~/.local/share/fakeexports/ca)")
+    serve.add_argument("--tls", action=argparse.BooleanOptionalAction, default=None,
+                       help="serve HTTPS on the port, with a certificate from the fake's CA for localhost, "
+                            "127.0.0.1 and the --public-url host (or --tls-cert/--tls-key)")
+    serve.add_argument("--tls-cert", help="PEM certificate chain for --tls (may hold the key too); implies --tls")
+    serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
     serve.add_argument("--webhook-allow", help="comma-separated hosts (wildcards: *.example.com) and networks "
                        "(10.0.0.0/8) webhooks and callbacks may call; others are refused and logged (default: any)")
     for key, option in declared:  # the vendors' own options, from their declarations
@@ -70,6 +83,9 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
             serve.add_argument(flag, dest=key, type=option.parse, default=None, help=text,
                                metavar=option.type.__name__.upper() if option.choices is None else None,
                                choices=option.choices)
+    ca = sub.add_parser("ca", help="print the path of the fake's CA certificate (made if missing): trust it with "
+                                   "REQUESTS_CA_BUNDLE / SSL_CERT_FILE", description="Print the CA certificate's path.")
+    ca.add_argument("--ca-dir", help="default: FAKEEXPORTS_CA_DIR or $XDG_DATA_HOME/fakeexports/ca")
     health = sub.add_parser("health", help="exit 0 when a local server answers its health check (Docker "
                                            "HEALTHCHECK)", description="Check a running server's health.")
     health.add_argument("--host", default="127.0.0.1")
@@ -98,6 +114,8 @@ def settings_from(args: argparse.Namespace, declared: Sequence[tuple[str, Option
         "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
         "credentials": args.credentials,
         "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
+        "proxy": args.proxy, "ca_dir": args.ca_dir, "tls": True if args.tls_cert else args.tls,
+        "tls_cert": args.tls_cert, "tls_key": args.tls_key,
         "control_token": args.control_token, "webhook_timeout": args.webhook_timeout, "state": args.state,
         "webhook_allow": tuple(v.strip() for v in args.webhook_allow.split(",") if v.strip())
         if args.webhook_allow else None,
@@ -130,14 +148,23 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):  # before anything is printed: a signal from then on is graceful
         loop.add_signal_handler(sig, stop.set)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    site = await listen(runner, settings)
     port = int(runner.addresses[0][1]) if runner.addresses else settings.port
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    scheme = "https" if settings.https else "http"
     for name, url in vendor_base_urls(settings, shown, port).items():
         print(f"{name:<11} {url}", flush=True)
-    print(f"{'control':<11} http://{shown}:{port}/_fakeexports/  (clock: {settings.clock}, "
+    print(f"{'control':<11} {scheme}://{shown}:{port}/_fakeexports/  (clock: {settings.clock}, "
           f"strict: {'on' if settings.strict else 'off'})", flush=True)
+    if site.tunnels is not None:
+        try:
+            path = ca.ensure(settings.ca_dir)  # made on the first start; loaded on the first tunnel
+        except (OSError, ValueError) as exc:
+            print(f"fakeexports: WARNING: no CA, tunnels will be refused: {exc} (set --ca-dir)", file=sys.stderr,
+                  flush=True)
+        else:
+            print(f"{'proxy':<11} HTTPS_PROXY={scheme}://{shown}:{port} REQUESTS_CA_BUNDLE={path} "
+                  f"SSL_CERT_FILE={path}", flush=True)
     if not _loopback(settings.host) and not settings.control_token:
         print(f"fakeexports: WARNING: listening on {settings.host} without --control-token: anyone who can reach "
               "it can reset it, move its clock and inject faults", file=sys.stderr, flush=True)
@@ -166,6 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "health":
         return health_check(args.host, args.port or Settings.from_env().port)
+    if args.command == "ca":
+        try:
+            print(ca.ensure(args.ca_dir or Settings.from_env().ca_dir))
+        except (OSError, ValueError) as exc:
+            print(f"fakeexports: {exc}", file=sys.stderr)
+            return 1
+        return 0
     try:
         settings = settings_from(args, declared)
     except (ValueError, TypeError) as exc:

@@ -41,6 +41,11 @@ class FakeExports:
         """A vendor's base URL, e.g. ``http://127.0.0.1:41234/twilio``."""
         return self.server.vendor_url(vendor)
 
+    def proxy_env(self) -> dict[str, str]:
+        """HTTPS_PROXY and the CA variables that make an unchanged client reach this fake for a vendor's real host
+        (``monkeypatch.setenv`` them, or pass them to a subprocess)."""
+        return self.server.proxy_env()
+
     @property
     def now(self) -> float:
         """The fake clock's time (epoch seconds)."""

@@ -113,7 +113,7 @@ class Dispatch:
         key = (method, path)
         found = self.cache.get(key)
         if found is None:
-            found = self._find(method, path[len(self.mount):])
+            found = self._find(method, path[len(self.mount):]) if path.startswith(self.mount) else (self.missing, {})
             if len(self.cache) >= 4096:
                 self.cache.clear()
             self.cache[key] = found
@@ -151,7 +151,7 @@ class HostRouter:
         self.suffixes: list[tuple[str, Dispatch]] = []
 
     def add(self, runtime: Runtime, routes: VendorRoutes) -> None:
-        dispatch = Dispatch(runtime, routes, "")
+        dispatch = Dispatch(runtime, routes, routes.vendor.host_path)
         for host in routes.vendor.hosts:
             if host.startswith("*."):
                 self.suffixes.append((host[1:].lower(), dispatch))

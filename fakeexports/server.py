@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .app import create_app
+from .proxy import Site, listen
 from .registry import REGISTRY, Registry
 from .runtime import RUNTIME, Runtime
 from .settings import Settings
@@ -36,10 +37,11 @@ class ServerThread:
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._error: BaseException | None = None
+        self.site: Site | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.settings.host}:{self.port}"
+        return f"{'https' if self.settings.https else 'http'}://{self.settings.host}:{self.port}"
 
     @property
     def runtime(self) -> Runtime:
@@ -50,6 +52,13 @@ class ServerThread:
     def registry(self) -> Registry:
         assert self.app is not None
         return self.app[REGISTRY]
+
+    def proxy_env(self) -> dict[str, str]:
+        """The environment that sends an unchanged client's HTTPS for a vendor's real host to this fake: the proxy
+        and the fake's CA (made if missing) for requests (REQUESTS_CA_BUNDLE) and httpx/OpenSSL (SSL_CERT_FILE)."""
+        assert self.site is not None and self.site.tunnels is not None, "the proxy is off (proxy=False)"
+        ca = str(self.site.tunnels.ca.cert_path)
+        return {"HTTPS_PROXY": self.url, "https_proxy": self.url, "REQUESTS_CA_BUNDLE": ca, "SSL_CERT_FILE": ca}
 
     def vendor_url(self, vendor: str) -> str:
         return self.url + self.registry.vendors[vendor].mount
@@ -77,8 +86,7 @@ class ServerThread:
         self.app = create_app(self.settings)
         runner = web.AppRunner(self.app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, self.settings.host, self.settings.port)
-        await site.start()
+        self.site = await listen(runner, self.settings)
         self.port = int(runner.addresses[0][1])
         self._ready.set()
         try:

@@ -40,6 +40,16 @@ class Settings:
     webhook_allow: tuple[str, ...] = ()  # hosts (fnmatch patterns) or networks webhooks may call; () = any
     state: str | None = None  # an SQLite file that keeps the store across restarts; None: memory only
     webhook_timeout: float = 5.0  # real seconds a webhook or callback attempt may take before it counts as failed
+    proxy: bool = True  # answer CONNECT for the vendors' real host names (proxy.py)
+    ca_dir: str | None = None  # where the fake's CA lives; None: $XDG_DATA_HOME/fakeexports/ca (ca.py)
+    tls: bool = False  # the port speaks HTTPS (a certificate from the fake's CA, or tls_cert/tls_key)
+    tls_cert: str | None = None  # PEM certificate chain (may hold the key too) for --tls
+    tls_key: str | None = None
+
+    @property
+    def https(self) -> bool:
+        """The port speaks TLS (--tls, or a certificate was given)."""
+        return self.tls or bool(self.tls_cert)
 
     def cache_path(self) -> Path | None:
         if self.cache_dir is not None:
@@ -98,6 +108,8 @@ class Settings:
             raise ValueError("webhook_timeout must be more than 0 and at most 300 seconds")
         if self.control_token is not None and not self.control_token.strip():
             raise ValueError("control_token must not be empty")
+        if self.tls_key and not self.tls_cert:
+            raise ValueError("tls_key needs tls_cert")
         from .webhooks import Allow
 
         Allow(self.webhook_allow)  # checks the patterns

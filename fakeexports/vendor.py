@@ -87,7 +87,8 @@ class Vendor:
 
     name: ClassVar[str]
     mount: ClassVar[str]
-    hosts: ClassVar[tuple[str, ...]] = ()
+    hosts: ClassVar[tuple[str, ...]] = ()  # the real host names (wildcards: *.example.com), for the proxy too
+    host_path: ClassVar[str] = ""  # where the spec's paths begin on those hosts (DIDWW: /v3)
     specs: ClassVar[dict[str, str]]  # spec key (an API version) -> file name in specs/
     json_type: ClassVar[str] = "application/json"
     trailing_slash: ClassVar[bool] = False  # whether every path also answers with a trailing "/"

@@ -47,7 +47,7 @@ def driver(client: TestClient[Any, Any], name: str, tenant: int = 0, *, by_host:
 
     host = cls.hosts[0] if by_host else None
     return Driver(recipe, recipe.tenants[tenant], send=send, advance=advance, now=now,
-                  mount="" if by_host else cls.mount, host=host)
+                  mount=cls.host_path if by_host else cls.mount, host=host)
 
 
 @pytest.fixture(params=WITH_RECIPES)

@@ -43,7 +43,8 @@ class Didww(Vendor):
     fixture_ids = ("id", "file_id")
     name: ClassVar[str] = "didww"
     mount: ClassVar[str] = "/didww/v3"
-    hosts: ClassVar[tuple[str, ...]] = ("api.didww.com", "sandbox-api.didww.com")
+    hosts: ClassVar[tuple[str, ...]] = ("api.didww.com", "sandbox-api.didww.com")  # didww/configuration.py
+    host_path: ClassVar[str] = "/v3"
     specs: ClassVar[dict[str, str]] = {"2021-12-15": "didww-2021-12-15.yaml", "2026-04-16": "didww-2026-04-16.yaml",
                                        "2026-11-19": "didww-2026-11-19.yaml"}
     json_type: ClassVar[str] = envelope.JSONAPI
