@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
-from . import ca
+from . import ca, ctl
 from . import options as opts
 from .app import create_app, vendor_base_urls
 from .options import Option
@@ -86,6 +86,7 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
     ca = sub.add_parser("ca", help="print the path of the fake's CA certificate (made if missing): trust it with "
                                    "REQUESTS_CA_BUNDLE / SSL_CERT_FILE", description="Print the CA certificate's path.")
     ca.add_argument("--ca-dir", help="default: FAKEEXPORTS_CA_DIR or $XDG_DATA_HOME/fakeexports/ca")
+    ctl.add_parsers(sub)  # advance, clock, jobs, reset, journal, faults: a running server's control API
     health = sub.add_parser("health", help="exit 0 when a local server answers its health check (Docker "
                                            "HEALTHCHECK)", description="Check a running server's health.")
     health.add_argument("--host", default="127.0.0.1")
@@ -191,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     declared = vendor_options()
     parser = build_parser(declared)
     args = parser.parse_args(argv)
+    if args.command in ctl.COMMANDS:
+        return ctl.run(args)
     if args.command == "health":
         return health_check(args.host, args.port or Settings.from_env().port)
     if args.command == "ca":

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
 
-from . import fixtures
+from . import fixtures, ui
 from .clock import isoformat, parse_rfc3339
 from .errors import VendorError
 from .faults import Fault
@@ -23,8 +24,11 @@ from .wire import dumps
 if TYPE_CHECKING:
     from .registry import Registry
     from .runtime import Runtime
+    from .store import Job, TenantState
+    from .vendor import Vendor
 
 PREFIX = "/_fakeexports"
+OPEN = ("/health", "/ui")  # without the control token: the health check and the dashboard's static page
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -82,7 +86,7 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
                 return response
 
             async def answer(request: web.Request) -> web.StreamResponse:
-                if token is not None and path != "/health" and not _authorized(request, token):
+                if token is not None and path not in OPEN and not _authorized(request, token):
                     return reply({"error": "the control API needs 'Authorization: Bearer <control token>'"}, 401,
                                  headers={"WWW-Authenticate": 'Bearer realm="fakeexports control"'})
                 try:
@@ -200,15 +204,54 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
     @route("GET", "/jobs")
     async def jobs(request: web.Request) -> web.StreamResponse:
         vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
+        limit_text = request.query.get("limit", "")
+        if limit_text and not limit_text.isdigit():
+            raise ControlError(400, "'limit' must be a whole number")
+        limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
         out: list[dict[str, Any]] = []
+        total = 0
         for name, vendor in registry.vendors.items():
             if vendor_filter and name != vendor_filter:
                 continue
             for state in runtime.store.tenants(name):
                 if tenant_filter and state.tenant != tenant_filter:
                     continue
-                out.extend(vendor.describe_job(state, job) for job in state.jobs.values())
-        return reply({"jobs": out})
+                total += len(state.jobs)
+                room = len(state.jobs) if limit is None else limit - len(out)
+                out.extend(job_view(request, vendor, state, job) for job in islice(state.jobs.values(), max(0, room)))
+        return reply({"jobs": out, "total": total})
+
+    def job_view(request: web.Request, vendor: Vendor, state: TenantState, job: Job) -> dict[str, Any]:
+        """The vendor-neutral view, with the vendor's name and links to the job's files on the S3 stand-in."""
+        origin = origin_of(request, runtime.settings.public_url)
+        files = [runtime.signer.presign(origin, vendor.name, state.tenant, key) for key in vendor.file_keys(state, job)]
+        return {"vendor": vendor.name, **vendor.describe_job(state, job), "files": files}
+
+    @route("GET", "/vendors")
+    async def vendors(request: web.Request) -> web.StreamResponse:
+        """Each vendor: where it is, its options (declared and current) and its tenants with their settings."""
+        return reply({"vendors": {name: {
+            "mount": vendor.mount, "hosts": list(vendor.hosts), "settings": dict(vendor.config),
+            "options": [{"name": o.name, "type": o.type.__name__, "default": o.default, "help": o.help,
+                         "choices": list(o.choices) if o.choices else None} for o in vendor.options],
+            "tenants": [{"tenant": state.tenant, "jobs": len(state.jobs), "settings": tenant_settings(vendor, state)}
+                        for state in runtime.store.tenants(name)],
+        } for name, vendor in registry.vendors.items()}})
+
+    def tenant_settings(vendor: Vendor, state: TenantState) -> dict[str, Any]:
+        try:
+            settings = vendor.configure_tenant(state, {})
+        except VendorError:  # a vendor without tenant settings
+            settings = {}
+        volume = vendor.volume_state(state.tenant).get(*VOLUME)
+        return {**settings, **({"records_per_day": volume} if volume is not None else {})}
+
+    @route("GET", "/ui")
+    async def dashboard(request: web.Request) -> web.StreamResponse:
+        """The dashboard: one static page (no build step, nothing from a CDN); it asks for the control token when
+        the API wants one and sends it on every call, so the page itself holds no data and is open."""
+        return web.Response(body=ui.page(), content_type="text/html", charset="utf-8",
+                            headers={"Cache-Control": "no-cache", "Content-Security-Policy": ui.CSP})
 
     @route("POST", "/jobs/{vendor}/{job_id}/force")
     async def force(request: web.Request) -> web.StreamResponse:

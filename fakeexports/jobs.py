@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from .clock import Timer, isoformat
 from .errors import VendorError
 from .files import hex_id, uuid4_from, uuid7_from
-from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, next_change_at, rewrite, status_at, time_when
+from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, rewrite, status_at, time_when
 from .store import SHARED, VOLUME, Job, TenantState
 
 if TYPE_CHECKING:
@@ -120,10 +120,11 @@ class Jobs:
     def describe(self, state: TenantState, job: Job) -> dict[str, Any]:
         """A vendor-neutral view for the control API: the status now, the schedule and the next change."""
         now = self.runtime.clock.now()
-        nxt = next_change_at(job.schedule, now)
+        nxt = next((step for step in job.schedule if step[0] > now), None)
         return {"id": job.id, "tenant": state.tenant, "collection": job.collection, "status": self.status(job, now),
                 "schedule": [{"at": t, "status": s} for t, s in job.schedule],
-                "next_change": isoformat(nxt) if nxt is not None else None,
+                "next_change": isoformat(nxt[0]) if nxt is not None else None,
+                "next_status": nxt[1] if nxt is not None else None,
                 **self.vendor.describe_extra(state, job)}
 
     # --- changes --------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ crash, a strict-mode mismatch) fail the test that caused them."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from .faults import Fault
 from .journal import Entry
+from .remote import RemoteFake
 from .server import ServerThread
 from .settings import Settings
 from .store import Job
@@ -106,20 +108,28 @@ def fakeexports_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def fakeexports_server(fakeexports_settings: Settings) -> Iterator[ServerThread]:
-    """The session's fake server (a ServerThread), started on first use and stopped at the end."""
+def fakeexports_server(fakeexports_settings: Settings) -> Iterator[ServerThread | RemoteFake]:
+    """The session's fake server (a ServerThread), started on first use and stopped at the end; with
+    FAKEEXPORTS_URL set, the server there instead (a RemoteFake over its control API, as moto's server mode)."""
+    url = os.environ.get("FAKEEXPORTS_URL")
+    if url:
+        yield RemoteFake(url, os.environ.get("FAKEEXPORTS_CONTROL_TOKEN"))
+        return
     with ServerThread(fakeexports_settings) as server:
         yield server
 
 
 @pytest.fixture
 def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
-                fakeexports_server: ServerThread) -> Iterator[FakeExports]:
+                fakeexports_server: ServerThread | RemoteFake) -> Iterator[FakeExports | RemoteFake]:
     """A reset fake server for this test: every vendor's state dropped, fixture files reloaded, the
     virtual clock back at its start. ``@pytest.mark.fakeexports(seed=7, ...)`` gives the test a server
     of its own with those settings. A server-side error during the test fails it at teardown."""
     marker = request.node.get_closest_marker("fakeexports")
     own: ServerThread | None = None
+    if isinstance(fakeexports_server, RemoteFake):
+        yield from _remote(fakeexports_server, marker)
+        return
     if marker is not None and (marker.kwargs or marker.args):
         own = ServerThread(fakeexports_settings.with_(**marker.kwargs)).start()
         server = own
@@ -138,6 +148,16 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
     finally:
         if own is not None:
             own.stop()
+
+
+def _remote(remote: RemoteFake, marker: pytest.Mark | None) -> Iterator[RemoteFake]:
+    if marker is not None and (marker.kwargs or marker.args):
+        pytest.skip(f"needs a fake of its own with {marker.kwargs}; FAKEEXPORTS_URL points at an external one")
+    remote.reset()
+    yield remote
+    errors = remote.server_errors()
+    if errors:
+        pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
 
 
 def _reset_all(server: ServerThread) -> int:

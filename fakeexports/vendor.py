@@ -255,3 +255,7 @@ class Vendor:
     def s3_object(self, tenant: str, key: str) -> FileBody | None:
         """The file behind a presigned link on the S3 stand-in, or None."""
         return None
+
+    def file_keys(self, state: TenantState, job: Job) -> list[str]:
+        """The S3 stand-in keys of the job's files that can be downloaded now (the dashboard links to them)."""
+        return []

@@ -365,10 +365,8 @@ class HookBridge(Vendor):
             raise VendorError(410, MSG_EXPIRED, code="EXPORT_EXPIRED")
         if status != "completed":
             raise VendorError(409, MSG_NOT_READY, code="EXPORT_NOT_READY")
-        expires = lifecycle.time_of(job.schedule, "expired")  # None: held completed by a fixture
-        ttl = self.runtime.settings.download_ttl
-        if expires is not None:
-            ttl = int(min(ttl, max(1, expires - ctx.now)))
+        expires = lifecycle.time_of(job.schedule, "expired") or INF  # INF: held completed by a fixture
+        ttl = int(min(self.runtime.settings.download_ttl, max(1, expires - ctx.now)))
         link = ctx.presign(f"exports/{job.id}.csv", ttl)
         # B.8: the SDK returns this Location without following it; a 200 would crash it.
         return Reply(302, None, headers={"Location": link})
@@ -382,12 +380,13 @@ class HookBridge(Vendor):
 
     # --- file format (B.7) ------------------------------------------------------------------------------
     def s3_object(self, tenant: str, key: str) -> FileBody | None:
-        match = re.fullmatch(r"exports/([0-9a-f-]{36})\.csv", key)
-        state = self.runtime.store.find(self.name, tenant)
+        match, state = re.fullmatch(r"exports/([0-9a-f-]{36})\.csv", key), self.runtime.store.find(self.name, tenant)
         job = state.jobs.get(match.group(1)) if match and state else None
-        if job is None or lifecycle.status_at(job.schedule, self.runtime.clock.now()) != "completed":
-            return None
-        return self._file(job)
+        return self._file(job) if job is not None and state is not None and self.file_keys(state, job) else None
+
+    def file_keys(self, state: TenantState, job: Job) -> list[str]:
+        done = lifecycle.status_at(job.schedule, self.runtime.clock.now()) == "completed"
+        return [f"exports/{job.id}.csv"] if done else []
 
     def _file(self, job: Job) -> FileBody:
         return records.export_file(job.id, job.own(), self.runtime.settings.seed, self.runtime.pools)

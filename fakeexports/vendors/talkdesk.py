@@ -22,7 +22,7 @@ from ..options import Option
 from ..recipe import Call, Recipe
 from ..records import talkdesk as records
 from ..specs import Operation
-from ..store import Job, records_for
+from ..store import Job, TenantState, records_for
 from ..vendor import Context, Reply, Vendor
 from ..wire import rfc3339, stamp
 
@@ -346,6 +346,9 @@ class Talkdesk(Vendor):
         if job is None or not self._downloadable(job, self.runtime.clock.now()):
             return None
         return self._file(tenant, job)
+
+    def file_keys(self, state: TenantState, job: Job) -> list[str]:
+        return [_file_key(job)] if self._downloadable(job, self.runtime.clock.now()) else []
 
     def _file(self, tenant: str, job: Job) -> FileBody:
         fmt = job.attrs["format"]

@@ -196,6 +196,11 @@ class Twilio(DayFiles, Vendor):
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
         return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
 
+    def file_keys(self, state: TenantState, job: Job) -> list[str]:  # the job's days with a file, while kept
+        made = state.index(f"days/{job.collection}")
+        return [envelope.file_key(state.tenant, job.collection, day) for day, status in
+                self._day_statuses(state, job, self.runtime.clock.now()) if status == "Completed" and made.get(day)]
+
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         state = self.runtime.store.tenant(self.name, tenant)
         if spec.get("settings"):

@@ -1,0 +1,256 @@
+"""The control CLI: ``fakeexports advance|clock|jobs|reset|journal|faults ...`` against a running server's control
+API (--url, else FAKEEXPORTS_URL, else http://127.0.0.1:8080; --token, else FAKEEXPORTS_CONTROL_TOKEN). Human
+tables by default, ``--json`` for scripts.
+
+Exit codes: 0 done; 1 the server refused (its message on stderr); 2 a usage error; 3 no server answered."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+OK, REFUSED, USAGE, UNREACHABLE = 0, 1, 2, 3
+EPILOG = "exit codes: 0 done, 1 the server refused (its message on stderr), 2 usage error, 3 no server answered"
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class Unreachable(Exception):
+    pass
+
+
+class Control:
+    """A client of the control API."""
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = 30):
+        self.base = url.rstrip("/") + "/_fakeexports"
+        self.token = token
+        self.timeout = timeout
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                return json.loads(resp.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read()).get("error") or exc.reason
+            except ValueError:
+                message = exc.reason
+            if exc.code == 401:
+                message = f"{message} (give --token or FAKEEXPORTS_CONTROL_TOKEN)"
+            raise Refused(exc.code, str(message)) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise Unreachable(f"no fakeexports server at {self.base.rsplit('/', 1)[0]}: {reason}") from None
+
+
+def seconds(text: str) -> float:
+    """``90``, ``90s``, ``10m``, ``2h``, ``1d`` (or ``1.5h``) as seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
+    if m is None:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 90, 10m, 2h, 1d)")
+    return float(m.group(1)) * UNITS[m.group(2) or "s"]
+
+
+def add_parsers(sub: Any) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=None, help=f"the server (default: FAKEEXPORTS_URL or {DEFAULT_URL})")
+    common.add_argument("--token", default=None, help="control token (default: FAKEEXPORTS_CONTROL_TOKEN)")
+    common.add_argument("--json", action="store_true", help="print the control API's JSON, for scripts")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = sub.add_parser(name, parents=[common], help=text, description=text + ".",
+                                                         epilog=EPILOG)
+        return parser
+
+    p = command("advance", "move a running server's fake clock forward, firing what comes due")
+    p.add_argument("seconds", type=seconds, help="how far: 90, 90s, 10m, 2h, 1d")
+    p = command("clock", "show a running server's fake clock, or --set it")
+    p.add_argument("--set", metavar="RFC3339", help="move it to this time (forward only)")
+    p = command("jobs", "list a running server's jobs")
+    p.add_argument("--vendor")
+    p.add_argument("--tenant")
+    p.add_argument("--limit", type=int, help="at most this many")
+    p = command("reset", "drop a running server's state (all, a vendor's or a tenant's) and load its fixtures again")
+    p.add_argument("--vendor")
+    p.add_argument("--tenant")
+    p.add_argument("--clock", action="store_true", help="also restart a virtual clock at its start")
+    p = command("journal", "print a running server's request journal")
+    p.add_argument("--vendor")
+    p.add_argument("--follow", "-f", action="store_true", help="keep printing new entries until interrupted")
+    p.add_argument("--interval", type=float, default=0.5, help="seconds between polls with --follow (default 0.5)")
+    faults = command("faults", "list, add or clear injected faults")
+    fsub = faults.add_subparsers(dest="action", required=True)
+    fsub.add_parser("list", parents=[common], help="the faults waiting to be used", epilog=EPILOG)
+    add = fsub.add_parser("add", parents=[common], help="inject a fault", epilog=EPILOG,
+                          description="Answer a vendor's next matching request(s) with --status (and --message), "
+                                      "or force the next created job into --outcome.")
+    add.add_argument("--vendor", required=True)
+    add.add_argument("--operation", help="an operationId (default: any)")
+    add.add_argument("--tenant", help="default: any")
+    kind = add.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--status", type=int, help="answer with this HTTP status, in the vendor's envelope")
+    kind.add_argument("--outcome", help="force the next created job into this status")
+    add.add_argument("--message", help="the error message (with --status)")
+    add.add_argument("--times", type=int, default=1, help="how many matches use it up (0: forever; default 1)")
+    clear = fsub.add_parser("clear", parents=[common], help="remove faults", epilog=EPILOG)
+    clear.add_argument("--vendor", help="only this vendor's")
+
+
+COMMANDS = ("advance", "clock", "jobs", "reset", "journal", "faults")
+
+
+def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
+    control = Control(args.url or os.environ.get("FAKEEXPORTS_URL") or DEFAULT_URL,
+                      args.token or os.environ.get("FAKEEXPORTS_CONTROL_TOKEN"))
+    try:
+        if args.command == "journal" and args.follow:
+            return follow(control, args, out)
+        data = act(control, args)
+    except Refused as exc:
+        print(f"fakeexports: {exc.status}: {exc}", file=sys.stderr)
+        return REFUSED
+    except Unreachable as exc:
+        print(f"fakeexports: {exc}", file=sys.stderr)
+        return UNREACHABLE
+    if args.json:
+        out(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        out(human(args, data))
+    return OK
+
+
+def _query(**params: Any) -> str:
+    given = {k: v for k, v in params.items() if v is not None}
+    return "?" + urllib.parse.urlencode(given) if given else ""
+
+
+def act(control: Control, args: argparse.Namespace) -> Any:
+    c = args.command
+    if c == "advance":
+        return control.call("POST", "/clock/advance", {"seconds": args.seconds})
+    if c == "clock":
+        return control.call("POST", "/clock/set", {"now": args.set}) if args.set else control.call("GET", "/clock")
+    if c == "jobs":
+        return control.call("GET", "/jobs" + _query(vendor=args.vendor, tenant=args.tenant, limit=args.limit))
+    if c == "reset":
+        body = {k: v for k, v in {"vendor": args.vendor, "tenant": args.tenant}.items() if v is not None}
+        return control.call("POST", "/reset", {**body, "clock": args.clock})
+    if c == "journal":
+        return control.call("GET", "/journal" + _query(vendor=args.vendor))
+    if args.action == "list":
+        return control.call("GET", "/faults")
+    if args.action == "clear":
+        return control.call("DELETE", "/faults" + _query(vendor=args.vendor))
+    fault = {k: getattr(args, k) for k in ("vendor", "operation", "tenant", "status", "outcome", "message", "times")
+             if getattr(args, k) is not None}
+    return control.call("POST", "/faults", fault)
+
+
+def follow(control: Control, args: argparse.Namespace, out: Callable[[str], None]) -> int:
+    """Print entries as they come (the journal's mark says where the last poll ended); Ctrl-C ends it with 0."""
+    mark = 0
+    first = True
+    try:
+        while True:
+            data = control.call("GET", "/journal" + _query(since=mark, vendor=args.vendor))
+            mark = data["mark"]
+            for entry in data["entries"]:
+                out(json.dumps(entry, sort_keys=True) if args.json else _entry_line(entry, header=first))
+                first = False
+            sys.stdout.flush()
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return OK
+    except Refused as exc:
+        print(f"fakeexports: {exc.status}: {exc}", file=sys.stderr)
+        return REFUSED
+    except Unreachable as exc:
+        print(f"fakeexports: {exc}", file=sys.stderr)
+        return UNREACHABLE
+
+
+# --- human output ---------------------------------------------------------------------------------------------
+def _at(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells)
+
+
+JOURNAL_HEADERS = ("#", "AT", "VENDOR", "TENANT", "METHOD", "PATH", "STATUS", "OPERATION")
+
+
+def _entry_row(e: dict[str, Any]) -> list[Any]:
+    return [e["seq"], _at(e["at"]), e["vendor"], e["tenant"], e["method"], e["path"], e["status"],
+            e["operation"] or e.get("error")]
+
+
+def _entry_line(e: dict[str, Any], header: bool) -> str:
+    widths = (5, 20, 10, 24, 6, 50, 6, 0)
+    line = "  ".join(str(v if v is not None else "").ljust(w) for v, w in zip(_entry_row(e), widths, strict=True))
+    head = "  ".join(h.ljust(w) for h, w in zip(JOURNAL_HEADERS, widths, strict=True)).rstrip()
+    return (head + "\n" if header else "") + line.rstrip()
+
+
+def _clock_line(c: dict[str, Any]) -> str:
+    line = f"clock {c['now']} ({c['mode']})"
+    if c.get("fired") is not None:
+        line += f", {c['fired']} event(s) fired"
+    return line + (f", next event {c['next_event_at']}" if c.get("next_event_at") else ", nothing scheduled")
+
+
+def human(args: argparse.Namespace, data: Any) -> str:
+    c = args.command
+    if c in ("advance", "clock"):
+        return _clock_line(data)
+    if c == "jobs":
+        rows = []
+        for j in data["jobs"]:
+            nxt = f"{j['next_status']} at {j['next_change']}" if j.get("next_change") else "-"
+            rows.append([j["vendor"], j["tenant"], j["id"], j["collection"], j["status"], nxt, len(j["files"])])
+        text = table(("VENDOR", "TENANT", "JOB", "COLLECTION", "STATUS", "NEXT", "FILES"), rows)
+        shown, total = len(data["jobs"]), data.get("total", len(data["jobs"]))
+        return text + (f"\n({shown} of {total} jobs)" if total != shown else f"\n({total} jobs)")
+    if c == "reset":
+        return f"reset: {data['tenants_dropped']} tenant(s) dropped, fixtures loaded again"
+    if c == "journal":
+        return table(JOURNAL_HEADERS, [_entry_row(e) for e in data["entries"]]) + f"\n({len(data['entries'])} entries)"
+    if args.action == "list":
+        faults = data["faults"]
+        return table(("VENDOR", "OPERATION", "TENANT", "FAULT", "LEFT"), [
+            [f["vendor"], f["operation"] or "any", f["tenant"] or "any",
+             f"outcome {f['outcome']}" if f["outcome"] else f"{f['status']} {f['message']}",
+             "forever" if f["times"] == 0 else f["times"]] for f in faults]) + f"\n({len(faults)} faults)"
+    if args.action == "clear":
+        return "faults cleared"
+    f = data["added"]
+    what = f"outcome {f['outcome']}" if f["outcome"] else f"{f['status']} {f['message']}"
+    return f"fault added: {f['vendor']} {f['operation'] or 'any operation'}: {what}"
+

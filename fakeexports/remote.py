@@ -1,0 +1,64 @@
+"""The ``fakeexports`` pytest fixture against a server that runs elsewhere (FAKEEXPORTS_URL: a container, a
+shared instance), as moto's server mode: the same methods as the in-process fixture, over the control API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from .ctl import Control
+from .faults import Fault
+from .journal import Entry
+
+
+class RemoteFake:
+    """What the fixture gives a test when FAKEEXPORTS_URL is set. Jobs are not reachable as objects (``job``);
+    ``proxy_env`` needs the server's CA file, which is on its machine."""
+
+    def __init__(self, url: str, token: str | None = None):
+        self.url = url.rstrip("/")
+        self.control = Control(self.url, token)
+        health = self.control.call("GET", "/health")
+        self.mounts: dict[str, str] = health["vendors"]
+        self.virtual = health["clock"] == "virtual"
+        self.mark = 0
+
+    def vendor_url(self, vendor: str) -> str:
+        return self.url + self.mounts[vendor]
+
+    def proxy_env(self) -> dict[str, str]:
+        raise NotImplementedError("proxy_env needs the server's CA file: run `fakeexports ca` where it runs")
+
+    @property
+    def now(self) -> float:
+        return float(self.control.call("GET", "/clock")["epoch"])
+
+    def advance(self, seconds: float) -> int:
+        return int(self.control.call("POST", "/clock/advance", {"seconds": seconds})["fired"])
+
+    def reset(self, vendor: str | None = None, tenant: str | None = None) -> int:
+        body = {k: v for k, v in {"vendor": vendor, "tenant": tenant}.items() if v is not None}
+        whole = vendor is None and tenant is None and self.virtual  # as the in-process fixture: the clock too
+        dropped = int(self.control.call("POST", "/reset", {**body, "clock": whole})["tenants_dropped"])
+        self.mark = int(self.control.call("GET", "/journal?since=0")["mark"])
+        return dropped
+
+    def journal(self, vendor: str | None = None) -> list[Entry]:
+        query = f"?since={self.mark}" + (f"&vendor={quote(vendor)}" if vendor else "")
+        return [Entry(**e) for e in self.control.call("GET", "/journal" + query)["entries"]]
+
+    def call_count(self, operation: str) -> int:
+        return sum(1 for e in self.journal() if e.operation == operation)
+
+    def add_fault(self, vendor: str, **fields: Any) -> Fault:
+        return Fault(**self.control.call("POST", "/faults", {"vendor": vendor, **fields})["added"])
+
+    def job(self, vendor: str, job_id: str) -> Any:
+        raise NotImplementedError("a remote server's jobs are not objects here: use GET /_fakeexports/jobs")
+
+    def force(self, vendor: str, job_id: str, status: str) -> None:
+        self.control.call("POST", f"/jobs/{quote(vendor)}/{quote(job_id)}/force", {"status": status})
+
+    def server_errors(self) -> list[str]:
+        errors = self.control.call("GET", f"/journal?since={self.mark}")["errors"]
+        return [f"{e['where']}: {e['message']}\n{e['traceback']}" for e in errors]

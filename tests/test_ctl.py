@@ -1,0 +1,160 @@
+"""The control CLI (fakeexports/ctl.py) against a running server: tables, --json, exit codes, the URL and token
+from flags or the environment, and journal --follow."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from fakeexports.cli import main
+from fakeexports.server import ServerThread
+from fakeexports.settings import Settings
+
+KEY = "hb_test_ctl"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    with ServerThread(Settings(clock="virtual", strict=True, fixtures="none")) as srv:
+        yield srv
+
+
+@pytest.fixture
+def fake(server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> ServerThread:
+    server.call(_reset(server))
+    monkeypatch.setenv("FAKEEXPORTS_URL", server.url)
+    monkeypatch.delenv("FAKEEXPORTS_CONTROL_TOKEN", raising=False)
+    return server
+
+
+async def _reset(server: ServerThread) -> None:
+    server.registry.reset(clock=True)
+    server.runtime.faults.clear(None)
+    server.runtime.journal.clear()
+
+
+def ctl(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def create_export(server: ServerThread) -> str:
+    resp = requests.post(server.vendor_url("hookbridge") + "/v1/exports", headers={"Authorization": f"Bearer {KEY}"},
+                         json={"start_time": "2026-01-14T00:00:00Z", "end_time": "2026-01-15T00:00:00Z"}, timeout=10)
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["data"]["id"])
+
+
+def test_jobs_shows_a_job_made_through_the_api_with_its_next_change(fake: ServerThread,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    job = create_export(fake)
+    code, out, _ = ctl(capsys, "jobs")
+    assert code == 0
+    header, row, *rest = out.splitlines()
+    assert header.split() == ["VENDOR", "TENANT", "JOB", "COLLECTION", "STATUS", "NEXT", "FILES"]
+    assert row.split()[:5] == ["hookbridge", row.split()[1], job, "exports", "pending"]
+    assert "processing at 2026-01-15T12:00:10Z" in row
+    assert rest[-1] == "(1 jobs)"
+    code, out, _ = ctl(capsys, "jobs", "--vendor", "twilio")
+    assert code == 0 and out.strip().endswith("(0 jobs)")
+
+
+def test_advance_moves_the_clock_and_the_job_with_it(fake: ServerThread, capsys: pytest.CaptureFixture[str]) -> None:
+    job = create_export(fake)
+    code, out, _ = ctl(capsys, "advance", "70s")
+    assert code == 0 and out.startswith("clock 2026-01-15T12:01:10Z (virtual)")
+    code, out, _ = ctl(capsys, "jobs", "--json")
+    data = json.loads(out)
+    assert [(j["id"], j["status"]) for j in data["jobs"]] == [(job, "completed")]
+    assert len(data["jobs"][0]["files"]) == 1  # its file, on the S3 stand-in
+    assert requests.get(data["jobs"][0]["files"][0], timeout=10).status_code == 200
+    code, out, _ = ctl(capsys, "advance", "1d", "--json")
+    assert json.loads(out)["now"] == "2026-01-16T12:01:10Z"
+    code, out, _ = ctl(capsys, "clock", "--set", "2026-02-01T00:00:00Z")
+    assert code == 0 and out.startswith("clock 2026-02-01T00:00:00Z")
+
+
+def test_journal_and_reset(fake: ServerThread, capsys: pytest.CaptureFixture[str]) -> None:
+    create_export(fake)
+    code, out, _ = ctl(capsys, "journal")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["#", "AT", "VENDOR"]
+    assert "hookbridge" in lines[1] and "POST" in lines[1] and "201" in lines[1] and "CreateExport" in lines[1]
+    code, out, _ = ctl(capsys, "reset", "--vendor", "hookbridge")
+    assert code == 0 and out.startswith("reset: 1 tenant(s) dropped")
+    code, out, _ = ctl(capsys, "jobs", "--json")
+    assert json.loads(out)["jobs"] == []
+
+
+def test_faults_add_list_clear_and_the_fault_is_served(fake: ServerThread, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = ctl(capsys, "faults", "add", "--vendor", "hookbridge", "--operation", "ListExports",
+                       "--status", "503", "--message", "down for a test", "--times", "2")
+    assert code == 0 and out.strip() == "fault added: hookbridge ListExports: 503 down for a test"
+    code, out, _ = ctl(capsys, "faults", "list")
+    assert out.splitlines()[1].split()[:4] == ["hookbridge", "ListExports", "any", "503"]
+    resp = requests.get(fake.vendor_url("hookbridge") + "/v1/exports", headers={"Authorization": f"Bearer {KEY}"},
+                        timeout=10)
+    assert resp.status_code == 503 and "down for a test" in resp.text
+    code, out, _ = ctl(capsys, "faults", "list", "--json")
+    assert json.loads(out)["faults"][0]["times"] == 1
+    code, out, _ = ctl(capsys, "faults", "clear")
+    assert code == 0 and json.loads(ctl(capsys, "faults", "list", "--json")[1])["faults"] == []
+    code, out, _ = ctl(capsys, "faults", "add", "--vendor", "acme", "--outcome", "failed")
+    assert code == 0 and "outcome failed" in out
+
+
+@pytest.mark.parametrize(("argv", "code", "message"), [
+    (["faults", "add", "--vendor", "nobody", "--status", "500"], 1, "400: 'vendor' must be one of"),
+    (["clock", "--set", "2020-01-01T00:00:00Z"], 1, "the clock only moves forward"),
+    (["advance", "1x"], 2, "not a duration"),
+    (["faults", "add", "--vendor", "twilio"], 2, "one of the arguments --status --outcome is required"),
+    (["jobs", "--url", "http://127.0.0.1:9"], 3, "no fakeexports server at http://127.0.0.1:9"),
+])
+def test_exit_codes_say_what_happened(fake: ServerThread, capsys: pytest.CaptureFixture[str], argv: list[str],
+                                      code: int, message: str) -> None:
+    try:
+        got = main(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        got = int(exc.code or 0)
+    assert got == code
+    assert message in capsys.readouterr().err
+
+
+def test_the_control_token_from_a_flag_or_the_environment(capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    with ServerThread(Settings(clock="virtual", control_token="s3cret", fixtures="none")) as srv:
+        monkeypatch.setenv("FAKEEXPORTS_URL", srv.url)
+        monkeypatch.delenv("FAKEEXPORTS_CONTROL_TOKEN", raising=False)
+        code, _, err = ctl(capsys, "jobs")
+        assert code == 1 and "401" in err and "give --token or FAKEEXPORTS_CONTROL_TOKEN" in err
+        assert ctl(capsys, "jobs", "--token", "s3cret")[0] == 0
+        monkeypatch.setenv("FAKEEXPORTS_CONTROL_TOKEN", "s3cret")
+        assert ctl(capsys, "advance", "5")[0] == 0
+
+
+def test_journal_follow_prints_requests_as_they_come(fake: ServerThread) -> None:
+    env: dict[str, Any] = {**os.environ, "FAKEEXPORTS_URL": fake.url, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "fakeexports", "journal", "--follow", "--json",
+                             "--interval", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        job = create_export(fake)  # whether it lands before or after the first poll, it is printed once
+        assert proc.stdout is not None
+        entry = json.loads(proc.stdout.readline())
+        assert (entry["vendor"], entry["operation"], entry["status"]) == ("hookbridge", "CreateExport", 201)
+        requests.get(fake.vendor_url("hookbridge") + f"/v1/exports/{job}",
+                     headers={"Authorization": f"Bearer {KEY}"}, timeout=10)
+        assert json.loads(proc.stdout.readline())["operation"] == "GetExport"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0  # Ctrl-C ends it cleanly
