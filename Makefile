@@ -8,7 +8,7 @@ AIRBYTE := .venv-airbyte
 # schemathesis in a venv of its own (its pinned hypothesis and jsonschema stay out of the test venv).
 FUZZ := .venv-fuzz
 
-.PHONY: serve test lint bench conformance fuzz clean
+.PHONY: serve test lint bench conformance fuzz e2e docker clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: $(BIN)/.installed $(BIN)/.acme $(AIRBYTE)/.installed  ## the whole test su
 
 conformance: $(BIN)/.installed $(BIN)/.acme  ## replay the vendors' recorded exchanges; a table per vendor (tests/conformance)
 	$(BIN)/python -m tests.conformance
+
+e2e: $(BIN)/.installed  ## only the dashboard (Chromium) and Docker tests; FAKEEXPORTS_DOCKER_BASE picks the base image
+	$(BIN)/python -m pytest tests/browser tests/docker $(ARGS)
+
+docker:  ## build the image (BASE=... for another base image, e.g. one from docker/base.sh)
+	docker build --network host $(if $(BASE),--build-arg BASE=$(BASE)) -t fakeexports .
 
 $(FUZZ)/.installed:
 	$(PYTHON) -m venv $(FUZZ)
