@@ -94,12 +94,15 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
     return parser
 
 
-def health_check(host: str, port: int) -> int:
+def health_check(host: str, port: int, https: bool = False) -> int:
+    import ssl
     import urllib.request
 
-    url = f"http://{host}:{port}/_fakeexports/health"
+    url = f"{'https' if https else 'http'}://{host}:{port}/_fakeexports/health"
+    # a local check of --tls: whether it answers, not whose certificate it shows
+    context = ssl._create_unverified_context() if https else None
     try:
-        with urllib.request.urlopen(url, timeout=3) as resp:
+        with urllib.request.urlopen(url, timeout=3, context=context) as resp:
             if resp.status == 200:
                 return 0
     except OSError as exc:
@@ -195,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ctl.COMMANDS:
         return ctl.run(args)
     if args.command == "health":
-        return health_check(args.host, args.port or Settings.from_env().port)
+        env = Settings.from_env()
+        return health_check(args.host, args.port or env.port, env.https)
     if args.command == "ca":
         try:
             print(ca.ensure(args.ca_dir or Settings.from_env().ca_dir))

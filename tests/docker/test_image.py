@@ -95,6 +95,8 @@ def test_the_container_is_healthy_and_an_official_sdk_runs_against_it(container:
     body = requests.get(day.redirect_to, timeout=10).content
     assert len(body) == days[0].size and json.loads(gzip.decompress(body).splitlines()[0])["account_sid"] == ACCOUNT
     assert remote.server_errors() == []
+    page = requests.get(url + "/_fakeexports/ui", timeout=10)  # the dashboard is in the wheel the image installs
+    assert page.status_code == 200 and "<title>fakeexports</title>" in page.text
 
 
 def test_the_contract_tests_pass_against_the_container(container: tuple[str, str]) -> None:
