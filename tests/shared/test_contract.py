@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yarl import URL
 
 from fakeexports.recipe import RecipeError
 from tests.reference import skip_or_fail
@@ -52,6 +53,11 @@ async def test_an_export_runs_to_done_and_its_file_is_whole(client_for: Any, ven
         assert gzip.decompress(file.body)
     # the same file again, byte for byte (sizes are kept, bodies are deterministic)
     assert (await d.download()).body == file.body
+    # the control view links to the job's files (the dashboard's links): the same bytes, without credentials
+    links = (await job_view(client, vendor, job) or {})["files"]
+    assert links, f"{vendor}: a done job with no file link"
+    bodies = [await (await client.get(URL(link, encoded=True).path_qs)).read() for link in links]
+    assert file.body in bodies
 
 
 async def test_the_vendors_own_host_name_reaches_it_at_the_root(client_for: Any, vendor: str) -> None:

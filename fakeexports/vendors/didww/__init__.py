@@ -14,7 +14,7 @@ from ... import lifecycle
 from ...auth import bearer_token
 from ...clock import parse_rfc3339
 from ...errors import VendorError, Violation
-from ...files import FileBody, uuid4_from
+from ...files import uuid4_from
 from ...jobs import Ids
 from ...lifecycle import INF, Effect, Lifecycle, next_change_at
 from ...options import Option
@@ -22,10 +22,11 @@ from ...recipe import Recipe
 from ...records import didww as records
 from ...specs import Operation
 from ...store import Job, TenantState
-from ...vendor import Context, Reply, Vendor
+from ...vendor import Context, Reply
 from ...wire import stamp
 from . import envelope, rules
 from .envelope import sign
+from .files import ExportFiles
 from .recipe import RECIPE
 
 __all__ = ["VENDOR", "Didww", "sign"]
@@ -39,7 +40,7 @@ RETENTION_SECONDS = 30 * 86400.0  # "removed one month after completion"
 CALLBACK_BACKOFF = (60.0, 600.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0, 86400.0, 172800.0)
 
 
-class Didww(Vendor):
+class Didww(ExportFiles):  # its file: files.py
     fixture_ids = ("id", "file_id")
     name: ClassVar[str] = "didww"
     mount: ClassVar[str] = "/didww/v3"
@@ -389,12 +390,6 @@ class Didww(Vendor):
         if job is None:
             raise envelope.not_found(ctx.params["id"])
         return job
-
-    # --- file (B7) --------------------------------------------------------------------------------------
-    def _file(self, tenant: str, job: Job) -> FileBody:
-        return records.export_file(job.id, self.file_id(self.runtime.store.tenant(self.name, tenant), job),
-                                   job.attrs, tenant, self.runtime.settings.seed, self.runtime.pools,
-                                   self.runtime.sizes)
 
 
 VENDOR = Didww

@@ -164,6 +164,9 @@ class Acme(Vendor):
             return None
         return self._file(tenant, job)
 
+    def file_keys(self, state: TenantState, job: Job) -> list[str]:
+        return [f"exports/{job.id}.csv"] if self.jobs.status(job, self.runtime.clock.now()) == "succeeded" else []
+
     def _rows(self, tenant: str, job: Job) -> int:  # the tenant's records_per_day when it was made, if it had one
         volume = records_for(job.attrs.get("volume"), job.attrs["from"], job.attrs["to"])
         return rng(self.runtime.settings.seed, "acme-rows", tenant, job.id).randint(5, 200) if volume is None else volume
