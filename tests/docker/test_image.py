@@ -51,6 +51,11 @@ def image() -> str:
         info = None
     if info is None or info.returncode != 0:
         skip_or_fail("the Docker test needs a running Docker engine (apt-get install docker.io; dockerd)")
+    if docker("image", "inspect", BASE, check=False).returncode != 0:
+        pulled = docker("pull", BASE, check=False, timeout=300)
+        if pulled.returncode != 0:
+            skip_or_fail(f"the Docker test needs the base image {BASE}, which is not here and could not be pulled "
+                         f"({pulled.stderr.strip()[-200:]}): set FAKEEXPORTS_DOCKER_BASE (docker/base.sh makes one)")
     docker("build", "--network", "host", "--build-arg", f"BASE={BASE}", "-t", TAG, str(ROOT), timeout=900)
     return TAG
 
