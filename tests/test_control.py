@@ -119,3 +119,30 @@ async def test_specs_are_served_with_servers_on_the_fake(client_for: Any) -> Non
     assert didww["info"]["version"] == "2026-04-16"
     assert (await client.get("/_fakeexports/specs/didww?version=1999-01-01")).status == 404
     assert (await client.get("/_fakeexports/specs/nope")).status == 404
+
+
+async def test_the_dashboard_page_is_open_and_self_contained_its_data_is_not(client_for: Any) -> None:
+    client = await client_for(control_token="team-secret")
+    page = await client.get("/_fakeexports/ui")
+    assert page.status == 200 and page.content_type == "text/html"
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "connect-src 'self'" in csp  # nothing from elsewhere, no calls out
+    text = await page.text()
+    assert "http://" not in text and "https://" not in text  # no CDN, no remote font: it works offline
+    assert (await client.get("/_fakeexports/vendors")).status == 401
+    assert (await client.get("/_fakeexports/jobs")).status == 401
+
+
+async def test_vendors_view_and_jobs_limit(client_for: Any) -> None:
+    client = await client_for()  # the bundled fixtures
+    vendors = (await (await client.get("/_fakeexports/vendors")).json())["vendors"]
+    assert vendors["talkdesk"]["settings"] == {"done_status": 300}
+    assert {o["name"] for o in vendors["hookbridge"]["options"]} >= {"rate_limits", "per_minute"}
+    assert vendors["didww"]["tenants"][0]["settings"]["default_api_version"] == "2021-12-15"
+    assert vendors["didww"]["hosts"] == ["api.didww.com", "sandbox-api.didww.com"]
+    everything = await (await client.get("/_fakeexports/jobs")).json()
+    first = await (await client.get("/_fakeexports/jobs?limit=2")).json()
+    assert first["total"] == everything["total"] == len(everything["jobs"]) > 2
+    assert first["jobs"] == everything["jobs"][:2]
+    assert all(j["vendor"] in vendors for j in everything["jobs"])
+    assert (await client.get("/_fakeexports/jobs?limit=x")).status == 400
