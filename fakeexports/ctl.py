@@ -171,7 +171,8 @@ def act(control: Control, args: argparse.Namespace) -> Any:
 
 
 def follow(control: Control, args: argparse.Namespace, out: Callable[[str], None]) -> int:
-    """Print entries as they come (the journal's mark says where the last poll ended); Ctrl-C ends it with 0."""
+    """Print entries as they come (the journal's mark says where the last poll ended); Ctrl-C ends it with 0, a
+    refusal or a server gone away ends it as run() says."""
     mark = 0
     first = True
     try:
@@ -185,12 +186,6 @@ def follow(control: Control, args: argparse.Namespace, out: Callable[[str], None
             time.sleep(args.interval)
     except KeyboardInterrupt:
         return OK
-    except Refused as exc:
-        print(f"fakeexports: {exc.status}: {exc}", file=sys.stderr)
-        return REFUSED
-    except Unreachable as exc:
-        print(f"fakeexports: {exc}", file=sys.stderr)
-        return UNREACHABLE
 
 
 # --- human output ---------------------------------------------------------------------------------------------

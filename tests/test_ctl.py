@@ -158,3 +158,10 @@ def test_journal_follow_prints_requests_as_they_come(fake: ServerThread) -> None
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0  # Ctrl-C ends it cleanly
+
+
+def test_journal_follow_ends_with_3_when_the_server_goes_away(capsys: pytest.CaptureFixture[str]) -> None:
+    with ServerThread(Settings(clock="virtual", fixtures="none")) as srv:
+        url = srv.url
+    assert main(["journal", "--follow", "--url", url]) == 3  # gone before the first poll: said, not a traceback
+    assert "no fakeexports server at" in capsys.readouterr().err
