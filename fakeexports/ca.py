@@ -27,6 +27,7 @@ CA_FILE = "ca.pem"
 KEY_FILE = "ca-key.pem"
 CA_YEARS = 10
 LEAF_DAYS = 397  # the longest a public TLS certificate may live; the fake re-issues one a day before its end
+KEPT_CONTEXTS = 256  # hosts' TLS contexts kept, least recently used dropped (hosts under a wildcard share one)
 SKEW = dt.timedelta(hours=1)  # not-before this far back: a client whose clock lags a little still accepts it
 
 
@@ -68,11 +69,16 @@ class CertificateAuthority:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         with _locked(self.directory / ".lock"):
             if self.cert_path.exists() and self.key_path.exists():
-                cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
-                key = serialization.load_pem_private_key(self.key_path.read_bytes(), None)
+                try:
+                    cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+                    key = serialization.load_pem_private_key(self.key_path.read_bytes(), None)
+                except Exception as exc:  # garbled, encrypted, of another algorithm...
+                    raise ValueError(f"{self.directory}: not a CA this fake made ({exc}); move it away to make "
+                                     "a new one") from None
                 if not isinstance(key, ec.EllipticCurvePrivateKey):
                     raise ValueError(f"{self.key_path}: not a key this fake made (expected an EC key)")
-                if cert.not_valid_after_utc - _now() > dt.timedelta(days=LEAF_DAYS + 1):
+                mine = cert.public_key() == key.public_key()  # a pair torn by a crash mid-renewal is made again
+                if mine and cert.not_valid_after_utc - _now() > dt.timedelta(days=LEAF_DAYS + 1):
                     return cert, key
                 # an expired (or soon to expire) CA is replaced: clients read the same path again
             cert, key = self._make()
@@ -148,13 +154,14 @@ class CertificateAuthority:
         """A server-side TLS context presenting a certificate for ``names`` (the first is the host), made on first
         use and kept until a day before the certificate ends."""
         key = tuple(n.lower() for n in names)
-        kept = self._contexts.get(key)
-        if kept is not None and kept[1] - _now() > dt.timedelta(days=1):
-            return kept[0]
-        cert, private, end = self.issue(key)
-        context = server_context(cert + private)
-        self._contexts[key] = (context, end)
-        return context
+        kept = self._contexts.pop(key, None)
+        if kept is None or kept[1] - _now() <= dt.timedelta(days=1):
+            cert, private, end = self.issue(key)
+            kept = (server_context(cert + private), end)
+        self._contexts[key] = kept  # the most recently used last
+        while len(self._contexts) > KEPT_CONTEXTS:
+            del self._contexts[next(iter(self._contexts))]
+        return kept[0]
 
 
 def server_context(chain_and_key: bytes | None = None, certfile: str | None = None,

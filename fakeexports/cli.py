@@ -95,20 +95,28 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
 
 
 def health_check(host: str, port: int, https: bool = False) -> int:
+    """0 when the server answers its health check. A port that does not speak the scheme tried first is asked
+    with the other (``serve --tls`` given as a flag, which the environment does not show)."""
+    import http.client
     import ssl
     import urllib.request
 
-    url = f"{'https' if https else 'http'}://{host}:{port}/_fakeexports/health"
-    # a local check of --tls: whether it answers, not whose certificate it shows
-    context = ssl._create_unverified_context() if https else None
-    try:
-        with urllib.request.urlopen(url, timeout=3, context=context) as resp:
-            if resp.status == 200:
-                return 0
-    except OSError as exc:
-        print(f"fakeexports: unhealthy: {url}: {exc}", file=sys.stderr)
-        return 1
-    print(f"fakeexports: unhealthy: {url} answered {resp.status}", file=sys.stderr)
+    problem = ""
+    for secure in (https, not https):
+        url = f"{'https' if secure else 'http'}://{host}:{port}/_fakeexports/health"
+        # a local check of --tls: whether it answers, not whose certificate it shows
+        context = ssl._create_unverified_context() if secure else None
+        try:
+            with urllib.request.urlopen(url, timeout=3, context=context) as resp:
+                if resp.status == 200:
+                    return 0
+                problem = f"{url} answered {resp.status}"
+        except ConnectionRefusedError as exc:
+            problem = f"{url}: {exc}"
+            break  # nothing listens: the other scheme will not do better
+        except (OSError, http.client.HTTPException) as exc:
+            problem = f"{url}: {exc}"
+    print(f"fakeexports: unhealthy: {problem}", file=sys.stderr)
     return 1
 
 
@@ -202,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return health_check(args.host, args.port or env.port, env.https)
     if args.command == "ca":
         try:
-            print(ca.ensure(args.ca_dir or Settings.from_env().ca_dir))
+            print(ca.CertificateAuthority(args.ca_dir or Settings.from_env().ca_dir).cert_path)  # loaded: checked
         except (OSError, ValueError) as exc:
             print(f"fakeexports: {exc}", file=sys.stderr)
             return 1

@@ -7,6 +7,7 @@ Exit codes: 0 done; 1 the server refused (its message on stderr); 2 a usage erro
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -53,18 +54,25 @@ class Control:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:
-                return json.loads(resp.read() or b"{}")
+                raw = resp.read()
+            answer = json.loads(raw or b"{}")
+            if not isinstance(answer, dict):
+                raise ValueError("not a JSON object")
+            return answer
         except urllib.error.HTTPError as exc:
             try:
-                message = json.loads(exc.read()).get("error") or exc.reason
-            except ValueError:
+                message = json.loads(exc.read())["error"]
+            except (ValueError, TypeError, KeyError):
                 message = exc.reason
             if exc.code == 401:
                 message = f"{message} (give --token or FAKEEXPORTS_CONTROL_TOKEN)"
             raise Refused(exc.code, str(message)) from None
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
             reason = getattr(exc, "reason", exc)
             raise Unreachable(f"no fakeexports server at {self.base.rsplit('/', 1)[0]}: {reason}") from None
+        except ValueError:  # a 200 that is not the control API's JSON: something else listens there
+            raise Unreachable(f"{self.base.rsplit('/', 1)[0]} is not a fakeexports server (its {path} answered "
+                              "something other than the control API's JSON)") from None
 
 
 def seconds(text: str) -> float:
@@ -73,6 +81,13 @@ def seconds(text: str) -> float:
     if m is None:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 90, 10m, 2h, 1d)")
     return float(m.group(1)) * UNITS[m.group(2) or "s"]
+
+
+def interval(text: str) -> float:
+    value = seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the interval must be more than 0 seconds")
+    return value
 
 
 def add_parsers(sub: Any) -> None:
@@ -101,7 +116,7 @@ def add_parsers(sub: Any) -> None:
     p = command("journal", "print a running server's request journal")
     p.add_argument("--vendor")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new entries until interrupted")
-    p.add_argument("--interval", type=float, default=0.5, help="seconds between polls with --follow (default 0.5)")
+    p.add_argument("--interval", type=interval, default=0.5, help="seconds between polls with --follow (default 0.5)")
     faults = command("faults", "list, add or clear injected faults")
     fsub = faults.add_subparsers(dest="action", required=True)
     fsub.add_parser("list", parents=[common], help="the faults waiting to be used", epilog=EPILOG)

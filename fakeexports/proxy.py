@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 import orjson
@@ -37,10 +37,20 @@ class Tunnels:
     """What the proxy may open: the hosts some vendor answers for, and the CA that signs for them (made on the
     first tunnel, so that a server nobody tunnels through never touches the disk)."""
 
-    def __init__(self, knows: Callable[[str], bool], ca_dir: str | None):
+    def __init__(self, knows: Callable[[str], bool], ca_dir: str | None, patterns: Sequence[str] = ()):
         self.knows = knows
         self.ca_dir = ca_dir
+        self.suffixes = [p[1:] for p in patterns if p.startswith("*.")]  # ".talkdeskid.com"
         self._ca: CertificateAuthority | None = None
+
+    def certificate_name(self, host: str) -> str:
+        """The name to sign for: one ``*.domain`` certificate for every host one label under a wildcard pattern
+        (any account's talkdeskid.com host), so that clients naming new hosts do not make new certificates."""
+        for suffix in self.suffixes:
+            label = host[: -len(suffix)]
+            if host.endswith(suffix) and label and "." not in label:
+                return "*" + suffix
+        return host
 
     @property
     def ca(self) -> CertificateAuthority:
@@ -52,9 +62,11 @@ class Tunnels:
 class Front(asyncio.Protocol):
     """One accepted connection until it is known what it is; then aiohttp's own protocol takes it over."""
 
-    def __init__(self, server: web.Server, tunnels: Tunnels):
+    def __init__(self, server: web.Server, tunnels: Tunnels, pending: set[Front]):
         self.server = server
         self.tunnels = tunnels
+        self.pending = pending  # the Site's connections not handed over yet, closed at shutdown
+        self.handed = False
         self.transport: asyncio.Transport | None = None
         self.buffer = b""
         self.done = False
@@ -64,6 +76,7 @@ class Front(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.pending.add(self)
         self.idle = asyncio.get_running_loop().call_later(IDLE, self._silent)
 
     def _silent(self) -> None:
@@ -81,12 +94,18 @@ class Front(asyncio.Protocol):
             end = self.buffer.find(b"\r\n\r\n")
             if end >= 0:
                 self._settle()
+                if len(self.buffer) > end + 4:  # the handshake must wait for the 200: it could not be read after
+                    self._refuse(400, "Bad Request", "bytes after the CONNECT request: send the TLS handshake "
+                                 "once the tunnel is established")
+                    return
                 self.task = asyncio.get_running_loop().create_task(self._connect(self.buffer[:end].decode("latin-1")))
+                self.task.add_done_callback(self._connected)
             elif len(self.buffer) > MAX_HEAD:
                 self._refuse(431, "Request Header Fields Too Large", "the CONNECT request's head is too long")
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        self.pending.discard(self)
         if self.idle is not None:
             self.idle.cancel()
 
@@ -99,6 +118,8 @@ class Front(asyncio.Protocol):
         self._settle()
         if transport is None or transport.is_closing():
             return
+        self.handed = True
+        self.pending.discard(self)
         handler = self.server()
         handler.connection_made(transport)
         transport.set_protocol(handler)
@@ -114,6 +135,25 @@ class Front(asyncio.Protocol):
         self.transport.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
                              f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
         self.transport.close()
+
+    def _connected(self, task: asyncio.Task[None]) -> None:
+        """Whatever went wrong in _connect is answered and logged in a line, never left hanging."""
+        if task.cancelled():
+            self.close()
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("tunnel failed: %r", exc)
+            if self.transport is not None and not self.transport.is_closing():
+                self._refuse(502, "Bad Gateway", f"the tunnel could not be opened: {exc}")
+            self.close()
+
+    def close(self) -> None:
+        """Drop a connection that was not handed over (shutdown, or a tunnel that failed)."""
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        if self.transport is not None and not self.handed:
+            self.transport.close()
 
     async def _connect(self, head: str) -> None:
         line = head.split("\r\n", 1)[0]
@@ -135,7 +175,7 @@ class Front(asyncio.Protocol):
         if transport is None:
             return
         try:
-            context = self.tunnels.ca.context_for(host)
+            context = self.tunnels.ca.context_for(self.tunnels.certificate_name(host))
         except (OSError, ValueError) as exc:  # the CA directory cannot be written or holds something else
             log.error("cannot sign for %s: %s", host, exc)
             self._refuse(502, "Bad Gateway", f"the fake's CA is not usable: {exc}")
@@ -173,7 +213,7 @@ class _Early(asyncio.Protocol):
 class Site(web.BaseSite):
     """aiohttp's TCPSite, with Front in front of each connection; ``ssl_context`` makes the port HTTPS (--tls)."""
 
-    __slots__ = ("_host", "_port", "tunnels")
+    __slots__ = ("_host", "_port", "pending", "tunnels")
 
     def __init__(self, runner: web.BaseRunner, host: str, port: int, tunnels: Tunnels | None,
                  ssl_context: ssl.SSLContext | None = None, backlog: int = 1024):
@@ -181,6 +221,7 @@ class Site(web.BaseSite):
         self._host = host
         self._port = port
         self.tunnels = tunnels
+        self.pending: set[Front] = set()
 
     @property
     def name(self) -> str:
@@ -192,17 +233,24 @@ class Site(web.BaseSite):
         server = self._runner.server
         assert server is not None
         tunnels = self.tunnels
+        pending = self.pending
         factory: Callable[[], asyncio.BaseProtocol] = (
-            server if tunnels is None else (lambda: Front(server, tunnels)))  # type: ignore[assignment]
+            server if tunnels is None else (lambda: Front(server, tunnels, pending)))  # type: ignore[assignment]
         self._server = await loop.create_server(factory, self._host, self._port, ssl=self._ssl_context,
                                                 backlog=self._backlog, reuse_address=True)
+
+    async def stop(self) -> None:
+        """Close the listener, then the connections still being looked at or tunnelling (aiohttp closes its own)."""
+        await super().stop()
+        for front in list(self.pending):
+            front.close()
 
 
 def tunnels_for(app: web.Application, settings: Settings) -> Tunnels | None:
     if not settings.proxy:
         return None
     hosts = app[HOSTS]
-    return Tunnels(lambda host: hosts.find(host) is not None, settings.ca_dir)
+    return Tunnels(lambda host: hosts.find(host) is not None, settings.ca_dir, hosts.patterns())
 
 
 def tls_context(settings: Settings, tunnels: Tunnels | None) -> ssl.SSLContext | None:

@@ -165,3 +165,29 @@ def test_journal_follow_ends_with_3_when_the_server_goes_away(capsys: pytest.Cap
         url = srv.url
     assert main(["journal", "--follow", "--url", url]) == 3  # gone before the first poll: said, not a traceback
     assert "no fakeexports server at" in capsys.readouterr().err
+
+
+def test_a_url_that_is_not_a_fakeexports_server_is_said(capsys: pytest.CaptureFixture[str]) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    class Other(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html>hello</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        code = main(["jobs", "--url", f"http://127.0.0.1:{other.server_address[1]}"])
+    finally:
+        other.shutdown()
+    assert code == 3 and "is not a fakeexports server" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["journal", "--follow", "--interval", "0"])

@@ -223,3 +223,81 @@ def test_tls_with_a_given_certificate_and_key(tmp_path: Path, ca_dir: Path) -> N
 def test_a_key_without_a_certificate_is_refused() -> None:
     with pytest.raises(ValueError, match="tls_key needs tls_cert"):
         Settings.from_env({}, tls_key="key.pem")
+
+
+def test_hosts_under_a_wildcard_share_one_certificate_and_the_cache_is_bounded(server: ServerThread,
+                                                                               ca_dir: Path) -> None:
+    """Any account's talkdeskid.com host may be named: one *.talkdeskid.com certificate serves them all, so that
+    clients naming new hosts cannot grow the server (and other names are kept least recently used first)."""
+    context = ssl.create_default_context(cafile=str(server.proxy_env()["REQUESTS_CA_BUNDLE"]))
+    seen = set()
+    for account in ("acme-co", "globex", "initech"):
+        sock, head = connect(server, f"{account}.talkdeskid.com:443")
+        assert head.startswith(b"HTTP/1.1 200")
+        with context.wrap_socket(sock, server_hostname=f"{account}.talkdeskid.com") as tls:  # verifies the name
+            cert = x509.load_der_x509_certificate(tls.getpeercert(binary_form=True) or b"")
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert names.get_values_for_type(x509.DNSName) == ["*.talkdeskid.com"]
+        seen.add(cert.serial_number)
+    assert len(seen) == 1
+    ca = CertificateAuthority(ca_dir)
+    for i in range(300):
+        ca.context_for(f"host{i}.example.test")
+    assert len(ca._contexts) == 256
+
+
+def test_bytes_sent_before_the_tunnel_is_open_are_refused_not_lost(server: ServerThread) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"CONNECT api.didww.com:443 HTTP/1.1\r\nHost: api.didww.com:443\r\n\r\n\x16\x03\x01\x02\x00")
+        data = read_to_end(sock, b"")
+    assert data.startswith(b"HTTP/1.1 400 Bad Request") and b"once the tunnel is established" in data
+
+
+def test_an_unusable_ca_is_a_502_and_the_connection_is_closed(tmp_path: Path) -> None:
+    CertificateAuthority(tmp_path)
+    (tmp_path / "ca-key.pem").write_text("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n")
+    with ServerThread(Settings(clock="virtual", fixtures="none", ca_dir=str(tmp_path))) as srv:
+        sock, head = connect(srv, "api.hookbridge.io:443")
+        with sock:
+            data = read_to_end(sock, head)
+        assert data.startswith(b"HTTP/1.1 502 Bad Gateway") and b"not a CA this fake made" in data
+        assert requests.get(srv.url + "/_fakeexports/health", timeout=10).status_code == 200
+    out = subprocess.run([sys.executable, "-m", "fakeexports", "ca", "--ca-dir", str(tmp_path)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 1 and "not a CA this fake made" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_torn_ca_pair_is_made_again(tmp_path: Path) -> None:
+    first = CertificateAuthority(tmp_path).cert_path.read_bytes()
+    other = tmp_path / "other"
+    CertificateAuthority(other)
+    (tmp_path / "ca-key.pem").write_bytes((other / "ca-key.pem").read_bytes())  # the key of another certificate
+    again = CertificateAuthority(tmp_path)
+    assert again.created and again.cert_path.read_bytes() != first
+
+
+def test_connections_not_handed_over_are_closed_at_shutdown(ca_dir: Path) -> None:
+    srv = ServerThread(Settings(clock="virtual", fixtures="none", ca_dir=str(ca_dir))).start()
+    silent = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    partial = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    partial.sendall(b"CONN")
+    tunnel, head = connect(srv, "api.hookbridge.io:443")  # tunnel open, no handshake yet
+    assert head.startswith(b"HTTP/1.1 200")
+    srv.run(lambda: None)  # the server has seen all three
+    assert srv.site is not None and len(srv.site.pending) == 3
+    srv.stop()
+    for sock in (silent, partial, tunnel):
+        with sock:
+            assert sock.recv(100) == b""  # closed by the server
+
+
+def test_the_health_check_finds_an_https_port_given_by_flag(ca_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKEEXPORTS_TLS")}
+    with ServerThread(Settings(clock="virtual", fixtures="none", tls=True, ca_dir=str(ca_dir))) as srv:
+        out = subprocess.run([sys.executable, "-m", "fakeexports", "health", "--port", str(srv.port)],
+                             capture_output=True, text=True, env=env, timeout=60)
+        assert out.returncode == 0, out.stderr
+        port = srv.port
+    out = subprocess.run([sys.executable, "-m", "fakeexports", "health", "--port", str(port)], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert out.returncode == 1 and "unhealthy" in out.stderr and "Connection refused" in out.stderr

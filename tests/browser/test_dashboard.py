@@ -127,3 +127,19 @@ def test_under_a_control_token_the_page_asks_for_it(browser: Any, tmp_path: Path
         page.click("[data-advance='3600']")
         expect(page.locator("#clock-now")).to_have_text("2026-01-15T13:00:00Z")
         assert page.errors == []
+
+
+def test_what_clients_send_is_shown_as_text_never_as_markup(browser: Any, fake: ServerThread) -> None:
+    evil = "<img/src=x/onerror=document.title=1>"  # a DIDWW Api-Key names its tenant: any printable text
+    made = requests.post(fake.vendor_url("didww") + "/exports", headers={"Api-Key": evil,
+                         "Content-Type": "application/vnd.api+json"}, timeout=10,
+                         json={"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {
+                             "year": "2026", "month": "1"}}}})
+    assert made.status_code == 201, made.text
+    page = page_of(browser, fake.url)
+    row = page.locator(f"#jobs tr[data-job='{made.json()['data']['id']}']")
+    row.wait_for()
+    expect(row.locator("td").nth(1)).to_have_text(evil)
+    expect(page.locator("#journal")).to_contain_text("/didww/v3/exports")
+    assert page.locator("img").count() == 0 and page.title() == "fakeexports"
+    assert page.errors == []
