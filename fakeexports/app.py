@@ -181,6 +181,6 @@ async def _close_state(app: web.Application) -> None:
 
 def vendor_base_urls(settings: Settings, host: str, port: int) -> dict[str, str]:
     """What `serve` prints: one base URL per vendor."""
-    origin = settings.public_url.rstrip("/") if settings.public_url else f"{'https' if settings.https else 'http'}://{host}:{port}"
+    origin = settings.public_url.rstrip("/") if settings.public_url else f"{settings.scheme}://{host}:{port}"
     return {name: origin + cls.mount for name, cls in discover().items()
             if not settings.vendors or name in settings.vendors}

@@ -44,6 +44,15 @@ def ensure(directory: str | Path | None = None) -> Path:
     return path
 
 
+def _usage(**also: bool) -> x509.KeyUsage:
+    """Key usage: signing, and what ``also`` turns on (a CA's certificate and CRL signing)."""
+    from cryptography import x509
+
+    flags = dict.fromkeys(("content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
+                           "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"), False)
+    return x509.KeyUsage(digital_signature=True, **{**flags, **also})
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -104,10 +113,7 @@ class CertificateAuthority:
                 .serial_number(x509.random_serial_number())
                 .not_valid_before(now - SKEW).not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
                 .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                             content_commitment=False, key_encipherment=False,
-                                             data_encipherment=False, key_agreement=False, encipher_only=False,
-                                             decipher_only=False), critical=True)
+                .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
                 .add_extension(ski, critical=False)
                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
                 .sign(key, hashes.SHA256()))
@@ -137,10 +143,7 @@ class CertificateAuthority:
                 .serial_number(x509.random_serial_number()).not_valid_before(now - SKEW).not_valid_after(end)
                 .add_extension(x509.SubjectAlternativeName(alt), critical=False)
                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False,
-                                             content_commitment=False, key_encipherment=False,
-                                             data_encipherment=False, key_agreement=False, encipher_only=False,
-                                             decipher_only=False), critical=True)
+                .add_extension(_usage(), critical=True)
                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                 .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),

@@ -163,7 +163,7 @@ async def serve(settings: Settings) -> None:
     site = await listen(runner, settings)
     port = int(runner.addresses[0][1]) if runner.addresses else settings.port
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    scheme = "https" if settings.https else "http"
+    scheme = settings.scheme
     for name, url in vendor_base_urls(settings, shown, port).items():
         print(f"{name:<11} {url}", flush=True)
     print(f"{'control':<11} {scheme}://{shown}:{port}/_fakeexports/  (clock: {settings.clock}, "

@@ -208,6 +208,7 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
         if limit_text and not limit_text.isdigit():
             raise ControlError(400, "'limit' must be a whole number")
         limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
+        origin = origin_of(request, runtime.settings.public_url)  # of the file links
         out: list[dict[str, Any]] = []
         total = 0
         for name, vendor in registry.vendors.items():
@@ -218,12 +219,11 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
                     continue
                 total += len(state.jobs)
                 room = len(state.jobs) if limit is None else limit - len(out)
-                out.extend(job_view(request, vendor, state, job) for job in islice(state.jobs.values(), max(0, room)))
+                out.extend(job_view(origin, vendor, state, job) for job in islice(state.jobs.values(), max(0, room)))
         return reply({"jobs": out, "total": total})
 
-    def job_view(request: web.Request, vendor: Vendor, state: TenantState, job: Job) -> dict[str, Any]:
+    def job_view(origin: str, vendor: Vendor, state: TenantState, job: Job) -> dict[str, Any]:
         """The vendor-neutral view, with the vendor's name and links to the job's files on the S3 stand-in."""
-        origin = origin_of(request, runtime.settings.public_url)
         files = [runtime.signer.presign(origin, vendor.name, state.tenant, key) for key in vendor.file_keys(state, job)]
         return {"vendor": vendor.name, **vendor.describe_job(state, job), "files": files}
 

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import orjson
@@ -24,12 +24,14 @@ from aiohttp import web
 
 from .app import HOSTS
 from .ca import CertificateAuthority, server_context
+from .routing import HostRouter
 from .settings import Settings
 
 log = logging.getLogger("fakeexports.proxy")
 
 CONNECT = b"CONNECT "
 MAX_HEAD = 16384  # a CONNECT request's line and headers; more is not a proxy client
+EARLY = "bytes after the CONNECT request: send the TLS handshake once the tunnel is established"
 IDLE = 75.0  # seconds a connection may stay silent before its first request (aiohttp's keep-alive timeout)
 
 
@@ -37,16 +39,18 @@ class Tunnels:
     """What the proxy may open: the hosts some vendor answers for, and the CA that signs for them (made on the
     first tunnel, so that a server nobody tunnels through never touches the disk)."""
 
-    def __init__(self, knows: Callable[[str], bool], ca_dir: str | None, patterns: Sequence[str] = ()):
-        self.knows = knows
+    def __init__(self, hosts: HostRouter, ca_dir: str | None):
+        self.hosts = hosts
         self.ca_dir = ca_dir
-        self.suffixes = [p[1:] for p in patterns if p.startswith("*.")]  # ".talkdeskid.com"
         self._ca: CertificateAuthority | None = None
+
+    def knows(self, host: str) -> bool:
+        return self.hosts.find(host) is not None
 
     def certificate_name(self, host: str) -> str:
         """The name to sign for: one ``*.domain`` certificate for every host one label under a wildcard pattern
         (any account's talkdeskid.com host), so that clients naming new hosts do not make new certificates."""
-        for suffix in self.suffixes:
+        for suffix, _ in self.hosts.suffixes:  # ".talkdeskid.com"
             label = host[: -len(suffix)]
             if host.endswith(suffix) and label and "." not in label:
                 return "*" + suffix
@@ -84,7 +88,10 @@ class Front(asyncio.Protocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        if self.done:  # bytes after a CONNECT's head, before the handshake: not a TLS client; dropped
+        if self.done:  # more bytes after a CONNECT's head, before its 200: refused like those sent with it
+            if self.task is not None and not self.task.done():
+                self.task.cancel()
+                self._refuse(400, "Bad Request", EARLY)
             return
         self.buffer += data
         head = self.buffer[: len(CONNECT)]
@@ -95,8 +102,7 @@ class Front(asyncio.Protocol):
             if end >= 0:
                 self._settle()
                 if len(self.buffer) > end + 4:  # the handshake must wait for the 200: it could not be read after
-                    self._refuse(400, "Bad Request", "bytes after the CONNECT request: send the TLS handshake "
-                                 "once the tunnel is established")
+                    self._refuse(400, "Bad Request", EARLY)
                     return
                 self.task = asyncio.get_running_loop().create_task(self._connect(self.buffer[:end].decode("latin-1")))
                 self.task.add_done_callback(self._connected)
@@ -249,8 +255,7 @@ class Site(web.BaseSite):
 def tunnels_for(app: web.Application, settings: Settings) -> Tunnels | None:
     if not settings.proxy:
         return None
-    hosts = app[HOSTS]
-    return Tunnels(lambda host: hosts.find(host) is not None, settings.ca_dir, hosts.patterns())
+    return Tunnels(app[HOSTS], settings.ca_dir)
 
 
 def tls_context(settings: Settings, tunnels: Tunnels | None) -> ssl.SSLContext | None:

@@ -158,10 +158,6 @@ class HostRouter:
             else:
                 self.exact[host.lower()] = dispatch
 
-    def patterns(self) -> list[str]:
-        """The wildcard patterns, as declared (``*.talkdeskid.com``)."""
-        return ["*" + suffix for suffix, _ in self.suffixes]
-
     def find(self, host: str) -> Dispatch | None:
         name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
         dispatch = self.exact.get(name)

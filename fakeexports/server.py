@@ -41,7 +41,7 @@ class ServerThread:
 
     @property
     def url(self) -> str:
-        return f"{'https' if self.settings.https else 'http'}://{self.settings.host}:{self.port}"
+        return f"{self.settings.scheme}://{self.settings.host}:{self.port}"
 
     @property
     def runtime(self) -> Runtime:

@@ -51,6 +51,10 @@ class Settings:
         """The port speaks TLS (--tls, or a certificate was given)."""
         return self.tls or bool(self.tls_cert)
 
+    @property
+    def scheme(self) -> str:
+        return "https" if self.https else "http"
+
     def cache_path(self) -> Path | None:
         if self.cache_dir is not None:
             return Path(self.cache_dir) if self.cache_dir.strip() else None
