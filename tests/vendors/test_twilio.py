@@ -74,6 +74,38 @@ async def test_a_job_runs_day_by_day_and_its_days_appear(client_for: Any) -> Non
     assert resp.status == 404
 
 
+async def test_a_day_without_records_is_not_listed_but_its_day_endpoint_serves_an_empty_file(client_for: Any) -> None:
+    # "CompletedEmptyRecords — … An empty file will be available at the Day endpoint"
+    # (https://www.twilio.com/docs/usage/bulkexport/job); public clients fetch every day of a range and delete the
+    # empty files afterwards (sgeddy/twilioCallLogs bulk_export_fetch_day_logs.js)
+    client = await client_for(fixtures="none")
+    job = await create(client, start="2026-01-10", end="2026-01-11")
+    await advance(client, 60 + 30)  # the first day done
+    await client.post(f"/_fakeexports/jobs/twilio/{job['job_sid']}/force", json={"status": "CompletedEmptyRecords"})
+    _, done = await fetch(client, job["job_sid"])
+    assert statuses(done)["CompletedEmptyRecords"] >= 1
+    empty_day = next(d for s in done["details"] if s["status"] == "CompletedEmptyRecords" for d in s["days"])
+
+    # the list leaves it out
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=AUTH)).json()
+    assert empty_day not in [d["day"] for d in days["days"]]
+
+    # its Day endpoint answers as any other day: 307 to a file that is an empty gzip, its length the bytes served
+    resp = await client.get(f"/twilio/v1/Exports/Messages/Days/{empty_day}", headers=AUTH, allow_redirects=False)
+    assert resp.status == 307
+    link = (await resp.json())["redirect_to"]
+    assert resp.headers["Location"] == link
+    file = await client.get(link.split(str(client.make_url("")), 1)[1])
+    data = await file.read()
+    assert file.status == 200 and int(file.headers["Content-Length"]) == len(data)
+    assert gzip.decompress(data) == b""
+
+    # it goes after 7 days, like the others
+    await advance(client, 7 * 86400 + 1)
+    resp = await client.get(f"/twilio/v1/Exports/Messages/Days/{empty_day}", headers=AUTH)
+    assert resp.status == 404
+
+
 async def test_jobs_run_three_at_a_time_per_account_and_move_up_when_one_ahead_is_deleted(client_for: Any) -> None:
     # "Multiple Jobs may run at the same time"; job_queue_position "will never increase" (twilio.com/docs/usage/
     # bulkexport/export-custom-job): three of an account's jobs run at once, the fourth waits for a slot

@@ -141,9 +141,9 @@ class Twilio(DayFiles, Vendor):
         return queue.day_statuses(job, now, lambda index, day: self._empty(state, job, index, day))
 
     def _empty(self, state: TenantState, job: Job, index: int, day: str) -> bool:
-        """A day without records (or after a forced CompletedEmptyRecords) gets no file and is not
-        listed: Twilio's docs say no file is made for it, and a real Days list skipped such days
-        (tigerfarm/work twiliocli/README.md; AbdoJohanen/twilio-bulkexport-csv-tool download.js)."""
+        """A day without records (or after a forced CompletedEmptyRecords) is not listed: a real Days list skipped
+        such days (tigerfarm/work twiliocli/README.md; AbdoJohanen/twilio-bulkexport-csv-tool download.js); its Day
+        endpoint serves an empty file (days.py)."""
         empty_from = job.attrs.get("empty_from")
         if empty_from is not None and index >= empty_from:
             return True
@@ -152,17 +152,22 @@ class Twilio(DayFiles, Vendor):
 
     # effects (the lifecycle above names them)
     def publish_day(self, state: TenantState, job: Job, at: float, index: int) -> None:
-        """A day of the job is done: its file appears in the Days list, unless it has no records."""
+        """A day of the job is done: its file appears in the Days list, or, without records, only at its Day
+        endpoint as an empty file (a file with records made for that day before stays)."""
         day = queue.days(job.attrs["start_day"], job.attrs["n_days"])[index]
-        if self._empty(state, job, index, day):
+        rt = job.collection
+        empty = self._empty(state, job, index, day)
+        name = f"empty/{rt}" if empty else f"days/{rt}"
+        if empty and state.index(f"days/{rt}").get(day) is not None:
             return
-        name = f"days/{job.collection}"
+        if not empty:
+            state.index_drop(f"empty/{rt}", day)
         new = state.index(name).get(day) is None  # a day made again keeps its one expiry event, moved on
-        state.index_put(name, day, {"day": day, "resource_type": job.collection, "friendly_name":
-                                    job.attrs["friendly_name"], "made_at": at, "create_date": stamp(at, "date"),
-                                    "volume": job.attrs.get("volume")})
+        state.index_put(name, day, {"day": day, "resource_type": rt, "friendly_name": job.attrs["friendly_name"],
+                                    "made_at": at, "create_date": stamp(at, "date"),
+                                    "volume": 0 if empty else job.attrs.get("volume")})
         if new:
-            self._expire_at(state, job.collection, day, at)
+            self._expire_at(state, name, day, at)
 
     def finished(self, state: TenantState, job: Job, at: float) -> None:
         state.touch()  # the queue moved on: positions of the jobs behind changed
@@ -196,10 +201,10 @@ class Twilio(DayFiles, Vendor):
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
         return {"days": dict(self._day_statuses(state, job, self.runtime.clock.now()))}
 
-    def file_keys(self, state: TenantState, job: Job) -> list[str]:  # the job's days with a file, while kept
-        made = state.index(f"days/{job.collection}")
+    def file_keys(self, state: TenantState, job: Job) -> list[str]:  # the job's finished days, while kept
         return [envelope.file_key(state.tenant, job.collection, day) for day, status in
-                self._day_statuses(state, job, self.runtime.clock.now()) if status == "Completed" and made.get(day)]
+                self._day_statuses(state, job, self.runtime.clock.now())
+                if status in ("Completed", "CompletedEmptyRecords") and self._day_record(state, job.collection, day)]
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         state = self.runtime.store.tenant(self.name, tenant)
@@ -363,7 +368,7 @@ class Twilio(DayFiles, Vendor):
 
     async def fetch_day(self, ctx: Context) -> Reply:
         rt, day = ctx.params["ResourceType"], ctx.params["Day"]
-        if ctx.state.index(f"days/{rt}").get(day) is None:
+        if self._day_record(ctx.state, rt, day) is None:  # a day without records too: its file is empty
             raise self.route_not_found(ctx.request)
         link = ctx.presign(envelope.file_key(ctx.tenant, rt, day))
         # 307 with a JSON body: the SDK reads redirect_to from the body and never follows Location (A7).
