@@ -15,7 +15,7 @@ from aiohttp import web
 from . import fixtures, ui
 from .clock import isoformat, parse_rfc3339
 from .errors import VendorError
-from .faults import Fault
+from .faults import FaultError
 from .jobs import Jobs
 from .routing import origin_of
 from .store import VOLUME
@@ -182,14 +182,10 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
 
     @route("POST", "/faults")
     async def add_fault(request: web.Request) -> web.StreamResponse:
-        data = await json_body(request)
-        if data.get("vendor") not in registry.vendors:
-            raise ControlError(400, f"'vendor' must be one of {sorted(registry.vendors)}")
-        allowed = {"vendor", "operation", "tenant", "status", "message", "outcome", "times"}
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise ControlError(400, f"unknown fault fields {unknown}; allowed: {sorted(allowed)}")
-        fault = runtime.faults.add(Fault(**data))
+        try:
+            fault = runtime.faults.add(registry.fault(await json_body(request)))
+        except FaultError as exc:
+            raise ControlError(400, str(exc)) from None
         return reply({"added": fault.__dict__}, 201)
 
     @route("DELETE", "/faults")

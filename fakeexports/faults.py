@@ -5,7 +5,8 @@ created by an operation into a status (Twilio Failed, ErrorDuringRun...), throug
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from .errors import VendorError
@@ -29,16 +30,60 @@ class Fault:
         )
 
 
+FIELDS = tuple(f.name for f in fields(Fault))
+
+
+class FaultError(ValueError):
+    """A fault that could never match, or is ill-typed: refused when it is added, so that a typo in a test fails
+    there instead of testing nothing."""
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def checked(data: Mapping[str, Any], operations: Collection[str], outcomes: Collection[str],
+            outcome_status: Callable[[str], str]) -> Fault:
+    """A Fault from ``data`` (the control API's JSON, the plugin's keywords), checked against its vendor: an
+    operation the vendor has (``operations``, its operationIds), a status from 400 to 599, ``times`` a whole number
+    from 0, an outcome whose status (``outcome_status``: the vendor's reading of the text) the lifecycle can force
+    (``outcomes``). Raises FaultError naming what is wrong and what would do."""
+    unknown = sorted(set(data) - set(FIELDS))
+    if unknown:
+        raise FaultError(f"unknown fault fields {unknown}; allowed: {sorted(FIELDS)}")
+    vendor = data.get("vendor")
+    operation = data.get("operation")
+    if operation is not None and (not isinstance(operation, str) or operation not in operations):
+        raise FaultError(f"operation {operation!r} is not an operation of {vendor}; it has: "
+                         + ", ".join(sorted(operations)))
+    for name in ("tenant", "message"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise FaultError(f"{name!r} must be a string")
+    status, outcome = data.get("status"), data.get("outcome")
+    if status is None and outcome is None:
+        raise FaultError("a fault needs a status (response fault) or an outcome (job fault)")
+    if status is not None and (not _integer(status) or not 400 <= status <= 599):
+        raise FaultError(f"'status' must be a whole number from 400 to 599, not {status!r}")
+    if outcome is not None and (not isinstance(outcome, str) or outcome_status(outcome) not in outcomes):
+        raise FaultError(f"outcome {outcome!r} cannot be forced on a {vendor} job; it can be: "
+                         + ", ".join(outcomes))
+    times = data.get("times", 1)
+    if not _integer(times) or times < 0:
+        raise FaultError(f"'times' must be a whole number from 0 (0: forever), not {times!r}")
+    return Fault(**data)
+
+
 class Faults:
     def __init__(self) -> None:
         self.queue: list[Fault] = []
         self.version = 0  # changes with the queue (--state keeps it)
 
     def add(self, fault: Fault) -> Fault:
+        """Queue a fault (checked by ``checked`` where it comes from a client)."""
         if fault.status is None and fault.outcome is None:
-            raise ValueError("a fault needs a status (response fault) or an outcome (job fault)")
+            raise FaultError("a fault needs a status (response fault) or an outcome (job fault)")
         if fault.status is not None and not 400 <= fault.status <= 599:
-            raise ValueError("a fault status is between 400 and 599")
+            raise FaultError("a fault status is between 400 and 599")
         self.queue.append(fault)
         self.version += 1
         return fault

@@ -70,11 +70,12 @@ class FakeExports:
 
     def add_fault(self, vendor: str, **fields: Any) -> Fault:
         """Queue a fault, e.g. ``add_fault("twilio", operation="FetchJob", status=503)`` or
-        ``add_fault("twilio", operation="CreateExportCustomJob", outcome="Failed")``."""
-        runtime = self.server.runtime
+        ``add_fault("twilio", operation="CreateExportCustomJob", outcome="Failed")``. A fault that could never
+        match (an operation the vendor does not have, an outcome it cannot force...) raises ValueError at once."""
+        runtime, registry = self.server.runtime, self.server.registry
 
         async def add() -> Fault:
-            return runtime.faults.add(Fault(vendor=vendor, **fields))
+            return runtime.faults.add(registry.fault({"vendor": vendor, **fields}))
 
         return self.server.call(add())
 

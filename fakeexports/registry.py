@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from . import fixtures
+from .faults import Fault, FaultError, checked
 from . import options as opts
 from .clock import VirtualClock
 from .routing import VendorRoutes
@@ -27,6 +28,17 @@ class Registry:
     routes: dict[str, VendorRoutes] = field(default_factory=dict)
     fixture_docs: list[dict[str, Any]] = field(default_factory=list)
     snapshot: Snapshot | None = None  # what the fixtures made, for the next full reset (snapshot.py)
+
+    def fault(self, data: Mapping[str, Any]) -> Fault:
+        """A fault from a client (the control API, the pytest plugin), checked against its vendor's operations and
+        lifecycle; FaultError says what is wrong."""
+        vendor = self.vendors.get(data.get("vendor"))  # type: ignore[arg-type]
+        if vendor is None:
+            raise FaultError(f"'vendor' must be one of {sorted(self.vendors)}")
+        operations = {op.operation_id for by_key in self.routes[vendor.name].table.values()
+                      for op, *_ in by_key.values()}
+        return checked(data, operations, tuple(vendor.lifecycle.forceable),
+                       vendor.outcome_status)
 
     def reset(self, vendor: str | None = None, tenant: str | None = None, *, clock: bool = False) -> int:
         """Drop state (all, one vendor's, or one tenant's) and load the fixtures for that scope again.

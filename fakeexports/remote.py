@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .ctl import Control
-from .faults import Fault
+from .ctl import Control, Refused
+from .faults import Fault, FaultError
 from .journal import Entry
 
 
@@ -51,7 +51,12 @@ class RemoteFake:
         return sum(1 for e in self.journal() if e.operation == operation)
 
     def add_fault(self, vendor: str, **fields: Any) -> Fault:
-        return Fault(**self.control.call("POST", "/faults", {"vendor": vendor, **fields})["added"])
+        try:
+            return Fault(**self.control.call("POST", "/faults", {"vendor": vendor, **fields})["added"])
+        except Refused as exc:  # the same error as in-process: a fault that could never match
+            if exc.status == 400:
+                raise FaultError(str(exc)) from None
+            raise
 
     def job(self, vendor: str, job_id: str) -> Any:
         raise NotImplementedError("a remote server's jobs are not objects here: use GET /_fakeexports/jobs")

@@ -174,6 +174,11 @@ class Vendor:
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
         """Load one tenant's part of a fixture file (fixtures/<vendor>.yaml) into the store."""
 
+    def outcome_status(self, outcome: str) -> str:
+        """The lifecycle status an outcome's text names (``force`` reads the same text): the text itself, unless the
+        vendor spells it its own way (DIDWW's statuses in either version's case, HookBridge's ``failed:message``)."""
+        return outcome
+
     def force(self, state: TenantState, job: Job, status: str) -> None:
         """Force a job into ``status`` from now on (faults, fixtures and the control API use this), as the
         lifecycle's ``forceable`` allows."""

@@ -34,7 +34,21 @@ async def test_health_and_clock(client_for: Any) -> None:
     ("/_fakeexports/reset", {"vendor": "nope"}, "unknown vendor"),
     ("/_fakeexports/reset", {"vendor": "twilio", "clock": True}, "full reset"),
     ("/_fakeexports/faults", {"vendor": "twilio"}, "status"),
-    ("/_fakeexports/faults", {"vendor": "twilio", "status": 200}, "between 400 and 599"),
+    ("/_fakeexports/faults", {"vendor": "twilio", "status": 200}, "from 400 to 599"),
+    # a fault that could never match is refused, naming what would (issue 18: a typo in a test tests nothing)
+    ("/_fakeexports/faults", {"vendor": "twilio", "operation": "FetchJobb", "status": 503},
+     "'FetchJobb' is not an operation of twilio; it has: CreateExportCustomJob, DeleteJob, FetchDay"),
+    ("/_fakeexports/faults", {"vendor": "didww", "operation": "getExports", "status": 503}, "GetExport, ListExports"),
+    ("/_fakeexports/faults", {"vendor": "twilio", "status": "503"}, "'status' must be a whole number"),
+    ("/_fakeexports/faults", {"vendor": "twilio", "status": 503.0}, "'status' must be a whole number"),
+    ("/_fakeexports/faults", {"vendor": "hookbridge", "status": 503, "times": "x"}, "'times' must be a whole number"),
+    ("/_fakeexports/faults", {"vendor": "hookbridge", "status": 503, "times": -1}, "'times' must be a whole number"),
+    ("/_fakeexports/faults", {"vendor": "hookbridge", "status": 503, "times": True}, "'times' must be a whole number"),
+    ("/_fakeexports/faults", {"vendor": "twilio", "outcome": "Nonsense"},
+     "outcome 'Nonsense' cannot be forced on a twilio job; it can be: ErrorDuringRun, Failed, Completed"),
+    ("/_fakeexports/faults", {"vendor": "hookbridge", "outcome": "expired"}, "it can be: failed, completed"),
+    ("/_fakeexports/faults", {"vendor": "twilio", "status": 503, "tenant": 5}, "'tenant' must be a string"),
+    ("/_fakeexports/faults", {"vendor": "twilio", "status": 503, "message": ["x"]}, "'message' must be a string"),
     ("/_fakeexports/faults", {"vendor": "twilio", "status": 500, "color": "red"}, "unknown fault fields"),
     ("/_fakeexports/faults", {"vendor": "zzz", "status": 500}, "vendor"),
     ("/_fakeexports/jobs/twilio/JSnope/force", {"status": "Failed"}, "no twilio job"),
@@ -87,6 +101,19 @@ async def test_journal_records_requests_since_a_mark(client_for: Any) -> None:
     assert journal["entries"][0]["tenant"] == "AC" + "1" * 32
     assert journal["errors"] == []
     assert (await client.get("/_fakeexports/journal?since=x")).status == 400
+
+
+@pytest.mark.parametrize(("fault", "expected"), [
+    ({"vendor": "didww", "outcome": "Completed"}, "Completed"),  # either version's spelling
+    ({"vendor": "hookbridge", "outcome": "failed: disk full"}, "failed: disk full"),
+    ({"vendor": "twilio", "operation": "FetchDay", "status": 503, "times": 0}, None),
+])
+async def test_faults_in_a_vendors_own_spelling_are_accepted(client_for: Any, fault: dict[str, Any],
+                                                             expected: str | None) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.post("/_fakeexports/faults", json=fault)
+    assert resp.status == 201
+    assert (await resp.json())["added"]["outcome"] == expected
 
 
 async def test_faults_list_and_clear_and_jobs_view(client_for: Any) -> None:

@@ -115,6 +115,8 @@ def test_faults_add_list_clear_and_the_fault_is_served(fake: ServerThread, capsy
 
 @pytest.mark.parametrize(("argv", "code", "message"), [
     (["faults", "add", "--vendor", "nobody", "--status", "500"], 1, "400: 'vendor' must be one of"),
+    (["faults", "add", "--vendor", "twilio", "--operation", "FetchJobb", "--status", "500"], 1,
+     "400: operation 'FetchJobb' is not an operation of twilio; it has: CreateExportCustomJob"),
     (["clock", "--set", "2020-01-01T00:00:00Z"], 1, "the clock only moves forward"),
     (["advance", "1x"], 2, "not a duration"),
     (["faults", "add", "--vendor", "twilio"], 2, "one of the arguments --status --outcome is required"),

@@ -234,6 +234,9 @@ class HookBridge(Vendor):
         return {"data": data, "meta": {"request_id": self.request_id(ctx.request)}}
 
     # --- lifecycle --------------------------------------------------------------------------------------
+    def outcome_status(self, outcome: str) -> str:
+        return outcome.partition(":")[0]  # failed:<error_message>
+
     def force(self, state: TenantState, job: Job, status: str) -> None:
         """``failed`` (error_message from the status text after a colon) or ``completed`` now."""
         name, _, message = status.partition(":")

@@ -3,6 +3,8 @@ resets between tests, takes settings from a marker, and fails a test whose serve
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -61,3 +63,14 @@ def test_a_server_side_error_fails_the_test_that_caused_it(pytester: pytest.Pyte
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*server-side errors during this test*", "*webhook receiver exploded*"])
+
+
+def test_add_fault_refuses_a_fault_that_could_never_match(fakeexports: Any) -> None:
+    # a typo in a test must fail there, not leave a fault that never fires (issue 18)
+    with pytest.raises(ValueError, match="'FetchJobb' is not an operation of twilio; it has: CreateExportCustomJob"):
+        fakeexports.add_fault("twilio", operation="FetchJobb", status=503)
+    with pytest.raises(ValueError, match="outcome 'Nonsense' cannot be forced"):
+        fakeexports.add_fault("twilio", operation="CreateExportCustomJob", outcome="Nonsense")
+    with pytest.raises(ValueError, match="'times' must be a whole number"):
+        fakeexports.add_fault("hookbridge", status=503, times="x")
+    assert fakeexports.add_fault("twilio", operation="FetchJob", status=503).status == 503

@@ -233,9 +233,12 @@ class Didww(ExportFiles):  # its file: files.py
         state = self.runtime.store.tenant(self.name, tenant)
         return {"X-DIDWW-Signature": sign(self._callback_secret(state), url, payload)}
 
+    def outcome_status(self, outcome: str) -> str:
+        return outcome.lower()  # processing or completed, in either version's spelling
+
     def force(self, state: TenantState, job: Job, status: str) -> None:
         """processing or completed, in either version's spelling (no failure state is documented)."""
-        self.jobs.force(state, job, status.lower())
+        self.jobs.force(state, job, self.outcome_status(status))
 
     def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
         return {"file_id": self.file_id(state, job)}
