@@ -176,6 +176,22 @@ async def test_paging_sorting_filters_and_fieldsets(client_for: Any) -> None:
     assert "filter%5Bid%5D=" in doc["links"]["first"] and "fields%5Bexports%5D=" in doc["links"]["first"]
 
 
+@pytest.mark.parametrize("version", ["2021-12-15", "2022-05-10"])
+async def test_the_documented_filters_fieldset_answers_an_exports_filters(client_for: Any, version: str) -> None:
+    # seed 001's Fielding table and doc.didww.com/api3/2022-05-10/export/get-exports.html ("Sparse Fieldsets:
+    # filters — The filters attribute"): left out of the default answer, given when fields[exports] names it
+    client = await client_for(fixtures="none")
+    eid = (await create(client, version))["data"]["id"]
+    _, plain = await get(client, EXPORTS, version)
+    assert "filters" not in plain["data"][0]["attributes"]
+    _, doc = await get(client, EXPORTS + "?fields[exports]=filters", version)
+    assert doc["data"] == [{"id": eid, "type": "exports", "attributes": {"filters": {"year": 2026, "month": 1}}}]
+    _, one = await get(client, f"{EXPORTS}/{eid}?fields[exports]=filters,status", version)
+    assert one["data"]["attributes"] == {"filters": {"year": 2026, "month": 1}, "status": "Pending"}
+    status, bad = await get(client, f"{EXPORTS}/{eid}?fields[exports]=filterz", version)
+    assert status == 400 and bad["errors"][0]["code"] == "104"
+
+
 async def test_completion_callbacks_are_signed_and_retried(client_for: Any, aiohttp_server: Any) -> None:
     from aiohttp import web
 

@@ -203,7 +203,18 @@ class Didww(ExportFiles):  # its file: files.py
             "created_at": stamp(job.created, "ms"),
         }
         names = fields if fields is not None else rules.FIELDS[doc]
-        return {"id": job.id, "type": "exports", "attributes": {k: full[k] for k in rules.FIELDS[doc] if k in names}}
+        return {"id": job.id, "type": "exports", "attributes": {k: full[k] for k in rules.SPARSE[doc] if k in names}}
+
+    def _fields(self, ctx: Context) -> tuple[str, ...] | None:
+        """The sparse fieldset ``fields[exports]`` asks for (None: every attribute); an unknown name is a 400 (B4)."""
+        if "fields[exports]" not in ctx.params:
+            return None
+        fields = tuple(f for f in str(ctx.params["fields[exports]"]).split(",") if f)
+        allowed = rules.SPARSE[envelope.VERSIONS[self.version(ctx.request)]]
+        bad = [f for f in fields if f not in allowed]
+        if bad:
+            raise envelope.error("field", name=bad[0])
+        return fields
 
     # --- lifecycle --------------------------------------------------------------------------------------
     def file_id(self, state: TenantState, job: Job) -> str:  # derived, not stored: exports made alike share attrs
@@ -297,12 +308,7 @@ class Didww(ExportFiles):  # its file: files.py
             total, page = len(jobs), jobs[(number - 1) * size : number * size]
         else:  # by default "sorted according to the ID number" (Postman, Specification > Sorting): creation order
             total, page = len(exports), exports.ascending(size, offset=(number - 1) * size).items
-        fields = None
-        if "fields[exports]" in p:
-            fields = tuple(f for f in str(p["fields[exports]"]).split(",") if f)
-            bad = [f for f in fields if f not in rules.FIELDS[doc]]
-            if bad:
-                raise envelope.error("field", name=bad[0])
+        fields = self._fields(ctx)
         last = max(1, -(-total // size))
 
         def link(n: int) -> str:
@@ -345,7 +351,7 @@ class Didww(ExportFiles):  # its file: files.py
 
     async def get_export(self, ctx: Context) -> Reply:
         job = self._job(ctx)
-        return Reply(200, self._document(ctx, self._resource(ctx, job)))
+        return Reply(200, self._document(ctx, self._resource(ctx, job, self._fields(ctx))))
 
     async def create_export(self, ctx: Context) -> Reply:
         version = self.version(ctx.request)

@@ -19,6 +19,15 @@ FIELDS = {
     "2026-04-16": FIELDS_2026,
     "2026-11-19": FIELDS_2026,
 }
+# What fields[exports] may name, in the order attributes are written. 2021-12-15 (and 2022-05-10, served by the same
+# document) also takes `filters`, which its answers leave out unless asked for: seed 001's "Fielding" table lists it
+# first, and doc.didww.com/api3/2022-05-10/export/get-exports.html ("Sparse Fieldsets: filters — The filters
+# attribute"); from 2026-04-16 `filters` is in every answer.
+SPARSE = {
+    "2021-12-15": ("filters", *FIELDS["2021-12-15"]),
+    "2026-04-16": FIELDS_2026,
+    "2026-11-19": FIELDS_2026,
+}
 SORTS = {"2021-12-15": ("status", "created_at"), "2026-04-16": ("status", "created_at", "external_reference_id"),
          "2026-11-19": ("status", "created_at", "external_reference_id")}
 # Filter keys per version and export type. 2026-11-19: vendors/didww.md (doc.didww.com/api3/2026-11-19) and, for
