@@ -10,9 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from . import fixtures
-from .faults import Fault, FaultError, checked
 from . import options as opts
 from .clock import VirtualClock
+from .faults import Fault, FaultError, checked
 from .routing import VendorRoutes
 from .runtime import Runtime
 from .snapshot import Snapshot

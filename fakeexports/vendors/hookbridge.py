@@ -1,6 +1,5 @@
-"""HookBridge exports (https://api.hookbridge.io), mounted at /hookbridge. Spec: specs/hookbridge.yaml;
-facts and sources: vendors/hookbridge.md Part B (section numbers below are its). Asynchronous CSV exports
-of webhook-delivery records, behind a presigned link that expires after seven days."""
+"""HookBridge exports (https://api.hookbridge.io), mounted at /hookbridge: CSV exports of webhook deliveries behind
+a presigned link. Spec: specs/hookbridge.yaml; facts and sources: vendors/hookbridge.md Part B (its sections)."""
 
 from __future__ import annotations
 
@@ -35,8 +34,7 @@ CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NO
          409: "CONFLICT", 429: "RATE_LIMITED", 500: "INTERNAL_ERROR", 503: "SERVICE_UNAVAILABLE"}
 MSG_NOT_FOUND = "Export not found"
 MSG_NOT_READY = "Export is not yet completed"  # docs /api/operations/downloadexport (EXPORT_NOT_READY)
-# The docs' message is cut after "Export d…"; the response's description there is this sentence (INFERRED).
-MSG_EXPIRED = "Export download link has expired"
+MSG_EXPIRED = "Export download link has expired"  # the docs' text is cut after "Export d…": INFERRED
 MSG_ACTIVE = "Cannot delete an export that is pending or in progress. Please try again in a moment."  # deleteexport
 # Limits (docs /api: "Project-level: 1000 requests per minute"; /guides/outbound/rate-limiting: a project-level
 # burst ceiling on API-key requests, 429 BURST_LIMIT_EXCEEDED with retry_after_ms, its number unpublished;
@@ -234,8 +232,8 @@ class HookBridge(Vendor):
         return {"data": data, "meta": {"request_id": self.request_id(ctx.request)}}
 
     # --- lifecycle --------------------------------------------------------------------------------------
-    def outcome_status(self, outcome: str) -> str:
-        return outcome.partition(":")[0]  # failed:<error_message>
+    def outcome_status(self, outcome: str) -> str:  # failed:<error_message>
+        return outcome.partition(":")[0]
 
     def force(self, state: TenantState, job: Job, status: str) -> None:
         """``failed`` (error_message from the status text after a colon) or ``completed`` now."""

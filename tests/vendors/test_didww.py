@@ -519,3 +519,28 @@ async def test_a_callback_url_without_a_scheme_is_http_and_other_schemes_are_inv
         error = (await resp.json(content_type=None))["errors"][0]
         assert error["detail"] == "callback_url - is invalid" and error["source"]["pointer"] == \
             "/data/attributes/callback_url"
+
+
+async def test_the_rate_limit_is_per_api_key_on_the_fake_clock_and_off_by_default(client_for: Any) -> None:
+    # "Rate limits are 10 requests per second and are applied to API-KEY instead of IP … 429 …
+    # {"errors":[{"status":"429","detail":"Too Many Requests"}]}" (didww-api3-postman@71547df, Rate Limits)
+    client = await client_for(fixtures="none")
+    for _ in range(30):
+        assert (await get(client, EXPORTS))[0] == 200  # off by default
+    assert (await client.post("/_fakeexports/vendors/didww", json={"rate_limits": True})).status == 200
+    answers = [await client.get(EXPORTS, headers=headers()) for _ in range(11)]
+    assert [r.status for r in answers] == [200] * 10 + [429]
+    assert await answers[-1].json(content_type=None) == {"errors": [{"status": "429", "detail": "Too Many Requests"}]}
+    assert answers[-1].headers["Content-Type"].startswith(JSONAPI)
+    assert (await get(client, EXPORTS, key="another-key"))[0] == 200  # per key, not per address
+    await advance(client, 1)
+    assert (await get(client, EXPORTS))[0] == 200  # a second later, room again
+    assert (await client.post("/_fakeexports/vendors/didww", json={"per_second": 2})).status == 200
+    assert [(await get(client, EXPORTS))[0] for _ in range(3)] == [200, 200, 429]
+
+
+async def test_an_injected_429_has_the_rate_limits_envelope(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    await client.post("/_fakeexports/faults", json={"vendor": "didww", "operation": "ListExports", "status": 429})
+    status, doc = await get(client, EXPORTS)
+    assert (status, doc) == (429, {"errors": [{"status": "429", "detail": "Too Many Requests"}]})

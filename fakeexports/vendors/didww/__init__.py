@@ -1,6 +1,5 @@
-"""DIDWW API v3 exports (https://api.didww.com/v3), mounted at /didww/v3, in two API versions chosen by the
-X-DIDWW-API-Version header: 2021-12-15 (the seed's) and 2026-04-16 (the official SDK's). Specs:
-specs/didww-<version>.yaml; facts and sources: vendors/didww.md (section numbers below are its)."""
+"""DIDWW API v3 exports (https://api.didww.com/v3), mounted at /didww/v3, in the API versions the X-DIDWW-API-Version
+header picks. Specs: specs/didww-<version>.yaml; facts and sources: vendors/didww.md (its section numbers)."""
 
 from __future__ import annotations
 
@@ -24,10 +23,11 @@ from ...specs import Operation
 from ...store import Job, TenantState
 from ...vendor import Context, Reply
 from ...wire import stamp
-from . import envelope, rules
+from . import envelope, fixtures, rules
 from .envelope import sign
 from .files import ExportFiles
 from .recipe import RECIPE
+from .throttle import RateLimit
 
 __all__ = ["VENDOR", "Didww", "sign"]
 
@@ -64,7 +64,21 @@ class Didww(ExportFiles):  # its file: files.py
         Option("default_version", str, "2021-12-15", "the API version of a key that sends no X-DIDWW-API-Version "
                "(per key: the credentials file or the control API's tenant settings)",
                choices=tuple(envelope.VERSIONS)),
+        Option("rate_limits", bool, False, "enforce DIDWW's rate limit per API key, counted on the fake clock (off "
+               "by default)"),
+        Option("per_second", int, 10, "requests a second per API key (the Postman collections' and user panel's "
+               "number; one DIDWW page says 20)", minimum=1),
     )
+
+    def setup(self) -> None:
+        self.configured(set())  # the rate limit's window
+
+    def configured(self, changed: set[str]) -> None:
+        self.limit = RateLimit(self.runtime.clock, self.config["per_second"])
+
+    def reset(self, tenant: str | None) -> None:
+        super().reset(tenant)
+        self.limit.clear(tenant)
 
 
     # --- versions ---------------------------------------------------------------------------------------
@@ -104,6 +118,8 @@ class Didww(ExportFiles):  # its file: files.py
             raise envelope.error("unauthorized")
         if self.runtime.credentials.restricts(self.name) and self._credential(key) is None:
             raise envelope.error("unauthorized")
+        if self.config["rate_limits"]:
+            self.limit.count(key)
         return key
 
     def negotiate(self, request: web.Request, op: Operation) -> None:
@@ -255,33 +271,13 @@ class Didww(ExportFiles):  # its file: files.py
         return {"file_id": self.file_id(state, job)}
 
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
-        """fixtures/didww.yaml: per API key, ``settings`` (default_api_version, callback_secret) and
-        ``exports`` (id, export_type, created_at, filters, api_version (the version it was created under; by
-        default 2021-12-15 for year/month filters and 2026-04-16 for from/to), callback_url, callback_method,
-        external_reference_id, file_id, and ``status`` to hold it in a status; without one it runs)."""
+        """fixtures/didww.yaml: per API key, ``settings`` and ``exports`` (fixtures.py)."""
         state = self.runtime.store.tenant(self.name, tenant)
         if spec.get("settings"):
             self.configure_tenant(state, dict(spec["settings"]))
-        now = self.runtime.clock.now()
-        for item in spec.get("exports") or []:
-            created = parse_rfc3339(str(item["created_at"])) if item.get("created_at") else now
-            kind = str(item.get("export_type", "cdr_in"))
-            filters = dict(item.get("filters") or {})
-            start, end = rules.period_of(filters, created)
-            version = str(item.get("api_version") or ("2026-04-16" if "from" in filters else "2021-12-15"))
-            if version not in envelope.VERSIONS:
-                raise ValueError(f"didww fixture for {tenant}: api_version must be one of {sorted(envelope.VERSIONS)}")
-            attrs = {"export_type": kind, "start": start, "end": end, "filters": filters,
-                     "layout": envelope.VERSIONS[version],
-                     "callback_url": item.get("callback_url"),
-                     "callback_method": str(item["callback_method"]).lower() if item.get("callback_method") else None,
-                     "external_reference_id": item.get("external_reference_id"),
-                     }
-            if item.get("file_id"):
-                attrs["file_id"] = str(item["file_id"])
-            hold = str(item["status"]).lower() if item.get("status") else None
-            self.jobs.create(state, "exports", attrs, created=created, hold=hold, fixture=True,
-                             job_id=str(item["id"]) if item.get("id") else None)
+        for item in fixtures.exports(tenant, spec, self.runtime.clock.now()):
+            self.jobs.create(state, "exports", item.attrs, created=item.created, hold=item.hold, fixture=True,
+                             job_id=item.export_id)
 
     # --- handlers (by operationId) ----------------------------------------------------------------------
     def _document(self, ctx: Context, data: Any, **meta: Any) -> dict[str, Any]:
@@ -325,8 +321,8 @@ class Didww(ExportFiles):  # its file: files.py
         body = self._document(ctx, [self._resource(ctx, j, fields) for j in page], total_records=total)
         body["links"] = links
         # in the default order the page reads the same until an export is added or removed or one of its changes
-        until = None if filters or sorts else min((next_change_at(j.schedule, ctx.now) or INF for j in page),
-                                                  default=INF)
+        kept = not (filters or sorts or self.config["rate_limits"])
+        until = min((next_change_at(j.schedule, ctx.now) or INF for j in page), default=INF) if kept else None
         return Reply(200, body, etag=True, fresh_until=until)
 
     def _filtered(self, jobs: list[Job], key: str, value: str, now: float, version: str) -> list[Job]:

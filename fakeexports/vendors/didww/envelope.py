@@ -70,7 +70,11 @@ def error(which: str, /, **values: Any) -> VendorError:
 
 
 def document(err: VendorError) -> dict[str, Any]:
-    """{"errors": [{title, detail, code, status, source.pointer}]}: JSON:API's error object as DIDWW fills it."""
+    """{"errors": [{title, detail, code, status, source.pointer}]}: JSON:API's error object as DIDWW fills it. A 429
+    (the rate limit, or a fault) is the bare object DIDWW documents for it, {"status": "429", "detail": "Too Many
+    Requests"} (throttle.py), whatever the fault's message."""
+    if err.status == 429:
+        return {"errors": [{"status": "429", "detail": TITLES[429]}]}
     title = err.extra.get("title") or TITLES.get(
         err.status, "Bad Request" if err.status == 400 else "Internal Server Error" if err.status >= 500 else "Error")
     item: dict[str, Any] = {"title": title, "detail": err.message,
