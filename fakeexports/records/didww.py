@@ -13,7 +13,7 @@ from typing import Any
 
 from ..files import FileBody, Pools, Sizes, csv_lines, gzip_chunks, rng, uuid4_from
 from ..store import records_for
-from .didww_columns import EXPORT_TYPES, LAYOUTS, columns
+from .didww_columns import EXPORT_TYPES, LAYOUTS, QUOTED_EMPTY, columns
 
 __all__ = ["EXPORT_TYPES", "LAYOUTS", "columns", "export_file", "rows"]
 
@@ -340,14 +340,37 @@ _BUILDERS: dict[str, Callable[[_Ctx, str, Mapping[str, Any], int | None], Iterat
     "sms_out": partial(_sms, inbound=False)}
 
 
+_EMPTY_MARK = "\x00\x00"  # no CSV quoting needed, in no record: stands for "" until the chunk is made
+
+
+def csv_text(header: Sequence[str], quoted: frozenset[str], data: Iterator[Row]) -> Iterator[bytes]:
+    """The file's CSV: an empty cell of a ``quoted`` column written as "" (an empty string), any other bare (nil),
+    as DIDWW's files have them (didww_columns.QUOTED_EMPTY). The csv module quotes no empty field but a lone one:
+    such cells go through it as a mark, replaced in each chunk, which always ends at a row's end."""
+    where = [i for i, name in enumerate(header) if name in quoted]
+    if not where:
+        return csv_lines(header, data)
+
+    def marked() -> Iterator[Row]:
+        for row in data:
+            for i in where:
+                if row[i] == "":
+                    row[i] = _EMPTY_MARK
+            yield row
+
+    mark = _EMPTY_MARK.encode()
+    return (chunk.replace(mark, b'""') for chunk in csv_lines(header, marked()))
+
+
 def export_file(export_id: str, file_id: str, a: Mapping[str, Any], tenant: str, seed: int, pools: Pools,
                 sizes: Sizes) -> FileBody:
     """The export's gzipped CSV (B7): the columns of the API version that created it (DIDWW's 2026-11-19 docs:
     exports made under earlier versions keep their CSV columns)."""
     layout = a.get("layout", "2021-12-15")
+    header = columns(layout, a["export_type"])
 
     def chunks() -> Iterator[bytes]:
-        return gzip_chunks(csv_lines(columns(layout, a["export_type"]), rows(
+        return gzip_chunks(csv_text(header, QUOTED_EMPTY.get((layout, a["export_type"]), frozenset()), rows(
             layout, a["export_type"], seed=seed, tenant=tenant, export_id=export_id, start=a["start"], end=a["end"],
             filters=a["filters"], pools=pools, count=records_for(a.get("volume"), a["start"], a["end"]))))
 

@@ -49,6 +49,19 @@ SMS_OUT_2026_11 = ("Time Received (UTC)", "Time Sent (UTC)", "Status", "Reason",
                    "Destination Address", "Trunk", "Service Type", "Sender ID Verification", "Destination Country",
                    "Network", "Fragments", "Rate (USD)", "Charged (USD)", "SMS ID")
 
+# Empty cells: DIDWW writes an empty string as "" and a missing value (nil) as nothing, as Ruby's CSV does. The columns
+# whose empty cells are empty strings: Source in [PM-2112] (its Customer ID is bare); Source, Source Name and, on a
+# failed call, the connect and end times in [PM-2604] (its Capacity Group, Call ID and P-Charge-Info are bare). The
+# 2018 sandbox file [PY-DL] has bare connect and end times: an older writer. INFERRED: 2021-12-15 cdr_out as cdr_in,
+# 2026-11-19 as 2026-04-16 under its new names; the SMS files' empty cells bare.
+QUOTED_EMPTY: dict[tuple[str, str], frozenset[str]] = {
+    ("2021-12-15", "cdr_in"): frozenset({"Source"}), ("2021-12-15", "cdr_out"): frozenset({"Source"}),
+    ("2026-04-16", "cdr_in"): frozenset({_CONNECT, _END, "Source", "Source Name"}),
+    ("2026-04-16", "cdr_out"): frozenset({_CONNECT, _END}),
+    ("2026-11-19", "cdr_in"): frozenset({_CONNECT, _END, "Source Number", "Source Name"}),
+    ("2026-11-19", "cdr_out"): frozenset({_CONNECT, _END}),
+}
+
 LAYOUTS: tuple[str, ...] = ("2021-12-15", "2026-04-16", "2026-11-19")
 _COLUMNS = {
     ("2021-12-15", "cdr_in"): CDR_IN_2021, ("2021-12-15", "cdr_out"): CDR_OUT_2021,

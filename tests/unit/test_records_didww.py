@@ -254,3 +254,40 @@ def test_fractional_and_tiny_periods(pools: Pools) -> None:
     assert all(START + 0.5 <= epoch(r["Date/Time Start (UTC)"]) < START + 10.5 for r in rows)
     assert all(r["Date/Time End (UTC)"] == "" or epoch(r["Date/Time End (UTC)"]) < START + 10.5 for r in rows)
     assert make(pools, "2026-11-19", "cdr_in", start=START + 0.2, end=START + 0.7, count=5) == []
+
+
+def _file_lines(layout: str, kind: str) -> list[str]:
+    import gzip
+
+    from fakeexports.files import Sizes
+
+    a = {"layout": layout, "export_type": kind, "start": START, "end": END, "filters": {}}
+    body = didww.export_file("export", "file", a, "key", 0, Pools(0), Sizes())
+    return gzip.decompress(b"".join(body.chunks())).decode().splitlines()
+
+
+@pytest.mark.parametrize(("layout", "kind", "quoted", "bare"), [
+    # [PM-2112]: an empty Source is "", an empty Customer ID nothing
+    ("2021-12-15", "cdr_in", {"Source"}, {"Customer ID"}),
+    # [PM-2604]: Source, Source Name and a failed call's connect and end times "", Capacity Group and Call ID nothing
+    ("2026-04-16", "cdr_in", {"Source", "Source Name", "Date/Time Connect (UTC)", "Date/Time End (UTC)"},
+     {"Capacity Group", "Call ID"}),
+    ("2026-04-16", "cdr_out", {"Date/Time Connect (UTC)", "Date/Time End (UTC)"}, {"P-Charge-Info"}),
+])
+def test_an_empty_string_is_written_quoted_and_a_missing_value_bare(layout: str, kind: str, quoted: set[str],
+                                                                    bare: set[str]) -> None:
+    import csv
+
+    lines = _file_lines(layout, kind)
+    header = lines[0].split(",")
+    seen_quoted, seen_bare = set(), set()
+    for line in lines[1:]:
+        raw = next(csv.reader([line.replace('""', "\x01")]))  # "" kept apart from a bare empty cell
+        for name, cell in zip(header, raw, strict=True):
+            if cell == "\x01":
+                assert name in quoted, f"{name} written as \"\" in {line}"
+                seen_quoted.add(name)
+            elif cell == "":
+                assert name not in quoted, f"{name} written bare in {line}"
+                seen_bare.add(name)
+    assert seen_quoted == quoted and bare <= seen_bare

@@ -544,3 +544,24 @@ async def test_an_injected_429_has_the_rate_limits_envelope(client_for: Any) -> 
     await client.post("/_fakeexports/faults", json={"vendor": "didww", "operation": "ListExports", "status": 429})
     status, doc = await get(client, EXPORTS)
     assert (status, doc) == (429, {"errors": [{"status": "429", "detail": "Too Many Requests"}]})
+
+
+async def test_every_answer_carries_nginx_and_rails_headers_and_cors_only_for_an_origin(client_for: Any) -> None:
+    # didww-api3-postman@71547df (2021-12-15 and 2022-05-10 recordings, January 2022): Server nginx and Rails'
+    # security headers on the JSON:API answers, the errors and the file; CORS where the request had an Origin
+    stack = {"Server": "nginx", "X-Frame-Options": "SAMEORIGIN", "X-XSS-Protection": "1; mode=block",
+             "X-Content-Type-Options": "nosniff", "X-Download-Options": "noopen",
+             "X-Permitted-Cross-Domain-Policies": "none", "Referrer-Policy": "strict-origin-when-cross-origin"}
+    client = await client_for(fixtures="none")
+    eid = (await create(client))["data"]["id"]
+    await advance(client, 200)
+    done = await (await client.get(f"{EXPORTS}/{eid}", headers=headers())).json(content_type=None)
+    file_path = "/didww/v3/exports/" + done["data"]["attributes"]["url"].rsplit("/", 1)[1]
+    for path, key in ((EXPORTS, KEY), (f"{EXPORTS}/nope", KEY), (EXPORTS, None), (file_path, KEY)):
+        resp = await client.get(path, headers=headers(None, key))
+        assert {k: resp.headers.get(k) for k in stack} == stack, path
+        assert "Access-Control-Allow-Origin" not in resp.headers and "Strict-Transport-Security" not in resp.headers
+    resp = await client.get(EXPORTS, headers={**headers(), "Origin": "https://doc.in.didww.com"})
+    assert resp.headers["Access-Control-Allow-Origin"] == "https://doc.in.didww.com"
+    assert resp.headers["Access-Control-Allow-Credentials"] == "true"
+    assert resp.headers["Access-Control-Allow-Methods"] == "GET, POST, DELETE, PUT, PATCH, OPTIONS"

@@ -158,12 +158,12 @@ class Didww(ExportFiles):  # its file: files.py
 
     # --- envelope ---------------------------------------------------------------------------------------
     def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str] | None:
-        """What DIDWW's Rails stack adds to JSON:API answers (didww-api3-postman@71547df 2021-12-15 recordings;
-        didww-api-3-php-sdk@eaad6c1 tests/fixtures/exports.yml): a request id, the runtime, Vary: Accept, and a
-        Cache-Control that is max-age=0 with a weak ETag on lists and creates, no-cache elsewhere. The file
-        download is nginx's and has its own headers."""
+        """What DIDWW's nginx and Rails add (didww-api3-postman@71547df 2021-12-15 recordings; didww-api-3-php-sdk@eaad6c1
+        tests/fixtures/exports.yml): the stack's own (envelope.stack_headers), a request id, the runtime, Vary: Accept,
+        and a Cache-Control that is max-age=0 with a weak ETag on lists and creates, no-cache elsewhere."""
         number = self.extra["requests"] = self.extra.get("requests", 0) + 1
-        headers = {"X-Request-Id": uuid4_from(self.runtime.settings.seed, "didww-request", number),
+        headers = {**envelope.stack_headers(request),
+                   "X-Request-Id": uuid4_from(self.runtime.settings.seed, "didww-request", number),
                    "X-Runtime": f"{0.02 + (number % 89) / 1000:.6f}"}
         if reply.file is not None or envelope.FILE_PATH.search(request.raw_path.split("?", 1)[0]):
             # the file, served by Rails in 2022: no-cache, no Vary (didww-api3-postman@71547df "Get CSV File of

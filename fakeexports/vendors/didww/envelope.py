@@ -27,6 +27,25 @@ VERSION_KEY = web.RequestKey("didww_version", str)
 FILE_PATH = re.compile(r"/exports/[^/]+\.csv\.gz$")
 REQUEST_ID = web.RequestKey("didww_request_id", str)
 
+# --- the stack's headers -------------------------------------------------------------------------------------
+# On every answer of the 2022 recordings, JSON:API, errors and the file alike: nginx, and Rails' default security
+# headers (didww-api3-postman@71547df, 2021-12-15 and 2022-05-10 collections, recorded January 2022). CORS headers
+# came with the recordings' Origin (the docs site, echoed back): sent here when a request has an Origin, echoing it
+# (INFERRED: which origins DIDWW allows is not published). Never Strict-Transport-Security.
+STACK = {"Server": "nginx", "X-Frame-Options": "SAMEORIGIN", "X-XSS-Protection": "1; mode=block",
+         "X-Content-Type-Options": "nosniff", "X-Download-Options": "noopen",
+         "X-Permitted-Cross-Domain-Policies": "none", "Referrer-Policy": "strict-origin-when-cross-origin"}
+CORS = {"Access-Control-Allow-Headers": "Origin, X-Requested-With, Content-Type, Accept, auth-key, x-api-key, "
+                                        "api-key, x-api-token, x-admin-session-token, Cache-Control",
+        "Access-Control-Allow-Methods": "GET, POST, DELETE, PUT, PATCH, OPTIONS",
+        "Access-Control-Allow-Credentials": "true"}
+
+
+def stack_headers(request: web.Request) -> dict[str, str]:
+    origin = request.headers.get("Origin")
+    return {**STACK, "Access-Control-Allow-Origin": origin, **CORS} if origin else dict(STACK)
+
+
 # --- auth -> tenant (B5) ------------------------------------------------------------------------------------
 PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
 
