@@ -565,3 +565,26 @@ async def test_every_answer_carries_nginx_and_rails_headers_and_cors_only_for_an
     assert resp.headers["Access-Control-Allow-Origin"] == "https://doc.in.didww.com"
     assert resp.headers["Access-Control-Allow-Credentials"] == "true"
     assert resp.headers["Access-Control-Allow-Methods"] == "GET, POST, DELETE, PUT, PATCH, OPTIONS"
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    (("2026-01-01 00:00:00", "2026-01-02 00:00:00"), ("2026-01-01 00:00:00", "2026-01-02 00:00:00")),  # documented
+    # the Python SDK's README, and DIDWW's own 2026-04-16 create-export page with Z
+    (("2026-01-01T00:00:00", "2026-01-02T00:00:00"), ("2026-01-01 00:00:00", "2026-01-02 00:00:00")),
+    (("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"), ("2026-01-01 00:00:00", "2026-01-02 00:00:00")),
+    (("2026-01-01T02:00:00+02:00", "2026-01-02T00:00:00.000Z"), ("2026-01-01 00:00:00", "2026-01-02 00:00:00")),
+])
+async def test_from_and_to_take_the_documented_form_and_iso_8601(client_for: Any, sent: tuple[str, str],
+                                                                kept: tuple[str, str]) -> None:
+    client = await client_for(fixtures="none")
+    doc = await create(client, "2026-04-16", filters={"from": sent[0], "to": sent[1]})
+    assert doc["data"]["attributes"]["filters"] == {"from": kept[0], "to": kept[1]}
+
+
+@pytest.mark.parametrize("bad", ["2026-01-01", "01/01/2026 00:00:00", "2026-01-01T00:00", "0000-12-31T23:00:00-02:00"])
+async def test_other_from_forms_are_not_valid(client_for: Any, bad: str) -> None:
+    client = await client_for(fixtures="none")
+    resp = await client.post(EXPORTS, data=body(filters={"from": bad, "to": "2026-01-02 00:00:00"}),
+                             headers=headers("2026-04-16"))
+    assert resp.status == 422
+    assert (await resp.json(content_type=None))["errors"][0]["title"] == "from not valid"

@@ -158,9 +158,9 @@ class Didww(ExportFiles):  # its file: files.py
 
     # --- envelope ---------------------------------------------------------------------------------------
     def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str] | None:
-        """What DIDWW's nginx and Rails add (didww-api3-postman@71547df 2021-12-15 recordings; didww-api-3-php-sdk@eaad6c1
-        tests/fixtures/exports.yml): the stack's own (envelope.stack_headers), a request id, the runtime, Vary: Accept,
-        and a Cache-Control that is max-age=0 with a weak ETag on lists and creates, no-cache elsewhere."""
+        """What DIDWW's nginx and Rails add (didww-api3-postman@71547df 2021-12-15 recordings; didww-api-3-php-sdk
+        @eaad6c1 tests/fixtures/exports.yml): the stack's own (envelope.stack_headers), a request id, the runtime, Vary:
+        Accept, and a Cache-Control that is max-age=0 with a weak ETag on lists and creates, no-cache elsewhere."""
         number = self.extra["requests"] = self.extra.get("requests", 0) + 1
         headers = {**envelope.stack_headers(request),
                    "X-Request-Id": uuid4_from(self.runtime.settings.seed, "didww-request", number),

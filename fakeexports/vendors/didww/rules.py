@@ -56,76 +56,102 @@ UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 def check_filters(now: float, doc: str, kind: str, filters: dict[str, Any]) -> tuple[float, float, dict[str, Any]]:
     """B3: the version's filter keys for the export type, the months window, nothing in the future. Returns
     the period and the filters as the export keeps them (from/to normalised; year, month, day integers)."""
-    allowed = FILTER_KEYS[(doc, kind)]
     for key, value in filters.items():
-        if key not in allowed:
-            raise invalid("filters", f"{key} is not allowed")
-        if value is None or str(value).strip() == "" or value == []:
-            # a blank from or to is "not valid" (didww-api3-postman@71547df 2026-04-16, "Validation Error")
-            raise invalid("filters", f"{key} not valid" if key in ("from", "to") else f"{key} can't be blank")
-        closed = FILTER_VALUES.get((kind, key))
-        values = value if isinstance(value, list) else [value]
-        if closed is not None and not all(isinstance(v, str) and v in closed for v in values):
-            raise invalid("filters", f"{key} is not included in the list")
-        if key in ("sms_trunk.id", "sender_id_verification.id") and not all(
-                isinstance(v, str) and UUID_RE.match(v) for v in values):
-            raise invalid("filters", f"{key} is invalid")
-        if key == "service_type" and not (isinstance(value, str) and SERVICE_TYPE.match(value)):
-            raise invalid("filters", f"{key} is invalid")
-        if isinstance(value, dict | bool) or (isinstance(value, list) and key not in (
-                "trunk_type", "sms_trunk.id", "sender_id_verification.id")):
-            raise invalid("filters", f"{key} is invalid")
+        _check_filter(doc, kind, key, value)
     today = datetime.fromtimestamp(now, UTC)
     floor_month = (today.year * 12 + today.month - 1) - 2
     window_start = datetime(floor_month // 12, floor_month % 12 + 1, 1, tzinfo=UTC).timestamp()
-    if doc != "2021-12-15":
-        bounds = []
-        for key in ("from", "to"):
-            if key not in filters:
-                raise invalid("filters", f"{key} can't be blank")
-            try:
-                bounds.append(datetime.strptime(str(filters[key]), "%Y-%m-%d %H:%M:%S")
-                              .replace(tzinfo=UTC).timestamp())
-            except ValueError:
-                raise invalid("filters", f"{key} not valid") from None
-        start, end = bounds
-        for key, value in (("from", start), ("to", end)):
-            if value > now:
-                raise invalid("filters", f"{key} can't be in the future")
-            if value < window_start:
-                raise invalid("filters", f"{key} {WINDOW}")
-        if start >= end:
-            raise invalid("filters", "from must be before to")
-        kept: dict[str, Any] = {**{k: v if isinstance(v, list) else str(v) for k, v in filters.items()},
-                "from": stamp(start, "space"), "to": stamp(end, "space")}
-    else:
-        for key in ("year", "month"):
-            if key not in filters:
-                raise invalid("filters", f"{key} can't be blank")
+    if doc == "2021-12-15":
+        return _month_period(now, window_start, filters)
+    return _span_period(now, window_start, filters)
+
+
+def _check_filter(doc: str, kind: str, key: str, value: Any) -> None:
+    if key not in FILTER_KEYS[(doc, kind)]:
+        raise invalid("filters", f"{key} is not allowed")
+    if value is None or str(value).strip() == "" or value == []:
+        # a blank from or to is "not valid" (didww-api3-postman@71547df 2026-04-16, "Validation Error")
+        raise invalid("filters", f"{key} not valid" if key in ("from", "to") else f"{key} can't be blank")
+    closed = FILTER_VALUES.get((kind, key))
+    values = value if isinstance(value, list) else [value]
+    if closed is not None and not all(isinstance(v, str) and v in closed for v in values):
+        raise invalid("filters", f"{key} is not included in the list")
+    if key in ("sms_trunk.id", "sender_id_verification.id") and not all(
+            isinstance(v, str) and UUID_RE.match(v) for v in values):
+        raise invalid("filters", f"{key} is invalid")
+    if key == "service_type" and not (isinstance(value, str) and SERVICE_TYPE.match(value)):
+        raise invalid("filters", f"{key} is invalid")
+    if isinstance(value, dict | bool) or (isinstance(value, list) and key not in (
+            "trunk_type", "sms_trunk.id", "sender_id_verification.id")):
+        raise invalid("filters", f"{key} is invalid")
+
+
+# from/to: the documented form is "YYYY-MM-DD HH:MM:SS", UTC (didww-api3-postman@71547df 2026-04-16, "Create CDR In
+# Export": "Format: YYYY-MM-DD HH:MM:SS"), and answers echo it so. DIDWW's own 2026-04-16 create-export page sends
+# "2025-12-01T00:00:00Z", the Python SDK's README "2025-01-01T00:00:00" and the Java SDK's "…T…Z": ISO 8601 is taken
+# too (with a fraction, a Z or an offset, turned to UTC) and kept in the documented form. No recording shows an ISO
+# request answered: INFERRED from those examples (README, Known divergences).
+_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_instant(text: str) -> float:
+    """A from/to value as epoch seconds; ValueError when it is neither form."""
+    match = _INSTANT.match(text.strip())
+    if match is None:
+        raise ValueError(text)
+    day, clock, fraction, zone = match.groups()
+    offset = "+00:00" if zone in (None, "Z") else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
+    when = datetime.fromisoformat(f"{day}T{clock}{offset}").astimezone(UTC)
+    return when.timestamp() + float(fraction or 0)
+
+
+def _span_period(now: float, window_start: float, filters: dict[str, Any]) -> tuple[float, float, dict[str, Any]]:
+    bounds = []
+    for key in ("from", "to"):
+        if key not in filters:
+            raise invalid("filters", f"{key} can't be blank")
         try:
-            year, month = int(str(filters["year"])), int(str(filters["month"]))
-            day = int(str(filters["day"])) if "day" in filters else None
-            first = datetime(year, month, day or 1, tzinfo=UTC)
-        except ValueError:
-            raise invalid("filters", "year, month and day must form a valid date") from None
-        if first.timestamp() > now:
-            raise invalid("filters", "month can't be in the future")
-        if first.timestamp() < window_start:
-            raise invalid("filters", f"month {WINDOW}")
-        start = first.timestamp()
-        end = (first + timedelta(days=1)).timestamp() if day else \
-            datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC).timestamp()
-        end = min(end, now)
-        kept = {k: int(str(v)) if k in ("year", "month", "day") else str(v) for k, v in filters.items()}
+            bounds.append(parse_instant(str(filters[key])))
+        except (ValueError, OverflowError):
+            raise invalid("filters", f"{key} not valid") from None
+    start, end = bounds
+    for key, value in (("from", start), ("to", end)):
+        if value > now:
+            raise invalid("filters", f"{key} can't be in the future")
+        if value < window_start:
+            raise invalid("filters", f"{key} {WINDOW}")
+    if start >= end:
+        raise invalid("filters", "from must be before to")
+    kept: dict[str, Any] = {**{k: v if isinstance(v, list) else str(v) for k, v in filters.items()},
+                            "from": stamp(start, "space"), "to": stamp(end, "space")}
     return start, end, kept
+
+
+def _month_period(now: float, window_start: float, filters: dict[str, Any]) -> tuple[float, float, dict[str, Any]]:
+    for key in ("year", "month"):
+        if key not in filters:
+            raise invalid("filters", f"{key} can't be blank")
+    try:
+        year, month = int(str(filters["year"])), int(str(filters["month"]))
+        day = int(str(filters["day"])) if "day" in filters else None
+        first = datetime(year, month, day or 1, tzinfo=UTC)
+    except ValueError:
+        raise invalid("filters", "year, month and day must form a valid date") from None
+    if first.timestamp() > now:
+        raise invalid("filters", "month can't be in the future")
+    if first.timestamp() < window_start:
+        raise invalid("filters", f"month {WINDOW}")
+    start = first.timestamp()
+    end = (first + timedelta(days=1)).timestamp() if day else \
+        datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC).timestamp()
+    kept = {k: int(str(v)) if k in ("year", "month", "day") else str(v) for k, v in filters.items()}
+    return start, min(end, now), kept
 
 
 def period_of(filters: dict[str, Any], created: float) -> tuple[float, float]:
     """A fixture's period: from/to, or year/month(/day), or the month before it was created."""
     if "from" in filters and "to" in filters:
-        f = datetime.strptime(str(filters["from"]), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-        t = datetime.strptime(str(filters["to"]), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
-        return f.timestamp(), t.timestamp()
+        return parse_instant(str(filters["from"])), parse_instant(str(filters["to"]))
     when = datetime.fromtimestamp(created, UTC)
     year, month = int(filters.get("year", when.year)), int(filters.get("month", when.month))
     start = datetime(year, month, int(filters.get("day", 1)), tzinfo=UTC)
