@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.reference import available, reference_file
 
-from .corpus import Advance, Call, Example, Req, VendorConfig
+from .corpus import Advance, Call, Example, Replay, Req, VendorConfig
 from .shape import Rules
 
 ACCOUNT = "AC" + "1" * 32
@@ -49,7 +49,18 @@ def create_job(start: str = "2026-01-05", end: str = "2026-01-05", **form: str) 
                 201, save={"job": "job_sid"})
 
 
-FINISHED = Advance(3600)  # 60 s queued and 30 s a day: any job here is done an hour later
+FINISHED = Advance(3600)
+OLD_401 = ("the 2018 body had detail; the answers of today have none (a live curl, Twilio support): the fake serves "
+           "today's (issue 18)")
+CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers",
+                "Access-Control-Allow-Credentials", "Access-Control-Expose-Headers")
+
+
+async def force_empty(replay: Replay) -> None:
+    """The job created by the step before finishes with no records from now on (CompletedEmptyRecords)."""
+    resp = await replay.client.post(f"/_fakeexports/jobs/twilio/{replay.saved['job']}/force",
+                                     json={"status": "CompletedEmptyRecords"})
+    assert resp.status == 200, await resp.text()  # 60 s queued and 30 s a day: any job here is done an hour later
 
 LIST_META = {"previous_page_url": None, "url": "https://bulkexports.twilio.com/v1/Exports/Messages/Jobs?PageSize=50&Page=0",
              "page_size": 50, "key": "jobs", "next_page_url": None, "page": 0,
@@ -188,13 +199,47 @@ def examples() -> list[Example]:
                 {"code": 20404, "message": "The requested resource /Sync/Services was not found",
                  "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404},
                 headers={"Twilio-Request-Id": r"RQ[0-9a-f]{32}"}),
-        Example("twilio", "real/unauthorized", "vendors/twilio.md A6 (an observed 401 body)",
+        # Issue 18 (third audit): what Twilio answers now.
+        Example("twilio", "real/no-credentials", "a live unauthenticated curl of api.twilio.com quoted in public audit "
+                                                 "notes (vendors/twilio.md, Findings of 2026-12-07)",
+                Req("GET", JOBS, auth=None), 401, "application/json",
+                {"code": 20003, "message": "Authentication Error - No credentials provided",
+                 "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401},
+                headers={"Twilio-Request-Id": r"RQ[0-9a-f]{32}"}),
+        Example("twilio", "real/bad-credentials", "https://support.twilio.com/hc/en-us/articles/50301225354651",
+                Req("GET", JOBS, auth={"Authorization": "Basic " + base64.b64encode(b"nobody:x").decode()}), 401,
+                "application/json",
+                {"code": 20003, "message": "Authentication Error - invalid username",
+                 "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}),
+        Example("twilio", "real/unauthorized-2018", "vendors/twilio.md A6 (an observed 401 body)",
                 Req("GET", JOBS, auth={"Authorization": "Basic " + base64.b64encode(b"nobody:x").decode()}), 401,
                 "application/json",
                 {"code": 20003, "detail": "Your AccountSid or AuthToken was incorrect.",
                  "message": "Authentication Error - No credentials provided",
                  "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401},
-                headers={"Twilio-Request-Id": r"RQ[0-9a-f]{32}"}),
+                headers={"Twilio-Request-Id": r"RQ[0-9a-f]{32}"},
+                accepted={"keys ['detail'] recorded": OLD_401}),
+        Example("twilio", "real/platform-headers", "keploy/samples-python fastapi-twilio (a 2023 recording) and "
+                                                   "twilio-python logs of 2025-11 and 2026-04; "
+                                                   "https://www.twilio.com/docs/api/errors/45780",
+                Req("GET", JOBS), 200, "application/json",
+                headers={"Twilio-Concurrent-Requests": r"[1-9][0-9]*", "Twilio-Request-Duration": r"[0-9]+\.[0-9]{3}",
+                         "Twilio-Request-Id": r"RQ[0-9a-f]{32}", "Vary": "Origin"},
+                absent_headers=CORS_HEADERS),
+        Example("twilio", "real/platform-headers-on-an-error", "keploy/samples-python fastapi-twilio (a 400, 2023)",
+                Req("POST", JOBS, form={"StartDay": "2026-01-05"}), 400, "application/json",
+                headers={"Twilio-Concurrent-Requests": r"[1-9][0-9]*", "Twilio-Request-Duration": r"[0-9]+\.[0-9]{3}"}),
+        Example("twilio", "docs/cors-for-an-origin", OAI.replace(" (FAKEEXPORTS_REFERENCE_DIR)", "") + " (every "
+                "operation's headers); values as recorded 2016-2023 (a tigerfarm/arduino sample, keploy 2023)",
+                Req("GET", JOBS, headers={"Origin": "https://app.example.com"}), 200, "application/json",
+                headers={"Access-Control-Allow-Origin": r"\*", "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+                         "Access-Control-Allow-Headers": r"Accept, Authorization, Content-Type, .*",
+                         "Access-Control-Allow-Credentials": "true", "Access-Control-Expose-Headers": "ETag"}),
+        Example("twilio", "docs/empty-day-fetchable", "https://www.twilio.com/docs/usage/bulkexport/job "
+                "(CompletedEmptyRecords: \"An empty file will be available at the Day endpoint\")",
+                Req("GET", DAYS + "/2026-01-05"), 307, "application/json", {"redirect_to": "https://www.twilio.com"},
+                headers={"Location": r"https?://.+"},
+                steps=[create_job(), Advance(60), force_empty, FINISHED]),
     ]
     return rows + reference_examples()
 

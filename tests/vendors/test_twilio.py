@@ -314,11 +314,12 @@ SID = "JS" + "0" * 32
 GOOD_FORM = {"StartDay": "2026-01-10", "EndDay": "2026-01-12", "FriendlyName": "x"}
 BAD_INPUT = [
     # (method, path, headers, body, status, code, message fragment)
-    ("GET", JOBS, {}, None, 401, 20003, "Authenticate"),
-    ("GET", JOBS, {"Authorization": "Bearer abc"}, None, 401, 20003, "Authenticate"),
-    ("GET", JOBS, {"Authorization": "Basic !!!"}, None, 401, 20003, "Authenticate"),
-    ("GET", JOBS, basic("AC123", "x"), None, 401, 20003, "Authenticate"),
-    ("GET", JOBS, basic(ACCOUNT, ""), None, 401, 20003, "Authenticate"),
+    # a live unauthenticated curl; support.twilio.com article 50301225354651 (vendors/twilio/envelope.py)
+    ("GET", JOBS, {}, None, 401, 20003, "Authentication Error - No credentials provided"),
+    ("GET", JOBS, {"Authorization": "Bearer abc"}, None, 401, 20003, "Authentication Error - invalid username"),
+    ("GET", JOBS, {"Authorization": "Basic !!!"}, None, 401, 20003, "Authentication Error - invalid username"),
+    ("GET", JOBS, basic("AC123", "x"), None, 401, 20003, "Authentication Error - invalid username"),
+    ("GET", JOBS, basic(ACCOUNT, ""), None, 401, 20003, "Authentication Error - invalid username"),
     ("GET", "/twilio/v1/Exports/Bogus", AUTH, None, 404, 20404, "/v1/Exports/Bogus"),
     ("GET", "/twilio/v1/Exports/Messages/Configuration/x", AUTH, None, 404, 20404, "was not found"),
     ("POST", "/twilio/v1/Exports/Messages/Configuration", AUTH, {"Enabled": "maybe"}, 400, 20001, "Enabled"),

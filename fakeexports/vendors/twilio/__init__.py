@@ -29,6 +29,7 @@ from .queue import DAY_SECONDS, DELETE_SECONDS, FINISHED, OPEN, RETRY_SECONDS, S
 from .recipe import RECIPE
 
 ENDED = (Effect("finished"), Effect("notify", notify=True))
+TENANT = web.RequestKey("twilio_account", str)
 RESOURCE_TYPES = records.RESOURCE_TYPES
 DEFAULT_CONFIG = {"enabled": False, "webhook_url": None, "webhook_method": None}
 
@@ -66,10 +67,16 @@ class Twilio(DayFiles, Vendor):
     def setup(self) -> None:
         self.requests = 0  # answers so far (Twilio-Request-Id)
         self._auth_cache: dict[str | None, str] = {}  # Authorization header -> tenant (credentials are fixed)
+        self.inflight: dict[str, int] = {}  # an account's requests between authentication and answer
 
     # --- auth -> tenant ---------------------------------------------------------------------------------
     def authenticate(self, request: web.Request, op: Operation) -> str:
-        header = request.headers.get("Authorization")
+        tenant = self._account(request.headers.get("Authorization"))
+        request[TENANT] = tenant
+        self.inflight[tenant] = self.inflight.get(tenant, 0) + 1  # until its answer (response_headers)
+        return tenant
+
+    def _account(self, header: str | None) -> str:
         tenant = self._auth_cache.get(header) if header else None
         if tenant is None:
             tenant, password = envelope.account(self.runtime.credentials, header)
@@ -109,10 +116,20 @@ class Twilio(DayFiles, Vendor):
 
     # --- envelope ---------------------------------------------------------------------------------------
     def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str]:
-        # Every real answer carries Twilio-Request-Id, RQ + 32 hex digits (public fixtures, e.g.
-        # RQdace92da15444f12b8d65c1357490d59; vendors/twilio.md, findings of 2026-12-01).
+        """The platform's headers (envelope.CORS has the sources): a request id, the account's requests in flight
+        (counted from authentication to this answer), the duration, Vary: Origin, and CORS for a request with an
+        Origin."""
         self.requests += 1
-        return {"Twilio-Request-Id": "RQ" + hex_id(self.runtime.settings.seed, "twilio-request", self.requests)}
+        tenant = request.get(TENANT)
+        concurrent = self.inflight.pop(tenant, 1) if tenant is not None else 1
+        if concurrent > 1:
+            self.inflight[tenant] = concurrent - 1  # type: ignore[index]
+        headers = {"Twilio-Concurrent-Requests": str(concurrent),
+                   "Twilio-Request-Id": "RQ" + hex_id(self.runtime.settings.seed, "twilio-request", self.requests),
+                   "Twilio-Request-Duration": f"{0.03 + (self.requests % 97) / 1000:.3f}", "Vary": "Origin"}
+        if "Origin" in request.headers:
+            headers.update(envelope.CORS)
+        return headers
 
     def render_error(self, err: VendorError, request: web.Request) -> Reply:
         return Reply(err.status, envelope.error_body(err), headers=err.headers or None)
@@ -373,7 +390,6 @@ class Twilio(DayFiles, Vendor):
         link = ctx.presign(envelope.file_key(ctx.tenant, rt, day))
         # 307 with a JSON body: the SDK reads redirect_to from the body and never follows Location (A7).
         return Reply(307, {"redirect_to": link}, headers={"Location": link})
-
 
 
 def _vendor_path(request: web.Request) -> str:

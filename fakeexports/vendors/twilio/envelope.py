@@ -21,6 +21,21 @@ from .queue import FINISHED
 # --- auth -> tenant (A5) ------------------------------------------------------------------------------
 USER = re.compile(r"^(AC|SK)[0-9a-fA-F]{32}$")
 
+# --- the platform's headers -------------------------------------------------------------------------------
+# Every answer of Twilio's REST platform carries Twilio-Request-Id (RQ + 32 hex), Twilio-Concurrent-Requests (the
+# account's requests in flight, "1" in every recording) and Twilio-Request-Duration (seconds, three decimals):
+# recorded on 200, 201 and 400 answers 2020-2026 (e.g. keploy/samples-python fastapi-twilio, 2023; twilio-python
+# logs of 2025 and 2026), named by twilio.com/docs/api/errors/20429 and /45780. CORS: twilio-oai declares the
+# Access-Control-* headers on every operation but DELETE and seed 000 lists them, but since late 2025 a request
+# without an Origin gets none and `Vary: Origin` (twilio-python logs, 2025-11 and 2026-04): the fake follows what
+# Twilio serves now, and sends them, with the values recorded from 2016 to 2023, when a request has an Origin.
+CORS = {"Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type, If-Match, If-Modified-Since, "
+                                        "If-None-Match, If-Unmodified-Since, Idempotency-Key",
+        "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+        "Access-Control-Expose-Headers": "ETag",
+        "Access-Control-Allow-Credentials": "true"}
+
 # --- envelope (A6) --------------------------------------------------------------------------------------
 # Codes: 20003 and 20404 are observed (A6); the others follow Twilio's error catalogue (20001 invalid
 # parameter, 20004 method not allowed, 20429 too many requests, 20500 internal error) and are INFERRED.
@@ -33,8 +48,12 @@ CODES = {
     "rate_limited": (429, 20429),
     "internal": (500, 20500),
 }
-MSG_AUTH = "Authenticate"
-MSG_AUTH_DETAIL = "Your AccountSid or AuthToken was incorrect."
+# 401 (A6, third audit): without an Authorization header, "Authentication Error - No credentials provided" (a live
+# unauthenticated curl of api.twilio.com, no `detail`); with credentials Twilio does not accept, "Authentication Error
+# - invalid username" (support.twilio.com/hc/en-us/articles/50301225354651). The older body ("Authenticate" with
+# detail "Your AccountSid or AuthToken was incorrect.", 2018) is no longer served.
+MSG_NO_CREDENTIALS = "Authentication Error - No credentials provided"
+MSG_BAD_CREDENTIALS = "Authentication Error - invalid username"
 MSG_NOT_FOUND = "The requested resource {path} was not found"
 MSG_REQUIRED = "Missing required parameter {name} in the post body"
 MSG_INVALID = "Invalid {name}: {detail}"
@@ -50,9 +69,11 @@ def account(credentials: Credentials, header: str | None) -> tuple[str, str | No
     """The account a Basic Authorization header names (A5): an account SID with its auth token, or an API key
     with its secret; any well-formed pair unless a credentials file lists Twilio's. With it, the auth token to
     sign the account's webhooks with, when the header gave one and no file lists them."""
+    if not header:
+        raise VendorError(401, MSG_NO_CREDENTIALS, kind="auth")
     creds = basic_credentials(header)
     if creds is None or not USER.match(creds[0]) or not creds[1]:
-        raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
+        raise VendorError(401, MSG_BAD_CREDENTIALS, kind="auth")
     user, password = creds
     if not credentials.restricts("twilio"):
         return user, password if user.startswith("AC") else None
@@ -61,7 +82,7 @@ def account(credentials: Credentials, header: str | None) -> tuple[str, str | No
     entry = credentials.find("twilio", api_key=user, secret=password)
     if entry is not None:
         return str(entry.get("account_sid") or user), None
-    raise VendorError(401, MSG_AUTH, kind="auth", extra={"detail": MSG_AUTH_DETAIL})
+    raise VendorError(401, MSG_BAD_CREDENTIALS, kind="auth")
 
 
 def error_body(err: VendorError) -> dict[str, Any]:
