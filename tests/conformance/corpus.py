@@ -78,6 +78,7 @@ class Example:
     headers: Mapping[str, str | None] = field(default_factory=dict)  # name -> regex of the value, or None
     absent_headers: Sequence[str] = ()
     csv_header: Sequence[str] | None = None  # a CSV file: its header row
+    csv_sample: str | None = None  # a recorded CSV sample (header and rows): how its empty cells are written
     lines: Sequence[Any] | None = None  # a JSON-lines file: its recorded records
     follow: bool = False  # follow the answer's Location (a download behind a redirect)
     steps: Sequence[Step] = ()
@@ -212,6 +213,26 @@ def compare_records(recorded: Sequence[Mapping[str, Any]], actual: Mapping[str, 
     return problems
 
 
+def _empty_cells(text: str) -> dict[str, set[str]]:
+    """Per column of a CSV text, how its empty cells are written: '""' (an empty string) or '' (nothing)."""
+    lines = text.splitlines()
+    header = next(csv.reader(lines[:1]), [])
+    seen: dict[str, set[str]] = {}
+    for line in lines[1:]:
+        cells = next(csv.reader([line.replace('""', "\x01")]), [])  # "" kept apart from a bare empty cell
+        for name, cell in zip(header, cells, strict=False):
+            if cell in ("", "\x01"):
+                seen.setdefault(name, set()).add('""' if cell else "")
+    return seen
+
+
+def empty_cell_problems(recorded: str, actual: str) -> list[str]:
+    """A column whose empty cells the recording writes one way and the fake another."""
+    want, got = _empty_cells(recorded), _empty_cells(actual)
+    return [f"csv {name}: empty cells recorded as {sorted(want[name])}, the fake writes {sorted(forms)}"
+            for name, forms in sorted(got.items()) if name in want and not forms <= want[name]]
+
+
 def _file_bytes(data: bytes) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
 
@@ -236,7 +257,11 @@ def check_answer(example: Example, rules: Rules, status: int, headers: Mapping[s
             problems.append(f"csv header: {len(example.csv_header)} columns recorded, {len(header)} in the fake; "
                             f"missing {missing}, extra {extra}" if missing or extra else
                             "csv header: the same columns in another order")
-    elif example.lines is not None:
+    if example.csv_sample is not None:
+        problems += empty_cell_problems(example.csv_sample, _file_bytes(data).decode("utf-8", "replace"))
+    if example.csv_header is not None or example.csv_sample is not None:
+        return problems  # a CSV file: no JSON to compare
+    if example.lines is not None:
         lines = [json.loads(line) for line in _file_bytes(data).decode().splitlines()[:200] if line.strip()]
         if not lines:
             problems.append("file: no records in the fake's file")

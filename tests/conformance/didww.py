@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.reference import available, reference_file
 
-from .corpus import MISSING, Example, Req, VendorConfig
+from .corpus import MISSING, Call, Example, Req, VendorConfig
 from .shape import Rules
 
 KEY = "conformance-api-key"
@@ -366,8 +366,86 @@ def examples() -> list[Example]:
                  fixtures=tenant({**SDK_EXPORT, "external_reference_id": "exp-ref-001"}),
                  accepted={"keys ['filters'] in the fake": SDK_NO_FILTERS,
                            "(body): keys ['meta'] in the fake": SDK_NO_META}),
+        *issue_18(),
     ]
     return rows + reference_examples()
+
+
+# --- Issue 18 (third audit): what DIDWW documents and recorded, each with its source ------------------------------
+DEC_2021 = export("6fee87b1-5f86-470c-80ca-9c3922653de9", "2021-12-13T20:02:07.798Z", "cdr_in", "completed",
+                  {"year": 2021, "month": 12})
+STACK = {"Server": "nginx", "X-Frame-Options": "SAMEORIGIN", "X-XSS-Protection": re.escape("1; mode=block"),
+         "X-Content-Type-Options": "nosniff", "X-Download-Options": "noopen",
+         "X-Permitted-Cross-Domain-Policies": "none", "Referrer-Policy": "strict-origin-when-cross-origin"}
+# Postman 2021-12-15 "Get CSV File of Export" (recorded 2022-01-08): an empty Source is "", a Customer ID nothing.
+CSV_2022 = """Date/Time (UTC),Source,DID,Destination,Duration (secs),Disconnect Initiator,Disconnect Code,Response,\
+TollFree Amount (USD),Termination Amount (USD),Metered Channels Amount (USD),Customer ID,Sell Amount (Points)
+2017-06-26 01:11:42,4,97286259404,sip:test@example.com,0,Destination,404,Not Found,0.000,0.000,0.000,,0.000
+2017-06-17 08:50:47,"",97286259413,iax:324@34234234,54,Origination,200,Bye,0.000,0.000,0.003,,0.000
+"""
+# Postman 2026-04-16 "Get CSV File of Export", CDR In sample rows.
+CSV_2026 = """Date/Time Start (UTC),Date/Time Connect (UTC),Date/Time End (UTC),Status,Source,Source Name,\
+Destination DID,Duration (sec),Attempt,Disconnect Code,Response,Disconnect Initiator,Voice IN Trunk,Destination,\
+Trunk Group,Capacity Group,Toll-free (USD),PSTN (USD),Metered (USD),CNAM IN (USD),Total (USD),Call ID
+2026-03-02 08:50:47,2026-03-02 08:50:48,2026-03-02 08:51:42,Completed,"","",97286259413,54,1,200,Bye,Origination,\
+SIP Trunk,iax:324@34234234,Trunk Group B,,0.000,0.003,0.000,0.000,0.003,def456
+2026-03-03 14:23:25,"","",Failed,4,"",97286259407,0,1,404,Not Found,Origination,SIP Trunk,sip:fail@example.com,\
+Trunk Group A,,0.000,0.000,0.000,0.000,0.000,
+"""
+
+
+def issue_18() -> list[Example]:
+    jan_2022 = "2022-01-08T17:18:33Z"
+    return [
+        recorded("docs/fields-filters", "seed 001 (doc.didww.com/api3/2021-12-15/export/get-exports.html, the "
+                                        "Fielding table lists filters)",
+                 Req("GET", "/exports", query={"fields[exports]": "filters"}, auth=sdk("2021-12-15")), 200, JSONAPI,
+                 {"data": [{"id": DEC_2021["id"], "type": "exports",
+                            "attributes": {"filters": {"year": 2021, "month": 12}}}],
+                  "meta": {"total_records": 1, "api_version": "2021-12-15"}, "links": {
+                      "first": "https://api.didww.com/v3/exports?fields%5Bexports%5D=filters&page%5Bnumber%5D=1&"
+                               "page%5Bsize%5D=50",
+                      "last": "https://api.didww.com/v3/exports?fields%5Bexports%5D=filters&page%5Bnumber%5D=1&"
+                              "page%5Bsize%5D=50"}},
+                 start="2022-01-08T12:00:00Z", fixtures=tenant(DEC_2021)),
+        recorded("postman/rate-limit", PM + " every collection's description, \"Rate Limits\"",
+                 Req("GET", "/exports", auth=sdk("2022-05-10")), 429, JSONAPI,
+                 {"errors": [{"status": "429", "detail": "Too Many Requests"}]},
+                 settings={"didww_rate_limits": True, "didww_per_second": 1},
+                 steps=[Call(Req("GET", "/exports", auth=sdk("2022-05-10")), 200)]),
+        recorded("docs/iso-from-to", "https://doc.didww.com/api3/2026-04-16/export/create-export.html (the request "
+                                     "sends ISO 8601; its get-exports page answers the space form)",
+                 Req("POST", "/exports", auth=sdk(), json={"data": {"type": "exports", "attributes": {
+                     "export_type": "cdr_in", "filters": {"from": "2025-12-01T00:00:00Z", "to": "2025-12-31T23:59:59Z",
+                                                          "did_number": "123456789"}}}}),
+                 201, JSONAPI, {"data": {"id": SDK_ID, "type": "exports", "attributes": {
+                     "export_type": "cdr_in", "status": "pending", "url": None,
+                     "filters": {"from": "2025-12-01 00:00:00", "to": "2025-12-31 23:59:59", "did_number": "123456789"},
+                     "callback_url": None, "callback_method": None, "external_reference_id": None,
+                     "created_at": "2026-01-15T12:00:00.000Z"}}, "meta": {"api_version": "2026-04-16"}},
+                 start="2026-01-15T12:00:00Z"),
+        Example("didww", "postman/stack-headers", PM + " 2021-12-15 Export/\"Get Exports\"/200 (recorded 2022-01-08, "
+                                                   "with the docs site's Origin)",
+                Req("GET", "/exports", auth={**sdk("2021-12-15"), "Origin": "https://doc.in.didww.com"}), 200, JSONAPI,
+                headers={**STACK, "Access-Control-Allow-Origin": re.escape("https://doc.in.didww.com"),
+                         "Access-Control-Allow-Credentials": "true",
+                         "Access-Control-Allow-Methods": "GET, POST, DELETE, PUT, PATCH, OPTIONS"},
+                absent_headers=("Strict-Transport-Security",), start=jan_2022, fixtures=tenant(DEC_2021)),
+        Example("didww", "postman/stack-headers-on-an-error", PM + " 2021-12-15 Export/\"Get Export\"/404",
+                Req("GET", f"/exports/{NOT_FOUND_ID}", auth=sdk("2021-12-15")), 404, JSONAPI, NOT_FOUND,
+                headers=STACK, start=jan_2022),
+        Example("didww", "postman/empty-cells-2021", PM + " 2021-12-15 Export/\"Get CSV File of Export\"/200",
+                Req("GET", f"/exports/{SDK_DOWNLOAD}.csv.gz", auth={"Api-Key": KEY}), 200,
+                "application/octet-stream", headers=STACK, csv_sample=CSV_2022, start=jan_2022,
+                fixtures=tenant(export(None, "2022-01-01T00:00:00.000Z", "cdr_in", "completed",
+                                       {"year": 2021, "month": 12}, file_id=SDK_DOWNLOAD, api_version="2021-12-15"))),
+        Example("didww", "postman/empty-cells-2026", PM + " 2026-04-16 Export/\"Get CSV File of Export\" (CDR In)",
+                Req("GET", f"/exports/{SDK_DOWNLOAD}.csv.gz", auth={"Api-Key": KEY}), 200,
+                "application/octet-stream", csv_sample=CSV_2026, start="2026-04-02T00:00:00Z",
+                fixtures=tenant(export(None, "2026-04-01T00:00:00.000Z", "cdr_in", "completed",
+                                       {"from": "2026-03-01 00:00:00", "to": "2026-03-31 23:59:59"},
+                                       file_id=SDK_DOWNLOAD, api_version="2026-04-16"))),
+    ]
 
 
 # --- Postman: every example response of the three collections -----------------------------------------------
