@@ -169,7 +169,7 @@ def _open_state(runtime: Runtime, registry: Registry, path: str) -> None:
 
 
 def _config_of(vendor: Vendor) -> tuple[Callable[[], Any], Callable[[], dict[str, Any]]]:
-    return (lambda: id(vendor.config)), (lambda: dict(vendor.config))  # configure() replaces the dict
+    return (lambda: vendor.config_version), (lambda: dict(vendor.config))
 
 
 async def _close_state(app: web.Application) -> None:

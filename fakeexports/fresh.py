@@ -32,7 +32,7 @@ class Fresh:
     split: tuple[bytes, bytes] | None  # the body around its one answer token, or None: the body as it is
     tenant: str | None
     operation: str
-    config: int  # the vendor's options then (configure() replaces the dict): a switch turned since voids it
+    config: int  # the vendor's options' version then: a switch turned since voids it
 
 
 Key = tuple[str, tuple[tuple[bytes, bytes], ...]]

@@ -59,7 +59,7 @@ class Registry:
             if clock:
                 assert isinstance(runtime.clock, VirtualClock)
                 runtime.clock.restart()
-                key = (id(self.fixture_docs), *(id(v.config) for v in self.vendors.values()))
+                key = tuple(v.config_version for v in self.vendors.values())  # fixture_docs never change
                 if self.snapshot is not None and self.snapshot.key == key:
                     self.snapshot.restore(runtime.store, self.vendors)
                     return dropped

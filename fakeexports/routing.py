@@ -206,7 +206,7 @@ def make_handler(
         if scheduler.has_due(now):
             scheduler.run_due(now)  # the state changes due by now; any I/O they start runs on its own
         elif fresh is not None and not faults.queue:
-            hit = fresh.get(request, now, id(vendor.config))
+            hit = fresh.get(request, now, vendor.config_version)
             if hit is not None:  # a poller's repeat, nothing changed since: the same answer (fresh.py)
                 headers = dict(hit.headers)
                 headers["Date"] = runtime.date()
@@ -291,7 +291,7 @@ def make_handler(
                                          dict(reply.headers or {}), {k: response.headers[k] for k in (
                                              "Content-Type", "ETag") if k in response.headers},
                                          None if parts is None else (parts[0], parts[1]), tenant, operation,
-                                         id(vendor.config)))
+                                         vendor.config_version))
         return response
 
     return handle

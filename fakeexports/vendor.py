@@ -104,6 +104,7 @@ class Vendor:
         self.extra: dict[str, Any] = {}
         given = dict(runtime.settings.options)
         self.config: dict[str, Any] = {}  # the declared options' values now (settings, then the control API)
+        self.config_version = 0  # bumped by every configure(): what depended on the options is void
         for option in self.options:
             value = given.get(opts.key(self.name, option), option.default)
             try:
@@ -200,6 +201,7 @@ class Vendor:
             self.config = opts.update(self.options, self.config, changes)
         except ValueError as exc:
             raise VendorError(400, f"{self.name}: {exc}", kind="validation") from None
+        self.config_version += 1
         self.configured(set(changes))
         return dict(self.config)
 

@@ -120,6 +120,25 @@ async def test_rate_limits_count_on_the_fake_clock_per_project(client_for: Any) 
     assert (await client.get(EXPORTS, headers=AUTH)).status == 200
 
 
+async def test_a_kept_answer_is_never_served_after_the_options_changed(client_for: Any) -> None:
+    # issue 19: a kept answer was keyed by id(vendor.config); CPython reuses a freed dict's id, so after eight option
+    # changes an answer kept with rate limits off was served again with them on (3 x 200 instead of 200, 429, 429).
+    # Every change must void what was kept, however many there are.
+    client = await client_for(fixtures="none")
+    export_id = (await create(client))["id"]
+    for round_ in range(27):
+        off = await client.post("/_fakeexports/vendors/hookbridge", json={"rate_limits": False})
+        assert off.status == 200
+        assert (await client.get(f"{EXPORTS}/{export_id}", headers=AUTH)).status == 200  # kept, limits off
+        for n in range(1 + round_ % 9):
+            on = await client.post("/_fakeexports/vendors/hookbridge", json={"rate_limits": True, "burst": 1,
+                                                                             "per_minute": 1000 + n})
+            assert on.status == 200
+        statuses = [(await client.get(f"{EXPORTS}/{export_id}", headers=AUTH)).status for _ in range(3)]
+        assert statuses == [200, 429, 429], f"round {round_}: {statuses}"
+        await advance(client, 1)
+
+
 async def test_failed_authentications_are_throttled_with_rate_limited(client_for: Any) -> None:
     client = await client_for(fixtures="none")
     resp = await client.post("/_fakeexports/vendors/hookbridge", json={"rate_limits": True, "auth_failures": 3})
