@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
@@ -18,7 +19,8 @@ from . import options as opts
 from .app import create_app, vendor_base_urls
 from .options import Option
 from .proxy import listen
-from .settings import Settings
+from .settings import Settings, parse_value
+from .settings import declared as declared_settings
 from .vendors import discover
 
 
@@ -36,43 +38,14 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
     )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the fake server", description="Run the fake server.")
-    serve.add_argument("--host", help="interface to bind (default 127.0.0.1; 0.0.0.0 in Docker)")
-    serve.add_argument("--port", type=int, help="TCP port (default 8080; 0 picks a free one)")
-    serve.add_argument("--clock", choices=("real", "virtual"),
-                       help="real: wall time, optionally sped up; virtual: stands still until "
-                            "POST /_fakeexports/clock/advance (default real)")
-    serve.add_argument("--speed", type=float,
-                       help="real clock only: how many fake seconds pass per real second (default 1)")
-    serve.add_argument("--start", help="virtual clock only: start time, RFC 3339 (default 2026-01-15T12:00:00Z)")
-    serve.add_argument("--seed", type=int, help="random seed for every id and generated record (default 0)")
-    serve.add_argument("--fixtures", help="fixture file or folder to load at start and after each reset "
-                                          "(default: the bundled fixtures/; 'none' for nothing)")
-    serve.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
-                       help="validate every response against the spec; a mismatch answers 500 and is "
-                            "journaled (default off for serve, on in tests)")
-    serve.add_argument("--public-url", help="origin for every URL the fake emits (links, Location, "
-                                            "downloads), e.g. https://fake.example.test")
-    serve.add_argument("--credentials", help="credentials file: accept only the credentials it lists")
-    serve.add_argument("--vendors", help="comma-separated vendors to serve (default all)")
-    serve.add_argument("--state", metavar="PATH", help="keep the state in this SQLite file (WAL) across restarts: "
-                       "every answer is sent after its change is written; a new file starts from the fixtures")
-    serve.add_argument("--control-token", help="require 'Authorization: Bearer <token>' on the control API "
-                       "/_fakeexports/ (its health check stays open); for a fake shared by a team or a fleet")
-    serve.add_argument("--webhook-timeout", type=float, help="real seconds a webhook or callback attempt may "
-                       "take before it counts as failed and is retried on the clock (default 5)")
-    serve.add_argument("--proxy", action=argparse.BooleanOptionalAction, default=None,
-                       help="also answer HTTP CONNECT for the vendors' real host names (HTTPS_PROXY=<this server>), "
-                            "terminating TLS with certificates from the fake's own CA; other hosts get a 403, "
-                            "nothing is forwarded (default on)")
-    serve.add_argument("--ca-dir", help="where the fake's CA is made and kept (default "
-                                        "$XDG_DATA_HOME/fakeexports/ca, i.e. ~/.local/share/fakeexports/ca)")
-    serve.add_argument("--tls", action=argparse.BooleanOptionalAction, default=None,
-                       help="serve HTTPS on the port, with a certificate from the fake's CA for localhost, "
-                            "127.0.0.1 and the --public-url host (or --tls-cert/--tls-key)")
-    serve.add_argument("--tls-cert", help="PEM certificate chain for --tls (may hold the key too); implies --tls")
-    serve.add_argument("--tls-key", help="PEM private key for --tls-cert")
-    serve.add_argument("--webhook-allow", help="comma-separated hosts (wildcards: *.example.com) and networks "
-                       "(10.0.0.0/8) webhooks and callbacks may call; others are refused and logged (default: any)")
+    for f in settings_fields():  # each setting's flag, from its one declaration (settings.py)
+        flag, meta, text = "--" + f.name.replace("_", "-"), f.metadata, str(f.type)
+        if "bool" in text:
+            serve.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                               help=meta["help"])
+        else:
+            serve.add_argument(flag, dest=f.name, default=None, help=meta["help"], choices=meta["choices"],
+                               metavar=meta["metavar"], type=_parser(f.name, text))
     for key, option in declared:  # the vendors' own options, from their declarations
         flag = "--" + key.replace("_", "-")
         vendor = key[: -len(option.name) - 1]
@@ -121,19 +94,22 @@ def health_check(host: str, port: int, https: bool = False) -> int:
 
 
 def settings_from(args: argparse.Namespace, declared: Sequence[tuple[str, Option]] = ()) -> Settings:
-    overrides = {
-        "host": args.host, "port": args.port, "clock": args.clock, "speed": args.speed, "start": args.start,
-        "seed": args.seed, "fixtures": args.fixtures, "strict": args.strict, "public_url": args.public_url,
-        "credentials": args.credentials,
-        "vendors": tuple(v.strip() for v in args.vendors.split(",") if v.strip()) if args.vendors else None,
-        "proxy": args.proxy, "ca_dir": args.ca_dir, "tls": True if args.tls_cert else args.tls,
-        "tls_cert": args.tls_cert, "tls_key": args.tls_key,
-        "control_token": args.control_token, "webhook_timeout": args.webhook_timeout, "state": args.state,
-        "webhook_allow": tuple(v.strip() for v in args.webhook_allow.split(",") if v.strip())
-        if args.webhook_allow else None,
-        **{key: getattr(args, key, None) for key, _ in declared},
-    }
+    """The serve command's settings: its flags over the environment over the defaults."""
+    overrides = {f.name: getattr(args, f.name, None) for f in settings_fields()}
+    overrides.update({key: getattr(args, key, None) for key, _ in declared})
     return Settings.from_env(options=declared, **overrides)
+
+
+def _parser(name: str, text: str) -> Any:
+    def parse(raw: str) -> Any:
+        return parse_value(name, raw)
+
+    parse.__name__ = text.split(" ")[0]  # argparse names the type in its message: "invalid int value: 'x'"
+    return parse
+
+
+def settings_fields() -> list[Any]:
+    return [f for f in declared_settings() if f.metadata["flag"]]
 
 
 class _OneLineBadRequests(logging.Filter):

@@ -1,12 +1,14 @@
-"""The one settings object. Precedence: CLI flag, FAKEEXPORTS_* environment variable, pytest marker or
-ini, default. Nothing else in the package reads the environment. Vendors' own options (options.py) travel in
-``options`` under their settings keys (``talkdesk_done_status``) and are checked when the vendors load."""
+"""The one settings object, each setting declared once: its field here is its CLI flag (``--public-url``), its
+environment variable (``FAKEEXPORTS_PUBLIC_URL``), its pytest marker keyword (``public_url=...``), its check and
+its help text, as a vendor's options are (options.py). Precedence: CLI flag, environment variable, pytest marker or
+ini, default. Nothing else in the package reads the environment. Vendors' own options travel in ``options`` under
+their settings keys (``talkdesk_done_status``) and are checked when the vendors load."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,35 +18,92 @@ if TYPE_CHECKING:
 ENV_PREFIX = "FAKEEXPORTS_"
 
 
+def setting(default: Any, help: str, *, flag: bool = True, choices: tuple[Any, ...] | None = None,
+            check: Callable[[Any], str | None] | None = None, metavar: str | None = None) -> Any:
+    """A field of Settings: ``help`` for --help, ``flag`` False for a setting with no CLI flag (the environment and
+    Python only), ``choices`` the values it takes, ``check`` a problem with a value (None: fine)."""
+    return field(default=default, metadata={"help": help, "flag": flag, "choices": choices, "check": check,
+                                            "metavar": metavar})
+
+
+def _positive(value: float) -> str | None:
+    return None if value > 0 else "must be positive"
+
+
+def _port(value: int) -> str | None:
+    return None if 0 <= value <= 65535 else "must be 0..65535"
+
+
+def _url(value: str | None) -> str | None:
+    return None if not value or value.startswith(("http://", "https://")) else "must start with http:// or https://"
+
+
+def _timeout(value: float) -> str | None:
+    return None if 0 < value <= 300 else "must be more than 0 and at most 300 seconds"
+
+
+def _token(value: str | None) -> str | None:
+    return None if value is None or value.strip() else "must not be empty"
+
+
+def _allow(value: tuple[str, ...]) -> str | None:
+    from .webhooks import Allow
+
+    try:
+        Allow(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     """How a fakeexports server behaves. Every field can be set as ``FAKEEXPORTS_<NAME>``."""
 
-    host: str = "127.0.0.1"
-    port: int = 8080
-    clock: str = "real"  # real | virtual
-    speed: float = 1.0  # real clock only: 60 makes a minute pass every second
-    start: str | None = None  # virtual clock only: RFC 3339 start time (default 2026-01-15T12:00:00Z)
-    seed: int = 0
-    fixtures: str | None = None  # None: the bundled fixtures/; "" or "none": no fixtures; else a path
-    strict: bool = False  # validate every response against the spec
-    public_url: str | None = None  # origin for every emitted URL, instead of the request's
-    credentials: str | None = None  # a credentials file: only the credentials it lists are accepted
-    journal_size: int = 1000
-    max_body: int = 1024 * 1024  # bytes; a larger request body gets the vendor's 413
-    vendors: tuple[str, ...] = ()  # () = all discovered vendors
-    options: tuple[tuple[str, Any], ...] = ()  # vendors' options by settings key, e.g. ("talkdesk_done_status", 303)
-    download_ttl: int = 3600  # seconds a presigned download link stays valid, on the fake clock
-    cache_dir: str | None = None  # JSON copies of the YAML specs and fixtures; None: the user cache, "": off
-    control_token: str | None = None  # required by /_fakeexports/ (but its health check) when set
-    webhook_allow: tuple[str, ...] = ()  # hosts (fnmatch patterns) or networks webhooks may call; () = any
-    state: str | None = None  # an SQLite file that keeps the store across restarts; None: memory only
-    webhook_timeout: float = 5.0  # real seconds a webhook or callback attempt may take before it counts as failed
-    proxy: bool = True  # answer CONNECT for the vendors' real host names (proxy.py)
-    ca_dir: str | None = None  # where the fake's CA lives; None: $XDG_DATA_HOME/fakeexports/ca (ca.py)
-    tls: bool = False  # the port speaks HTTPS (a certificate from the fake's CA, or tls_cert/tls_key)
-    tls_cert: str | None = None  # PEM certificate chain (may hold the key too) for --tls
-    tls_key: str | None = None
+    host: str = setting("127.0.0.1", "interface to bind (default 127.0.0.1; 0.0.0.0 in Docker)")
+    port: int = setting(8080, "TCP port (default 8080; 0 picks a free one)", check=_port)
+    clock: str = setting("real", "real: wall time, optionally sped up; virtual: stands still until "
+                         "POST /_fakeexports/clock/advance (default real)", choices=("real", "virtual"))
+    speed: float = setting(1.0, "real clock only: how many fake seconds pass per real second (default 1)",
+                           check=_positive)
+    start: str | None = setting(None, "virtual clock only: start time, RFC 3339 (default 2026-01-15T12:00:00Z)")
+    seed: int = setting(0, "random seed for every id and generated record (default 0)")
+    fixtures: str | None = setting(None, "fixture file or folder to load at start and after each reset (default: "
+                                   "the bundled fixtures/; 'none' for nothing)")
+    strict: bool = setting(False, "validate every response against the spec; a mismatch answers 500 and is "
+                           "journaled (default off for serve, on in tests)")
+    public_url: str | None = setting(None, "origin for every URL the fake emits (links, Location, downloads), e.g. "
+                                     "https://fake.example.test", check=_url)
+    credentials: str | None = setting(None, "credentials file: accept only the credentials it lists")
+    journal_size: int = setting(1000, "requests the journal keeps", flag=False)
+    max_body: int = setting(1024 * 1024, "bytes a request body may have; a larger one gets the vendor's 413",
+                            flag=False)
+    vendors: tuple[str, ...] = setting((), "comma-separated vendors to serve (default all)")
+    # vendors' options by settings key, e.g. ("talkdesk_done_status", 303): each vendor's declarations give the flags
+    options: tuple[tuple[str, Any], ...] = field(default=(), metadata={"flag": False, "help": "", "env": False})
+    download_ttl: int = setting(3600, "seconds a presigned download link stays valid, on the fake clock", flag=False)
+    cache_dir: str | None = setting(None, "JSON copies of the YAML specs and fixtures; default the user cache, "
+                                    "'' for none", flag=False)
+    control_token: str | None = setting(None, "require 'Authorization: Bearer <token>' on the control API "
+                                        "/_fakeexports/ (its health check stays open); for a fake shared by a team "
+                                        "or a fleet", check=_token)
+    webhook_allow: tuple[str, ...] = setting((), "comma-separated hosts (wildcards: *.example.com) and networks "
+                                             "(10.0.0.0/8) webhooks and callbacks may call; others are refused and "
+                                             "logged (default: any)", check=_allow)
+    state: str | None = setting(None, "keep the state in this SQLite file (WAL) across restarts: every answer is "
+                                "sent after its change is written; a new file starts from the fixtures",
+                                metavar="PATH")
+    webhook_timeout: float = setting(5.0, "real seconds a webhook or callback attempt may take before it counts as "
+                                     "failed and is retried on the clock (default 5)", check=_timeout)
+    proxy: bool = setting(True, "also answer HTTP CONNECT for the vendors' real host names (HTTPS_PROXY=<this "
+                          "server>), terminating TLS with certificates from the fake's own CA; other hosts get a "
+                          "403, nothing is forwarded (default on)")
+    ca_dir: str | None = setting(None, "where the fake's CA is made and kept (default $XDG_DATA_HOME/fakeexports/ca, "
+                                 "i.e. ~/.local/share/fakeexports/ca)")
+    tls: bool = setting(False, "serve HTTPS on the port, with a certificate from the fake's CA for localhost, "
+                        "127.0.0.1 and the --public-url host (or --tls-cert/--tls-key)")
+    tls_cert: str | None = setting(None, "PEM certificate chain for --tls (may hold the key too); implies --tls")
+    tls_key: str | None = setting(None, "PEM private key for --tls-cert")
 
     @property
     def https(self) -> bool:
@@ -80,10 +139,10 @@ class Settings:
         the vendors' declared options by settings key, read as ``FAKEEXPORTS_<KEY>`` too."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for f in fields(cls):
+        for f in declared():
             raw = env.get(ENV_PREFIX + f.name.upper())
-            if raw is not None and f.name != "options":
-                values[f.name] = parse_value(f.name, raw)
+            if raw is not None:
+                values[f.name] = parse_value(f.name, raw, ENV_PREFIX + f.name.upper())
         extra: dict[str, Any] = {}
         for key, option in options:
             raw = env.get(ENV_PREFIX + key.upper())
@@ -93,45 +152,53 @@ class Settings:
                 except ValueError as exc:
                     raise ValueError(f"{ENV_PREFIX}{key.upper()}: {exc}") from None
         given = {k: v for k, v in overrides.items() if v is not None}
-        values.update({k: v for k, v in given.items() if k in {f.name for f in fields(cls)}})
-        extra.update({k: v for k, v in given.items() if k not in values})
+        names = {f.name for f in fields(cls)}
+        values.update({k: v for k, v in given.items() if k in names})
+        extra.update({k: v for k, v in given.items() if k not in names})
         settings = cls(**values).with_(**extra)
         settings.check()
         return settings
 
     def check(self) -> None:
-        if self.clock not in ("real", "virtual"):
-            raise ValueError(f"clock must be 'real' or 'virtual', not {self.clock!r}")
-        if self.speed <= 0:
-            raise ValueError("speed must be positive")
-        if not 0 <= self.port <= 65535:
-            raise ValueError("port must be 0..65535")
-        if self.public_url and not self.public_url.startswith(("http://", "https://")):
-            raise ValueError("public_url must start with http:// or https://")
-        if not 0 < self.webhook_timeout <= 300:
-            raise ValueError("webhook_timeout must be more than 0 and at most 300 seconds")
-        if self.control_token is not None and not self.control_token.strip():
-            raise ValueError("control_token must not be empty")
+        """Each setting's own check, then those between settings."""
+        for f in declared():
+            value = getattr(self, f.name)
+            choices, check = f.metadata["choices"], f.metadata["check"]
+            if choices is not None and value not in choices:
+                raise ValueError(f"{f.name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
+            problem = check(value) if check is not None else None
+            if problem:
+                raise ValueError(f"{f.name} {problem}" if not problem.startswith(f.name) else problem)
         if self.tls_key and not self.tls_cert:
             raise ValueError("tls_key needs tls_cert")
-        from .webhooks import Allow
-
-        Allow(self.webhook_allow)  # checks the patterns
 
 
-def parse_value(name: str, raw: str) -> Any:
-    kind = {f.name: f.type for f in fields(Settings)}[name]
-    text = str(kind)
+def declared() -> Iterator[Field[Any]]:
+    """The settings a flag, a variable or a marker can set (all but the vendors' options, which have their own)."""
+    return (f for f in fields(Settings) if f.metadata.get("env", True))
+
+
+def kind(name: str) -> str:
+    """A setting's type, as written: ``int``, ``float | None``, ``tuple[str, ...]``..."""
+    return str(next(f.type for f in fields(Settings) if f.name == name))
+
+
+def parse_value(name: str, raw: str, where: str | None = None) -> Any:
+    """A setting's value from a string (a flag or an environment variable); ``where`` names it in errors."""
+    text, label = kind(name), where or name
     if "bool" in text:
         if raw.strip().lower() in ("1", "true", "yes", "on"):
             return True
         if raw.strip().lower() in ("0", "false", "no", "off", ""):
             return False
-        raise ValueError(f"{ENV_PREFIX}{name.upper()}: expected a boolean, got {raw!r}")
+        raise ValueError(f"{label}: expected a boolean, got {raw!r}")
     if "tuple" in text:
         return tuple(v.strip() for v in raw.split(",") if v.strip())
-    if text.startswith("int"):
-        return int(raw)
-    if text.startswith("float"):
-        return float(raw)
+    try:
+        if text.startswith("int"):
+            return int(raw)
+        if text.startswith("float"):
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"{label}: expected {text.split(' ')[0]}, got {raw!r}") from None
     return raw
