@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
                           handler_args={"max_line_size": 65536, "max_field_size": 65536})
     app[RUNTIME] = runtime
     app[REGISTRY] = registry
-    control.add_routes(app, runtime, registry)
+    control.add_routes(app)
     s3.add_routes(app, runtime, registry)
     hosts = HostRouter()
     for name, vendor in registry.vendors.items():

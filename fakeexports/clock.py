@@ -9,7 +9,7 @@ import heapq
 import inspect
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 
 
@@ -183,6 +183,11 @@ class Scheduler:
 
     def pending(self) -> list[Timer]:
         return [t for _, _, t in sorted(self._heap) if not t.cancelled]
+
+    def pending_count(self, exclude: Collection[object] = ()) -> int:
+        """Events waiting, but those whose callback is a method of an object in ``exclude``."""
+        return sum(1 for _, _, t in self._heap if not t.cancelled and getattr(t.callback, "__self__", None)
+                   not in exclude)
 
     def clear(self) -> None:
         self._heap.clear()

@@ -1,10 +1,13 @@
-"""The control API under /_fakeexports/ (JSON in and out): health, the clock, reset, the request journal,
-faults and a view of the jobs, with a hook to force a job's outcome. Bad input gets a 400 with
-{"error": ...}, never a 500."""
+"""The control API under /_fakeexports/ (JSON in and out): health, the clock, reset, the request journal, faults,
+jobs and force, vendors and tenants, fixtures, specs and the dashboard. Each endpoint is a top-level handler;
+``endpoint`` wraps it once with what every one needs: the control token, the project's own errors as 4xx (a
+client's mistake, with {"error": ...}), anything else as a journaled 500 (our bug: it fails the test that caused
+it), the state file written before the answer, and Date on the fake clock."""
 
 from __future__ import annotations
 
 import hmac
+import traceback
 from collections.abc import Awaitable, Callable
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -16,8 +19,10 @@ from . import fixtures, ui
 from .clock import isoformat, parse_rfc3339
 from .errors import VendorError
 from .faults import FaultError
-from .jobs import Jobs
+from .fixtures import FixtureError
+from .registry import REGISTRY
 from .routing import origin_of
+from .runtime import RUNTIME
 from .store import VOLUME
 from .wire import dumps
 
@@ -30,17 +35,72 @@ if TYPE_CHECKING:
 PREFIX = "/_fakeexports"
 OPEN = ("/health", "/ui")  # without the control token: the health check and the dashboard's static page
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ROUTES = web.RouteTableDef()
 
 
 class ControlError(Exception):
+    """A control request the fake refuses, with its status and why."""
+
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
         self.message = message
 
 
+# The project's declared errors, each a client's mistake: the answer says what was wrong.
+REFUSED = (ControlError, VendorError, FaultError, FixtureError)
+
+
 def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=dumps(data), content_type="application/json", headers=headers)
+
+
+def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
+    """Register a control handler at PREFIX + path, wrapped once with the token check, the error rule, the state
+    flush and the Date header."""
+
+    def wrap(fn: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            runtime = request.app[RUNTIME]
+            token = runtime.settings.control_token
+            if token is not None and path not in OPEN and not _authorized(request, token):
+                response: web.StreamResponse = reply(
+                    {"error": "the control API needs 'Authorization: Bearer <control token>'"}, 401,
+                    headers={"WWW-Authenticate": 'Bearer realm="fakeexports control"'})
+            else:
+                response = await _answer(fn, request, runtime)
+            try:
+                runtime.flush()  # --state: a change is written before its answer goes
+            except Exception as exc:  # the disk is full, the file went away...
+                response = reply({"error": f"the state file could not be written: {exc}"}, 503)
+            response.headers["Date"] = runtime.date()
+            return response
+
+        ROUTES.route(method, PREFIX + path)(guarded)
+        return fn
+
+    return wrap
+
+
+async def _answer(fn: Handler, request: web.Request, runtime: Runtime) -> web.StreamResponse:
+    try:
+        return await fn(request)
+    except ControlError as exc:
+        return reply({"error": exc.message}, exc.status)
+    except VendorError as exc:
+        return reply({"error": exc.message}, exc.status)
+    except (FaultError, FixtureError) as exc:
+        return reply({"error": str(exc)}, 400)
+    except Exception as exc:  # our own bug: loud in the journal, so that the test that caused it fails
+        runtime.journal.server_error(runtime.clock.now(), f"control {request.method} {request.path}", repr(exc),
+                                     traceback.format_exc())
+        return reply({"error": f"internal error of the fake: {exc!r}"}, 500)
+
+
+def _authorized(request: web.Request, token: str) -> bool:
+    given = request.headers.get("Authorization", "")
+    scheme, _, value = given.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -65,257 +125,252 @@ def number(data: dict[str, Any], key: str) -> float:
     return float(value)
 
 
-def _authorized(request: web.Request, token: str) -> bool:
-    given = request.headers.get("Authorization", "")
-    scheme, _, value = given.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+def vendor_of(request: web.Request, name: str | None = None) -> Vendor:
+    """The vendor the path (or ``name``) names, or a 404."""
+    name = request.match_info["vendor"] if name is None else name
+    vendor = request.app[REGISTRY].vendors.get(name)
+    if vendor is None:
+        raise ControlError(404, f"unknown vendor {name!r}")
+    return vendor
 
 
-def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
-    token = runtime.settings.control_token
+def _string(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ControlError(400, f"{key!r} must be a string")
+    return value
 
-    def route(method: str, path: str) -> Callable[[Handler], Handler]:
-        def wrap(fn: Handler) -> Handler:
-            async def guarded(request: web.Request) -> web.StreamResponse:
-                response = await answer(request)
-                try:
-                    runtime.flush()  # --state: a change is written before its answer goes
-                except Exception as exc:  # the disk is full, the file went away...
-                    response = reply({"error": f"the state file could not be written: {exc}"}, 503)
-                response.headers["Date"] = runtime.date()
-                return response
 
-            async def answer(request: web.Request) -> web.StreamResponse:
-                if token is not None and path not in OPEN and not _authorized(request, token):
-                    return reply({"error": "the control API needs 'Authorization: Bearer <control token>'"}, 401,
-                                 headers={"WWW-Authenticate": 'Bearer realm="fakeexports control"'})
-                try:
-                    return await fn(request)
-                except ControlError as exc:
-                    return reply({"error": exc.message}, exc.status)
-                except VendorError as exc:
-                    return reply({"error": exc.message}, exc.status)
-                except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a value of the wrong shape
-                    return reply({"error": str(exc)}, 400)
+# --- health and the clock ------------------------------------------------------------------------------------
+def clock_view(runtime: Runtime, registry: Registry) -> dict[str, Any]:
+    due = runtime.scheduler.next_due()
+    return {
+        **runtime.clock.describe(),
+        "epoch": runtime.clock.now(),
+        "next_event_at": isoformat(due) if due is not None else None,
+        # the jobs' moments wait in each vendor's heap, behind one scheduler event per vendor
+        "pending_events": runtime.scheduler.pending_count(exclude=registry.engines())
+        + sum(v.jobs.pending() for v in registry.vendors.values()),
+        "in_flight": len(runtime.scheduler.inflight),  # webhook and callback attempts under way
+    }
 
-            app.router.add_route(method, PREFIX + path, guarded)
-            return fn
 
-        return wrap
+@endpoint("GET", "/health")
+async def health(request: web.Request) -> web.StreamResponse:
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    return reply({"status": "ok", "vendors": {name: v.mount for name, v in registry.vendors.items()},
+                  "clock": runtime.clock.kind, "strict": runtime.settings.strict, "jobs": runtime.store.job_count()})
 
-    def clock_view() -> dict[str, Any]:
-        due = runtime.scheduler.next_due()
-        return {
-            **runtime.clock.describe(),
-            "epoch": runtime.clock.now(),
-            "next_event_at": isoformat(due) if due is not None else None,
-            # the jobs' moments wait in each vendor's heap, behind one scheduler event per vendor
-            "pending_events": sum(1 for t in runtime.scheduler.pending()
-                                  if not isinstance(getattr(t.callback, "__self__", None), Jobs))
-            + sum(v.jobs.pending() for v in registry.vendors.values()),
-            "in_flight": len(runtime.scheduler.inflight),  # webhook and callback attempts under way
-        }
 
-    @route("GET", "/health")
-    async def health(request: web.Request) -> web.StreamResponse:
-        return reply({
-            "status": "ok",
-            "vendors": {name: v.mount for name, v in registry.vendors.items()},
-            "clock": runtime.clock.kind,
-            "strict": runtime.settings.strict,
-            "jobs": runtime.store.job_count(),
-        })
+@endpoint("GET", "/clock")
+async def clock(request: web.Request) -> web.StreamResponse:
+    return reply(clock_view(request.app[RUNTIME], request.app[REGISTRY]))
 
-    @route("GET", "/clock")
-    async def clock(request: web.Request) -> web.StreamResponse:
-        return reply(clock_view())
 
-    @route("POST", "/clock/advance")
-    async def advance(request: web.Request) -> web.StreamResponse:
-        seconds = number(await json_body(request), "seconds")
-        fired = await runtime.scheduler.advance(seconds)
-        return reply({**clock_view(), "fired": fired})
+@endpoint("POST", "/clock/advance")
+async def advance(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    fired = await runtime.scheduler.advance(number(await json_body(request), "seconds"))
+    return reply({**clock_view(runtime, request.app[REGISTRY]), "fired": fired})
 
-    @route("POST", "/clock/set")
-    async def set_clock(request: web.Request) -> web.StreamResponse:
-        data = await json_body(request)
-        if not isinstance(data.get("now"), str):
-            raise ControlError(400, "'now' must be an RFC 3339 timestamp")
-        try:
-            when = parse_rfc3339(data["now"])
-        except ValueError:
-            raise ControlError(400, f"'now' is not an RFC 3339 timestamp: {data['now']!r}") from None
-        if when < runtime.clock.now():
-            raise ControlError(400, "the clock only moves forward")
-        fired = await runtime.scheduler.set(when)
-        return reply({**clock_view(), "fired": fired})
 
-    @route("POST", "/reset")
-    async def reset(request: web.Request) -> web.StreamResponse:
-        data = await json_body(request)
-        vendor, tenant = data.get("vendor"), data.get("tenant")
-        if vendor is not None and vendor not in registry.vendors:
-            raise ControlError(400, f"unknown vendor {vendor!r}")
-        if tenant is not None and not isinstance(tenant, str):
-            raise ControlError(400, "'tenant' must be a string")
-        restart = data.get("clock", False)
-        if not isinstance(restart, bool):
-            raise ControlError(400, "'clock' must be true or false")
-        dropped = registry.reset(vendor, tenant, clock=restart)
-        return reply({"reset": True, "tenants_dropped": dropped})
+@endpoint("POST", "/clock/set")
+async def set_clock(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    data = await json_body(request)
+    if not isinstance(data.get("now"), str):
+        raise ControlError(400, "'now' must be an RFC 3339 timestamp")
+    try:
+        when = parse_rfc3339(data["now"])
+    except ValueError:
+        raise ControlError(400, f"'now' is not an RFC 3339 timestamp: {data['now']!r}") from None
+    if when < runtime.clock.now():
+        raise ControlError(400, "the clock only moves forward")
+    fired = await runtime.scheduler.set(when)
+    return reply({**clock_view(runtime, request.app[REGISTRY]), "fired": fired})
 
-    @route("GET", "/journal")
-    async def journal(request: web.Request) -> web.StreamResponse:
-        since = request.query.get("since", "0")
-        if not since.isdigit():
-            raise ControlError(400, "'since' must be a journal mark (a whole number)")
-        return reply(runtime.journal.to_json(int(since), request.query.get("vendor")))
 
-    @route("DELETE", "/journal")
-    async def clear_journal(request: web.Request) -> web.StreamResponse:
-        runtime.journal.clear()
-        return reply({"cleared": True})
+# --- reset, journal, faults, webhooks --------------------------------------------------------------------------
+@endpoint("POST", "/reset")
+async def reset(request: web.Request) -> web.StreamResponse:
+    registry = request.app[REGISTRY]
+    data = await json_body(request)
+    vendor, tenant = _string(data, "vendor"), _string(data, "tenant")
+    if vendor is not None:
+        vendor_of(request, vendor)
+    restart = data.get("clock", False)
+    if not isinstance(restart, bool):
+        raise ControlError(400, "'clock' must be true or false")
+    if restart and not registry.can_restart_clock(vendor, tenant):
+        raise ControlError(400, "only a full reset on the virtual clock can restart the clock")
+    return reply({"reset": True, "tenants_dropped": registry.reset(vendor, tenant, clock=restart)})
 
-    @route("GET", "/faults")
-    async def list_faults(request: web.Request) -> web.StreamResponse:
-        return reply({"faults": runtime.faults.to_json()})
 
-    @route("POST", "/faults")
-    async def add_fault(request: web.Request) -> web.StreamResponse:
-        try:
-            fault = runtime.faults.add(registry.fault(await json_body(request)))
-        except FaultError as exc:
-            raise ControlError(400, str(exc)) from None
-        return reply({"added": fault.__dict__}, 201)
+@endpoint("GET", "/journal")
+async def journal(request: web.Request) -> web.StreamResponse:
+    since = request.query.get("since", "0")
+    if not since.isdigit():
+        raise ControlError(400, "'since' must be a journal mark (a whole number)")
+    return reply(request.app[RUNTIME].journal.to_json(int(since), request.query.get("vendor")))
 
-    @route("DELETE", "/faults")
-    async def clear_faults(request: web.Request) -> web.StreamResponse:
-        runtime.faults.clear(request.query.get("vendor"))
-        return reply({"cleared": True})
 
-    @route("GET", "/webhooks")
-    async def webhooks(request: web.Request) -> web.StreamResponse:
-        return reply({"attempts": runtime.webhooks.to_json(request.query.get("vendor"), request.query.get("tenant"))})
+@endpoint("DELETE", "/journal")
+async def clear_journal(request: web.Request) -> web.StreamResponse:
+    request.app[RUNTIME].journal.clear()
+    return reply({"cleared": True})
 
-    @route("GET", "/jobs")
-    async def jobs(request: web.Request) -> web.StreamResponse:
-        vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
-        limit_text = request.query.get("limit", "")
-        if limit_text and not limit_text.isdigit():
-            raise ControlError(400, "'limit' must be a whole number")
-        limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
-        origin = origin_of(request, runtime.settings.public_url)  # of the file links
-        out: list[dict[str, Any]] = []
-        total = 0
-        for name, vendor in registry.vendors.items():
-            if vendor_filter and name != vendor_filter:
+
+@endpoint("GET", "/faults")
+async def list_faults(request: web.Request) -> web.StreamResponse:
+    return reply({"faults": request.app[RUNTIME].faults.to_json()})
+
+
+@endpoint("POST", "/faults")
+async def add_fault(request: web.Request) -> web.StreamResponse:
+    fault = request.app[RUNTIME].faults.add(request.app[REGISTRY].fault(await json_body(request)))
+    return reply({"added": fault.__dict__}, 201)
+
+
+@endpoint("DELETE", "/faults")
+async def clear_faults(request: web.Request) -> web.StreamResponse:
+    request.app[RUNTIME].faults.clear(request.query.get("vendor"))
+    return reply({"cleared": True})
+
+
+@endpoint("GET", "/webhooks")
+async def webhooks(request: web.Request) -> web.StreamResponse:
+    attempts = request.app[RUNTIME].webhooks.to_json(request.query.get("vendor"), request.query.get("tenant"))
+    return reply({"attempts": attempts})
+
+
+# --- jobs ----------------------------------------------------------------------------------------------------
+@endpoint("GET", "/jobs")
+async def jobs(request: web.Request) -> web.StreamResponse:
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
+    limit_text = request.query.get("limit", "")
+    if limit_text and not limit_text.isdigit():
+        raise ControlError(400, "'limit' must be a whole number")
+    limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
+    origin = origin_of(request, runtime.settings.public_url)  # of the file links
+    out: list[dict[str, Any]] = []
+    total = 0
+    for name, vendor in registry.vendors.items():
+        if vendor_filter and name != vendor_filter:
+            continue
+        for state in runtime.store.tenants(name):
+            if tenant_filter and state.tenant != tenant_filter:
                 continue
-            for state in runtime.store.tenants(name):
-                if tenant_filter and state.tenant != tenant_filter:
-                    continue
-                total += len(state.jobs)
-                room = len(state.jobs) if limit is None else limit - len(out)
-                out.extend(job_view(origin, vendor, state, job) for job in islice(state.jobs.values(), max(0, room)))
-        return reply({"jobs": out, "total": total})
+            total += len(state.jobs)
+            room = len(state.jobs) if limit is None else limit - len(out)
+            out.extend(job_view(runtime, origin, vendor, state, job)
+                       for job in islice(state.jobs.values(), max(0, room)))
+    return reply({"jobs": out, "total": total})
 
-    def job_view(origin: str, vendor: Vendor, state: TenantState, job: Job) -> dict[str, Any]:
-        """The vendor-neutral view, with the vendor's name and links to the job's files on the S3 stand-in."""
-        files = [runtime.signer.presign(origin, vendor.name, state.tenant, key) for key in vendor.file_keys(state, job)]
-        return {"vendor": vendor.name, **vendor.describe_job(state, job), "files": files}
 
-    @route("GET", "/vendors")
-    async def vendors(request: web.Request) -> web.StreamResponse:
-        """Each vendor: where it is, its options (declared and current) and its tenants with their settings."""
-        return reply({"vendors": {name: {
-            "mount": vendor.mount, "hosts": list(vendor.hosts), "settings": dict(vendor.config),
-            "options": [{"name": o.name, "type": o.type.__name__, "default": o.default, "help": o.help,
-                         "choices": list(o.choices) if o.choices else None} for o in vendor.options],
-            "tenants": [{"tenant": state.tenant, "jobs": len(state.jobs), "settings": tenant_settings(vendor, state)}
-                        for state in runtime.store.tenants(name)],
-        } for name, vendor in registry.vendors.items()}})
+def job_view(runtime: Runtime, origin: str, vendor: Vendor, state: TenantState, job: Job) -> dict[str, Any]:
+    """The vendor-neutral view, with the vendor's name and links to the job's files on the S3 stand-in."""
+    files = [runtime.signer.presign(origin, vendor.name, state.tenant, key) for key in vendor.file_keys(state, job)]
+    return {"vendor": vendor.name, **vendor.describe_job(state, job), "files": files}
 
-    def tenant_settings(vendor: Vendor, state: TenantState) -> dict[str, Any]:
-        try:
-            settings = vendor.configure_tenant(state, {})
-        except VendorError:  # a vendor without tenant settings
-            settings = {}
-        volume = vendor.volume_state(state.tenant).get(*VOLUME)
-        return {**settings, **({"records_per_day": volume} if volume is not None else {})}
 
-    @route("GET", "/ui")
-    async def dashboard(request: web.Request) -> web.StreamResponse:
-        """The dashboard: one static page (no build step, nothing from a CDN); it asks for the control token when
-        the API wants one and sends it on every call, so the page itself holds no data and is open."""
-        return web.Response(body=ui.page(), content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-cache", "Content-Security-Policy": ui.CSP})
+@endpoint("POST", "/jobs/{vendor}/{job_id}/force")
+async def force(request: web.Request) -> web.StreamResponse:
+    vendor = vendor_of(request)
+    found = vendor.find_job(request.match_info["job_id"])
+    if found is None:
+        raise ControlError(404, f"no {vendor.name} job {request.match_info['job_id']!r}")
+    status = (await json_body(request)).get("status")
+    if not isinstance(status, str):
+        raise ControlError(400, "'status' must be a string")
+    state, job = found
+    vendor.force(state, job, status)
+    return reply({"job": vendor.describe_job(state, job)})
 
-    @route("POST", "/jobs/{vendor}/{job_id}/force")
-    async def force(request: web.Request) -> web.StreamResponse:
-        vendor = registry.vendors.get(request.match_info["vendor"])
-        if vendor is None:
-            raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
-        found = vendor.find_job(request.match_info["job_id"])
-        if found is None:
-            raise ControlError(404, f"no {vendor.name} job {request.match_info['job_id']!r}")
-        status = (await json_body(request)).get("status")
-        if not isinstance(status, str):
-            raise ControlError(400, "'status' must be a string")
-        state, job = found
-        vendor.force(state, job, status)
-        return reply({"job": vendor.describe_job(state, job)})
 
-    @route("GET", "/specs/{vendor}")
-    async def spec(request: web.Request) -> web.StreamResponse:
-        """A vendor's OpenAPI document with ``servers`` rewritten to this fake's mount, for tools that take a
-        spec (schemathesis, Prism, code generators); ``?version=`` picks one of DIDWW's."""
-        vendor = registry.vendors.get(request.match_info["vendor"])
-        if vendor is None:
-            raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
-        docs = registry.routes[vendor.name].docs
-        key = request.query.get("version", next(iter(docs)))
-        if key not in docs:
-            raise ControlError(404, f"{vendor.name} has no spec {key!r}; it has {sorted(docs)}")
-        doc = dict(docs[key].source)
-        doc["servers"] = [{"url": origin_of(request, runtime.settings.public_url) + vendor.mount}]
-        return reply(doc)
+# --- vendors, tenants, fixtures, specs ----------------------------------------------------------------------------
+@endpoint("GET", "/vendors")
+async def vendors(request: web.Request) -> web.StreamResponse:
+    """Each vendor: where it is, its options (declared and current) and its tenants with their settings."""
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    return reply({"vendors": {name: {
+        "mount": vendor.mount, "hosts": list(vendor.hosts), "settings": dict(vendor.config),
+        "options": [{"name": o.name, "type": o.type.__name__, "default": o.default, "help": o.help,
+                     "choices": list(o.choices) if o.choices else None} for o in vendor.options],
+        "tenants": [{"tenant": state.tenant, "jobs": len(state.jobs), "settings": tenant_settings(vendor, state)}
+                    for state in runtime.store.tenants(name)],
+    } for name, vendor in registry.vendors.items()}})
 
-    @route("POST", "/vendors/{vendor}")
-    async def configure_vendor(request: web.Request) -> web.StreamResponse:
-        vendor = registry.vendors.get(request.match_info["vendor"])
-        if vendor is None:
-            raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
-        return reply({"vendor": vendor.name, "settings": vendor.configure(await json_body(request))})
 
-    @route("POST", "/fixtures")
-    async def load_fixture(request: web.Request) -> web.StreamResponse:
-        """A fixture document loaded now, beside what is there (``repeat`` seeds many jobs at once). It is not
-        kept for resets; an item the vendor refuses stops the load there (400), what came before it stays."""
-        doc = await json_body(request)
-        if doc.get("vendor") not in registry.vendors:
-            raise ControlError(400, f"'vendor' must be one of {sorted(registry.vendors)}")
-        if not isinstance(doc.get("tenants"), dict):
-            raise ControlError(400, "'tenants' must map tenant ids to what each holds")
-        before = runtime.store.job_count()
-        doc["_path"] = "POST /_fakeexports/fixtures"
-        tenants = fixtures.load_into(registry.vendors, [doc])
-        return reply({"tenants": tenants, "jobs_added": runtime.store.job_count() - before}, 201)
+def tenant_settings(vendor: Vendor, state: TenantState) -> dict[str, Any]:
+    settings = vendor.tenant_settings(state)
+    volume = vendor.volume_state(state.tenant).get(*VOLUME)
+    return {**settings, **({"records_per_day": volume} if volume is not None else {})}
 
-    @route("POST", "/tenants/{vendor}/{tenant}")
-    async def configure(request: web.Request) -> web.StreamResponse:
-        vendor = registry.vendors.get(request.match_info["vendor"])
-        if vendor is None:
-            raise ControlError(404, f"unknown vendor {request.match_info['vendor']!r}")
-        tenant = request.match_info["tenant"]
-        changes = await json_body(request)
-        volume = changes.pop("records_per_day", None)
-        state = runtime.store.tenant(vendor.name, tenant)
-        settings = vendor.configure_tenant(state, changes) if changes or volume is None else {}
-        if volume is not None:  # every vendor's (its files' records per day); the rest is the vendor's own
-            vendor.set_volume(tenant, volume)
-        current = vendor.volume_state(tenant).get(*VOLUME)
-        return reply({"tenant": state.tenant, "settings": {
-            **settings, **({"records_per_day": current} if current is not None else {})}})
 
-    @route("*", "/{tail:[\\s\\S]*}")
-    async def unknown(request: web.Request) -> web.StreamResponse:
-        raise ControlError(404, f"no control endpoint {request.method} {request.path}")
+@endpoint("POST", "/vendors/{vendor}")
+async def configure_vendor(request: web.Request) -> web.StreamResponse:
+    vendor = vendor_of(request)
+    return reply({"vendor": vendor.name, "settings": vendor.configure(await json_body(request))})
+
+
+@endpoint("POST", "/tenants/{vendor}/{tenant}")
+async def configure_tenant(request: web.Request) -> web.StreamResponse:
+    vendor = vendor_of(request)
+    tenant = request.match_info["tenant"]
+    changes = await json_body(request)
+    volume = changes.pop("records_per_day", None)
+    state = request.app[RUNTIME].store.tenant(vendor.name, tenant)
+    settings = vendor.configure_tenant(state, changes) if changes or volume is None else {}
+    if volume is not None:  # every vendor's (its files' records per day); the rest is the vendor's own
+        vendor.set_volume(tenant, volume)
+    current = vendor.volume_state(tenant).get(*VOLUME)
+    return reply({"tenant": state.tenant, "settings": {
+        **settings, **({"records_per_day": current} if current is not None else {})}})
+
+
+@endpoint("POST", "/fixtures")
+async def load_fixture(request: web.Request) -> web.StreamResponse:
+    """A fixture document loaded now, beside what is there (``repeat`` seeds many jobs at once). It is not kept for
+    resets; an item the vendor refuses stops the load there (400), what came before it stays."""
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    doc = await json_body(request)
+    if doc.get("vendor") not in registry.vendors:
+        raise ControlError(400, f"'vendor' must be one of {sorted(registry.vendors)}")
+    if not isinstance(doc.get("tenants"), dict):
+        raise ControlError(400, "'tenants' must map tenant ids to what each holds")
+    before = runtime.store.job_count()
+    doc["_path"] = "POST /_fakeexports/fixtures"
+    tenants = fixtures.load_into(registry.vendors, [doc])
+    return reply({"tenants": tenants, "jobs_added": runtime.store.job_count() - before}, 201)
+
+
+@endpoint("GET", "/specs/{vendor}")
+async def spec(request: web.Request) -> web.StreamResponse:
+    """A vendor's OpenAPI document with ``servers`` rewritten to this fake's mount, for tools that take a spec
+    (schemathesis, Prism, code generators); ``?version=`` picks one of DIDWW's."""
+    vendor = vendor_of(request)
+    docs = request.app[REGISTRY].routes[vendor.name].docs
+    key = request.query.get("version", next(iter(docs)))
+    if key not in docs:
+        raise ControlError(404, f"{vendor.name} has no spec {key!r}; it has {sorted(docs)}")
+    doc = dict(docs[key].source)
+    doc["servers"] = [{"url": origin_of(request, request.app[RUNTIME].settings.public_url) + vendor.mount}]
+    return reply(doc)
+
+
+@endpoint("GET", "/ui")
+async def dashboard(request: web.Request) -> web.StreamResponse:
+    """The dashboard: one static page (no build step, nothing from a CDN); it asks for the control token when the
+    API wants one and sends it on every call, so the page itself holds no data and is open."""
+    return web.Response(body=ui.page(), content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-cache", "Content-Security-Policy": ui.CSP})
+
+
+@endpoint("*", "/{tail:[\\s\\S]*}")
+async def unknown(request: web.Request) -> web.StreamResponse:
+    raise ControlError(404, f"no control endpoint {request.method} {request.path}")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_routes(ROUTES)

@@ -45,11 +45,15 @@ def read_fixtures(setting: str | None, cache: Path | None = None,
     for path in paths:
         doc = load_yaml(path, cache)
         if not isinstance(doc, dict) or "vendor" not in doc:
-            raise ValueError(f"{path}: a fixture file is a mapping with a 'vendor' key")
+            raise FixtureError(f"{path}: a fixture file is a mapping with a 'vendor' key")
         doc.setdefault("tenants", {})
         doc["_path"] = str(path)
         docs.append(doc)
     return docs
+
+
+class FixtureError(ValueError):
+    """A fixture document that cannot be loaded: the message names the document, the tenant and what is wrong."""
 
 
 REPEAT_LIMIT = 10_000_000
@@ -66,10 +70,11 @@ class Repeated:
                 continue
             n = item["repeat"]
             if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= REPEAT_LIMIT:
-                raise ValueError(f"{where}: 'repeat' must be a whole number from 0 to {REPEAT_LIMIT:,}")
+                raise FixtureError(f"{where}: 'repeat' must be a whole number from 0 to {REPEAT_LIMIT:,}")
             clash = sorted(k for k in unique if k in item)
             if clash and n > 1:
-                raise ValueError(f"{where}: an item repeated {n} times cannot give {', '.join(clash)} (ids are unique)")
+                raise FixtureError(f"{where}: an item repeated {n} times cannot give {', '.join(clash)} (ids are "
+                                   "unique)")
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -87,7 +92,7 @@ class Repeated:
 def expand(spec: Mapping[str, Any], unique: Iterable[str], where: str) -> dict[str, Any]:
     """A tenant's fixture with every list's ``repeat`` items standing for that many copies."""
     if not isinstance(spec, Mapping):
-        raise ValueError(f"{where}: a tenant's fixture is a mapping")
+        raise FixtureError(f"{where}: a tenant's fixture is a mapping")
     return {k: Repeated(v, unique, f"{where}: {k}") if isinstance(v, list) else v for k, v in spec.items()}
 
 
@@ -105,10 +110,18 @@ def load_into(vendors: Mapping[str, Vendor], docs: list[dict[str, Any]], vendor:
         for tenant_id, spec in (doc.get("tenants") or {}).items():
             if tenant is not None and str(tenant_id) != tenant:
                 continue
-            spec = expand(spec or {}, v.fixture_ids, f"{doc.get('_path', 'fixture')}: {tenant_id}")
-            if "records_per_day" in spec:  # every vendor's: set before its jobs are made, which keep it
-                v.set_volume(str(tenant_id), spec.pop("records_per_day"))
-            v.load_fixture_tenant(str(tenant_id), spec)
+            where = f"{doc.get('_path', 'fixture')}: {tenant_id}"
+            spec = expand(spec or {}, v.fixture_ids, where)
+            try:
+                if "records_per_day" in spec:  # every vendor's: set before its jobs are made, which keep it
+                    v.set_volume(str(tenant_id), spec.pop("records_per_day"))
+                v.load_fixture_tenant(str(tenant_id), spec)
+            except FixtureError:
+                raise
+            except (ValueError, TypeError, KeyError) as exc:
+                # A vendor reads its part of the document as data (int(), a missing key): a value of the wrong shape
+                # is the document's fault, said with where it is. Only while reading a document.
+                raise FixtureError(f"{where}: {type(exc).__name__}: {exc}") from exc
             loaded += 1
     if store is not None and store.job_count() - before >= FREEZE_AFTER:
         # A big fixture lives until a reset: the cycle collector need not walk it again and again (with a

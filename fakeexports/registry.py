@@ -40,12 +40,20 @@ class Registry:
         return checked(data, operations, tuple(vendor.lifecycle.forceable),
                        vendor.outcome_status)
 
+    def engines(self) -> set[object]:
+        """The vendors' job engines: each stands behind one scheduler event for all its jobs' moments."""
+        return {v.jobs for v in self.vendors.values()}
+
+    def can_restart_clock(self, vendor: str | None, tenant: str | None) -> bool:
+        """Only a full reset on the virtual clock puts the clock back at its start."""
+        return vendor is None and tenant is None and isinstance(self.runtime.clock, VirtualClock)
+
     def reset(self, vendor: str | None = None, tenant: str | None = None, *, clock: bool = False) -> int:
         """Drop state (all, one vendor's, or one tenant's) and load the fixtures for that scope again.
         ``clock=True`` (a full reset on the virtual clock only) also puts the clock back at its start,
         so that every test begins at the same moment."""
         runtime = self.runtime
-        if clock and (vendor is not None or tenant is not None or not isinstance(runtime.clock, VirtualClock)):
+        if clock and not self.can_restart_clock(vendor, tenant):
             raise ValueError("only a full reset on the virtual clock can restart the clock")
         dropped = runtime.store.reset(vendor, tenant)
         for name, v in self.vendors.items():

@@ -212,6 +212,10 @@ class Vendor:
         """The store dropped this vendor's state (all of it, or one tenant's): drop per-app caches too."""
         self.jobs.reset(tenant)
 
+    def tenant_settings(self, state: TenantState) -> dict[str, Any]:
+        """The tenant's settings now (those ``configure_tenant`` keeps, under the data kind ``settings``)."""
+        return dict(state.items("settings"))
+
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         """Per-tenant settings from the control API (DIDWW's default API version and callback secret...);
         returns the tenant's settings now."""
