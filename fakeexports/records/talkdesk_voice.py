@@ -67,8 +67,9 @@ def _extras(ctx: Ctx, r: random.Random, kind: str, end: int) -> tuple[tuple[str,
 
 
 def calls_new(ctx: Ctx, r: random.Random, i: int, t: int, id_key: str = "call_id") -> Record:
-    # the payload from 2026-05-11: its fields in the docs' order, times "…Z", durations whole seconds, csat_survey_time
-    # "" when absent, data_status "Valid", custom fields null [TD-calls-new, TD-calls-old]
+    # the call_id payload (the default, records/talkdesk.py PAYLOADS): its fields in the docs' order, times "…Z",
+    # durations whole seconds, csat_survey_time "" when absent, data_status "Valid", custom fields null [TD-calls-new,
+    # TD-calls-old]
     rnd = r.random
     kind, user, number, customer, wait, ring, talk, hold, message = _call_core(ctx, r, t)
     ids = ctx.ids("td-call", i, 64)
@@ -106,14 +107,15 @@ def calls_new(ctx: Ctx, r: random.Random, i: int, t: int, id_key: str = "call_id
 
 
 def explore_calls_new(ctx: Ctx, r: random.Random, i: int, t: int) -> Record:
-    # INFERRED: the docs show the new explore_calls payload only up to its first key, interaction_id [TD-xcalls]; the
-    # rest is taken to be the new calls field set
+    # INFERRED: the docs show the updated explore_calls payload (its default here) only up to its first key,
+    # interaction_id [TD-xcalls]; the rest is taken to be the call_id payload's field set
     return calls_new(ctx, r, i, t, "interaction_id")
 
 
 def calls_old(ctx: Ctx, r: random.Random, i: int, t: int, dispositions: bool = True) -> Record:
-    # the payload before 2026-05-11: naive times, durations as fractions of a day, "TRUE"/"FALSE" in the keys that end
-    # in "?", Yes/No elsewhere [TD-calls-old]. INFERRED: absent values are "" and 0 (the example has no null)
+    # the interaction_id payload (the docs' "valid until May 11, 2026"): naive times, durations as fractions of a day,
+    # "TRUE"/"FALSE" in the keys that end in "?", Yes/No elsewhere [TD-calls-old]. INFERRED: absent values are "" and
+    # 0 (the example has no null)
     rnd = r.random
     kind, user, number, customer, wait, ring, talk, hold, message = _call_core(ctx, r, t)
     interaction, outbound, handled = ctx.ids("td-call", i), kind.startswith("outbound"), kind in ("inbound", "outbound")

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from .corpus import Advance, Call, Example, Req, VendorConfig
+from .corpus import Advance, Call, Example, Replay, Req, VendorConfig
 from .shape import Rules
 
 CLIENT = "conformance"
@@ -25,6 +25,7 @@ OAUTH_ERRORS = "https://docs.talkdesk.com/reference/client-credentials-sts-token
 TS = "[IDX:56533201702] generated DTOs of Talkdesk's OpenAPI, operation "
 AB = "airbytehq/airbyte@{}:airbyte-integrations/connectors/source-talkdesk-explore/source_talkdesk_explore/"
 AB_STREAMS = AB.format("0cfe786c16f67fde63cb98b3640a36458e8c54fa") + "streams.py"
+CALLS_PAGE = "https://docs.talkdesk.com/docs/calls-report"
 
 # Why an example may differ (each reason is in the README's "Known divergences").
 JOB_KEYS = ("a real job (quoted in Airbyte's streams.py, 2022) has created_at and type, which the reference pages "
@@ -87,6 +88,12 @@ def report(kind: str, seconds: int, start: str = "2026-01-14T10:00:00Z") -> list
     return [execute(kind, start, end.strftime("%Y-%m-%dT%H:%M:%SZ")), DONE]
 
 
+async def older_payload(run: Replay) -> None:
+    """The conformance client's tenant setting: the interaction_id payload for its calls and explore_calls jobs."""
+    resp = await run.client.post(f"/_fakeexports/tenants/talkdesk/{CLIENT}", json={"calls_payload": "interaction_id"})
+    assert resp.status == 200, await resp.text()
+
+
 def file(kind: str) -> Req:
     return Req("GET", f"/data/reports/{kind}/files/{{job}}")
 
@@ -125,8 +132,8 @@ CALLS_NEW = {"type": "calls", "version": "v1", "entries": [{
     "text_custom_field_n1": None, "text_custom_field_n2": None, "text_custom_field_n3": None,
     "text_custom_field_n4": None, "timestamp_custom_field_n1": None, "disposition_set": "Outbound",
     "nested_disposition": "No Budget"}], "total": 1}
-# The payload until 2026-05-11 (the older version of the calls page; the explore_calls page has the same
-# without disposition_set and nested_disposition).
+# The interaction_id payload ("valid until May 11, 2026" on an older version of the calls page; the explore_calls
+# page has the same without disposition_set and nested_disposition): the fake's with calls_payload=interaction_id.
 CALL_OLD = {
     "interaction_id": "74458c259bc04bf1988697e3c5623ae2", "call_type": "inbound", "start_time": "2022-06-30 16:42:24",
     "end_time": "2022-06-30 16:42:38", "talkdesk_phone_number": "+14704678413",
@@ -225,7 +232,6 @@ RING_ATTEMPT = {
 
 
 def examples() -> list[Example]:
-    after = "2026-05-12T12:00:00Z"  # a clock after 2026-05-11, when the calls payload changed
     status = Req("GET", "/data/reports/calls/jobs/{job}")
     unknown = "/data/reports/calls/jobs/00000000-0000-4000-8000-000000000000"
     span = {"from": "2026-01-14T10:00:00Z", "to": "2026-01-14T11:00:00Z"}
@@ -294,17 +300,22 @@ def examples() -> list[Example]:
                 job_document("done"), headers={"Location": r"https?://.+"}, steps=[execute(), DONE],
                 accepted=job_keys),
         # The files behind it (json): the report pages' examples, then Airbyte's schemas.
-        Example("talkdesk", "file/calls", "https://docs.talkdesk.com/docs/calls-report (the payload from "
-                "2026-05-11)", file("calls"), 200, "application/json", CALLS_NEW, follow=True,
-                steps=report("calls", 90, "2026-05-12T10:00:00Z"), start=after,
+        # calls: the call_id payload by default, on the default clock (2026-01-15) as on any date (issue 18).
+        Example("talkdesk", "file/calls", CALLS_PAGE + " (its current example), the payload the Reporting API's sample "
+                "file (https://docs.talkdesk.com/docs/downloading-a-report-file), Airbyte's Calls stream (call_id, "
+                "end_at: " + AB_STREAMS + ") and a real account's client ([IDX:55920745784]) show",
+                file("calls"), 200, "application/json", CALLS_NEW, follow=True, steps=report("calls", 90),
                 accepted={"disposition_code: text 'Attempting Contact' recorded, null": NO_DISPOSITION,
                           "recorded, empty '' in the fake": NO_DISPOSITION}),
-        Example("talkdesk", "file/calls-until-2026-05-11", "https://docs.talkdesk.com/docs/calls-report (older "
-                "version: the payload valid until May 11, 2026)", file("calls"), 200, "application/json", CALLS_OLD,
-                follow=True, steps=report("calls", 90), accepted={"recorded, empty '' in the fake": OLD_CALL_EMPTY}),
-        Example("talkdesk", "file/explore_calls", "https://docs.talkdesk.com/docs/explore-calls-report (the payload "
-                "valid until May 11, 2026)", file("explore_calls"), 200, "application/json", EXPLORE_CALLS_OLD,
-                follow=True, steps=report("explore_calls", 90),
+        Example("talkdesk", "file/calls-interaction_id", CALLS_PAGE + " (older version: the payload \"valid until "
+                "May 11, 2026\"), with the option calls_payload=interaction_id", file("calls"), 200,
+                "application/json", CALLS_OLD, follow=True, steps=report("calls", 90),
+                settings={"talkdesk_calls_payload": "interaction_id"},
+                accepted={"recorded, empty '' in the fake": OLD_CALL_EMPTY}),
+        Example("talkdesk", "file/explore_calls-interaction_id", "https://docs.talkdesk.com/docs/explore-calls-report "
+                "(the payload \"valid until May 11, 2026\"), with the client's setting calls_payload=interaction_id",
+                file("explore_calls"), 200, "application/json", EXPLORE_CALLS_OLD, follow=True,
+                steps=[older_payload, *report("explore_calls", 90)],
                 accepted={"recorded, empty '' in the fake": OLD_CALL_EMPTY}),
         Example("talkdesk", "file/user_status", "https://docs.talkdesk.com/docs/user-status-explore",
                 file("user_status"), 200, "application/json", USER_STATUS, follow=True,

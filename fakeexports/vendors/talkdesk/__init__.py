@@ -63,6 +63,11 @@ class Talkdesk(Vendor):
         Option("done_status", int, 300, "the answer to a finished report job: 300 as documented, or 302/303 for "
                "clients that follow redirects (python-requests and Go follow no 300; the Airbyte connector needs "
                "303)", choices=(300, 302, 303)),
+        # records/talkdesk.py PAYLOADS says why call_id is the default and where each payload comes from
+        Option("calls_payload", str, "call_id", "the calls and explore_calls payload of new report jobs: call_id "
+               "(type and version, call_id, RFC 3339 times, seconds: what clients read) or interaction_id (the "
+               "older payload the docs show as valid until May 11, 2026); a client's tenant setting overrides it",
+               choices=records.PAYLOADS),
     )
 
     def setup(self) -> None:
@@ -145,22 +150,47 @@ class Talkdesk(Vendor):
 
     # --- lifecycle --------------------------------------------------------------------------------------
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
-        """fixtures/talkdesk.yaml: per OAuth client, ``jobs`` (type, format, timezone, from, to, name, id,
-        age_seconds, and ``status`` failed or canceled to end one so)."""
+        """fixtures/talkdesk.yaml: per OAuth client, ``settings`` (calls_payload) and ``jobs`` (type, format,
+        timezone, from, to, name, id, age_seconds, calls_payload (by default the client's), and ``status`` failed
+        or canceled to end one so)."""
         state = self.runtime.store.tenant(self.name, tenant)
+        if spec.get("settings"):
+            self.configure_tenant(state, dict(spec["settings"]))
         now = self.runtime.clock.now()
         for item in spec.get("jobs") or []:
             kind = str(item.get("type", "calls"))
             if kind not in REPORT_TYPES:
                 raise ValueError(f"talkdesk fixture for {tenant}: type must be one of {REPORT_TYPES}")
+            payload = str(item.get("calls_payload") or self._calls_payload(state))
+            if payload not in records.PAYLOADS:
+                raise ValueError(f"talkdesk fixture for {tenant}: calls_payload must be one of {records.PAYLOADS}")
             zone = str(item.get("timezone", "UTC"))
             start, end = (parse_time(str(item[k]), ZoneInfo(zone)) for k in ("from", "to"))
             job = self.jobs.create(state, kind, {
                 "name": item.get("name"), "timezone": zone, "format": str(item.get("format", "json")),
-                "start": start, "end": end,
+                "start": start, "end": end, **_payload_attr(kind, payload),
             }, created=now - float(item.get("age_seconds", 0)), job_id=item.get("id"), fixture=True)
             if item.get("status") in ("failed", "canceled"):
                 self.jobs.rewrite(state, job, [(str(item["status"]), None)])
+
+    def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
+        """``calls_payload``: the calls and explore_calls payload of the client's new jobs (call_id or
+        interaction_id), instead of the vendor option's."""
+        unknown = sorted(set(settings) - {"calls_payload"})
+        if unknown:
+            raise VendorError(400, f"unknown Talkdesk tenant settings {unknown}; known: ['calls_payload']",
+                              kind="validation")
+        payload = settings.get("calls_payload")
+        if payload is not None:
+            if payload not in records.PAYLOADS:
+                raise VendorError(400, f"calls_payload must be one of {', '.join(records.PAYLOADS)}",
+                                  kind="validation")
+            state.put("settings", "calls_payload", payload)
+        return dict(state.items("settings"))
+
+    def _calls_payload(self, state: TenantState) -> str:
+        """The payload a new job of this client gets: its tenant setting, else the vendor option."""
+        return str(state.get("settings", "calls_payload") or self.config["calls_payload"])
 
     # --- handlers (by operationId) ----------------------------------------------------------------------
     async def create_token(self, ctx: Context) -> Reply:
@@ -220,7 +250,7 @@ class Talkdesk(Vendor):
             raise VendorError(429, envelope.MSG_QUOTA.format(limit=QUOTA), kind="rate_limited")
         job = self.jobs.create(ctx.state, kind, {
             "name": body.get("name"), "timezone": str(zone_name), "format": body.get("format", "csv"),
-            "start": start, "end": end,
+            "start": start, "end": end, **_payload_attr(kind, self._calls_payload(ctx.state)),
         }, ctx=ctx)
         return Reply(202, self._document(ctx, job))
 
@@ -317,7 +347,7 @@ class Talkdesk(Vendor):
     def _file(self, tenant: str, job: Job) -> FileBody:
         fmt = job.attrs["format"]
 
-        keys = records.file_keys(job.collection, job.created)
+        keys = records.file_keys(job.collection, _payload(job))
 
         def chunks() -> Any:
             return batched_lines(records.encode(fmt, self._records(tenant, job), keys))
@@ -331,11 +361,21 @@ class Talkdesk(Vendor):
         start_at and end_at are UTC, and the current calls payload writes them with Z)."""
         a = job.attrs
         return records.records(job.collection, seed=self.runtime.settings.seed, tenant=tenant, job_id=job.id,
-                               start=a["start"], end=a["end"], requested_at=job.created, pools=self.runtime.pools,
-                               count=records_for(a.get("volume"), a["start"], a["end"]))
+                               start=a["start"], end=a["end"], pools=self.runtime.pools,
+                               count=records_for(a.get("volume"), a["start"], a["end"]), payload=_payload(job))
 
 
 # --- helpers ------------------------------------------------------------------------------------------
+def _payload_attr(kind: str, payload: str) -> dict[str, str]:
+    """The calls payload a job keeps for its life (only the reports that have two)."""
+    return {"calls_payload": payload} if kind in records.PAYLOAD_REPORTS else {}
+
+
+def _payload(job: Job) -> str:
+    # a job without one was made before the setting existed (a state file of then): the default payload
+    return str(job.attrs.get("calls_payload", records.PAYLOADS[0]))
+
+
 def _file_key(job: Job) -> str:
     ext = {"csv": "csv", "json": "json", "json_bulk": "jsonl"}[job.attrs["format"]]
     return f"reports/{job.collection}/{job.id}.{ext}"
