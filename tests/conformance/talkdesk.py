@@ -295,7 +295,10 @@ def examples() -> list[Example]:
                 accepted={"status: 303 recorded, 300 in the fake": DONE_300,
                           "(body): keys ['id', 'status', 'timespan'] recorded": LEGACY_JOB,
                           "(body): keys ['job'] in the fake": LEGACY_JOB}),
-        # The download: 303 to the file, with the job in the body.
+        # The download: 200 with the job while it is not done, then 303 to the file with the job in the body.
+        Example("talkdesk", "ref/download-not-done", DOWNLOAD + " 200 (report job execution result)", file("calls"),
+                200, "application/json", job_document("processing"), absent_headers=("Location",),
+                steps=[execute(), Advance(10)], accepted=job_keys),
         Example("talkdesk", "ref/download", DOWNLOAD + " 303", file("calls"), 303, "application/json",
                 job_document("done"), headers={"Location": r"https?://.+"}, steps=[execute(), DONE],
                 accepted=job_keys),

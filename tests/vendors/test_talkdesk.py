@@ -151,6 +151,43 @@ async def test_files_in_every_format_hold_the_same_records(client_for: Any, fmt:
     assert str(rows[0]["status_time"]).isdigit()
 
 
+async def test_the_file_url_answers_the_job_until_it_is_done(client_for: Any) -> None:
+    # docs.talkdesk.com/reference/download-a-report: "200 (report job execution result)" besides the 303; public
+    # clients poll files/{id} itself until the body has entries
+    client = await client_for(fixtures="none")
+    tok = await token(client)
+    job = (await execute(client, tok))["job"]
+    url = f"/talkdesk/data/reports/calls/files/{job['id']}"
+    seen = []
+    for step in (0, 5, 20):
+        await advance(client, step)
+        resp = await client.get(url, headers=bearer(tok), allow_redirects=False)
+        body = await resp.json()
+        assert "Location" not in resp.headers and body["_links"]["files"]["href"].endswith(url)
+        seen.append((resp.status, body["job"]["status"]))
+    assert seen == [(200, "created"), (200, "processing"), (200, "uploading")]
+    await advance(client, 5)
+    resp = await client.get(url, headers=bearer(tok))  # a client that follows the 303 gets the file
+    assert resp.status == 200 and "entries" in await resp.json()
+
+    # a job whose file cannot be accessed (seed 002): failed, canceled, deleted, or done more than 30 days ago
+    fault = {"vendor": "talkdesk", "operation": "ExecuteReport", "outcome": "failed"}
+    assert (await client.post("/_fakeexports/faults", json=fault)).status in (200, 201)
+    failed = (await execute(client, tok))["job"]["id"]
+    canceled = (await execute(client, tok))["job"]["id"]
+    assert (await client.delete(f"{JOBS}/{canceled}", headers=bearer(tok))).status == 200
+    deleted = (await execute(client, tok))["job"]["id"]
+    await advance(client, 30)
+    files = "/talkdesk/data/reports/calls/files/"
+    assert (await client.delete(files + deleted, headers=bearer(tok))).status == 204
+    for gone in (failed, canceled, deleted):
+        resp = await client.get(files + gone, headers=bearer(tok))
+        assert resp.status == 404 and (await resp.json())["description"] == "Report file not found", gone
+    await advance(client, 30 * 86400)
+    resp = await client.get(url, headers=bearer(await token(client)), allow_redirects=False)
+    assert resp.status == 404 and (await resp.json())["code"] == "0000404"
+
+
 async def test_list_cancel_delete_and_the_quota(client_for: Any) -> None:
     client = await client_for(fixtures="none")
     tok = await token(client)

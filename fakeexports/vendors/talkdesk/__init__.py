@@ -310,7 +310,13 @@ class Talkdesk(Vendor):
 
     async def get_report_file(self, ctx: Context) -> Reply:
         job = self._job(ctx)
+        if lifecycle.status_at(job.schedule, ctx.now) in ACTIVE:
+            # Not done yet: 200 with the job, the reference page's "200 (report job execution result)"
+            # (docs.talkdesk.com/reference/download-a-report); public clients poll here until the body has entries.
+            return Reply(200, self._document(ctx, job))
         if not self._downloadable(job, ctx.now):
+            # failed, canceled, deleted or past its 30 days: "its file cannot be accessed" (seed 002, for failed
+            # and deleted; canceled INFERRED alike), a 404 as after a delete (A.8)
             raise VendorError(404, envelope.MSG_FILE_NOT_FOUND, kind="not_found")
         link = ctx.presign(_file_key(job))
         # 303 to the file, with the job in the body as the reference page shows (docs.talkdesk.com/reference/
