@@ -38,8 +38,9 @@ PLACEHOLDER_USER = ("the page's user_id is a placeholder; a real account's user 
                     "records, [IDX:55920745784])")
 NONE_TEXT = ("Airbyte's examples write \"None\" (Python's str(None)) for absent values; its schema types them "
              "nullable and a real account's are null or ids ([IDX:55920745784])")
-REAL_CONTACT_KEYS = ("a real account's contacts have disconnected_by_agent and last_contact ([IDX:55920745784]); "
-                     "Airbyte's schema is older")
+REAL_CONTACT_KEYS = ("a real account's contacts have disconnected_by_agent and last_contact ([IDX:55920745784]), and "
+                     "a client of the contacts CSV a 45th column, Data Status (Valid / Damaged) ([IDX:5875306615], "
+                     "taken as data_status: INFERRED); Airbyte's schema is older")
 NO_VOICEMAIL = ("time_to_voicemail \"never returns a value\" in a real account ([IDX:55920745784]): null, which "
                 "Airbyte's schema allows")
 OUTBOUND_CONTACT = ("the schema's one contact is an answered inbound one; the fake's first is an outbound Connected "
@@ -73,8 +74,9 @@ async def auth(client: TestClient[Any, Any]) -> dict[str, str]:
 CONFIG = VendorConfig(RULES, auth)
 
 
-def execute(kind: str = "calls", start: str = "2026-01-14T10:00:00Z", end: str = "2026-01-14T11:00:00Z") -> Call:
-    body = {"name": "Calls", "timezone": "UTC", "format": "json", "timespan": {"from": start, "to": end}}
+def execute(kind: str = "calls", start: str = "2026-01-14T10:00:00Z", end: str = "2026-01-14T11:00:00Z",
+            fmt: str = "json") -> Call:
+    body = {"name": "Calls", "timezone": "UTC", "format": fmt, "timespan": {"from": start, "to": end}}
     return Call(Req("POST", f"/data/reports/{kind}/jobs", json=body), 202, save={"job": "job.id"})
 
 
@@ -208,6 +210,20 @@ AUDIT_LOGS = {"entries": [{
     "timestamp": "2023-02-10 17:07:22.809", "user_id": "123456789ID", "agent_name": "Jonh Doe",
     "agent_email": "jonh.doe@example.com"}], "total": 1}
 
+# --- a client of the contacts CSV ([IDX:5875306615]) ---------------------------------------------------
+# Its 45 column titles, "Interaction ID" ... "Last Contact (Yes / No)", "Data Status (Valid / Damaged)", written here as
+# the keys Airbyte's schema and a real account's records ([IDX:55920745784]) give the first 44, in its order; the
+# 45th, "Data Status", as data_status (the calls payload's key). The mapping from titles to keys is INFERRED.
+CONTACTS_COLUMNS = (
+    "interaction_id", "contact_id", "company_number", "phone_display_name", "contact_person_number",
+    "external_phone_number", "direction", "contact_type", "started_at", "wait_time", "time_to_missed", "abandon_time",
+    "short_abandon_time", "time_to_voicemail", "ring_time", "connect_time", "answered_at", "connected_at", "talk_time",
+    "hard_hold_time", "soft_hold_time", "hold_time", "after_call_work_time", "finished_at", "duration", "handle_time",
+    "inside_business_hours", "inside_service_level", "within_service_level_threshold", "transfer_out",
+    "transfer_out_type", "transfer_in", "transfer_in_type", "callback", "ring_groups", "user_name",
+    "direct_assignment_user", "team_name", "user_id", "direct_assignment_ids", "team_id", "handling_ring_groups",
+    "disconnected_by_agent", "last_contact", "data_status")
+
 # --- the Airbyte connector's record schemas (the only source of these two reports' records) -----------
 # Each property's "examples" value; the connector reads the file's entries only.
 CONTACT = {
@@ -340,11 +356,15 @@ def examples() -> list[Example]:
         Example("talkdesk", "airbyte/contacts", AB.format("c4984c93beba055dabeea7f406d3466dfbccd7f9")
                 + "schemas/contacts.json (examples)", file("contacts"), 200, "application/json",
                 {"entries": [CONTACT], "total": 1}, follow=True, steps=report("contacts", 90),
-                accepted={"keys ['disconnected_by_agent', 'last_contact'] in the fake": REAL_CONTACT_KEYS,
+                accepted={"keys ['disconnected_by_agent', 'last_contact', 'data_status'] in the fake":
+                          REAL_CONTACT_KEYS,
                           "text 'None' recorded": NONE_TEXT,
                           "time_to_voicemail: integer 0 recorded, null": NO_VOICEMAIL,
                           "answered_at: datetime-space(naive) '2022-01-19 10:00:12' recorded, null": OUTBOUND_CONTACT,
                           "user_id: text '618255e0fba4741asad4fsdf' recorded": PLACEHOLDER_USER}),
+        Example("talkdesk", "client/contacts-csv", "[IDX:5875306615] a public client of the contacts CSV (its 45 "
+                "column titles; their keys INFERRED)", file("contacts"), 200, "text/csv", follow=True,
+                csv_header=CONTACTS_COLUMNS, steps=[execute("contacts", fmt="csv"), DONE]),
         Example("talkdesk", "airbyte/ring_attempts", AB.format("3007cbccb413aa46864754760ef0d2303fbd9f86")
                 + "schemas/ring_attempts.json (examples)", file("ring_attempts"), 200, "application/json",
                 {"entries": [RING_ATTEMPT], "total": 1}, follow=True, steps=report("ring_attempts", 45)),

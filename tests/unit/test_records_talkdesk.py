@@ -100,7 +100,7 @@ FIELDS: dict[str, list[tuple[str, str]]] = {
         ("ring_groups", "str|null"), ("user_name", "str|null"), ("direct_assignment_user", "str|null"),
         ("team_name", "str|null"), ("user_id", "str|null"), ("direct_assignment_ids", "str|null"),
         ("team_id", "str|null"), ("handling_ring_groups", "str|null"), ("disconnected_by_agent", "str|null"),
-        ("last_contact", "str|null")],
+        ("last_contact", "str|null"), ("data_status", "str")],  # the 45th column of a contacts CSV client [CL-contacts]
     "ring_attempts": [  # §2.6 [AB-s-ring, GO-rep]
         ("interaction_id", "str"), ("contact_id", "str"), ("batch_ring_id", "str"), ("ring_attempt_id", "str"),
         ("attempt_type", "str|null"), ("ring_started_at_time", "naive|null"), ("ring_finished_at_time", "naive|null"),
@@ -163,6 +163,7 @@ VOCABULARY: dict[tuple[str, str], set[Any]] = {
     ("contacts", "transfer_in_type"): {"Warm", "Blind", None}, ("contacts", "transfer_out_type"): {"Warm", "Blind", None},
     ("contacts", "disconnected_by_agent"): {"Yes", "No", None}, ("contacts", "last_contact"): {"Yes", "No", None},
     ("contacts", "time_to_voicemail"): {None},
+    ("contacts", "data_status"): {"Valid", "Damaged"},  # [CL-contacts]
     # §2.6 [GO-rep]
     ("ring_attempts", "attempt_type"): {"Answered", "Canceled", "Device Unavailable", "Ignored", "Rejected"},
     # §2.3: Away, On A Call [TD-us], offline [GO-rep]; Available, Busy, After Call Work are the fake's (INFERRED)
@@ -311,6 +312,13 @@ def test_report_types_are_the_researched_ones() -> None:
     # returned no entries [GO-rep]
     assert set(td.REPORT_TYPES) == {k for k, _ in SHAPES} and len(td.REPORT_TYPES) == 16
     assert {"csat_score", "feedback", "outbound_dialer_calls"}.isdisjoint(td.REPORT_TYPES)
+
+
+def test_contacts_data_status_is_mostly_valid() -> None:
+    # "Data Status (Valid / Damaged)" [CL-contacts]; the share of Damaged is the fake's (INFERRED: 1 %)
+    statuses = [r["data_status"] for r in sample("contacts", NEW, 5000, START, START + 86400)]
+    assert 0 < statuses.count("Damaged") < len(statuses) * 0.03
+    assert set(statuses) == {"Valid", "Damaged"}
 
 
 def test_a_tenant_has_a_stable_roster() -> None:
