@@ -163,7 +163,7 @@ async def test_the_dashboard_page_is_open_and_self_contained_its_data_is_not(cli
 async def test_vendors_view_and_jobs_limit(client_for: Any) -> None:
     client = await client_for()  # the bundled fixtures
     vendors = (await (await client.get("/_fakeexports/vendors")).json())["vendors"]
-    assert vendors["talkdesk"]["settings"] == {"done_status": 300}
+    assert vendors["talkdesk"]["settings"] == {"done_status": 300, "calls_payload": "call_id"}
     assert {o["name"] for o in vendors["hookbridge"]["options"]} >= {"rate_limits", "per_minute"}
     assert vendors["didww"]["tenants"][0]["settings"]["default_api_version"] == "2021-12-15"
     assert vendors["didww"]["hosts"] == ["api.didww.com", "sandbox-api.didww.com"]

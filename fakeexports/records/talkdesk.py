@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -26,8 +25,13 @@ from .talkdesk_base import Ctx, Generate, grouped, singles
 #   GO-rep          [IDX:55920745784] a Go Talkdesk client's report types and response structs (real-account values)
 #   FT-erd          [IDX:31319659474] a Talkdesk warehouse schema (probably Fivetran's)
 #   DAG-adc         [IDX:16970376820] an Airflow DAG pulling calls, user_status, advanced_dialer_calls_report
-#   TD-calls-new    https://docs.talkdesk.com/docs/calls-report (the payload from 2026-05-11)
-#   TD-calls-old    https://docs.talkdesk.com/docs/calls-report (older version: the payload until 2026-05-11)
+#   TD-calls-new    https://docs.talkdesk.com/docs/calls-report (its current version's example; an older version
+#                   calls it "the updated JSON payload, effective May 11, 2026")
+#   TD-calls-old    https://docs.talkdesk.com/docs/calls-report (older version: "the current payload structure remains
+#                   valid until May 11, 2026")
+#   TD-download     https://docs.talkdesk.com/docs/downloading-a-report-file (the Reporting API's sample calls file:
+#                   type "calls", version "v1", entries with call_id)
+#   CL-contacts     [IDX:5875306615] a public client of the contacts CSV (its 45 column titles)
 #   TD-calls-legacy https://docs.talkdesk.com/docs/calls-report-reporting
 #   TD-xcalls       https://docs.talkdesk.com/docs/explore-calls-report
 #   TD-us           https://docs.talkdesk.com/docs/user-status-explore
@@ -47,8 +51,21 @@ REPORT_TYPES: tuple[str, ...] = (
     "audit_logs", "contacts", "ring_attempts", "acw_time_data", "contact_online_time", "hold_time_data",
     "inbound_contact_volume", "qm_evaluation_analysis", "talk_time_data", "advanced_dialer_calls_report",
 )
-# the calls and explore_calls payloads change shape for jobs created from this day on [TD-calls-old, TD-xcalls]
-CALLS_SHAPE_CHANGE: float = datetime(2026, 5, 11, tzinfo=UTC).timestamp()
+# The calls payloads (a job keeps the one it was created with; never chosen by the fake clock's date):
+#   "call_id"         {"type": "calls", "version": "v1", "entries", "total"}, entries with call_id, "…Z" times and
+#                     integer seconds [TD-calls-new]. The default: what the vendor serves now and its clients read.
+#                     The Reporting API's sample file [TD-download], Airbyte's Calls stream (primary key call_id,
+#                     cursor end_at [AB-streams, AB-s-calls]) and a client of a real account [GO-rep] all show this
+#                     shape, years before the date [TD-calls-old] gives for it; Airbyte's get_updated_state raises on
+#                     records without end_at.
+#   "interaction_id"  {"entries", "total"}, entries with interaction_id, naive times and durations in fractions of a
+#                     day [TD-calls-old]: what the calls page showed as "valid until May 11, 2026".
+# explore_calls follows the same choice. Its page [TD-xcalls] is its only source: it shows the interaction_id payload
+# "valid until May 11, 2026" and an updated one from then on, so the default is the updated one (what the vendor says
+# it serves now; only its first key, interaction_id, is known, the rest INFERRED), the older one with
+# "interaction_id".
+PAYLOADS: tuple[str, ...] = ("call_id", "interaction_id")
+PAYLOAD_REPORTS: tuple[str, ...] = ("calls", "explore_calls")
 _MAX_RECORDS = 20000
 
 # INFERRED: records an hour of a mid-sized contact centre (24 users), for count=None
@@ -75,51 +92,55 @@ _GENERATORS: dict[str, Generate] = {
     "talk_time_data": singles(other.per_agent("talk_time_seconds_total", 1, 1200)),
     "advanced_dialer_calls_report": singles(voice.dialer_call),
 }
-_CALLS = {("calls", False): singles(voice.calls_old), ("calls", True): singles(voice.calls_new),
-          ("explore_calls", False): singles(voice.explore_calls_old),
-          ("explore_calls", True): singles(voice.explore_calls_new)}
+_CALLS = {("calls", "interaction_id"): singles(voice.calls_old), ("calls", "call_id"): singles(voice.calls_new),
+          ("explore_calls", "interaction_id"): singles(voice.explore_calls_old),
+          ("explore_calls", "call_id"): singles(voice.explore_calls_new)}
 _MSG_UNKNOWN_TYPE = "unknown Talkdesk report type {kind!r}"
 
 
-def file_keys(kind: str, requested_at: float) -> dict[str, str]:
-    """The JSON file's top-level keys besides entries and total, in order (e.g. {"type": "calls", "version": "v1"}
-    for the calls report requested on/after 2026-05-11, {"type": "user_status", "version": "v1"} for user_status,
-    {} for the others)."""
-    if kind not in REPORT_TYPES:
-        raise ValueError(_MSG_UNKNOWN_TYPE.format(kind=kind))
-    # the new calls file and the user_status file carry type and version [TD-calls-new, TD-us, GO-rep]; the old calls
-    # file and the others only entries and total [TD-calls-old, TD-sfe, TD-mt, TD-audit]
-    if kind == "user_status" or (kind == "calls" and requested_at >= CALLS_SHAPE_CHANGE):
+def file_keys(kind: str, payload: str = "call_id") -> dict[str, str]:
+    """The JSON file's top-level keys besides entries and total, in order: {"type": "calls", "version": "v1"} for the
+    calls report in the call_id payload, {"type": "user_status", "version": "v1"} for user_status, {} for the others."""
+    _check(kind, payload)
+    # the call_id calls file and the user_status file carry type and version [TD-calls-new, TD-download, TD-us,
+    # GO-rep]; the interaction_id calls file and the others only entries and total [TD-calls-old, TD-sfe, TD-mt,
+    # TD-audit]
+    if kind == "user_status" or (kind == "calls" and payload == "call_id"):
         return {"type": kind, "version": "v1"}
     return {}
 
 
-def records(kind: str, *, seed: int, tenant: str, job_id: str, start: float, end: float, requested_at: float,
-            pools: Pools, count: int | None = None) -> Iterator[dict[str, Any]]:
-    """The report's records for the timespan [start, end) (epoch seconds), in time order. requested_at is when the
-    job was created on the fake clock: it picks the calls/explore_calls payload shape (before or on/after 2026-05-11,
-    docs.talkdesk.com/docs/calls-report). count: how many records (None: the report's own rate times the hours of
-    the timespan, capped at 20000).
+def records(kind: str, *, seed: int, tenant: str, job_id: str, start: float, end: float, pools: Pools,
+            count: int | None = None, payload: str = "call_id") -> Iterator[dict[str, Any]]:
+    """The report's records for the timespan [start, end) (epoch seconds), in time order. count: how many records
+    (None: the report's own rate times the hours of the timespan, capped at 20000). payload: the calls and
+    explore_calls payload, one of PAYLOADS (the other reports have one).
 
     Times are whole UTC seconds (audit_logs: milliseconds) inside [start, end): a record's later times are cut short
     rather than fall after end, and a timespan holding no whole second has no records. The same arguments give the
     same records; a tenant has the same users, teams, ring groups, numbers and flows in every job."""
-    if kind not in REPORT_TYPES:
-        raise ValueError(_MSG_UNKNOWN_TYPE.format(kind=kind))
+    _check(kind, payload)
     if count is None:
         count = min(_MAX_RECORDS, int(_RATES[kind] * max(0.0, end - start) / 3600))
     elif count < 0:
         raise ValueError(f"count must be >= 0, not {count}")
-    generate = _CALLS.get((kind, requested_at >= CALLS_SHAPE_CHANGE)) or _GENERATORS[kind]
+    generate = _CALLS.get((kind, payload)) or _GENERATORS[kind]
     ctx = Ctx(seed, tenant, job_id, start, end, pools)
     if ctx.hi < ctx.lo or not count:
         return iter(())
     return generate(ctx, rng(seed, "talkdesk-rows", kind, tenant, job_id), count)
 
 
+def _check(kind: str, payload: str) -> None:
+    if kind not in REPORT_TYPES:
+        raise ValueError(_MSG_UNKNOWN_TYPE.format(kind=kind))
+    if payload not in PAYLOADS:
+        raise ValueError(f"payload must be one of {PAYLOADS}, not {payload!r}")
+
+
 def encode(fmt: str, rows: Iterable[dict[str, Any]], keys: dict[str, str]) -> Iterator[bytes]:
     """csv: a header row and rows; json: {"entries": [...], "total": N} (A.6), after the report's own
-    top-level keys (the calls report's "type" and "version" from 2026-05-11); json_bulk: one record per
+    top-level keys (file_keys: the call_id calls report's "type" and "version"); json_bulk: one record per
     line (its layout is undocumented, A.6)."""
     if fmt == "json_bulk":
         for record in rows:

@@ -67,8 +67,9 @@ def _extras(ctx: Ctx, r: random.Random, kind: str, end: int) -> tuple[tuple[str,
 
 
 def calls_new(ctx: Ctx, r: random.Random, i: int, t: int, id_key: str = "call_id") -> Record:
-    # the payload from 2026-05-11: its fields in the docs' order, times "…Z", durations whole seconds, csat_survey_time
-    # "" when absent, data_status "Valid", custom fields null [TD-calls-new, TD-calls-old]
+    # the call_id payload (the default, records/talkdesk.py PAYLOADS): its fields in the docs' order, times "…Z",
+    # durations whole seconds, csat_survey_time "" when absent, data_status "Valid", custom fields null [TD-calls-new,
+    # TD-calls-old]
     rnd = r.random
     kind, user, number, customer, wait, ring, talk, hold, message = _call_core(ctx, r, t)
     ids = ctx.ids("td-call", i, 64)
@@ -106,14 +107,15 @@ def calls_new(ctx: Ctx, r: random.Random, i: int, t: int, id_key: str = "call_id
 
 
 def explore_calls_new(ctx: Ctx, r: random.Random, i: int, t: int) -> Record:
-    # INFERRED: the docs show the new explore_calls payload only up to its first key, interaction_id [TD-xcalls]; the
-    # rest is taken to be the new calls field set
+    # INFERRED: the docs show the updated explore_calls payload (its default here) only up to its first key,
+    # interaction_id [TD-xcalls]; the rest is taken to be the call_id payload's field set
     return calls_new(ctx, r, i, t, "interaction_id")
 
 
 def calls_old(ctx: Ctx, r: random.Random, i: int, t: int, dispositions: bool = True) -> Record:
-    # the payload before 2026-05-11: naive times, durations as fractions of a day, "TRUE"/"FALSE" in the keys that end
-    # in "?", Yes/No elsewhere [TD-calls-old]. INFERRED: absent values are "" and 0 (the example has no null)
+    # the interaction_id payload (the docs' "valid until May 11, 2026"): naive times, durations as fractions of a day,
+    # "TRUE"/"FALSE" in the keys that end in "?", Yes/No elsewhere [TD-calls-old]. INFERRED: absent values are "" and
+    # 0 (the example has no null)
     rnd = r.random
     kind, user, number, customer, wait, ring, talk, hold, message = _call_core(ctx, r, t)
     interaction, outbound, handled = ctx.ids("td-call", i), kind.startswith("outbound"), kind in ("inbound", "outbound")
@@ -154,10 +156,14 @@ def explore_calls_old(ctx: Ctx, r: random.Random, i: int, t: int) -> Record:
 _CONTACT_IN = cumulative(("Answered", 0.75), ("Missed", 0.08), ("Abandoned", 0.12), ("Short Abandoned", 0.05))
 _CONTACT_OUT = cumulative(("Connected", 0.7), ("Not Connected", 0.3))
 _SERVICE_LEVEL = 20  # INFERRED: the service-level threshold, seconds
+_DAMAGED = 0.01  # INFERRED: the share of contacts whose data_status is "Damaged"
 
 
 def contact(ctx: Ctx, r: random.Random, i: int, t: int) -> Record:
-    # fields of AB-s-contacts plus disconnected_by_agent and last_contact of real data (placed last, INFERRED) [GO-rep].
+    # fields of AB-s-contacts plus disconnected_by_agent and last_contact of real data [GO-rep], then data_status: the
+    # 45 column titles of a client of the contacts CSV [CL-contacts] in this order, the last "Data Status (Valid /
+    # Damaged)". INFERRED: that title is the key data_status (the calls payload has data_status "Valid"
+    # [TD-calls-new]), and one contact in a hundred is "Damaged".
     # INFERRED rules: a phase the contact never reached counts 0 (the AB sample's Answered IN contact has
     # time_to_missed 0); time_to_voicemail is null ("never returns a value" [GO-rep]); hold_time is hard_hold_time
     # (34/144/34 in GO-rep); handle_time = talk + hold + after-call work; null instead of the AB sample's "None"
@@ -216,7 +222,7 @@ def contact(ctx: Ctx, r: random.Random, i: int, t: int) -> Record:
         "direct_assignment_ids": (user.id if direct == 0 else ctx.ids("td-direct", i, 24)) if direct < 2 else None,
         "team_id": agent.team_id if agent else None, "handling_ring_groups": groups if reached else None,
         "disconnected_by_agent": ("Yes" if rnd() < 0.45 else "No") if reached else None,
-        "last_contact": "No" if out == "Yes" else "Yes",
+        "last_contact": "No" if out == "Yes" else "Yes", "data_status": "Damaged" if rnd() < _DAMAGED else "Valid",
     }
 
 

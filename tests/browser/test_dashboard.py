@@ -107,7 +107,7 @@ def test_faults_and_vendor_settings_from_the_page(browser: Any, fake: ServerThre
     assert fake.runtime.faults.queue == []
 
     # a vendor option changed on the page is the vendor's setting at once
-    select = page.locator("#vendors [data-vendor='talkdesk'] select")
+    select = page.locator("#vendors [data-vendor='talkdesk'] select[name='done_status']")
     with page.expect_response(lambda r: r.url.endswith("/_fakeexports/vendors/talkdesk")) as answer:
         select.select_option("303")
     assert answer.value.status == 200

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from .corpus import Advance, Call, Example, Req, VendorConfig
+from .corpus import Advance, Call, Example, Replay, Req, VendorConfig
 from .shape import Rules
 
 CLIENT = "conformance"
@@ -25,6 +25,7 @@ OAUTH_ERRORS = "https://docs.talkdesk.com/reference/client-credentials-sts-token
 TS = "[IDX:56533201702] generated DTOs of Talkdesk's OpenAPI, operation "
 AB = "airbytehq/airbyte@{}:airbyte-integrations/connectors/source-talkdesk-explore/source_talkdesk_explore/"
 AB_STREAMS = AB.format("0cfe786c16f67fde63cb98b3640a36458e8c54fa") + "streams.py"
+CALLS_PAGE = "https://docs.talkdesk.com/docs/calls-report"
 
 # Why an example may differ (each reason is in the README's "Known divergences").
 JOB_KEYS = ("a real job (quoted in Airbyte's streams.py, 2022) has created_at and type, which the reference pages "
@@ -37,8 +38,9 @@ PLACEHOLDER_USER = ("the page's user_id is a placeholder; a real account's user 
                     "records, [IDX:55920745784])")
 NONE_TEXT = ("Airbyte's examples write \"None\" (Python's str(None)) for absent values; its schema types them "
              "nullable and a real account's are null or ids ([IDX:55920745784])")
-REAL_CONTACT_KEYS = ("a real account's contacts have disconnected_by_agent and last_contact ([IDX:55920745784]); "
-                     "Airbyte's schema is older")
+REAL_CONTACT_KEYS = ("a real account's contacts have disconnected_by_agent and last_contact ([IDX:55920745784]), and "
+                     "a client of the contacts CSV a 45th column, Data Status (Valid / Damaged) ([IDX:5875306615], "
+                     "taken as data_status: INFERRED); Airbyte's schema is older")
 NO_VOICEMAIL = ("time_to_voicemail \"never returns a value\" in a real account ([IDX:55920745784]): null, which "
                 "Airbyte's schema allows")
 OUTBOUND_CONTACT = ("the schema's one contact is an answered inbound one; the fake's first is an outbound Connected "
@@ -72,8 +74,9 @@ async def auth(client: TestClient[Any, Any]) -> dict[str, str]:
 CONFIG = VendorConfig(RULES, auth)
 
 
-def execute(kind: str = "calls", start: str = "2026-01-14T10:00:00Z", end: str = "2026-01-14T11:00:00Z") -> Call:
-    body = {"name": "Calls", "timezone": "UTC", "format": "json", "timespan": {"from": start, "to": end}}
+def execute(kind: str = "calls", start: str = "2026-01-14T10:00:00Z", end: str = "2026-01-14T11:00:00Z",
+            fmt: str = "json") -> Call:
+    body = {"name": "Calls", "timezone": "UTC", "format": fmt, "timespan": {"from": start, "to": end}}
     return Call(Req("POST", f"/data/reports/{kind}/jobs", json=body), 202, save={"job": "job.id"})
 
 
@@ -85,6 +88,12 @@ def report(kind: str, seconds: int, start: str = "2026-01-14T10:00:00Z") -> list
     user_status 48, studio_flow_execution 150, ...) that span holds as many entries as the recording."""
     end = datetime.fromisoformat(start.replace("Z", "+00:00")) + timedelta(seconds=seconds)
     return [execute(kind, start, end.strftime("%Y-%m-%dT%H:%M:%SZ")), DONE]
+
+
+async def older_payload(run: Replay) -> None:
+    """The conformance client's tenant setting: the interaction_id payload for its calls and explore_calls jobs."""
+    resp = await run.client.post(f"/_fakeexports/tenants/talkdesk/{CLIENT}", json={"calls_payload": "interaction_id"})
+    assert resp.status == 200, await resp.text()
 
 
 def file(kind: str) -> Req:
@@ -125,8 +134,8 @@ CALLS_NEW = {"type": "calls", "version": "v1", "entries": [{
     "text_custom_field_n1": None, "text_custom_field_n2": None, "text_custom_field_n3": None,
     "text_custom_field_n4": None, "timestamp_custom_field_n1": None, "disposition_set": "Outbound",
     "nested_disposition": "No Budget"}], "total": 1}
-# The payload until 2026-05-11 (the older version of the calls page; the explore_calls page has the same
-# without disposition_set and nested_disposition).
+# The interaction_id payload ("valid until May 11, 2026" on an older version of the calls page; the explore_calls
+# page has the same without disposition_set and nested_disposition): the fake's with calls_payload=interaction_id.
 CALL_OLD = {
     "interaction_id": "74458c259bc04bf1988697e3c5623ae2", "call_type": "inbound", "start_time": "2022-06-30 16:42:24",
     "end_time": "2022-06-30 16:42:38", "talkdesk_phone_number": "+14704678413",
@@ -201,6 +210,20 @@ AUDIT_LOGS = {"entries": [{
     "timestamp": "2023-02-10 17:07:22.809", "user_id": "123456789ID", "agent_name": "Jonh Doe",
     "agent_email": "jonh.doe@example.com"}], "total": 1}
 
+# --- a client of the contacts CSV ([IDX:5875306615]) ---------------------------------------------------
+# Its 45 column titles, "Interaction ID" ... "Last Contact (Yes / No)", "Data Status (Valid / Damaged)", written here as
+# the keys Airbyte's schema and a real account's records ([IDX:55920745784]) give the first 44, in its order; the
+# 45th, "Data Status", as data_status (the calls payload's key). The mapping from titles to keys is INFERRED.
+CONTACTS_COLUMNS = (
+    "interaction_id", "contact_id", "company_number", "phone_display_name", "contact_person_number",
+    "external_phone_number", "direction", "contact_type", "started_at", "wait_time", "time_to_missed", "abandon_time",
+    "short_abandon_time", "time_to_voicemail", "ring_time", "connect_time", "answered_at", "connected_at", "talk_time",
+    "hard_hold_time", "soft_hold_time", "hold_time", "after_call_work_time", "finished_at", "duration", "handle_time",
+    "inside_business_hours", "inside_service_level", "within_service_level_threshold", "transfer_out",
+    "transfer_out_type", "transfer_in", "transfer_in_type", "callback", "ring_groups", "user_name",
+    "direct_assignment_user", "team_name", "user_id", "direct_assignment_ids", "team_id", "handling_ring_groups",
+    "disconnected_by_agent", "last_contact", "data_status")
+
 # --- the Airbyte connector's record schemas (the only source of these two reports' records) -----------
 # Each property's "examples" value; the connector reads the file's entries only.
 CONTACT = {
@@ -225,7 +248,6 @@ RING_ATTEMPT = {
 
 
 def examples() -> list[Example]:
-    after = "2026-05-12T12:00:00Z"  # a clock after 2026-05-11, when the calls payload changed
     status = Req("GET", "/data/reports/calls/jobs/{job}")
     unknown = "/data/reports/calls/jobs/00000000-0000-4000-8000-000000000000"
     span = {"from": "2026-01-14T10:00:00Z", "to": "2026-01-14T11:00:00Z"}
@@ -289,22 +311,30 @@ def examples() -> list[Example]:
                 accepted={"status: 303 recorded, 300 in the fake": DONE_300,
                           "(body): keys ['id', 'status', 'timespan'] recorded": LEGACY_JOB,
                           "(body): keys ['job'] in the fake": LEGACY_JOB}),
-        # The download: 303 to the file, with the job in the body.
+        # The download: 200 with the job while it is not done, then 303 to the file with the job in the body.
+        Example("talkdesk", "ref/download-not-done", DOWNLOAD + " 200 (report job execution result)", file("calls"),
+                200, "application/json", job_document("processing"), absent_headers=("Location",),
+                steps=[execute(), Advance(10)], accepted=job_keys),
         Example("talkdesk", "ref/download", DOWNLOAD + " 303", file("calls"), 303, "application/json",
                 job_document("done"), headers={"Location": r"https?://.+"}, steps=[execute(), DONE],
                 accepted=job_keys),
         # The files behind it (json): the report pages' examples, then Airbyte's schemas.
-        Example("talkdesk", "file/calls", "https://docs.talkdesk.com/docs/calls-report (the payload from "
-                "2026-05-11)", file("calls"), 200, "application/json", CALLS_NEW, follow=True,
-                steps=report("calls", 90, "2026-05-12T10:00:00Z"), start=after,
+        # calls: the call_id payload by default, on the default clock (2026-01-15) as on any date (issue 18).
+        Example("talkdesk", "file/calls", CALLS_PAGE + " (its current example), the payload the Reporting API's sample "
+                "file (https://docs.talkdesk.com/docs/downloading-a-report-file), Airbyte's Calls stream (call_id, "
+                "end_at: " + AB_STREAMS + ") and a real account's client ([IDX:55920745784]) show",
+                file("calls"), 200, "application/json", CALLS_NEW, follow=True, steps=report("calls", 90),
                 accepted={"disposition_code: text 'Attempting Contact' recorded, null": NO_DISPOSITION,
                           "recorded, empty '' in the fake": NO_DISPOSITION}),
-        Example("talkdesk", "file/calls-until-2026-05-11", "https://docs.talkdesk.com/docs/calls-report (older "
-                "version: the payload valid until May 11, 2026)", file("calls"), 200, "application/json", CALLS_OLD,
-                follow=True, steps=report("calls", 90), accepted={"recorded, empty '' in the fake": OLD_CALL_EMPTY}),
-        Example("talkdesk", "file/explore_calls", "https://docs.talkdesk.com/docs/explore-calls-report (the payload "
-                "valid until May 11, 2026)", file("explore_calls"), 200, "application/json", EXPLORE_CALLS_OLD,
-                follow=True, steps=report("explore_calls", 90),
+        Example("talkdesk", "file/calls-interaction_id", CALLS_PAGE + " (older version: the payload \"valid until "
+                "May 11, 2026\"), with the option calls_payload=interaction_id", file("calls"), 200,
+                "application/json", CALLS_OLD, follow=True, steps=report("calls", 90),
+                settings={"talkdesk_calls_payload": "interaction_id"},
+                accepted={"recorded, empty '' in the fake": OLD_CALL_EMPTY}),
+        Example("talkdesk", "file/explore_calls-interaction_id", "https://docs.talkdesk.com/docs/explore-calls-report "
+                "(the payload \"valid until May 11, 2026\"), with the client's setting calls_payload=interaction_id",
+                file("explore_calls"), 200, "application/json", EXPLORE_CALLS_OLD, follow=True,
+                steps=[older_payload, *report("explore_calls", 90)],
                 accepted={"recorded, empty '' in the fake": OLD_CALL_EMPTY}),
         Example("talkdesk", "file/user_status", "https://docs.talkdesk.com/docs/user-status-explore",
                 file("user_status"), 200, "application/json", USER_STATUS, follow=True,
@@ -326,11 +356,15 @@ def examples() -> list[Example]:
         Example("talkdesk", "airbyte/contacts", AB.format("c4984c93beba055dabeea7f406d3466dfbccd7f9")
                 + "schemas/contacts.json (examples)", file("contacts"), 200, "application/json",
                 {"entries": [CONTACT], "total": 1}, follow=True, steps=report("contacts", 90),
-                accepted={"keys ['disconnected_by_agent', 'last_contact'] in the fake": REAL_CONTACT_KEYS,
+                accepted={"keys ['disconnected_by_agent', 'last_contact', 'data_status'] in the fake":
+                          REAL_CONTACT_KEYS,
                           "text 'None' recorded": NONE_TEXT,
                           "time_to_voicemail: integer 0 recorded, null": NO_VOICEMAIL,
                           "answered_at: datetime-space(naive) '2022-01-19 10:00:12' recorded, null": OUTBOUND_CONTACT,
                           "user_id: text '618255e0fba4741asad4fsdf' recorded": PLACEHOLDER_USER}),
+        Example("talkdesk", "client/contacts-csv", "[IDX:5875306615] a public client of the contacts CSV (its 45 "
+                "column titles; their keys INFERRED)", file("contacts"), 200, "text/csv", follow=True,
+                csv_header=CONTACTS_COLUMNS, steps=[execute("contacts", fmt="csv"), DONE]),
         Example("talkdesk", "airbyte/ring_attempts", AB.format("3007cbccb413aa46864754760ef0d2303fbd9f86")
                 + "schemas/ring_attempts.json (examples)", file("ring_attempts"), 200, "application/json",
                 {"entries": [RING_ATTEMPT], "total": 1}, follow=True, steps=report("ring_attempts", 45)),

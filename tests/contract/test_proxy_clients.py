@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -161,3 +162,112 @@ def test_the_airbyte_connector_unpatched(tmp_path: Path) -> None:
     # every request reached the fake by the real host names' paths, none through a mount
     assert ("talkdesk", "/oauth/token") in seen and ("talkdesk", "/data/reports/calls/jobs") in seen
     assert all(not path.startswith("/talkdesk") for _, path in seen)
+
+
+# The connector's log line when a report it polls is not finished, just before it backs off (streams.py
+# ReadReportStream.should_retry, airbytehq/airbyte@0cfe786c source-talkdesk-explore).
+WAITING = "Requested report is in uncompleted status"
+REPORT_SECONDS = 30  # created 5 s, processing 20 s, uploading 5 s: a report's whole lifecycle on the fake clock
+LAG = 60  # how far the machine's clock, which the connector reads, runs behind the fake's
+
+
+def catch_up(fake: Any) -> None:
+    """The fake's clock (virtual: it moves only when told) moved forward to LAG seconds past the machine's."""
+    behind = datetime.now(UTC).timestamp() + LAG - fake.now
+    if behind > 0:
+        fake.advance(behind)
+
+
+def drive(fake: Any, python: str, env: dict[str, str], cwd: Path, *args: str) -> list[dict[str, Any]]:
+    """One connector command, its messages read as it writes them: each time it says it waits for an unfinished
+    report, the fake's clock moves one report's lifecycle forward, so that its next poll finds the report done."""
+    catch_up(fake)
+    script = Path(python).with_name("source-talkdesk-explore")
+    with (cwd / "stderr.txt").open("w") as errors:
+        proc = subprocess.Popen([str(script), *args], stdout=subprocess.PIPE, stderr=errors, text=True, env=env,
+                                cwd=cwd)
+        watchdog = threading.Timer(300, proc.kill)  # a hung connector fails the test rather than the suite
+        watchdog.start()
+        messages = []
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith("{"):
+                    message = json.loads(line)
+                    messages.append(message)
+                    if message["type"] == "LOG" and message["log"]["message"].startswith(WAITING):
+                        fake.advance(REPORT_SECONDS)
+        finally:
+            watchdog.cancel()
+            code = proc.wait()
+    assert code == 0, json.dumps(messages[-5:]) + (cwd / "stderr.txt").read_text()[-3000:]
+    return messages
+
+
+@pytest.mark.fakeexports(talkdesk_done_status=303)
+def test_the_airbyte_connector_syncs_calls_on_the_plugins_virtual_clock(fakeexports: Any, tmp_path: Path) -> None:
+    """The Airbyte connector, unpatched and through the proxy as above, syncs ``calls`` incrementally from the fake
+    as the pytest plugin gives it to every test: a virtual clock that starts at 2026-01-15T12:00:00Z, strict mode,
+    the bundled fixtures, the default calls payload. One setting differs, done_status=303, the switch the README
+    names for clients that follow redirects (python-requests follows no 300).
+
+    The connector takes two things from the machine rather than from the fake; the test keeps both honest:
+
+    - Its timespan.to is the machine's clock (``datetime.now()``), and Talkdesk refuses a ``to`` in the future: on
+      a clock standing at 2026-01-15 the machine's today is the future, and the fake would rightly answer 400. So,
+      as a test does with a virtual clock, it moves the fake's clock forward: to a minute past the machine's time
+      before each command (a client whose clock lags the server's by a minute; the fake's clock is not replaced
+      by the real one, nor sped up, nor started elsewhere with ``start=``). The config's start_date is a day
+      before the fake's now. Nothing the fake serves hinges on the date: tests/vendors/test_talkdesk.py reads
+      the same payload from jobs made at 2026-01-15 itself, which the connector cannot ask for.
+    - It waits in real seconds between polls (5, 10, 20... s) while a report takes 30 s of the fake's time. The
+      test moves the fake's clock when the connector says it is waiting for an unfinished report (its own log
+      line, read as it is written), so the report is done when it polls again: no sleeping, and each report is
+      seen unfinished first, as on Talkdesk."""
+    python = connector_python()
+    proxy = fakeexports.proxy_env()
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "http_proxy", "all_proxy")}
+    env.update(proxy, TZ="UTC", PYTHONUNBUFFERED="1",
+               PYTHONPATH=str(trusting_certifi(python, Path(proxy["SSL_CERT_FILE"]), tmp_path)))
+    catch_up(fakeexports)
+    start = datetime.fromtimestamp(fakeexports.now - 86400, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    config = {"start_date": start, "timezone": "UTC", "api_key": "airbyte-client:airbyte-secret",
+              "auth_url": "https://acme-co.talkdeskid.com/oauth/token?grant_type=client_credentials"}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+
+    status = [m for m in drive(fakeexports, python, env, tmp_path, "check", "--config", "config.json")
+              if m["type"] == "CONNECTION_STATUS"]
+    assert status[0]["connectionStatus"]["status"] == "SUCCEEDED"
+    catalog = next(m["catalog"] for m in drive(fakeexports, python, env, tmp_path, "discover", "--config",
+                                               "config.json") if m["type"] == "CATALOG")
+    configured = {"streams": [{"stream": s, "sync_mode": "incremental", "destination_sync_mode": "append"}
+                              for s in catalog["streams"] if s["name"] == "calls"]}
+    (tmp_path / "catalog.json").write_text(json.dumps(configured))
+
+    # a first read: the call_id payload, and a state kept by end_at (the connector's get_updated_state)
+    first = drive(fakeexports, python, env, tmp_path, "read", "--config", "config.json", "--catalog", "catalog.json")
+    calls = [m["record"]["data"] for m in first if m["type"] == "RECORD"]
+    assert calls and all(c["call_id"] and c["end_at"].endswith("Z") and c["end_at"] >= start for c in calls)
+    state = [m["state"] for m in first if m["type"] == "STATE"][-1]
+    cursor = state["stream"]["stream_state"]["end_at"]
+    assert cursor == max(c["end_at"] for c in calls)
+
+    # a second read from that state: its report starts at the cursor
+    mark = len(fakeexports.journal("talkdesk"))
+    (tmp_path / "state.json").write_text(json.dumps([state]))
+    second = drive(fakeexports, python, env, tmp_path, "read", "--config", "config.json", "--catalog",
+                   "catalog.json", "--state", "state.json")
+    again = [m["record"]["data"] for m in second if m["type"] == "RECORD"]
+    assert all(c["end_at"] >= cursor for c in again)
+    polled = {e.path.rsplit("/", 1)[1] for e in fakeexports.journal("talkdesk")[mark:]
+              if e.operation == "GetReportJob"}
+    starts = {fakeexports.job("talkdesk", job).attrs["start"] for job in polled}
+    assert datetime.fromisoformat(cursor.replace("Z", "+00:00")).timestamp() in starts
+
+    # every report was polled unfinished (200) before it was done (303); two jobs per read (A.14)
+    entries = fakeexports.journal("talkdesk")
+    assert sum(e.operation == "ExecuteReport" and e.status == 202 for e in entries) == 4
+    for job in {e.path.rsplit("/", 1)[1] for e in entries if e.operation == "GetReportJob"}:
+        answers = [e.status for e in entries if e.operation == "GetReportJob" and e.path.endswith(job)]
+        assert answers[0] == 200 and answers[-1] == 303, answers
+    assert fakeexports.server.settings.clock == "virtual"

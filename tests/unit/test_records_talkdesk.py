@@ -1,6 +1,7 @@
 """Talkdesk Explore records: for every report type the fields, their order and JSON types, the vocabulary and the
 times are those of the research notes (/tmp/research/talkdesk.md, section numbers below are its; source tags as in
-the legend of fakeexports/records/talkdesk.py); the same inputs give the same records."""
+the legend of fakeexports/records/talkdesk.py); the same inputs give the same records. calls and explore_calls have
+two payloads (call_id, the default, and interaction_id), chosen, never dated."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from fakeexports.records import talkdesk as td
 NAIVE, ISO, MS = "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S.%f"
 START = 1_778_371_200.25  # 2026-05-10 00:00:00.25 UTC, an odd fraction on purpose
 END = START + 6 * 3600 + 0.5
-OLD, NEW = td.CALLS_SHAPE_CHANGE - 1, td.CALLS_SHAPE_CHANGE
+NEW, OLD = td.PAYLOADS  # "call_id" (the default), "interaction_id"
 
 # spec: JSON type alternatives joined with "|": str int num bool null list, or a time format (naive iso ms), "empty"
 # (the empty string), "dhms" ("0d 0h 0m 42s")
@@ -99,7 +100,7 @@ FIELDS: dict[str, list[tuple[str, str]]] = {
         ("ring_groups", "str|null"), ("user_name", "str|null"), ("direct_assignment_user", "str|null"),
         ("team_name", "str|null"), ("user_id", "str|null"), ("direct_assignment_ids", "str|null"),
         ("team_id", "str|null"), ("handling_ring_groups", "str|null"), ("disconnected_by_agent", "str|null"),
-        ("last_contact", "str|null")],
+        ("last_contact", "str|null"), ("data_status", "str")],  # the 45th column of a contacts CSV client [CL-contacts]
     "ring_attempts": [  # §2.6 [AB-s-ring, GO-rep]
         ("interaction_id", "str"), ("contact_id", "str"), ("batch_ring_id", "str"), ("ring_attempt_id", "str"),
         ("attempt_type", "str|null"), ("ring_started_at_time", "naive|null"), ("ring_finished_at_time", "naive|null"),
@@ -134,10 +135,10 @@ FIELDS: dict[str, list[tuple[str, str]]] = {
         ("outbound_dialer_system_disposition", "str"), ("sip_hangup_code", "int"), ("talkdesk_phone_number", "str"),
         ("team_name", "str|null"), ("total_duration", "int")],
 }
-# (kind, requested_at) -> field table; every type but calls/explore_calls has one shape
+# (kind, payload) -> field table; every type but calls/explore_calls has one shape
 SHAPES = {("calls", OLD): CALLS_OLD, ("calls", NEW): CALLS_NEW, ("explore_calls", OLD): EXPLORE_OLD,
-          ("explore_calls", NEW): EXPLORE_NEW, **{(k, OLD): v for k, v in FIELDS.items()}}
-CASES = sorted(SHAPES, key=lambda case: (td.REPORT_TYPES.index(case[0]), case[1]))
+          ("explore_calls", NEW): EXPLORE_NEW, **{(k, NEW): v for k, v in FIELDS.items()}}
+CASES = sorted(SHAPES, key=lambda case: (td.REPORT_TYPES.index(case[0]), td.PAYLOADS.index(case[1])))
 # the field that orders each report's records
 ORDER = {"calls": ("start_time", "start_at"), "explore_calls": ("start_time", "start_at"),
          "user_status": ("status_start_at",), "studio_flow_execution": ("timestamp",),
@@ -162,6 +163,7 @@ VOCABULARY: dict[tuple[str, str], set[Any]] = {
     ("contacts", "transfer_in_type"): {"Warm", "Blind", None}, ("contacts", "transfer_out_type"): {"Warm", "Blind", None},
     ("contacts", "disconnected_by_agent"): {"Yes", "No", None}, ("contacts", "last_contact"): {"Yes", "No", None},
     ("contacts", "time_to_voicemail"): {None},
+    ("contacts", "data_status"): {"Valid", "Damaged"},  # [CL-contacts]
     # §2.6 [GO-rep]
     ("ring_attempts", "attempt_type"): {"Answered", "Canceled", "Device Unavailable", "Ignored", "Rejected"},
     # §2.3: Away, On A Call [TD-us], offline [GO-rep]; Available, Busy, After Call Work are the fake's (INFERRED)
@@ -202,10 +204,10 @@ def pools() -> Pools:
 
 
 @cache
-def sample(kind: str, requested_at: float, count: int | None = 400, start: float = START,
+def sample(kind: str, payload: str, count: int | None = 400, start: float = START,
            end: float = END) -> tuple[dict[str, Any], ...]:
     return tuple(td.records(kind, seed=11, tenant="acme-health", job_id="job-1", start=start, end=end,
-                            requested_at=requested_at, pools=pools(), count=count))
+                            payload=payload, pools=pools(), count=count))
 
 
 def parse(value: str, fmt: str) -> float:
@@ -226,8 +228,8 @@ def conforms(value: Any, spec: str, start: float, end: float) -> bool:
     return False
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{'new' if c[1] >= NEW else 'old'}")
-def test_fields_order_types_times_and_vocabulary(case: tuple[str, float]) -> None:
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_fields_order_types_times_and_vocabulary(case: tuple[str, str]) -> None:
     kind = case[0]
     table, rows = SHAPES[case], sample(*case)
     assert len(rows) == 400
@@ -249,15 +251,15 @@ def test_fields_order_types_times_and_vocabulary(case: tuple[str, float]) -> Non
             assert times == sorted(times)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{'new' if c[1] >= NEW else 'old'}")
-def test_deterministic_per_job(case: tuple[str, float]) -> None:
-    kind, requested_at = case
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}")
+def test_deterministic_per_job(case: tuple[str, str]) -> None:
+    kind, payload = case
 
     def run(job: str, seed: int = 11) -> list[dict[str, Any]]:
         return list(td.records(kind, seed=seed, tenant="acme-health", job_id=job, start=START, end=END,
-                               requested_at=requested_at, pools=pools(), count=50))
+                               payload=payload, pools=pools(), count=50))
 
-    assert run("job-1") == run("job-1") == list(sample(kind, requested_at, 50))
+    assert run("job-1") == run("job-1") == list(sample(kind, payload, 50))
     assert run("job-2") != run("job-1") and run("job-1", seed=12) != run("job-1")
 
 
@@ -274,26 +276,35 @@ def test_count_exact_and_default_plausible() -> None:
     assert sample("contacts", OLD, None, START, START) == () == sample("contacts", OLD, 5, START, START + 0.5)
 
 
-def test_calls_shape_switches_on_2026_05_11() -> None:
-    assert datetime.fromtimestamp(td.CALLS_SHAPE_CHANGE, UTC) == datetime(2026, 5, 11, tzinfo=UTC)
-    before, after = sample("calls", td.CALLS_SHAPE_CHANGE - 0.001, 3), sample("calls", td.CALLS_SHAPE_CHANGE, 3)
-    assert list(before[0]) == [n for n, _ in CALLS_OLD] and list(after[0]) == [n for n, _ in CALLS_NEW]
-    assert next(iter(sample("explore_calls", NEW + 86400, 3)[0])) == "interaction_id"
-    assert td.file_keys("calls", td.CALLS_SHAPE_CHANGE - 0.001) == {}
-    assert td.file_keys("calls", td.CALLS_SHAPE_CHANGE) == {"type": "calls", "version": "v1"}
+def test_the_calls_payload_is_chosen_never_dated() -> None:
+    # call_id by default, whatever the timespan (records/talkdesk.py PAYLOADS gives the sources); interaction_id on
+    # request. The records take no date of request at all: a job's payload is chosen when it is created.
+    default = td.records("calls", seed=11, tenant="acme-health", job_id="job-1", start=START, end=END, pools=pools(),
+                         count=3)
+    assert list(next(default)) == [n for n, _ in CALLS_NEW]
+    for start in (1_262_304_000.0, START, 1_893_456_000.0):  # 2010, 2026-05-10, 2030
+        assert list(sample("calls", NEW, 3, start, start + 3600)[0]) == [n for n, _ in CALLS_NEW]
+        assert list(sample("calls", OLD, 3, start, start + 3600)[0]) == [n for n, _ in CALLS_OLD]
+    assert next(iter(sample("explore_calls", NEW, 3)[0])) == "interaction_id"
+    assert td.file_keys("calls") == td.file_keys("calls", NEW) == {"type": "calls", "version": "v1"}
+    assert td.file_keys("calls", OLD) == {}
+    with pytest.raises(ValueError):
+        td.file_keys("calls", "2026-05-11")
+    with pytest.raises(ValueError):
+        sample("calls", "call-id")
 
 
 def test_file_keys() -> None:
     for kind in td.REPORT_TYPES:
-        for at in (OLD, NEW):
-            expected = ({"type": kind, "version": "v1"} if kind == "user_status" or (kind == "calls" and at == NEW)
+        for payload in td.PAYLOADS:
+            expected = ({"type": kind, "version": "v1"} if kind == "user_status" or (kind, payload) == ("calls", NEW)
                         else {})
-            assert td.file_keys(kind, at) == expected
-            assert list(td.file_keys(kind, at)) == list(expected)
+            assert td.file_keys(kind, payload) == expected
+            assert list(td.file_keys(kind, payload)) == list(expected)
     with pytest.raises(ValueError):
         td.file_keys("csat_score", NEW)
     with pytest.raises(ValueError):
-        td.records("feedback", seed=1, tenant="t", job_id="j", start=START, end=END, requested_at=NEW, pools=pools())
+        td.records("feedback", seed=1, tenant="t", job_id="j", start=START, end=END, pools=pools())
 
 
 def test_report_types_are_the_researched_ones() -> None:
@@ -303,10 +314,17 @@ def test_report_types_are_the_researched_ones() -> None:
     assert {"csat_score", "feedback", "outbound_dialer_calls"}.isdisjoint(td.REPORT_TYPES)
 
 
+def test_contacts_data_status_is_mostly_valid() -> None:
+    # "Data Status (Valid / Damaged)" [CL-contacts]; the share of Damaged is the fake's (INFERRED: 1 %)
+    statuses = [r["data_status"] for r in sample("contacts", NEW, 5000, START, START + 86400)]
+    assert 0 < statuses.count("Damaged") < len(statuses) * 0.03
+    assert set(statuses) == {"Valid", "Damaged"}
+
+
 def test_a_tenant_has_a_stable_roster() -> None:
     def users(job: str, kind: str = "user_status") -> set[tuple[str, str]]:
         return {(r["user_id"], r["user_name"]) for r in td.records(
-            kind, seed=11, tenant="acme-health", job_id=job, start=START, end=END, requested_at=OLD, pools=pools(),
+            kind, seed=11, tenant="acme-health", job_id=job, start=START, end=END, pools=pools(),
             count=300)}
 
     assert users("job-1") == users("job-2") and len(users("job-1")) == 24
@@ -318,8 +336,8 @@ def test_a_tenant_has_a_stable_roster() -> None:
 @pytest.mark.parametrize("span", [END - START, 600.0])
 def test_internal_consistency(span: float) -> None:
     # a 10-minute timespan forces every record to be cut at its end
-    def rows(kind: str, at: float = OLD) -> tuple[dict[str, Any], ...]:
-        return sample(kind, at, 400, START, START + span)
+    def rows(kind: str, payload: str = OLD) -> tuple[dict[str, Any], ...]:
+        return sample(kind, payload, 400, START, START + span)
 
     def t(value: str, fmt: str = "naive") -> float:
         return parse(value, fmt)

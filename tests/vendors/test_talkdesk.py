@@ -106,11 +106,13 @@ async def test_a_report_runs_and_the_done_job_answers_300_with_a_relative_locati
     assert "/_s3/fakeexports-talkdesk/" in link
     report = await (await client.get(relative(client, link))).json()
     assert report["total"] == len(report["entries"]) > 0
-    # requested before 2026-05-11: the calls payload of then, without type and version (docs.talkdesk.com/docs/
-    # calls-report), its times naive UTC inside the timespan (Lisbon is UTC+0 in January)
-    assert "type" not in report
-    assert all("2026-01-14 00:00:00" <= r["end_time"] < "2026-01-15 00:00:00" for r in report["entries"])
-    assert {"interaction_id", "call_type", "start_time", "talk_time", "transfer?"} <= set(report["entries"][0])
+    # the call_id payload at the plugin's default clock (2026-01-15): type and version first, every record with the
+    # call_id and end_at that Airbyte's Calls stream keys and keeps its state by, times RFC 3339 UTC inside the
+    # timespan (Lisbon is UTC+0 in January), durations whole seconds (records/talkdesk.py PAYLOADS has the sources)
+    assert list(report)[:2] == ["type", "version"] and (report["type"], report["version"]) == ("calls", "v1")
+    assert all(r["call_id"] and "2026-01-14T00:00:00Z" <= r["end_at"] < "2026-01-15T00:00:00Z"
+               for r in report["entries"])
+    assert isinstance(report["entries"][0]["talk_time"], int) and "interaction_id" not in report["entries"][0]
 
 
 async def test_done_can_answer_302_or_303_instead(client_for: Any) -> None:
@@ -147,6 +149,43 @@ async def test_files_in_every_format_hold_the_same_records(client_for: Any, fmt:
         rows = [json.loads(line) for line in data.decode().splitlines()]
     assert rows and {"user_id", "status_label", "status_start_at", "status_end_at"} <= set(rows[0])
     assert str(rows[0]["status_time"]).isdigit()
+
+
+async def test_the_file_url_answers_the_job_until_it_is_done(client_for: Any) -> None:
+    # docs.talkdesk.com/reference/download-a-report: "200 (report job execution result)" besides the 303; public
+    # clients poll files/{id} itself until the body has entries
+    client = await client_for(fixtures="none")
+    tok = await token(client)
+    job = (await execute(client, tok))["job"]
+    url = f"/talkdesk/data/reports/calls/files/{job['id']}"
+    seen = []
+    for step in (0, 5, 20):
+        await advance(client, step)
+        resp = await client.get(url, headers=bearer(tok), allow_redirects=False)
+        body = await resp.json()
+        assert "Location" not in resp.headers and body["_links"]["files"]["href"].endswith(url)
+        seen.append((resp.status, body["job"]["status"]))
+    assert seen == [(200, "created"), (200, "processing"), (200, "uploading")]
+    await advance(client, 5)
+    resp = await client.get(url, headers=bearer(tok))  # a client that follows the 303 gets the file
+    assert resp.status == 200 and "entries" in await resp.json()
+
+    # a job whose file cannot be accessed (seed 002): failed, canceled, deleted, or done more than 30 days ago
+    fault = {"vendor": "talkdesk", "operation": "ExecuteReport", "outcome": "failed"}
+    assert (await client.post("/_fakeexports/faults", json=fault)).status in (200, 201)
+    failed = (await execute(client, tok))["job"]["id"]
+    canceled = (await execute(client, tok))["job"]["id"]
+    assert (await client.delete(f"{JOBS}/{canceled}", headers=bearer(tok))).status == 200
+    deleted = (await execute(client, tok))["job"]["id"]
+    await advance(client, 30)
+    files = "/talkdesk/data/reports/calls/files/"
+    assert (await client.delete(files + deleted, headers=bearer(tok))).status == 204
+    for gone in (failed, canceled, deleted):
+        resp = await client.get(files + gone, headers=bearer(tok))
+        assert resp.status == 404 and (await resp.json())["description"] == "Report file not found", gone
+    await advance(client, 30 * 86400)
+    resp = await client.get(url, headers=bearer(await token(client)), allow_redirects=False)
+    assert resp.status == 404 and (await resp.json())["code"] == "0000404"
 
 
 async def test_list_cancel_delete_and_the_quota(client_for: Any) -> None:
@@ -277,19 +316,78 @@ async def test_api_calls_without_a_valid_token_are_401(client_for: Any, headers:
     assert (await resp.json())["code"] == "0000401"
 
 
-async def test_the_calls_payload_changes_shape_on_2026_05_11_by_the_fake_clock(client_for: Any) -> None:
-    # docs.talkdesk.com/docs/calls-report: the new payload "apply to all requests made on or after May 11, 2026"
-    client = await client_for(fixtures="none", start="2026-05-11T12:00:00Z")
-    tok = await token(client)
-    job = (await execute(client, tok, timespan={"from": "2026-05-10T00:00:00Z", "to": "2026-05-11T00:00:00Z"}))["job"]
+async def download(client: Any, tok: str, kind: str, job_id: str) -> dict[str, Any]:
+    """A json job's file, once done (30 s on the clock)."""
     await advance(client, 30)
-    resp = await client.get(f"/talkdesk/data/reports/calls/files/{job['id']}", headers=bearer(tok),
-                            allow_redirects=False)
-    report = await (await client.get(relative(client, resp.headers["Location"]))).json()
-    assert list(report)[:2] == ["type", "version"] and (report["type"], report["version"]) == ("calls", "v1")
-    entry = report["entries"][0]
-    assert entry["start_at"].endswith("Z") and isinstance(entry["talk_time"], int)
-    assert isinstance(entry["is_transfer"], bool) and entry["agent_disconnected"] in ("Yes", "No")
+    resp = await client.get(f"/talkdesk/data/reports/{kind}/files/{job_id}", headers=bearer(tok), allow_redirects=False)
+    assert resp.status == 303, await resp.text()
+    report: dict[str, Any] = await (await client.get(relative(client, resp.headers["Location"]))).json()
+    return report
+
+
+@pytest.mark.parametrize("start", [None, "2026-05-11T12:00:00Z", "2031-03-01T12:00:00Z"])
+async def test_the_calls_payload_never_depends_on_the_fake_clocks_date(client_for: Any, start: str | None) -> None:
+    # the call_id payload by default on any date; the calls page's "valid until May 11, 2026" switches nothing
+    client = await client_for(fixtures="none", start=start)
+    tok = await token(client)
+    now = (await (await client.get("/_fakeexports/clock")).json())["now"]
+    day_before = {"from": f"{int(now[:4]) - 1}{now[4:10]}T00:00:00Z", "to": f"{int(now[:4]) - 1}{now[4:10]}T01:00:00Z"}
+    for span in (day_before, {"from": now[:10] + "T00:00:00Z", "to": now[:10] + "T01:00:00Z"}):
+        job = (await execute(client, tok, timespan=span))["job"]
+        report = await download(client, tok, "calls", job["id"])
+        assert list(report)[:2] == ["type", "version"] and "call_id" in report["entries"][0]
+
+
+async def test_the_interaction_id_payload_as_an_option_a_tenant_setting_and_a_fixture(client_for: Any,
+                                                                                       tmp_path: Any) -> None:
+    client = await client_for(fixtures="none", talkdesk_calls_payload="interaction_id")
+    tok = await token(client)
+    old = (await execute(client, tok))["job"]
+    explore_old = (await execute(client, tok, "explore_calls"))["job"]
+    # the vendor option through the control API; a job keeps the payload it was created with
+    resp = await client.post("/_fakeexports/vendors/talkdesk", json={"calls_payload": "call_id"})
+    assert resp.status == 200 and (await resp.json())["settings"]["calls_payload"] == "call_id"
+    new = (await execute(client, tok))["job"]
+    report = await download(client, tok, "calls", old["id"])
+    assert "type" not in report
+    assert {"interaction_id", "call_type", "start_time", "talk_time"} <= set(report["entries"][0])
+    assert isinstance(report["entries"][0]["talk_time"], float)  # a fraction of a day
+    assert list((await download(client, tok, "explore_calls", explore_old["id"]))["entries"][0])[:2] == [
+        "interaction_id", "call_type"]
+    assert (await download(client, tok, "calls", new["id"]))["type"] == "calls"
+
+    # a client's own setting wins over the option, for its jobs only
+    resp = await client.post(f"/_fakeexports/tenants/talkdesk/{CLIENT}", json={"calls_payload": "interaction_id"})
+    assert resp.status == 200 and (await resp.json())["settings"] == {"calls_payload": "interaction_id"}
+    mine = (await execute(client, tok))["job"]
+    other = await token(client, who="client-2")
+    theirs = (await execute(client, other))["job"]
+    assert "call_type" in (await download(client, tok, "calls", mine["id"]))["entries"][0]
+    assert "call_id" in (await download(client, other, "calls", theirs["id"]))["entries"][0]
+    vendors = await (await client.get("/_fakeexports/vendors")).json()
+    tenants = {t["tenant"]: t["settings"] for t in vendors["vendors"]["talkdesk"]["tenants"]}
+    assert tenants[CLIENT] == {"calls_payload": "interaction_id"}
+
+    # bad values: the control API's 400, never a 500
+    for body in ({"calls_payload": "interaction-id"}, {"calls_payload": 1}, {"payload": "call_id"}):
+        resp = await client.post(f"/_fakeexports/tenants/talkdesk/{CLIENT}", json=body)
+        assert resp.status == 400, body
+    resp = await client.post("/_fakeexports/vendors/talkdesk", json={"calls_payload": "old"})
+    assert resp.status == 400 and "call_id, interaction_id" in (await resp.json())["error"]
+
+    # fixtures: a client's settings, and a job's own payload
+    fixture = tmp_path / "talkdesk.yaml"
+    fixture.write_text("vendor: talkdesk\ntenants:\n  fixture-client:\n    settings: {calls_payload: interaction_id}\n"
+                       "    jobs:\n      - {type: calls, from: '2026-01-14T00:00:00Z', to: '2026-01-14T01:00:00Z'}\n"
+                       "      - {type: calls, from: '2026-01-14T00:00:00Z', to: '2026-01-14T01:00:00Z', "
+                       "calls_payload: call_id}\n")
+    client = await client_for(fixtures=str(fixture))
+    tok = await token(client, who="fixture-client")
+    jobs = (await (await client.get(JOBS, headers=bearer(tok))).json())["_embedded"]["jobs"]
+    firsts = sorted([next(iter((await download(client, tok, "calls", j["id"]))["entries"][0])) for j in jobs])
+    assert firsts == ["call_id", "interaction_id"]
+    made = (await execute(client, tok))["job"]  # by the client's setting
+    assert "call_type" in (await download(client, tok, "calls", made["id"]))["entries"][0]
 
 
 @pytest.mark.parametrize("kind", REPORT_TYPES)

@@ -6,25 +6,27 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from aiohttp import web
 
-from .. import lifecycle
-from ..auth import basic_credentials, bearer_token, read_jwt, sign_jwt
-from ..errors import VendorError, Violation
-from ..files import FileBody, batched_lines, hex_id
-from ..jobs import Ids
-from ..lifecycle import KEPT_SECONDS, Lifecycle
-from ..options import Option
-from ..recipe import Call, Recipe
-from ..records import talkdesk as records
-from ..specs import Operation
-from ..store import Job, TenantState, records_for
-from ..vendor import Context, Reply, Vendor
-from ..wire import rfc3339, stamp
+from ... import lifecycle
+from ...auth import basic_credentials, bearer_token, read_jwt, sign_jwt
+from ...errors import VendorError, Violation
+from ...files import FileBody, batched_lines, hex_id
+from ...jobs import Ids
+from ...lifecycle import KEPT_SECONDS, Lifecycle
+from ...options import Option
+from ...recipe import Recipe
+from ...records import talkdesk as records
+from ...specs import Operation
+from ...store import Job, TenantState, records_for
+from ...vendor import Context, Reply, Vendor
+from ...wire import rfc3339, stamp
+from . import envelope
+from .envelope import bad, parse_time, render
+from .recipe import RECIPE
 
 # --- auth -> tenant (A.2) -------------------------------------------------------------------------------
 SCOPES = ("data-reports:read", "data-reports:write")
@@ -32,19 +34,6 @@ TOKEN_SECONDS = 600  # expires_in; one client assumes about 600 s (A.2)
 MSG_NO_TOKEN = "Missing or invalid access token"
 MSG_EXPIRED = "The access token expired"
 MSG_SCOPE = "The access token lacks the {scope} scope"
-
-# --- envelope (A.11) ------------------------------------------------------------------------------------
-# {code, message, description, fields}: no real Explore codes are published; the fake's are the status
-# zero-padded to 7 digits (A.11's example is "0000400") and listed in the README.
-MESSAGES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-            405: "Method not allowed", 413: "Payload too large", 429: "Too many requests",
-            500: "Internal server error", 503: "Service unavailable"}
-MSG_INVALID_REPORT = "Invalid report request"
-MSG_UNKNOWN_TYPE = "Invalid report type"
-MSG_JOB_NOT_FOUND = "Report job not found"
-MSG_FILE_NOT_FOUND = "Report file not found"
-MSG_QUOTA = "Account quota exceeded: at most {limit} report jobs may be running or queued"
-MSG_ALREADY_DONE = "The report job is already {status} and cannot be canceled"
 
 # --- lifecycle (A.9) ------------------------------------------------------------------------------------
 ACTIVE = ("created", "processing", "uploading")
@@ -69,30 +58,16 @@ class Talkdesk(Vendor):
         forceable={"failed": frozenset(ACTIVE), "done": frozenset(ACTIVE)},
     )
     ids: ClassVar[Ids] = Ids("talkdesk-job")  # UUIDs (A.4)
-    # A client-credentials token, then a day of calls as CSV: done answers 300, the files 303 to the link.
-    recipe: ClassVar[Recipe] = Recipe(
-        tenants=("recipe-client-a", "recipe-client-b"),
-        login=(Call("POST", "/oauth/token", form={"grant_type": "client_credentials"},
-                    headers={"Authorization": "{basic:{tenant}:secret}"}, save={"token": "json:access_token"},
-                    auth=False),),
-        headers={"Authorization": "Bearer {token}"},
-        create=Call("POST", "/data/reports/calls/jobs", json={"format": "csv", "timespan": {
-            "from": "{now:-90000:%Y-%m-%dT%H:%M:%SZ}", "to": "{now:-3600:%Y-%m-%dT%H:%M:%SZ}"}},
-            status=(202,), save={"job": "json:job.id"}),
-        poll=Call("GET", "/data/reports/calls/jobs/{job}", status=(200, 300, 302, 303),
-                  save={"status": "json:job.status"}),
-        done="done",
-        download=(Call("GET", "/data/reports/calls/files/{job}", status=(303,), save={"link": "header:Location"}),
-                  Call("GET", "{link}", link=True, auth=False)),
-        listing=Call("GET", "/data/reports/calls/jobs", save={"ids": "json:_embedded.jobs.*.id"}),
-        outcome=("failed", "failed"),
-        delete=Call("DELETE", "/data/reports/calls/files/{job}", status=(204,)),
-        step=5.0,
-    )
+    recipe: ClassVar[Recipe] = RECIPE
     options: ClassVar[tuple[Option, ...]] = (
         Option("done_status", int, 300, "the answer to a finished report job: 300 as documented, or 302/303 for "
                "clients that follow redirects (python-requests and Go follow no 300; the Airbyte connector needs "
                "303)", choices=(300, 302, 303)),
+        # records/talkdesk.py PAYLOADS says why call_id is the default and where each payload comes from
+        Option("calls_payload", str, "call_id", "the calls and explore_calls payload of new report jobs: call_id "
+               "(type and version, call_id, RFC 3339 times, seconds: what clients read) or interaction_id (the "
+               "older payload the docs show as valid until May 11, 2026); a client's tenant setting overrides it",
+               choices=records.PAYLOADS),
     )
 
     def setup(self) -> None:
@@ -143,24 +118,18 @@ class Talkdesk(Vendor):
 
     # --- envelope ---------------------------------------------------------------------------------------
     def render_error(self, err: VendorError, request: web.Request) -> Reply:
-        if request.path.endswith("/oauth/token"):
-            # The token endpoint answers in the OAuth shape, not the API's (A.2).
-            code = err.code or {401: "invalid_client"}.get(err.status, "invalid_request")
-            return Reply(err.status, {"error": code, "error_description": err.message}, headers=err.headers or None)
-        body = {"code": f"{err.status:07d}", "message": MESSAGES.get(err.status, "Error"),
-                "description": err.message, "fields": err.extra.get("fields", [])}
-        return Reply(err.status, body, headers=err.headers or None)
+        return render(err, oauth=request.path.endswith("/oauth/token"))
 
     def violation(self, v: Violation, op: Operation, request: web.Request) -> VendorError:
         if op.operation_id == "CreateToken":
             return VendorError(400, v.message, code="invalid_request")
         if v.location == "path":
             if v.name == "type":
-                return _bad(MSG_UNKNOWN_TYPE, "type", f"must be one of {', '.join(REPORT_TYPES)}")
-            return VendorError(404, MSG_JOB_NOT_FOUND, kind="not_found")
+                return bad(envelope.MSG_UNKNOWN_TYPE, "type", f"must be one of {', '.join(REPORT_TYPES)}")
+            return VendorError(404, envelope.MSG_JOB_NOT_FOUND, kind="not_found")
         if v.rule in ("json", "encoding", "content-type"):
-            return _bad(MSG_INVALID_REPORT, "body", v.message)
-        return _bad(MSG_INVALID_REPORT, v.name or v.location, v.message)
+            return bad(envelope.MSG_INVALID_REPORT, "body", v.message)
+        return bad(envelope.MSG_INVALID_REPORT, v.name or v.location, v.message)
 
     # --- representation ---------------------------------------------------------------------------------
     def _job_view(self, ctx: Context, job: Job) -> dict[str, Any]:
@@ -181,22 +150,47 @@ class Talkdesk(Vendor):
 
     # --- lifecycle --------------------------------------------------------------------------------------
     def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
-        """fixtures/talkdesk.yaml: per OAuth client, ``jobs`` (type, format, timezone, from, to, name, id,
-        age_seconds, and ``status`` failed or canceled to end one so)."""
+        """fixtures/talkdesk.yaml: per OAuth client, ``settings`` (calls_payload) and ``jobs`` (type, format,
+        timezone, from, to, name, id, age_seconds, calls_payload (by default the client's), and ``status`` failed
+        or canceled to end one so)."""
         state = self.runtime.store.tenant(self.name, tenant)
+        if spec.get("settings"):
+            self.configure_tenant(state, dict(spec["settings"]))
         now = self.runtime.clock.now()
         for item in spec.get("jobs") or []:
             kind = str(item.get("type", "calls"))
             if kind not in REPORT_TYPES:
                 raise ValueError(f"talkdesk fixture for {tenant}: type must be one of {REPORT_TYPES}")
+            payload = str(item.get("calls_payload") or self._calls_payload(state))
+            if payload not in records.PAYLOADS:
+                raise ValueError(f"talkdesk fixture for {tenant}: calls_payload must be one of {records.PAYLOADS}")
             zone = str(item.get("timezone", "UTC"))
-            start, end = (_parse_time(str(item[k]), ZoneInfo(zone)) for k in ("from", "to"))
+            start, end = (parse_time(str(item[k]), ZoneInfo(zone)) for k in ("from", "to"))
             job = self.jobs.create(state, kind, {
                 "name": item.get("name"), "timezone": zone, "format": str(item.get("format", "json")),
-                "start": start, "end": end,
+                "start": start, "end": end, **_payload_attr(kind, payload),
             }, created=now - float(item.get("age_seconds", 0)), job_id=item.get("id"), fixture=True)
             if item.get("status") in ("failed", "canceled"):
                 self.jobs.rewrite(state, job, [(str(item["status"]), None)])
+
+    def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
+        """``calls_payload``: the calls and explore_calls payload of the client's new jobs (call_id or
+        interaction_id), instead of the vendor option's."""
+        unknown = sorted(set(settings) - {"calls_payload"})
+        if unknown:
+            raise VendorError(400, f"unknown Talkdesk tenant settings {unknown}; known: ['calls_payload']",
+                              kind="validation")
+        payload = settings.get("calls_payload")
+        if payload is not None:
+            if payload not in records.PAYLOADS:
+                raise VendorError(400, f"calls_payload must be one of {', '.join(records.PAYLOADS)}",
+                                  kind="validation")
+            state.put("settings", "calls_payload", payload)
+        return dict(state.items("settings"))
+
+    def _calls_payload(self, state: TenantState) -> str:
+        """The payload a new job of this client gets: its tenant setting, else the vendor option."""
+        return str(state.get("settings", "calls_payload") or self.config["calls_payload"])
 
     # --- handlers (by operationId) ----------------------------------------------------------------------
     async def create_token(self, ctx: Context) -> Reply:
@@ -234,7 +228,7 @@ class Talkdesk(Vendor):
         start = end = 0.0
         for key in ("from", "to"):
             try:
-                value = _parse_time(str(span[key]), zone)
+                value = parse_time(str(span[key]), zone)
             except ValueError:
                 fields.append({"name": f"timespan.{key}", "description": "must be a date-time"})
                 continue
@@ -243,20 +237,20 @@ class Talkdesk(Vendor):
             else:
                 end = value
         if fields:
-            raise VendorError(400, MSG_INVALID_REPORT, kind="validation", extra={"fields": fields})
+            raise VendorError(400, envelope.MSG_INVALID_REPORT, kind="validation", extra={"fields": fields})
         if end > ctx.now:
-            raise _bad(MSG_INVALID_REPORT, "timespan.to", "must not be in the future")
+            raise bad(envelope.MSG_INVALID_REPORT, "timespan.to", "must not be in the future")
         if end <= start:
-            raise _bad(MSG_INVALID_REPORT, "timespan.to", "must be after timespan.from")
+            raise bad(envelope.MSG_INVALID_REPORT, "timespan.to", "must be after timespan.from")
         if end - start > MAX_SPAN:
-            raise _bad(MSG_INVALID_REPORT, "timespan", "must not be longer than 31 days")
+            raise bad(envelope.MSG_INVALID_REPORT, "timespan", "must not be longer than 31 days")
         kind = ctx.params["type"]
         active = sum(1 for j in ctx.state.jobs.values() if lifecycle.status_at(j.schedule, ctx.now) in ACTIVE)
         if active >= QUOTA:
-            raise VendorError(429, MSG_QUOTA.format(limit=QUOTA), kind="rate_limited")
+            raise VendorError(429, envelope.MSG_QUOTA.format(limit=QUOTA), kind="rate_limited")
         job = self.jobs.create(ctx.state, kind, {
             "name": body.get("name"), "timezone": str(zone_name), "format": body.get("format", "csv"),
-            "start": start, "end": end,
+            "start": start, "end": end, **_payload_attr(kind, self._calls_payload(ctx.state)),
         }, ctx=ctx)
         return Reply(202, self._document(ctx, job))
 
@@ -264,11 +258,11 @@ class Talkdesk(Vendor):
         if self._zones is None:
             self._zones = available_timezones()
         if name not in self._zones and name != "UTC":
-            raise _bad(MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone")
+            raise bad(envelope.MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone")
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise _bad(MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone") from None
+            raise bad(envelope.MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone") from None
 
     async def list_report_jobs(self, ctx: Context) -> Reply:
         kind = ctx.params["type"]
@@ -290,7 +284,7 @@ class Talkdesk(Vendor):
     def _job(self, ctx: Context) -> Job:
         job = ctx.state.jobs.get(ctx.params["id"])
         if job is None or job.collection != ctx.params["type"]:
-            raise VendorError(404, MSG_JOB_NOT_FOUND, kind="not_found")
+            raise VendorError(404, envelope.MSG_JOB_NOT_FOUND, kind="not_found")
         return job
 
     async def get_report_job(self, ctx: Context) -> Reply:
@@ -311,13 +305,19 @@ class Talkdesk(Vendor):
             # A.8 (legacy docs): 200 while the report is not produced yet; the job is canceled.
             self.jobs.rewrite(ctx.state, job, [("canceled", None)])
         elif status != "canceled":
-            raise VendorError(403, MSG_ALREADY_DONE.format(status=status), kind="forbidden")
+            raise VendorError(403, envelope.MSG_ALREADY_DONE.format(status=status), kind="forbidden")
         return Reply(200, self._document(ctx, job))
 
     async def get_report_file(self, ctx: Context) -> Reply:
         job = self._job(ctx)
+        if lifecycle.status_at(job.schedule, ctx.now) in ACTIVE:
+            # Not done yet: 200 with the job, the reference page's "200 (report job execution result)"
+            # (docs.talkdesk.com/reference/download-a-report); public clients poll here until the body has entries.
+            return Reply(200, self._document(ctx, job))
         if not self._downloadable(job, ctx.now):
-            raise VendorError(404, MSG_FILE_NOT_FOUND, kind="not_found")
+            # failed, canceled, deleted or past its 30 days: "its file cannot be accessed" (seed 002, for failed
+            # and deleted; canceled INFERRED alike), a 404 as after a delete (A.8)
+            raise VendorError(404, envelope.MSG_FILE_NOT_FOUND, kind="not_found")
         link = ctx.presign(_file_key(job))
         # 303 to the file, with the job in the body as the reference page shows (docs.talkdesk.com/reference/
         # download-a-report)
@@ -326,7 +326,7 @@ class Talkdesk(Vendor):
     async def delete_report_file(self, ctx: Context) -> Reply:
         job = self._job(ctx)
         if not self._downloadable(job, ctx.now):
-            raise VendorError(404, MSG_FILE_NOT_FOUND, kind="not_found")
+            raise VendorError(404, envelope.MSG_FILE_NOT_FOUND, kind="not_found")
         self.jobs.rewrite(ctx.state, job, [("deleted", None)])
         return Reply(204)
 
@@ -353,7 +353,7 @@ class Talkdesk(Vendor):
     def _file(self, tenant: str, job: Job) -> FileBody:
         fmt = job.attrs["format"]
 
-        keys = records.file_keys(job.collection, job.created)
+        keys = records.file_keys(job.collection, _payload(job))
 
         def chunks() -> Any:
             return batched_lines(records.encode(fmt, self._records(tenant, job), keys))
@@ -367,21 +367,19 @@ class Talkdesk(Vendor):
         start_at and end_at are UTC, and the current calls payload writes them with Z)."""
         a = job.attrs
         return records.records(job.collection, seed=self.runtime.settings.seed, tenant=tenant, job_id=job.id,
-                               start=a["start"], end=a["end"], requested_at=job.created, pools=self.runtime.pools,
-                               count=records_for(a.get("volume"), a["start"], a["end"]))
+                               start=a["start"], end=a["end"], pools=self.runtime.pools,
+                               count=records_for(a.get("volume"), a["start"], a["end"]), payload=_payload(job))
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-def _bad(message: str, name: str, description: str) -> VendorError:
-    return VendorError(400, message, kind="validation", extra={"fields": [{"name": name, "description": description}]})
+def _payload_attr(kind: str, payload: str) -> dict[str, str]:
+    """The calls payload a job keeps for its life (only the reports that have two)."""
+    return {"calls_payload": payload} if kind in records.PAYLOAD_REPORTS else {}
 
 
-def _parse_time(text: str, zone: ZoneInfo) -> float:
-    """ISO 8601 with or without a zone; a naive time is in the report's time zone (A.4)."""
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=zone)
-    return dt.timestamp()
+def _payload(job: Job) -> str:
+    # a job without one was made before the setting existed (a state file of then): the default payload
+    return str(job.attrs.get("calls_payload", records.PAYLOADS[0]))
 
 
 def _file_key(job: Job) -> str:
