@@ -16,14 +16,14 @@ from .clock import RealClock
 from .faults import Fault
 from .persist import StateFile
 from .registry import REGISTRY, Registry, load_vendors
-from .routing import HostRouter, add_vendor_routes
+from .routing import Router
 from .runtime import RUNTIME, Runtime, make_runtime
 from .settings import Settings
 from .vendor import Vendor
 from .vendors import discover
 
-# The host names the vendors answer for (proxy.py opens tunnels to these only).
-HOSTS = web.AppKey("fakeexports_hosts", HostRouter)
+# Where each vendor is reached, its mounts and host names (proxy.py opens tunnels to those hosts only).
+ROUTER = web.AppKey("fakeexports_router", Router)
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -46,12 +46,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[REGISTRY] = registry
     control.add_routes(app)
     s3.add_routes(app, runtime, registry)
-    hosts = HostRouter()
-    for name, vendor in registry.vendors.items():
-        add_vendor_routes(app.router, runtime, registry.routes[name], vendor.mount)
-        hosts.add(runtime, registry.routes[name])
-    app[HOSTS] = hosts
-    app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(runtime, registry, hosts))  # a newline too
+    router = Router()
+    for name in registry.vendors:
+        router.add(runtime, registry.operations[name])
+    app[ROUTER] = router
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(runtime, registry, router))  # a newline too
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
@@ -67,11 +66,10 @@ async def _warm_up(app: web.Application) -> AsyncIterator[None]:
     registry = app[REGISTRY]
 
     async def warm() -> None:
-        for routes in registry.routes.values():
-            for by_key in routes.table.values():
-                for _, _, validator, _ in by_key.values():
-                    validator.warm()
-                    await asyncio.sleep(0)
+        for operations in registry.operations.values():
+            for entry in operations.entries():
+                entry.validator.warm()
+                await asyncio.sleep(0)
 
     task = asyncio.create_task(warm())
     yield
@@ -81,12 +79,13 @@ async def _warm_up(app: web.Application) -> AsyncIterator[None]:
 
 
 def _make_root(runtime: Runtime, registry: Registry,
-               hosts: HostRouter) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """Whatever no mount matched: a vendor reached by its real host name, or a plain 404 naming the mounts."""
+               router: Router) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Every request but the control API's and the S3 stand-in's: a vendor's, reached by its mount or its real host
+    name, or a plain 404 naming the mounts."""
     mounts = {name: v.mount for name, v in registry.vendors.items()}
 
     async def root(request: web.Request) -> web.StreamResponse:
-        response = await hosts.dispatch(request)
+        response = await router.dispatch(request)
         if response is not None:
             return response
         return web.json_response(

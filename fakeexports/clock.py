@@ -10,7 +10,8 @@ import inspect
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Collection
-from datetime import UTC, datetime
+
+from .times import DEFAULT_START, stamp
 
 
 class Clock:
@@ -31,7 +32,7 @@ class Clock:
         return self.advance(when - now)
 
     def describe(self) -> dict[str, object]:
-        return {"mode": self.kind, "now": isoformat(self.now())}
+        return {"mode": self.kind, "now": stamp(self.now())}
 
     def snapshot(self) -> dict[str, object]:
         """What --state keeps of the clock (it changes only when the clock is moved, or runs sped up)."""
@@ -110,26 +111,6 @@ class RealClock(Clock):
             target = float(saved.get("now", 0.0))  # type: ignore[arg-type]
         if target > self.now():
             self._offset += target - self.now()
-
-
-DEFAULT_START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC).timestamp()
-
-
-def isoformat(ts: float, *, millis: bool = False, zone: bool = True) -> str:
-    """RFC 3339 in UTC: ``2026-01-15T12:00:00Z`` (``millis`` adds ``.SSS``; ``zone=False`` drops the Z)."""
-    dt = datetime.fromtimestamp(ts, UTC)
-    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
-    if millis:
-        text += f".{dt.microsecond // 1000:03d}"
-    return text + "Z" if zone else text
-
-
-def parse_rfc3339(text: str) -> float:
-    """Parse an RFC 3339 timestamp (``Z`` or an offset; a naive one is taken as UTC)."""
-    dt = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
 
 
 class Timer:

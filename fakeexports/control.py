@@ -16,14 +16,14 @@ import orjson
 from aiohttp import web
 
 from . import fixtures, ui
-from .clock import isoformat, parse_rfc3339
 from .errors import VendorError
 from .faults import FaultError
 from .fixtures import FixtureError
+from .pipeline import origin_of
 from .registry import REGISTRY
-from .routing import origin_of
 from .runtime import RUNTIME
 from .store import VOLUME
+from .times import parse_rfc3339, stamp
 from .wire import dumps
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def clock_view(runtime: Runtime, registry: Registry) -> dict[str, Any]:
     return {
         **runtime.clock.describe(),
         "epoch": runtime.clock.now(),
-        "next_event_at": isoformat(due) if due is not None else None,
+        "next_event_at": stamp(due) if due is not None else None,
         # the jobs' moments wait in each vendor's heap, behind one scheduler event per vendor
         "pending_events": runtime.scheduler.pending_count(exclude=registry.engines())
         + sum(v.jobs.pending() for v in registry.vendors.values()),
@@ -350,7 +350,7 @@ async def spec(request: web.Request) -> web.StreamResponse:
     """A vendor's OpenAPI document with ``servers`` rewritten to this fake's mount, for tools that take a spec
     (schemathesis, Prism, code generators); ``?version=`` picks one of DIDWW's."""
     vendor = vendor_of(request)
-    docs = request.app[REGISTRY].routes[vendor.name].docs
+    docs = request.app[REGISTRY].operations[vendor.name].docs
     key = request.query.get("version", next(iter(docs)))
     if key not in docs:
         raise ControlError(404, f"{vendor.name} has no spec {key!r}; it has {sorted(docs)}")

@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from .clock import Timer, isoformat
+from .clock import Timer
 from .errors import VendorError
 from .files import hex_id, uuid4_from, uuid7_from
 from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, rewrite, status_at, time_when
 from .store import SHARED, VOLUME, Job, TenantState
+from .times import stamp
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -123,7 +124,7 @@ class Jobs:
         nxt = next((step for step in job.schedule if step[0] > now), None)
         return {"id": job.id, "tenant": state.tenant, "collection": job.collection, "status": self.status(job, now),
                 "schedule": [{"at": t, "status": s} for t, s in job.schedule],
-                "next_change": isoformat(nxt[0]) if nxt is not None else None,
+                "next_change": stamp(nxt[0]) if nxt is not None else None,
                 "next_status": nxt[1] if nxt is not None else None,
                 **self.vendor.describe_extra(state, job)}
 

@@ -3,7 +3,7 @@
 With ``HTTPS_PROXY=http://127.0.0.1:8080`` and the fake's CA trusted, an unchanged client asks the fake for a
 tunnel to ``bulkexports.twilio.com:443``. The fake answers 200, terminates TLS itself with a certificate for
 that host signed by its own CA (ca.py), and hands the decrypted connection to aiohttp: the request then takes
-the same path as one that reached the fake with ``Host: bulkexports.twilio.com`` (routing.HostRouter), and
+the same path as one that reached the fake with ``Host: bulkexports.twilio.com`` (routing.Router), and
 the URLs the vendor emits start with ``https://bulkexports.twilio.com``. A tunnel to any other host is
 refused with a 403: nothing is ever forwarded.
 
@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 import orjson
 from aiohttp import web
 
-from .app import HOSTS
+from .app import ROUTER
 from .ca import CertificateAuthority, server_context
-from .routing import HostRouter
+from .routing import Router
 from .settings import Settings
 
 log = logging.getLogger("fakeexports.proxy")
@@ -39,18 +39,18 @@ class Tunnels:
     """What the proxy may open: the hosts some vendor answers for, and the CA that signs for them (made on the
     first tunnel, so that a server nobody tunnels through never touches the disk)."""
 
-    def __init__(self, hosts: HostRouter, ca_dir: str | None):
-        self.hosts = hosts
+    def __init__(self, router: Router, ca_dir: str | None):
+        self.router = router
         self.ca_dir = ca_dir
         self._ca: CertificateAuthority | None = None
 
     def knows(self, host: str) -> bool:
-        return self.hosts.find(host) is not None
+        return self.router.for_host(host) is not None
 
     def certificate_name(self, host: str) -> str:
         """The name to sign for: one ``*.domain`` certificate for every host one label under a wildcard pattern
         (any account's talkdeskid.com host), so that clients naming new hosts do not make new certificates."""
-        for suffix, _ in self.hosts.suffixes:  # ".talkdeskid.com"
+        for suffix, _ in self.router.wildcards:  # ".talkdeskid.com"
             label = host[: -len(suffix)]
             if host.endswith(suffix) and label and "." not in label:
                 return "*" + suffix
@@ -255,7 +255,7 @@ class Site(web.BaseSite):
 def tunnels_for(app: web.Application, settings: Settings) -> Tunnels | None:
     if not settings.proxy:
         return None
-    return Tunnels(app[HOSTS], settings.ca_dir)
+    return Tunnels(app[ROUTER], settings.ca_dir)
 
 
 def tls_context(settings: Settings, tunnels: Tunnels | None) -> ssl.SSLContext | None:

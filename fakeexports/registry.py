@@ -13,7 +13,7 @@ from . import fixtures
 from . import options as opts
 from .clock import VirtualClock
 from .faults import Fault, FaultError, checked
-from .routing import VendorRoutes
+from .routing import Operations
 from .runtime import Runtime
 from .snapshot import Snapshot
 from .specs import SpecDoc, load_spec
@@ -25,7 +25,7 @@ from .vendors import discover
 class Registry:
     runtime: Runtime
     vendors: dict[str, Vendor] = field(default_factory=dict)
-    routes: dict[str, VendorRoutes] = field(default_factory=dict)
+    operations: dict[str, Operations] = field(default_factory=dict)  # each vendor's, compiled from its specs
     fixture_docs: list[dict[str, Any]] = field(default_factory=list)
     snapshot: Snapshot | None = None  # what the fixtures made, for the next full reset (snapshot.py)
 
@@ -35,8 +35,7 @@ class Registry:
         vendor = self.vendors.get(data.get("vendor"))  # type: ignore[arg-type]
         if vendor is None:
             raise FaultError(f"'vendor' must be one of {sorted(self.vendors)}")
-        operations = {op.operation_id for by_key in self.routes[vendor.name].table.values()
-                      for op, *_ in by_key.values()}
+        operations = {entry.op.operation_id for entry in self.operations[vendor.name].entries()}
         return checked(data, operations, tuple(vendor.lifecycle.forceable),
                        vendor.outcome_status)
 
@@ -103,6 +102,6 @@ def load_vendors(runtime: Runtime, wanted: Mapping[str, type[Vendor]] | None = N
             for key, filename in vendor.specs.items()
         }
         registry.vendors[name] = vendor
-        registry.routes[name] = VendorRoutes(vendor, docs)
+        registry.operations[name] = Operations(vendor, docs, runtime.caches)
         runtime.webhooks.signers[name] = vendor.webhook_headers
     return registry

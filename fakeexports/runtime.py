@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from .auth import Credentials
-from .clock import Clock, RealClock, Scheduler, Timer, VirtualClock, parse_rfc3339
+from .caches import Caches
+from .clock import Clock, RealClock, Scheduler, Timer, VirtualClock
 from .faults import Faults
 from .files import Pools, Sizes
 from .journal import Journal
@@ -19,8 +20,8 @@ from .pagination import Tokens
 from .persist import StateFile
 from .settings import Settings
 from .store import Store
+from .times import HttpDate, parse_rfc3339
 from .webhooks import Allow, Webhooks
-from .wire import HttpDate
 
 
 @dataclass(eq=False)
@@ -37,6 +38,7 @@ class Runtime:
     webhooks: Webhooks
     tokens: Tokens
     sizes: Sizes
+    caches: Caches = field(default_factory=Caches)  # every cache and interning table of this app (caches.py)
     state: StateFile | None = None  # --state: the store kept in SQLite (persist.py)
     http_date: HttpDate = field(default_factory=HttpDate)
 
@@ -79,4 +81,5 @@ def make_runtime(settings: Settings) -> Runtime:
         webhooks=Webhooks(clock, scheduler, allow=Allow(settings.webhook_allow), timeout=settings.webhook_timeout),
         tokens=Tokens(settings.seed),
         sizes=Sizes(),
+        caches=Caches(settings.no_caches),
     )

@@ -46,6 +46,16 @@ def _token(value: str | None) -> str | None:
     return None if value is None or value.strip() else "must not be empty"
 
 
+def _caches(value: tuple[str, ...]) -> str | None:
+    from .caches import Caches
+
+    try:
+        Caches(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _allow(value: tuple[str, ...]) -> str | None:
     from .webhooks import Allow
 
@@ -104,6 +114,9 @@ class Settings:
                         "127.0.0.1 and the --public-url host (or --tls-cert/--tls-key)")
     tls_cert: str | None = setting(None, "PEM certificate chain for --tls (may hold the key too); implies --tls")
     tls_key: str | None = setting(None, "PEM private key for --tls-cert")
+    no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (routes, params, kept, "
+                                         "moments, shared): every answer stays the same, only slower (caches.py)",
+                                         check=_caches, metavar="NAMES")
 
     @property
     def https(self) -> bool:

@@ -14,6 +14,7 @@ import fastjsonschema
 import orjson
 from multidict import MultiMapping
 
+from .caches import Memo
 from .errors import StrictModeError, Violation
 from .specs import Operation, Param
 
@@ -161,7 +162,7 @@ class RequestValidator:
     """Everything one operation checks in a request, compiled at startup: one compiled validator for all
     its parameters (path, query and headers together: one call a request), one per body media type."""
 
-    def __init__(self, op: Operation):
+    def __init__(self, op: Operation, memo: Memo[dict[str, Any]] | None = None):
         self.op = op
         groups = {}
         for location in ("path", "query", "header"):
@@ -174,9 +175,9 @@ class RequestValidator:
                     ]
                 groups[location] = ParamGroup(location, params)
         self.groups = groups
-        # Parameters from the path and query only: the same raw path always gives the same values.
-        self.cacheable = "header" not in groups
-        self.cache: dict[str, dict[str, Any]] = {}  # raw path -> checked values (see routing.make_handler)
+        # Pollers repeat the same URL: where the parameters come from the path and query only, the same raw path always
+        # gives the same values, kept by it (the "params" cache; a request with header parameters is always checked).
+        self.memo = memo if "header" not in groups else None
         self.validate_params = Lazy({
             "type": "object",
             "properties": {location: group.schema for location, group in groups.items()},
@@ -188,13 +189,22 @@ class RequestValidator:
             if media == FORM_TYPE
         }
 
-    def params(
-        self,
-        match_info: Mapping[str, str],
-        query: MultiMapping[str],
-        headers: Mapping[str, str],
-    ) -> tuple[dict[str, Any], Violation | None]:
-        """Coerced path, query and header values in one dict; the first violation, if any."""
+    def params(self, match_info: Mapping[str, str], query: MultiMapping[str], headers: Mapping[str, str],
+               raw_path: str = "") -> tuple[dict[str, Any], Violation | None]:
+        """Coerced path, query and header values in one dict (shared by identical requests: read only); the first
+        violation, if any."""
+        memo = self.memo
+        if memo is not None:
+            kept = memo.get(raw_path)
+            if kept is not None:
+                return kept, None
+        values, problem = self._params(match_info, query, headers)
+        if memo is not None and problem is None:
+            memo.put(raw_path, values)
+        return values, problem
+
+    def _params(self, match_info: Mapping[str, str], query: MultiMapping[str],
+                headers: Mapping[str, str]) -> tuple[dict[str, Any], Violation | None]:
         grouped: dict[str, dict[str, Any]] = {}
         for location, group in self.groups.items():
             if location == "path":

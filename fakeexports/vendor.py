@@ -138,6 +138,10 @@ class Vendor:
         """Per-app state of the vendor (timers, caches)."""
 
     # --- requests -------------------------------------------------------------------------------
+    def handler(self, op: Operation) -> Any:
+        """The handler of an operation: the method named after its operationId, or None."""
+        return getattr(self, op.handler_name, None)
+
     def spec_key(self, request: web.Request) -> str:
         """Which spec document routes and validates this request (DIDWW picks by version header)."""
         return next(iter(self.specs))

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..files import FileBody, Pools, csv_lines, measure, rng, sorted_compact, uuid4_from
 from ..store import records_for
-from ..wire import stamp
+from ..times import stamp
 
 COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "attempt_count", "idempotency_key",
            "created_at", "delivered_at", "response_status", "response_latency_ms", "size_bytes", "last_error")

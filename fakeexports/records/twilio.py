@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from ..files import FileBody, Pools, Sizes, batched_lines, gzip_chunks, hex_id, rng, sorted_compact
-from ..wire import rfc3339
+from ..times import rfc3339
 
 RESOURCE_TYPES = ("Messages", "Calls", "Conferences", "Participants")
 _RATES = {"Messages": (20, 400), "Calls": (10, 200), "Conferences": (1, 20), "Participants": (2, 60)}

@@ -11,7 +11,6 @@ from aiohttp import web
 
 from .. import lifecycle
 from ..auth import bearer_token
-from ..clock import parse_rfc3339
 from ..errors import VendorError, Violation
 from ..files import FileBody, hex_id
 from ..jobs import Ids
@@ -22,8 +21,8 @@ from ..recipe import Call, Recipe
 from ..records import hookbridge as records
 from ..specs import Operation
 from ..store import Job, TenantState
+from ..times import parse_instant, parse_rfc3339, rfc3339, stamp
 from ..vendor import Context, Reply, Vendor
-from ..wire import parse_instant, rfc3339, stamp
 
 # --- auth -> tenant (B.1) -------------------------------------------------------------------------------
 KEY = re.compile(r"^hb_(live|test)_[A-Za-z0-9]+$")

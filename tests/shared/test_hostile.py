@@ -39,7 +39,7 @@ def concrete(path: str, value: str) -> str:
 async def test_hostile_inputs_never_get_a_500(client_for: Any, vendor: str) -> None:
     client = await client_for(fixtures="none", max_body=64 * 1024)
     runtime = client.app[RUNTIME]
-    routes = client.app[REGISTRY].routes[vendor]
+    routes = client.app[REGISTRY].operations[vendor]
     cls = VENDORS[vendor]
     d = driver(client, vendor)
     await d.login()

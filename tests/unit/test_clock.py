@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fakeexports.clock import DEFAULT_START, RealClock, Scheduler, VirtualClock, isoformat, parse_rfc3339
+from fakeexports.clock import RealClock, Scheduler, VirtualClock
+from fakeexports.times import DEFAULT_START, parse_rfc3339, stamp
 
 
 def test_virtual_clock_stands_still_until_advanced() -> None:
@@ -28,8 +29,8 @@ def test_real_clock_speed_and_offset() -> None:
 
 
 def test_rfc3339_round_trip() -> None:
-    assert isoformat(DEFAULT_START) == "2026-01-15T12:00:00Z"
-    assert isoformat(DEFAULT_START + 0.25, millis=True, zone=False) == "2026-01-15T12:00:00.250"
+    assert stamp(DEFAULT_START) == "2026-01-15T12:00:00Z"
+    assert stamp(DEFAULT_START + 0.25, "naive-ms") == "2026-01-15T12:00:00.250"
     assert parse_rfc3339("2026-01-15T12:00:00Z") == DEFAULT_START
     assert parse_rfc3339("2026-01-15T13:00:00+01:00") == DEFAULT_START
     assert parse_rfc3339("2026-01-15T12:00:00") == DEFAULT_START

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from fakeexports.errors import SpecError
 from fakeexports.registry import load_vendors
-from fakeexports.routing import VendorRoutes
+from fakeexports.routing import Operations
 from fakeexports.runtime import make_runtime
 from fakeexports.settings import Settings
 from fakeexports.specs import data_dir, load_spec
@@ -30,10 +30,9 @@ def test_spec_is_valid_openapi(path: Path) -> None:
 def test_every_vendor_module_has_its_specs_and_handlers() -> None:
     registry = load_vendors(make_runtime(Settings(clock="virtual")))
     assert set(registry.vendors) == set(discover())
-    for name, routes in registry.routes.items():
-        for by_key in routes.table.values():
-            for op, handler, _, _ in by_key.values():
-                assert handler.__name__ == op.handler_name, (name, op.operation_id)
+    for name, operations in registry.operations.items():
+        for entry in operations.entries():
+            assert entry.handler.__name__ == entry.op.handler_name, (name, entry.op.operation_id)
 
 
 def test_an_operation_without_a_handler_is_a_startup_error(tmp_path: Path) -> None:
@@ -52,8 +51,8 @@ def test_an_operation_without_a_handler_is_a_startup_error(tmp_path: Path) -> No
             raise NotImplementedError
 
     runtime = make_runtime(Settings(clock="virtual"))
-    with pytest.raises(SpecError, match=r"CreateThing \(POST /things\) -> create_thing"):
-        VendorRoutes(Things(runtime), {"v": load_spec("things", "v", path)})
+    with pytest.raises(SpecError, match=r"operations without a handler: CreateThing \(POST /things\)"):
+        Operations(Things(runtime), {"v": load_spec("things", "v", path)}, runtime.caches)
 
 
 def test_yaml_documents_are_read_through_a_json_copy_keyed_by_their_hash(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fakeexports.wire import _stamp_slow, rfc3339, stamp
+from fakeexports.times import _stamp_slow, rfc3339, stamp
 
 STYLES = ("Z", "ms", "naive", "naive-ms", "space", "date")
 
@@ -40,3 +40,10 @@ def test_negative_times_take_the_slow_path_and_match() -> None:
     for ts in (-1.0, -0.0000004, -86400.5, -44686526965.0):
         for style in STYLES:
             assert stamp(ts, style) == _stamp_slow(ts, style)
+
+
+def test_a_days_date_is_worked_out_without_datetime() -> None:
+    from fakeexports.times import _day
+
+    for day in (*range(-719_162, 2_932_897, 997), 0, -1, 59, 60, 11016, 2932896):  # 0001-01-01 .. 9999-12-31
+        assert _day(day) == _stamp_slow(day * 86400.0, "date"), day

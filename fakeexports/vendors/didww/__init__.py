@@ -11,7 +11,6 @@ from aiohttp import web
 
 from ... import lifecycle
 from ...auth import bearer_token
-from ...clock import parse_rfc3339
 from ...errors import VendorError, Violation
 from ...files import uuid4_from
 from ...jobs import Ids
@@ -21,8 +20,8 @@ from ...recipe import Recipe
 from ...records import didww as records
 from ...specs import Operation
 from ...store import Job, TenantState
+from ...times import parse_rfc3339, stamp
 from ...vendor import Context, Reply
-from ...wire import stamp
 from . import envelope, fixtures, rules
 from .envelope import sign
 from .files import ExportFiles

@@ -22,8 +22,8 @@ from ...recipe import Recipe
 from ...records import talkdesk as records
 from ...specs import Operation
 from ...store import Job, TenantState, records_for
+from ...times import rfc3339, stamp
 from ...vendor import Context, Reply, Vendor
-from ...wire import rfc3339, stamp
 from . import envelope
 from .envelope import bad, parse_time, render
 from .recipe import RECIPE

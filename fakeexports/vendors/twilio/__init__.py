@@ -21,8 +21,9 @@ from ...recipe import Recipe
 from ...records import twilio as records
 from ...specs import Operation
 from ...store import Job, TenantState
+from ...times import stamp
 from ...vendor import Context, Reply, Vendor
-from ...wire import dumps, stamp
+from ...wire import dumps
 from . import envelope, fixtures, queue
 from .days import DayFiles
 from .queue import DAY_SECONDS, DELETE_SECONDS, FINISHED, OPEN, RETRY_SECONDS, SUBMIT_SECONDS

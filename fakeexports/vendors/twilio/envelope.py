@@ -14,8 +14,8 @@ from ...auth import Credentials, basic_credentials
 from ...errors import VendorError
 from ...pagination import Tokens
 from ...store import Job
+from ...times import stamp
 from ...vendor import Context
-from ...wire import stamp
 from .queue import FINISHED
 
 # --- auth -> tenant (A5) ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ... import lifecycle
 from ...errors import VendorError
 from ...jobs import Jobs
 from ...store import Job, TenantState
-from ...wire import stamp
+from ...times import stamp
 
 # --- lifecycle (A2) -------------------------------------------------------------------------------------
 SUBMIT_SECONDS = 60.0  # a job waits this long in Submitted before the account's queue picks it up

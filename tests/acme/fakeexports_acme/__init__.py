@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from fakeexports.clock import parse_rfc3339
 from fakeexports.errors import VendorError, Violation
 from fakeexports.files import FileBody, csv_lines, hex_id, rng
 from fakeexports.jobs import Ids
@@ -20,8 +19,8 @@ from fakeexports.options import Option
 from fakeexports.recipe import Call, Recipe
 from fakeexports.specs import Operation
 from fakeexports.store import Job, TenantState, records_for
+from fakeexports.times import parse_rfc3339, stamp
 from fakeexports.vendor import Context, Reply, Vendor
-from fakeexports.wire import stamp
 
 KEY = re.compile(r"^ak_[a-z0-9_]{3,40}$")
 FILE_KEY = re.compile(r"exports/(exp_[0-9a-f]{32})\.csv")

@@ -1,0 +1,80 @@
+"""The one owner of the fake's speed tricks. Every cache and interning table is made here, for one app (two apps in
+one process share none), under a name; ``--no-caches NAME,...`` (``FAKEEXPORTS_NO_CACHES``) turns named ones off
+and ``--no-caches all`` every one, so that the suite can run both ways and a benchmark can show what each earns.
+
+A Memo is a bounded map with one invalidation rule, stated where it is made: either its keys say everything its
+values depend on (the routes a method and path resolve to, a raw path's checked parameters), or its user compares
+a version counter kept with each value (kept answers: the tenant state's version and the options' version). At
+``limit`` entries it is emptied; off, it keeps nothing. No cache here is keyed by ``id()``.
+
+The names (README, "Performance"): ``routes`` (routing.Dispatch), ``params`` (validation.RequestValidator),
+``kept`` (kept.py), ``moments`` (jobs.Jobs), ``shared`` (store.Shared: jobs made alike share their values)."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
+
+V = TypeVar("V")
+NAMES = ("routes", "params", "kept", "moments", "shared")
+
+
+class Memo(Generic[V]):
+    __slots__ = ("_data", "enabled", "hits", "limit", "misses", "name")
+
+    def __init__(self, name: str, limit: int, enabled: bool):
+        self.name, self.limit, self.enabled = name, limit, enabled
+        self._data: dict[Hashable, V] = {}
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> V | None:
+        found = self._data.get(key)
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, key: Hashable, value: V) -> V:
+        if self.enabled:
+            if len(self._data) >= self.limit:
+                self._data.clear()
+            self._data[key] = value
+        return value
+
+    def clear(self) -> None:
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class Caches:
+    """The app's caches by name, and which are on."""
+
+    def __init__(self, off: tuple[str, ...] = ()):
+        unknown = sorted(set(off) - {*NAMES, "all"})
+        if unknown:
+            raise ValueError(f"no_caches: unknown caches {unknown}; known: {', '.join(NAMES)} (or all)")
+        self.off = frozenset(NAMES if "all" in off else off)
+        self.memos: list[Memo[Any]] = []
+
+    def enabled(self, name: str) -> bool:
+        assert name in NAMES, name
+        return name not in self.off
+
+    def memo(self, name: str, limit: int) -> Memo[Any]:
+        memo: Memo[Any] = Memo(name, limit, self.enabled(name))
+        self.memos.append(memo)
+        return memo
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Hits, misses and entries per cache name (summed over its memos)."""
+        out: dict[str, dict[str, int]] = {name: {"hits": 0, "misses": 0, "entries": 0, "on": int(self.enabled(name))}
+                                          for name in NAMES}
+        for memo in self.memos:
+            row = out[memo.name]
+            row["hits"] += memo.hits
+            row["misses"] += memo.misses
+            row["entries"] += len(memo)
+        return out

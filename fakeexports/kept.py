@@ -1,0 +1,121 @@
+"""Kept answers: the request path's one shortcut, a wrapper around a GET's Pipeline that owns its keys, its
+invalidation and its records.
+
+A handler may say until when its answer holds (``Reply.fresh_until``: the next moment anything it shows changes).
+Such an answer is kept, serialized, with the version of the tenant state it was made from and the vendor's options'
+version. The same request again (the same raw path and query, the same request headers byte for byte: a poller's
+repeat) is answered from it while neither version has moved, the clock is before that moment and no fault is
+queued. It is still authenticated (a rate limit counts it, a credential refused since is refused) and journaled,
+and its Date and the vendor's per-answer headers are made afresh, so a client sees what the full pipeline would
+have sent; the work of validation, the handler and serialization is saved. At most ``LIMIT`` bytes are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from .errors import VendorError
+from .pipeline import Exchange, Pipeline
+
+if TYPE_CHECKING:
+    from .store import TenantState
+    from .vendor import Reply
+
+Key = tuple[str, tuple[tuple[bytes, bytes], ...]]
+LIMIT = 8 * 1024 * 1024
+
+
+@dataclass(slots=True, eq=False, kw_only=True)
+class Kept:
+    """One kept answer: what it was made from, until when it holds, and its bytes."""
+
+    state: TenantState
+    state_version: int
+    options_version: int
+    until: float
+    reply: Reply  # as the handler answered, for the vendor's per-answer headers
+    body: bytes
+    headers: dict[str, str]  # the reply's own headers
+    tail: dict[str, str]  # Content-Type and ETag as the full path wrote them
+    split: tuple[bytes, bytes] | None  # the body around its one answer token, or None: the body as it is
+    tenant: str | None
+
+
+class KeptAnswers:
+    """Wraps one GET pipeline; ``enabled`` False (``--no-caches kept``) makes it a plain pass-through."""
+
+    def __init__(self, pipeline: Pipeline, enabled: bool = True):
+        self.pipeline = pipeline
+        self.enabled = enabled
+        self.entries: dict[Key, Kept] = {}
+        self.size = 0
+
+    async def __call__(self, request: web.Request, match: Mapping[str, str]) -> web.StreamResponse:
+        pipeline = self.pipeline
+        x = Exchange(request, match, pipeline.catch_up())
+        key = (request.raw_path, request.raw_headers)
+        hit = self.entries.get(key) if self.enabled else None
+        if hit is not None and self.valid(hit, x.now):
+            answer = self.replay(hit, x)
+            if answer is not None:
+                return answer
+        await pipeline.run(x)
+        response = pipeline.finish(x)
+        if self.enabled:
+            self.keep(key, x, response)
+        return response
+
+    def valid(self, hit: Kept, now: float) -> bool:
+        state, pipeline = hit.state, self.pipeline
+        return (now < hit.until and hit.state_version == state.version and state.alive
+                and hit.options_version == pipeline.vendor.config_version and not pipeline.runtime.faults.queue)
+
+    def replay(self, hit: Kept, x: Exchange) -> web.StreamResponse | None:
+        """The kept answer for this request, or None when authentication now says otherwise (the full path then
+        answers, in the vendor's words)."""
+        pipeline, vendor, request = self.pipeline, self.pipeline.vendor, x.request
+        try:
+            pipeline.route(x)
+            pipeline.authenticate(x)
+        except VendorError:
+            return None
+        if x.tenant != hit.tenant:
+            return None
+        headers = dict(hit.headers)
+        headers["Date"] = pipeline.runtime.date()
+        extra = vendor.response_headers(request, hit.reply)
+        if extra:
+            headers.update(extra)
+        headers.update(hit.tail)
+        body = hit.body if hit.split is None else (
+            hit.split[0] + str(vendor.answer_token(request)).encode() + hit.split[1])
+        response = web.Response(status=hit.reply.status, body=body, headers=headers)
+        pipeline.record(x, response)
+        return response
+
+    def keep(self, key: Key, x: Exchange, response: web.StreamResponse) -> None:
+        reply, ctx = x.reply, x.ctx
+        if (reply is None or reply.fresh_until is None or ctx is None or x.entry is None
+                or type(response) is not web.Response or response.status != reply.status
+                or not isinstance(response.body, bytes)):
+            return
+        data, token = response.body, self.pipeline.vendor.answer_token(x.request)
+        parts = data.split(token.encode()) if token else None
+        if parts is not None and len(parts) != 2:  # a token that is not there once: not kept
+            return
+        state = ctx.state
+        entry = Kept(state=state, state_version=state.version, options_version=self.pipeline.vendor.config_version,
+                     until=reply.fresh_until, reply=reply, body=data, headers=dict(reply.headers or {}),
+                     tail={k: response.headers[k] for k in ("Content-Type", "ETag") if k in response.headers},
+                     split=None if parts is None else (parts[0], parts[1]), tenant=x.tenant)
+        if self.size + len(data) > LIMIT:
+            self.entries.clear()
+            self.size = 0
+        old = self.entries.get(key)
+        if old is not None:
+            self.size -= len(old.body)
+        self.entries[key] = entry
+        self.size += len(data)

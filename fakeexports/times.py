@@ -1,0 +1,134 @@
+"""Every time the fake writes or reads, in one family: RFC 3339 and the vendors' other forms out of epoch seconds
+(``stamp``, ``rfc3339``), times read back (``parse_rfc3339``, ``parse_instant``), and the HTTP ``Date`` of an answer
+(``HttpDate``). All UTC, years always four digits. Record files write millions of times: the date of a day is
+worked out by arithmetic (no datetime, no table), the rest from precomputed clock texts."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime
+from email.utils import formatdate
+
+DEFAULT_START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC).timestamp()
+
+
+def parse_rfc3339(text: str) -> float:
+    """An RFC 3339 timestamp (``Z`` or an offset; a naive one is taken as UTC) as epoch seconds."""
+    dt = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+class HttpDate:
+    """RFC 9110 ``Date`` values for a clock, formatted once per second."""
+
+    __slots__ = ("_second", "_text")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def __call__(self, now: float) -> str:
+        second = int(now)
+        if second != self._second:
+            self._second = second
+            self._text = formatdate(second, usegmt=True)
+        return self._text
+
+
+_RFC3339 = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+_HM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SS = tuple(f"{sec:02d}" for sec in range(60))
+
+
+def _day(day: int) -> str:
+    """Days since 1970-01-01 as "YYYY-MM-DD", by Howard Hinnant's civil_from_days (proleptic Gregorian)."""
+    z = day + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return f"{yoe + era * 400 + (m <= 2):04d}-{m:02d}-{d:02d}"
+
+
+def _clock(second: int) -> str:
+    return _HM[second // 60] + _SS[second % 60]
+
+
+def rfc3339(ts: float, fraction: str = "") -> str:
+    """``ts`` in UTC as ``YYYY-MM-DDTHH:MM:SS[.fraction]Z``, the year always four digits (strftime's %Y
+    writes year 574 as "574"). Record files write millions of these: a day's text is made once."""
+    day, second = divmod(int(ts // 1), 86400)
+    text = f"{_day(day)}T{_clock(second)}"
+    return f"{text}.{fraction}Z" if fraction else text + "Z"
+
+
+def parse_instant(text: str) -> tuple[float, str]:
+    """An RFC 3339 time (``Z``, an offset, or none: UTC) as whole epoch seconds and its fraction digits
+    as sent, trailing zeros dropped: ``rfc3339(*parse_instant(t))`` is ``t`` in UTC with no precision
+    lost (a client that sends nanoseconds gets them back). Raises ValueError."""
+    match = _RFC3339.match(text.strip())
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time: {text!r}")
+    day, clock, fraction, zone = match.groups()
+    offset = "+00:00" if zone in (None, "Z", "z") else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
+    dt = datetime.fromisoformat(f"{day}T{clock}{offset}")
+    return float(int(dt.timestamp())), (fraction or "").rstrip("0")
+
+
+def stamp(ts: float, style: str = "Z") -> str:
+    """One formatter for every time a vendor writes, in UTC: ``Z`` 2026-01-15T12:00:00Z, ``ms``
+    2026-01-15T12:00:00.000Z, ``naive`` 2026-01-15T12:00:00, ``naive-ms`` 2026-01-15T12:00:00.000, ``space``
+    2026-01-15 12:00:00, ``date`` 2026-01-15 (years always four digits). The same text as datetime's, whose
+    microseconds are ``ts``'s fraction rounded half to even (a fraction of .9999996 is the next second)."""
+    if ts < 0:
+        return _stamp_slow(ts, style)
+    fraction, whole = math.modf(ts)
+    micro = round(fraction * 1e6)
+    second = int(whole)
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    day, second = divmod(second, 86400)
+    date = _day(day)
+    if style == "date":
+        return date
+    if style == "Z":
+        return f"{date}T{_clock(second)}Z"
+    if style == "space":
+        return f"{date} {_clock(second)}"
+    if style == "naive":
+        return f"{date}T{_clock(second)}"
+    if style == "ms":
+        return f"{date}T{_clock(second)}.{micro // 1000:03d}Z"
+    if style == "naive-ms":
+        return f"{date}T{_clock(second)}.{micro // 1000:03d}"
+    raise ValueError(f"unknown time style {style!r}")
+
+
+def _stamp_slow(ts: float, style: str) -> str:
+    dt = datetime.fromtimestamp(ts, UTC)
+    day = f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"
+    if style == "date":
+        return day
+    text = f"{day}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    if style == "Z":
+        return text + "Z"
+    if style == "space":
+        return text.replace("T", " ")
+    if style == "naive":
+        return text
+    millis = f".{dt.microsecond // 1000:03d}"
+    if style == "ms":
+        return text + millis + "Z"
+    if style == "naive-ms":
+        return text + millis
+    raise ValueError(f"unknown time style {style!r}")
