@@ -7,19 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
 
-from . import control, fixtures, s3
+from . import control, fixtures, persist, s3
 from .clock import RealClock
-from .faults import Fault
-from .persist import StateFile
 from .registry import REGISTRY, Registry, load_vendors
 from .routing import Router
 from .runtime import RUNTIME, Runtime, make_runtime
 from .settings import Settings
-from .vendor import Vendor
 from .vendors import discover
 
 # Where each vendor is reached, its mounts and host names (proxy.py opens tunnels to those hosts only).
@@ -32,9 +28,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     runtime = make_runtime(settings)
     registry = load_vendors(runtime)
     registry.fixture_docs = fixtures.read_fixtures(settings.fixtures, settings.cache_path(),
-                                                   [v.fixture_path() for v in registry.vendors.values()])
+                                                   [v.decl.fixture_path() for v in registry.vendors.values()])
     if settings.state:
-        _open_state(runtime, registry, settings.state)
+        persist.attach(runtime, registry, settings.state)
     else:
         fixtures.load_into(registry.vendors, registry.fixture_docs)
 
@@ -54,7 +50,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
-    if runtime.state is not None:
+    if runtime.state_file is not None:
         app.on_cleanup.append(_close_state)
     app.cleanup_ctx.append(_warm_up)
     return app
@@ -124,58 +120,11 @@ async def _ticker(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-# --- --state ---------------------------------------------------------------------------------------------
-def _open_state(runtime: Runtime, registry: Registry, path: str) -> None:
-    """Open the state file: a new one gets the fixtures, an existing one is loaded and its jobs re-armed."""
-    state = runtime.state = StateFile(path, runtime.settings.seed)
-    store, clock = runtime.store, runtime.clock
-    webhooks = runtime.webhooks
-    if state.empty():
-        store.sink = state
-        webhooks.sink = state
-        fixtures.load_into(registry.vendors, registry.fixture_docs)
-    else:
-        state.load(store)
-        saved_clock = state.get_meta("clock")
-        if saved_clock:
-            clock.restore(saved_clock)
-        store.restore_seq(int(state.get_meta("seq") or 0))
-        for fault in state.get_meta("faults") or []:
-            runtime.faults.add(Fault(**fault))
-        for name, vendor in registry.vendors.items():
-            saved = state.get_meta(f"config/{name}")
-            if saved:
-                vendor.configure({k: v for k, v in saved.items() if k in vendor.config})
-        for tenant in store.all_states():
-            tenant.sink = state
-        store.sink = state
-        webhooks.sink = state
-        webhooks.restore(state.pending_webhooks())
-        for name, vendor in registry.vendors.items():
-            for tenant in store.all_states(name):
-                for job in list(tenant.jobs.values()):
-                    vendor.jobs.arm(tenant, job)  # what came due while it was down runs now
-                vendor.restored(tenant)
-    state.meta.update({
-        "initialized": (lambda: True, lambda: True),
-        "seq": (store.last_seq, store.last_seq),
-        "clock": (lambda: tuple(clock.snapshot().values()), clock.snapshot),
-        "faults": (lambda: runtime.faults.version, runtime.faults.to_json),
-        **{f"config/{name}": _config_of(vendor) for name, vendor in registry.vendors.items()},
-    })
-    webhooks.changed = runtime.flush
-    runtime.flush()
-
-
-def _config_of(vendor: Vendor) -> tuple[Callable[[], Any], Callable[[], dict[str, Any]]]:
-    return (lambda: vendor.config_version), (lambda: dict(vendor.config))
-
-
 async def _close_state(app: web.Application) -> None:
     runtime = app[RUNTIME]
     runtime.flush()
-    if runtime.state is not None:
-        runtime.state.close()
+    if runtime.state_file is not None:
+        runtime.state_file.close()
 
 
 def vendor_base_urls(settings: Settings, host: str, port: int) -> dict[str, str]:

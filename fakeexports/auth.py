@@ -85,12 +85,10 @@ class Credentials:
             raise ValueError(f"{path}: a credentials file maps each vendor to a list of entries")
         return cls({str(k): [dict(e) for e in v] for k, v in doc.items()})
 
+    @property
     def restricted(self) -> bool:
-        return self.data is not None
-
-    def restricts(self, vendor: str) -> bool:
-        """Whether a credentials file lists this vendor's accepted credentials (otherwise any well-formed one
-        is accepted)."""
+        """Whether a credentials file was given: then only what it lists is accepted (a vendor it does not name
+        accepts nothing); otherwise any well-formed credential."""
         return self.data is not None
 
     def find(self, vendor: str, **fields: Any) -> dict[str, Any] | None:

@@ -8,7 +8,8 @@ a version counter kept with each value (kept answers: the tenant state's version
 ``limit`` entries it is emptied; off, it keeps nothing. No cache here is keyed by ``id()``.
 
 The names (README, "Performance"): ``routes`` (routing.Dispatch), ``params`` (validation.RequestValidator),
-``kept`` (kept.py), ``moments`` (jobs.Jobs), ``shared`` (store.Shared: jobs made alike share their values)."""
+``kept`` (kept.py), ``moments`` (jobs.Jobs), ``shared`` (store.Interning: jobs made alike share their values),
+``auth`` (a vendor's credential look-ups: Twilio's accounts by Authorization header)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
-NAMES = ("routes", "params", "kept", "moments", "shared")
+NAMES = ("routes", "params", "kept", "moments", "shared", "auth")
 
 
 class Memo(Generic[V]):

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .registry import Registry
     from .runtime import Runtime
     from .store import Job, TenantState
-    from .vendor import Vendor
+    from .vendor import VendorApp
 
 PREFIX = "/_fakeexports"
 OPEN = ("/health", "/ui")  # without the control token: the health check and the dashboard's static page
@@ -125,7 +125,7 @@ def number(data: dict[str, Any], key: str) -> float:
     return float(value)
 
 
-def vendor_of(request: web.Request, name: str | None = None) -> Vendor:
+def vendor_of(request: web.Request, name: str | None = None) -> VendorApp:
     """The vendor the path (or ``name``) names, or a 404."""
     name = request.match_info["vendor"] if name is None else name
     vendor = request.app[REGISTRY].vendors.get(name)
@@ -268,7 +268,7 @@ async def jobs(request: web.Request) -> web.StreamResponse:
     return reply({"jobs": out, "total": total})
 
 
-def job_view(runtime: Runtime, origin: str, vendor: Vendor, state: TenantState, job: Job) -> dict[str, Any]:
+def job_view(runtime: Runtime, origin: str, vendor: VendorApp, state: TenantState, job: Job) -> dict[str, Any]:
     """The vendor-neutral view, with the vendor's name and links to the job's files on the S3 stand-in."""
     files = [runtime.signer.presign(origin, vendor.name, state.tenant, key) for key in vendor.file_keys(state, job)]
     return {"vendor": vendor.name, **vendor.describe_job(state, job), "files": files}
@@ -302,7 +302,7 @@ async def vendors(request: web.Request) -> web.StreamResponse:
     } for name, vendor in registry.vendors.items()}})
 
 
-def tenant_settings(vendor: Vendor, state: TenantState) -> dict[str, Any]:
+def tenant_settings(vendor: VendorApp, state: TenantState) -> dict[str, Any]:
     settings = vendor.tenant_settings(state)
     volume = vendor.volume_state(state.tenant).get(*VOLUME)
     return {**settings, **({"records_per_day": volume} if volume is not None else {})}

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .specs import data_dir, load_yaml
 
 if TYPE_CHECKING:
-    from .vendor import Vendor
+    from .vendor import VendorApp
 
 
 def fixture_paths(setting: str | None) -> list[Path]:
@@ -96,7 +96,7 @@ def expand(spec: Mapping[str, Any], unique: Iterable[str], where: str) -> dict[s
     return {k: Repeated(v, unique, f"{where}: {k}") if isinstance(v, list) else v for k, v in spec.items()}
 
 
-def load_into(vendors: Mapping[str, Vendor], docs: list[dict[str, Any]], vendor: str | None = None,
+def load_into(vendors: Mapping[str, VendorApp], docs: list[dict[str, Any]], vendor: str | None = None,
               tenant: str | None = None) -> int:
     """Load the fixture documents (for one vendor or tenant only, after a partial reset); returns the
     number of tenants loaded."""

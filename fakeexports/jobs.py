@@ -1,23 +1,38 @@
 """The core's job engine: every vendor's jobs are created, timed, forced, removed and described here, from the
-vendor's declared Lifecycle (lifecycle.py). A job's status is a lookup in its schedule; what must happen at a
-moment (an effect on entering a status, a unit of work done, the job's removal) waits in the vendor's heap of
-job moments, one small entry per job, re-pushed whenever the schedule changes (an entry whose time is no longer
-the job's ``due`` is stale and skipped). One scheduler timer stands for the heap's earliest entry, so a million
-jobs cost a million tuples, not a million timers. Outcome faults and ``force`` go through the same path."""
+vendor's declared Lifecycle (lifecycle.py); so are the vendor's timed records (a Twilio day file that expires).
+
+Theory of operation. A job's status is a lookup in its schedule, never stored. What must happen at a moment (an
+effect on entering a status, a unit of work done, the job's removal) waits in the vendor's heap of job moments:
+one small entry per job, for its next moment, re-pushed whenever its schedule changes (an entry whose time is no
+longer the job's ``due`` is stale and skipped). One scheduler event stands for the heap's earliest entry, so a
+million jobs cost a million tuples, not a million timers. Outcome faults and ``force`` go through the same path.
+
+The engine's record of a job is ``Job.note``, a tuple only this module reads or writes (interned: jobs made alike
+share one):
+
+    mark   effects at moments before it have run, and those at it whose tags are in ``done``
+    done   those tags (interned, sorted)
+    quiet  when the job was loaded from a fixture: what it would have notified before then was notified (or None)
+    held   frozen in its status by a fixture: no moments, no removal
+    due    the moment the heap holds for it (None: none)
+
+Timed records are items of a tenant's index whose name starts with a declared Timed prefix: each goes ``seconds``
+after its ``made_at``. They wait in a second heap behind one more scheduler event; after a restart or a snapshot's
+restore, ``resume`` arms every job and record again from what the store holds, so no vendor re-arms anything."""
 
 from __future__ import annotations
 
 import heapq
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from itertools import count
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .clock import Timer
 from .errors import VendorError
 from .files import hex_id, uuid4_from, uuid7_from
 from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, rewrite, status_at, time_when
-from .store import SHARED, VOLUME, Job, TenantState
+from .store import VOLUME, Job, TenantState
 from .times import stamp
 
 if TYPE_CHECKING:
@@ -42,49 +57,73 @@ class Ids:
         return uuid4_from(seed, self.label, tenant, number)
 
 
+@dataclass(frozen=True)
+class Timed:
+    """A vendor's records that expire on the clock: the items of each tenant index whose name starts with
+    ``prefix`` go ``seconds`` after their ``made_at``."""
+
+    prefix: str
+    seconds: float
+
+
 Moment = tuple[float, int, Effect, int | None]  # when, order at that time, effect, unit index
+Note = tuple[float, tuple[str, ...], float | None, bool, float | None]  # mark, done, quiet, held, due
+MARK, DONE, QUIET, HELD, DUE = range(5)
 
 
 class Owner(Protocol):
-    """What the engine needs of a vendor (fakeexports.vendor.Vendor is one)."""
+    """What the engine needs of the vendor whose jobs it times (fakeexports.vendor.VendorApp is one)."""
 
-    name: ClassVar[str]
+    name: str
     runtime: Runtime
-    lifecycle: ClassVar[Lifecycle]
-    ids: ClassVar[Ids]
+    lifecycle: Lifecycle
+    ids: Ids
+    hooks: dict[str, Callable[..., Any]]
 
+    def effect(self, name: str) -> Callable[..., None]: ...
     def force(self, state: TenantState, job: Job, status: str) -> None: ...
-    def created(self, state: TenantState, job: Job) -> None: ...
-    def forced(self, state: TenantState, job: Job, outcome: str, previous: str) -> None: ...
-    def removed(self, state: TenantState, job: Job) -> None: ...
-    def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]: ...
 
 
-class Request(Protocol):
-    """What the engine needs of the request that creates a job (fakeexports.vendor.Context is one)."""
+class Creator(Protocol):
+    """The request that creates a job, as the engine needs it (fakeexports.vendor.Context is one)."""
 
     op: Operation
     tenant: str
 
 
 class Jobs:
-    """One vendor's jobs on the clock."""
+    """One vendor's jobs (and timed records) on the clock."""
 
-    def __init__(self, vendor: Owner):
+    def __init__(self, vendor: Owner, timed: Sequence[Timed] = ()):
         self.vendor = vendor
-        self.runtime = vendor.runtime
+        self.runtime: Runtime = vendor.runtime
         self.lifecycle: Lifecycle = vendor.lifecycle
         self.heap: list[tuple[float, int, TenantState, Job]] = []  # (moment, job seq, its tenant, the job)
         self._timer: Timer | None = None  # the scheduler's event for the heap's earliest moment
         self._firing = False
         self.fired = 0  # the jobs' moments run so far
-        self._moments: dict[tuple[Any, ...], list[Moment]] = {}
+        self._moments = self.runtime.caches.memo("moments", 4096)  # (schedule, units, held) -> its moments
         self._stale = 0  # entries of the heap no longer any job's due
+        self._done: dict[frozenset[str], tuple[str, ...]] = {}  # tags at a mark, one tuple for each set
+        self.timed = tuple(timed)
+        self._records: list[tuple[float, int, TenantState, str, Any]] = []  # (expiry, order, tenant, index, key)
+        self._record_timer: Timer | None = None
+        self._order = count()
+
+    # --- notes ----------------------------------------------------------------------------------------------------
+    def _set(self, job: Job, **changes: Any) -> None:
+        mark, done, quiet, held, due = job.note
+        note: Note = (changes.get("mark", mark), changes.get("done", done), changes.get("quiet", quiet),
+                      changes.get("held", held), changes.get("due", due))
+        job.note = self.runtime.store.interning.value(note)
+
+    def held(self, job: Job) -> bool:
+        return bool(job.note[HELD])
 
     # --- creation -------------------------------------------------------------------------------------
     def create(self, state: TenantState, collection: str, attrs: dict[str, Any], *, created: float | None = None,
                job_id: str | None = None, durations: Mapping[str, float] | None = None,
-               schedule: Schedule | None = None, hold: str | None = None, ctx: Request | None = None,
+               schedule: Schedule | None = None, hold: str | None = None, ctx: Creator | None = None,
                fixture: bool = False) -> Job:
         """The one way a job comes to be. ``durations`` override the lifecycle's for this job, ``schedule``
         replaces it (a queue decided when it starts), ``hold`` freezes the job in a status (a fixture's);
@@ -102,11 +141,12 @@ class Jobs:
             schedule = ((created, hold),)
         elif schedule is None:
             schedule = self.lifecycle.schedule(created, durations)
-        job = Job(job_id, self.runtime.store.next_seq(), collection, created, schedule, attrs, mark=created - 1.0,
-                  quiet=now if fixture else None, held=bool(hold))
+        note: Note = (created - 1.0, (), now if fixture else None, bool(hold), None)
+        job = Job(job_id, self.runtime.store.next_seq(), collection, created, schedule, attrs,
+                  note=self.runtime.store.interning.value(note))
         state.add_job(job)
-        self.vendor.created(state, job)
-        SHARED.attributes(job)  # one dict for every job made with the same attributes (copied on change)
+        self.vendor.hooks["created"](self.vendor, state, job)
+        self.runtime.store.interning.attributes(job)  # one dict for every job made alike (copied on change)
         self.arm(state, job)
         if ctx is not None and state.jobs.get(job.id) is job:
             outcome = self.runtime.faults.outcome(self.vendor.name, ctx.op.operation_id, ctx.tenant)
@@ -126,7 +166,7 @@ class Jobs:
                 "schedule": [{"at": t, "status": s} for t, s in job.schedule],
                 "next_change": stamp(nxt[0]) if nxt is not None else None,
                 "next_status": nxt[1] if nxt is not None else None,
-                **self.vendor.describe_extra(state, job)}
+                **self.vendor.hooks["describe"](self.vendor, state, job)}
 
     # --- changes --------------------------------------------------------------------------------------
     def rewrite(self, state: TenantState, job: Job, tail: Sequence[tuple[str, float | None]], **attrs: Any) -> None:
@@ -135,7 +175,10 @@ class Jobs:
         state.update_job(job, schedule=rewrite(job.schedule, now, _offsets(tail)), **attrs)
         self.arm(state, job)
 
-    def reschedule(self, state: TenantState, job: Job, schedule: Schedule) -> None:
+    def reschedule(self, state: TenantState, job: Job, schedule: Schedule, *, hold: bool | None = None) -> None:
+        """The job follows ``schedule`` from now on; ``hold`` True freezes it there (a fixture's finished job)."""
+        if hold is not None:
+            self._set(job, held=hold)
         state.update_job(job, schedule=schedule)
         self.arm(state, job)
 
@@ -161,16 +204,16 @@ class Jobs:
             if via is not None and not any(s == via and t <= now for t, s in job.schedule):
                 tail = [(via, 0.0), *tail]
             state.update_job(job, schedule=rewrite(job.schedule, now, _offsets(tail)), forced=outcome)
-        job.held = False  # a job held in its status by a fixture goes on from what it was forced into
-        self.vendor.forced(state, job, outcome, current)
+        self._set(job, held=False)  # a job held in its status by a fixture goes on from what it was forced into
+        self.vendor.hooks["forced"](self.vendor, state, job, outcome, current)
         self.arm(state, job)
 
     def remove(self, state: TenantState, job: Job) -> None:
-        if job.due is not None:
-            job.due = None
+        if job.note[DUE] is not None:
+            self._set(job, due=None)
             self._stale += 1  # its entry in the heap is stale now
         if state.jobs.get(job.id) is job:
-            self.vendor.removed(state, job)
+            self.vendor.hooks["removed"](self.vendor, state, job)
             state.remove_job(job)
             self.runtime.sizes.forget((self.vendor.name, state.tenant, job.id))
 
@@ -180,30 +223,69 @@ class Jobs:
         if tenant is None:
             self.heap.clear()
             self._stale = 0
+            self._records.clear()
         elif len(self.heap) > 4096:
             self._compact()
         if not self.heap and self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if not self._records and self._record_timer is not None:
+            self._record_timer.cancel()
+            self._record_timer = None
 
     def resume(self, state: TenantState) -> None:
-        """A tenant's jobs put back as they were (snapshot.py): each waits again for the moment it waited for."""
-        for job in state.jobs.values():
-            if job.due is not None:
-                heapq.heappush(self.heap, (job.due, job.seq, state, job))
-        if self.heap:
-            self._wake(self.heap[0][0])
+        """A tenant's jobs and timed records, put back (a state file read at start, a snapshot restored): each job
+        waits again for its next moment, running what came due meanwhile, and each record for its expiry."""
+        for job in list(state.jobs.values()):
+            self.arm(state, job)
+        for name, index in state.indexes.items():
+            for rule in self.timed:
+                if name.startswith(rule.prefix):
+                    for key, item in index.pairs():
+                        self._expire_at(state, name, key, item["made_at"] + rule.seconds)
 
     def pending(self) -> int:
         """How many jobs wait for a moment (the control API's pending events)."""
-        return sum(1 for when, _, state, job in self.heap if job.due == when and state.alive)
+        return sum(1 for when, _, state, job in self.heap if job.note[DUE] == when and state.alive)
+
+    # --- timed records ----------------------------------------------------------------------------------------
+    def keep(self, state: TenantState, index: str, key: Any, item: dict[str, Any]) -> None:
+        """Put ``item`` (which has ``made_at``) into the tenant's index; it goes when its Timed rule says."""
+        rule = next((r for r in self.timed if index.startswith(r.prefix)), None)
+        if rule is None:
+            raise ValueError(f"{self.vendor.name}: {index!r} is no timed index (Vendor(timed=...))")
+        state.index_put(index, key, item)
+        self._expire_at(state, index, key, item["made_at"] + rule.seconds)
+
+    def _expire_at(self, state: TenantState, index: str, key: Any, when: float) -> None:
+        heapq.heappush(self._records, (when, next(self._order), state, index, key))
+        timer = self._record_timer
+        if timer is None or when < timer.when:
+            if timer is not None:
+                timer.cancel()
+            self._record_timer = self.runtime.scheduler.at(when, self._expire, label=f"{self.vendor.name} records")
+
+    def _expire(self) -> int:
+        self._record_timer = None
+        now, fired, heap = self.runtime.clock.now(), 0, self._records
+        while heap and heap[0][0] <= now:
+            _, _, state, index, key = heapq.heappop(heap)
+            item = state.index(index).get(key) if state.alive else None
+            rule = next(r for r in self.timed if index.startswith(r.prefix))
+            if item is not None and item["made_at"] + rule.seconds <= now:  # made again since: its own entry waits
+                state.index_drop(index, key)
+                fired += 1
+        if heap:
+            self._record_timer = self.runtime.scheduler.at(heap[0][0], self._expire,
+                                                           label=f"{self.vendor.name} records")
+        return fired
 
     # --- the heap of moments --------------------------------------------------------------------------
     def arm(self, state: TenantState, job: Job) -> None:
         """Run what is due by now, then wait for the job's next moment."""
         now = self.runtime.clock.now()
-        if job.due is not None:
-            job.due = None
+        if job.note[DUE] is not None:
+            self._set(job, due=None)
             self._stale += 1  # its entry in the heap is stale now
         moments, version, schedule = self.moments(job), job.version, job.schedule
         if not self._run_due(state, job, now, moments):
@@ -212,7 +294,7 @@ class Jobs:
             moments = self.moments(job)
         when = next((m[0] for m in moments if m[0] > now), None)  # moments are in time order
         if when is not None:
-            job.due = when
+            self._set(job, due=when)
             heapq.heappush(self.heap, (when, job.seq, state, job))
             if self._stale > 1024 and self._stale * 4 >= len(self.heap):
                 self._compact()
@@ -220,7 +302,7 @@ class Jobs:
                 self._wake(when)
 
     def _compact(self) -> None:
-        self.heap[:] = [e for e in self.heap if e[3].due == e[0] and e[2].alive]  # in place: _fire holds it
+        self.heap[:] = [e for e in self.heap if e[3].note[DUE] == e[0] and e[2].alive]  # in place: _fire holds it
         heapq.heapify(self.heap)
         self._stale = 0
 
@@ -241,14 +323,14 @@ class Jobs:
         try:
             while heap and heap[0][0] <= now:
                 when, _, state, job = heapq.heappop(heap)
-                if job.due == when and state.alive and state.jobs.get(job.id) is job:
-                    job.due = None  # this entry is gone from the heap: not stale
+                if job.note[DUE] == when and state.alive and state.jobs.get(job.id) is job:
+                    self._set(job, due=None)  # this entry is gone from the heap: not stale
                     self.arm(state, job)
                 elif self._stale:
                     self._stale -= 1
         finally:
             self._firing = False
-            while heap and (heap[0][3].due != heap[0][0] or not heap[0][2].alive):
+            while heap and (heap[0][3].note[DUE] != heap[0][0] or not heap[0][2].alive):
                 heapq.heappop(heap)  # stale: not worth a wake-up
                 self._stale = max(0, self._stale - 1)
             if heap:
@@ -257,14 +339,12 @@ class Jobs:
 
     def moments(self, job: Job) -> list[Moment]:
         """Every moment of the job's schedule that has effects, in time order (not to be changed: jobs with equal
-        schedules, units and hold share one list)."""
+        schedules, units and hold share one list, the ``moments`` cache)."""
         progress = self.lifecycle.progress
-        key = (job.schedule, job.attrs.get(progress.units, 0) if progress is not None else 0, job.held)
-        found = self._moments.get(key)
+        key = (job.schedule, job.attrs.get(progress.units, 0) if progress is not None else 0, job.note[HELD])
+        found: list[Moment] | None = self._moments.get(key)
         if found is None:
-            if len(self._moments) >= 4096:
-                self._moments.clear()
-            found = self._moments[key] = self._moments_of(job)
+            found = self._moments.put(key, self._moments_of(job))
         return found
 
     def _moments_of(self, job: Job) -> list[Moment]:
@@ -289,7 +369,7 @@ class Jobs:
         return out
 
     def removal_time(self, job: Job) -> float | None:
-        if job.held:
+        if job.note[HELD]:
             return None
         when, status = job.schedule[-1]
         keep = self.lifecycle.retention.get(status)
@@ -297,12 +377,12 @@ class Jobs:
 
     def _run_due(self, state: TenantState, job: Job, now: float, moments: list[Moment]) -> bool:
         """Run the effects due by ``now`` that have not run; False when the job is gone."""
-        mark, done, quiet = job.mark, job.done, job.quiet
+        mark, done, quiet = job.note[MARK], job.note[DONE], job.note[QUIET]
         ran_now = set(done) if mark == now else set()
         for when, _, fx, index in moments:
             if when > now:
                 break
-            tag = _tag(fx, index)
+            tag = fx.name if index is None else f"{fx.name}:{index}"
             if when < mark or (when == mark and tag in done):
                 continue
             if not (fx.notify and quiet is not None and when <= quiet):
@@ -310,18 +390,47 @@ class Jobs:
                 if fx is REMOVE:
                     self.remove(state, job)
                     return False
-                method = getattr(self.vendor, fx.name)
+                effect = self.vendor.effect(fx.name)
                 if index is None:
-                    method(state, job, when)
+                    effect(self.vendor, state, job, when)
                 else:
-                    method(state, job, when, index)
+                    effect(self.vendor, state, job, when, index)
                 if state.jobs.get(job.id) is not job:
                     return False
             if when == now:
                 ran_now.add(tag)
-        job.mark, job.done = now, _done(ran_now)
+        self._set(job, mark=now, done=self._tags(ran_now))
         state.mark(job)
         return True
+
+    def _tags(self, tags: set[str]) -> tuple[str, ...]:
+        """The tags as a sorted tuple, one for every job that ran the same effects at its mark."""
+        if not tags:
+            return ()
+        key = frozenset(tags)
+        done = self._done.get(key)
+        if done is None:
+            if len(self._done) >= 4096:
+                self._done.clear()
+            done = self._done[key] = tuple(sorted(tags))
+        return done
+
+
+def saved_note(job: Job) -> dict[str, Any]:
+    """A job's note as a state file keeps it, in the job's attrs JSON (the format of state files since version 1)."""
+    mark, done, quiet, held, _ = job.note
+    out: dict[str, Any] = {"fx": (mark, done)}
+    if quiet is not None:
+        out["quiet"] = quiet
+    if held:
+        out["held"] = True
+    return out
+
+
+def load_note(job: Job, saved: dict[str, Any]) -> None:
+    """The inverse of ``saved_note``: the note out of a state file's attrs (taken out of them)."""
+    fx = saved.pop("fx", None) or (job.created - 1.0, ())
+    job.note = (float(fx[0]), tuple(fx[1]), saved.pop("quiet", None), bool(saved.pop("held", False)), None)
 
 
 def _offsets(tail: Sequence[tuple[str, float | None]]) -> list[tuple[float, str]]:
@@ -334,25 +443,3 @@ def _offsets(tail: Sequence[tuple[str, float | None]]) -> list[tuple[float, str]
             break
         at += length
     return offsets
-
-
-_DONE: dict[frozenset[str], tuple[str, ...]] = {}
-
-
-def _tag(fx: Effect, index: int | None) -> str:
-    """Names an effect among those at one moment (``done`` only ever holds the effects at ``mark``); interned, so
-    a million jobs share a handful of strings."""
-    return sys.intern(fx.name if index is None else f"{fx.name}:{index}")
-
-
-def _done(tags: set[str]) -> tuple[str, ...]:
-    """The tags as a sorted tuple, shared between every job that ran the same effects at its mark."""
-    if not tags:
-        return ()
-    key = frozenset(tags)
-    done = _DONE.get(key)
-    if done is None:
-        if len(_DONE) >= 4096:
-            _DONE.clear()
-        done = _DONE[key] = tuple(sorted(tags))
-    return done

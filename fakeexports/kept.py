@@ -5,9 +5,10 @@ A handler may say until when its answer holds (``Reply.fresh_until``: the next m
 Such an answer is kept, serialized, with the version of the tenant state it was made from and the vendor's options'
 version. The same request again (the same raw path and query, the same request headers byte for byte: a poller's
 repeat) is answered from it while neither version has moved, the clock is before that moment and no fault is
-queued. It is still authenticated (a rate limit counts it, a credential refused since is refused) and journaled,
-and its Date and the vendor's per-answer headers are made afresh, so a client sees what the full pipeline would
-have sent; the work of validation, the handler and serialization is saved. At most ``LIMIT`` bytes are kept."""
+queued. It is still authenticated (a rate limit counts it) and journaled, and it gets its own answer id (a request
+id, in its headers and wherever the kept body had the first answer's), Date and the vendor's headers, so a client
+sees what the full pipeline would have sent; the work of validation, the handler and serialization is saved. At
+most ``LIMIT`` bytes are kept."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from .errors import VendorError
 from .pipeline import Exchange, Pipeline
+from .vendor import ANSWER_ID
 
 if TYPE_CHECKING:
     from .store import TenantState
@@ -40,7 +42,7 @@ class Kept:
     body: bytes
     headers: dict[str, str]  # the reply's own headers
     tail: dict[str, str]  # Content-Type and ETag as the full path wrote them
-    split: tuple[bytes, bytes] | None  # the body around its one answer token, or None: the body as it is
+    split: tuple[bytes, bytes] | None  # the body around its answer's id, or None: the body as it is
     tenant: str | None
 
 
@@ -74,24 +76,25 @@ class KeptAnswers:
                 and hit.options_version == pipeline.vendor.config_version and not pipeline.runtime.faults.queue)
 
     def replay(self, hit: Kept, x: Exchange) -> web.StreamResponse | None:
-        """The kept answer for this request, or None when authentication now says otherwise (the full path then
-        answers, in the vendor's words)."""
+        """The kept answer for this request, with its own answer id; the vendor's refusal if authentication now
+        refuses it (a rate limit); None if the credential names another tenant now (the full path answers)."""
         pipeline, vendor, request = self.pipeline, self.pipeline.vendor, x.request
         try:
             pipeline.route(x)
             pipeline.authenticate(x)
-        except VendorError:
-            return None
+        except VendorError as err:
+            x.reply = vendor.render_error(err, request)
+            return pipeline.finish(x)
         if x.tenant != hit.tenant:
             return None
+        answer_id = vendor.answer_id(request)  # this answer's own, in the body where the kept one had its
+        body = hit.body if hit.split is None else hit.split[0] + str(answer_id).encode() + hit.split[1]
         headers = dict(hit.headers)
         headers["Date"] = pipeline.runtime.date()
         extra = vendor.response_headers(request, hit.reply)
         if extra:
             headers.update(extra)
         headers.update(hit.tail)
-        body = hit.body if hit.split is None else (
-            hit.split[0] + str(vendor.answer_token(request)).encode() + hit.split[1])
         response = web.Response(status=hit.reply.status, body=body, headers=headers)
         pipeline.record(x, response)
         return response
@@ -102,15 +105,15 @@ class KeptAnswers:
                 or type(response) is not web.Response or response.status != reply.status
                 or not isinstance(response.body, bytes)):
             return
-        data, token = response.body, self.pipeline.vendor.answer_token(x.request)
-        parts = data.split(token.encode()) if token else None
-        if parts is not None and len(parts) != 2:  # a token that is not there once: not kept
+        data, answer_id = response.body, x.request.get(ANSWER_ID)  # the id this answer was given, if any
+        parts = data.split(answer_id.encode()) if answer_id else None
+        if parts is not None and len(parts) > 2:  # an id that is there more than once: not kept
             return
         state = ctx.state
         entry = Kept(state=state, state_version=state.version, options_version=self.pipeline.vendor.config_version,
                      until=reply.fresh_until, reply=reply, body=data, headers=dict(reply.headers or {}),
                      tail={k: response.headers[k] for k in ("Content-Type", "ETag") if k in response.headers},
-                     split=None if parts is None else (parts[0], parts[1]), tenant=x.tenant)
+                     split=None if parts is None or len(parts) == 1 else (parts[0], parts[1]), tenant=x.tenant)
         if self.size + len(data) > LIMIT:
             self.entries.clear()
             self.size = 0

@@ -14,12 +14,20 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .faults import Fault
+from .fixtures import load_into
+from .jobs import load_note, saved_note
 from .pagination import Index
 from .store import Job, Store, TenantState
+
+if TYPE_CHECKING:
+    from .registry import Registry
+    from .runtime import Runtime
+    from .vendor import VendorApp
 
 FORMAT = "fakeexports-state"
 VERSION = 1  # PRAGMA user_version of the files this code writes; older ones are migrated by MIGRATIONS
@@ -178,7 +186,7 @@ class StateFile:
                 else:
                     db.execute("INSERT OR REPLACE INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                (vendor, tenant, job.id, job.seq, job.collection, job.created,
-                                _dumps(job.schedule), _dumps(job.saved_attrs()), job.version))
+                                _dumps(job.schedule), _dumps({**job.attrs, **saved_note(job)}), job.version))
             for (vendor, tenant, kind, key), state in data.items():
                 touched.add((vendor, tenant))
                 _put(db, "data", ("vendor", "tenant", "kind", "key"), (vendor, tenant, kind, key),
@@ -235,7 +243,8 @@ class StateFile:
             st = state(vendor, tenant)
             job = Job(job_id, seq, collection, created, tuple((float(t), s) for t, s in orjson.loads(schedule)),
                       {}, version)
-            job.load_attrs(orjson.loads(attrs))
+            job.attrs = orjson.loads(attrs)
+            load_note(job, job.attrs)
             st.jobs[job.id] = job
             st.collections.setdefault(collection, Index()).put(seq, job)
             count += 1
@@ -256,3 +265,47 @@ def _scope(vendor: str | None, tenant: str | None) -> tuple[str, tuple[str, ...]
     if tenant is None:
         return " WHERE vendor=?", (vendor,)
     return " WHERE vendor=? AND tenant=?", (vendor, tenant)
+
+
+def attach(runtime: Runtime, registry: Registry, path: str) -> StateFile:
+    """Open the state file and make it the store's sink: a new one gets the fixtures; an existing one is read back
+    (tenants, jobs, records, the clock, faults, vendor options, the webhook queue) and every job and timed record
+    waits again on the clock, what came due while the server was down running now."""
+    state_file = runtime.state_file = StateFile(path, runtime.settings.seed)
+    store, clock, webhooks = runtime.store, runtime.clock, runtime.webhooks
+    if state_file.empty():
+        store.sink = webhooks.sink = state_file
+        load_into(registry.vendors, registry.fixture_docs)
+    else:
+        state_file.load(store)
+        saved_clock = state_file.get_meta("clock")
+        if saved_clock:
+            clock.restore(saved_clock)
+        store.restore_seq(int(state_file.get_meta("seq") or 0))
+        for fault in state_file.get_meta("faults") or []:
+            runtime.faults.add(Fault(**fault))
+        for name, vendor in registry.vendors.items():
+            saved = state_file.get_meta(f"config/{name}")
+            if saved:
+                vendor.configure({k: v for k, v in saved.items() if k in vendor.config})
+        for tenant in store.all_states():
+            tenant.sink = state_file
+        store.sink = webhooks.sink = state_file
+        webhooks.restore(state_file.pending_webhooks())
+        for name, vendor in registry.vendors.items():
+            for tenant in store.all_states(name):
+                vendor.jobs.resume(tenant)
+    state_file.meta.update({
+        "initialized": (lambda: True, lambda: True),
+        "seq": (store.last_seq, store.last_seq),
+        "clock": (lambda: tuple(clock.snapshot().values()), clock.snapshot),
+        "faults": (lambda: runtime.faults.version, runtime.faults.to_json),
+        **{f"config/{name}": _options_of(vendor) for name, vendor in registry.vendors.items()},
+    })
+    webhooks.changed = runtime.flush
+    runtime.flush()
+    return state_file
+
+
+def _options_of(vendor: VendorApp) -> tuple[Callable[[], Any], Callable[[], dict[str, Any]]]:
+    return (lambda: vendor.config_version), (lambda: dict(vendor.config))

@@ -30,7 +30,7 @@ from .errors import StrictModeError, VendorError
 from .files import FileResponse
 from .specs import Operation
 from .validation import RequestValidator, ResponseValidator
-from .vendor import Context, Reply, Vendor
+from .vendor import Context, Reply, VendorApp
 from .wire import dumps
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class Pipeline:
     """The steps for one path of a vendor under one mount. ``by_key``: the path's operation for the request's method
     in each API version (spec key); empty for a method the path lacks, ``path`` None for a path the vendor lacks."""
 
-    def __init__(self, runtime: Runtime, vendor: Vendor, mount: str, path: str | None,
+    def __init__(self, runtime: Runtime, vendor: VendorApp, mount: str, path: str | None,
                  by_key: Mapping[str, Entry], allowed: Callable[[str], list[str]]):
         self.runtime = runtime
         self.vendor = vendor
@@ -182,7 +182,7 @@ class Pipeline:
         x.reply = await x.entry.handler(x.ctx)
 
     def persist(self, x: Exchange) -> None:
-        if self.runtime.state is None:
+        if self.runtime.state_file is None:
             return
         try:
             self.runtime.flush()  # --state: what this request changed is written before its answer goes
@@ -218,7 +218,7 @@ class Pipeline:
                                     response.status, x.operation)
 
 
-def render(runtime: Runtime, vendor: Vendor, request: web.Request, reply: Reply) -> web.StreamResponse:
+def render(runtime: Runtime, vendor: VendorApp, request: web.Request, reply: Reply) -> web.StreamResponse:
     """A Reply as an HTTP answer: its headers, Date on the fake clock, the vendor's own headers, and the body
     (JSON serialized with orjson, raw bytes, nothing, or a streamed file)."""
     headers = dict(reply.headers) if reply.headers else {}

@@ -17,14 +17,14 @@ from .routing import Operations
 from .runtime import Runtime
 from .snapshot import Snapshot
 from .specs import SpecDoc, load_spec
-from .vendor import Vendor
+from .vendor import Vendor, VendorApp
 from .vendors import discover
 
 
 @dataclass(eq=False)
 class Registry:
     runtime: Runtime
-    vendors: dict[str, Vendor] = field(default_factory=dict)
+    vendors: dict[str, VendorApp] = field(default_factory=dict)
     operations: dict[str, Operations] = field(default_factory=dict)  # each vendor's, compiled from its specs
     fixture_docs: list[dict[str, Any]] = field(default_factory=list)
     snapshot: Snapshot | None = None  # what the fixtures made, for the next full reset (snapshot.py)
@@ -71,7 +71,7 @@ class Registry:
                     self.snapshot.restore(runtime.store, self.vendors)
                     return dropped
                 fixtures.load_into(self.vendors, self.fixture_docs)
-                if runtime.state is None and not runtime.webhooks.pending:
+                if runtime.state_file is None and not runtime.webhooks.pending:
                     self.snapshot = Snapshot.take(key, runtime.store)
                 return dropped
         elif tenant is None:
@@ -83,23 +83,24 @@ class Registry:
 REGISTRY = web.AppKey("fakeexports_registry", Registry)
 
 
-def load_vendors(runtime: Runtime, wanted: Mapping[str, type[Vendor]] | None = None) -> Registry:
-    """Instantiate the vendors the settings select (all discovered ones by default) with their specs."""
-    classes = dict(wanted) if wanted is not None else discover()
-    selected = runtime.settings.vendors or tuple(classes)
-    unknown = sorted(set(selected) - set(classes))
+def load_vendors(runtime: Runtime, wanted: Mapping[str, Vendor] | None = None) -> Registry:
+    """The vendors the settings select (all discovered ones by default), each in this app with its specs."""
+    declared = dict(wanted) if wanted is not None else discover()
+    selected = runtime.settings.vendors or tuple(declared)
+    unknown = sorted(set(selected) - set(declared))
     if unknown:
-        raise ValueError(f"unknown vendors {unknown}; known: {sorted(classes)}")
-    known = {opts.key(name, o) for name, cls in classes.items() for o in cls.options}
+        raise ValueError(f"unknown vendors {unknown}; known: {sorted(declared)}")
+    known = {opts.key(name, o) for name, decl in declared.items() for o in decl.options}
     unknown_options = sorted(k for k, _ in runtime.settings.options if k not in known)
     if unknown_options:
         raise ValueError(f"unknown vendor options {unknown_options}; known: {sorted(known)}")
     registry = Registry(runtime)
     for name in selected:
-        vendor = classes[name](runtime)
+        decl = declared[name]
+        vendor = VendorApp(decl, runtime)
         docs: dict[str, SpecDoc] = {
-            key: load_spec(name, key, vendor.spec_path(filename), runtime.settings.cache_path())
-            for key, filename in vendor.specs.items()
+            key: load_spec(name, key, decl.spec_path(filename), runtime.settings.cache_path())
+            for key, filename in decl.specs.items()
         }
         registry.vendors[name] = vendor
         registry.operations[name] = Operations(vendor, docs, runtime.caches)

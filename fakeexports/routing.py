@@ -23,7 +23,7 @@ from .kept import KeptAnswers
 from .pipeline import Entry, Pipeline
 from .specs import SpecDoc
 from .validation import RequestValidator, ResponseValidator
-from .vendor import Vendor
+from .vendor import VendorApp
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -44,7 +44,7 @@ def _specificity(path: str) -> tuple[int, int, int]:
 class Operations:
     """The compiled operations of one vendor, shared by its mounts: (method, path) -> API version -> Entry."""
 
-    def __init__(self, vendor: Vendor, docs: dict[str, SpecDoc], caches: Caches):
+    def __init__(self, vendor: VendorApp, docs: dict[str, SpecDoc], caches: Caches):
         self.vendor = vendor
         self.docs = docs
         self.table: dict[tuple[str, str], dict[str, Entry]] = {}
@@ -60,6 +60,10 @@ class Operations:
                                                                                ResponseValidator(op))
         if missing:
             raise SpecError(f"vendor {vendor.name}: operations without a handler: " + "; ".join(sorted(missing)))
+        known = {op.operation_id for doc in docs.values() for op in doc.operations}
+        stray = sorted(set(vendor.decl.operations) - known)
+        if stray:
+            raise SpecError(f"vendor {vendor.name}: handlers of operations its specs do not have: {', '.join(stray)}")
 
     def paths(self) -> list[str]:
         return sorted({path for _, path in self.table}, key=_specificity)

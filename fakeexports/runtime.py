@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiohttp import web
 
@@ -17,11 +18,17 @@ from .files import Pools, Sizes
 from .journal import Journal
 from .links import Signer
 from .pagination import Tokens
-from .persist import StateFile
 from .settings import Settings
-from .store import Store
+from .store import Interning, Store
 from .times import HttpDate, parse_rfc3339
 from .webhooks import Allow, Webhooks
+
+
+class Durable(Protocol):
+    """Where the store's changes are made durable (persist.StateFile, with --state)."""
+
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
 
 
 @dataclass(eq=False)
@@ -39,7 +46,7 @@ class Runtime:
     tokens: Tokens
     sizes: Sizes
     caches: Caches = field(default_factory=Caches)  # every cache and interning table of this app (caches.py)
-    state: StateFile | None = None  # --state: the store kept in SQLite (persist.py)
+    state_file: Durable | None = None  # --state: the store kept in SQLite (persist.StateFile)
     http_date: HttpDate = field(default_factory=HttpDate)
 
     def date(self) -> str:
@@ -49,8 +56,8 @@ class Runtime:
 
     def flush(self) -> None:
         """Make every change so far durable (--state); nothing to do in memory."""
-        if self.state is not None:
-            self.state.flush()
+        if self.state_file is not None:
+            self.state_file.flush()
 
 
 RUNTIME = web.AppKey("fakeexports_runtime", Runtime)
@@ -68,11 +75,12 @@ def make_runtime(settings: Settings) -> Runtime:
         journal.server_error(clock.now(), f"scheduled event {timer.label}", repr(exc), tb)
 
     scheduler = Scheduler(clock, on_error)
+    caches = Caches(settings.no_caches)
     return Runtime(
         settings=settings,
         clock=clock,
         scheduler=scheduler,
-        store=Store(),
+        store=Store(Interning(caches.enabled("shared"))),
         journal=journal,
         faults=Faults(),
         credentials=Credentials.load(settings.credentials),
@@ -81,5 +89,5 @@ def make_runtime(settings: Settings) -> Runtime:
         webhooks=Webhooks(clock, scheduler, allow=Allow(settings.webhook_allow), timeout=settings.webhook_timeout),
         tokens=Tokens(settings.seed),
         sizes=Sizes(),
-        caches=Caches(settings.no_caches),
+        caches=caches,
     )

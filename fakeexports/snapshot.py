@@ -5,8 +5,8 @@ from the fixture documents through every vendor's rules.
 A snapshot holds copies of every tenant's state right after the fixtures were loaded with the clock at its start.
 Restoring it gives each tenant fresh containers with the same jobs (copies: a test may change them) and the same
 records (shared: the store replaces values, it never changes them in place), puts each job's next moment back in
-its vendor's heap, and lets each vendor re-arm what it schedules itself (``Vendor.restored``, as after a restart
-on a state file). It is taken only when nothing else was scheduled by the load (no webhook waits) and without a
+its vendor's heap, and its timed records (Twilio's day files) wait again for their expiry, as after a restart on a
+state file. It is taken only when nothing else was scheduled by the load (no webhook waits) and without a
 state file, and it is valid while the fixture documents and the vendors' options are the same objects."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .pagination import Index
 from .store import Job, Store, TenantState
 
 if TYPE_CHECKING:
-    from .vendor import Vendor
+    from .vendor import VendorApp
 
 
 def _copy_index(index: Index[Any, Any], jobs: dict[str, Job] | None = None) -> Index[Any, Any]:
@@ -47,7 +47,7 @@ class Snapshot:
     def take(cls, key: tuple[int, ...], store: Store) -> Snapshot:
         return cls(key, {(s.vendor, s.tenant): _copy_state(s, None) for s in store.all_states()})
 
-    def restore(self, store: Store, vendors: Mapping[str, Vendor]) -> None:
+    def restore(self, store: Store, vendors: Mapping[str, VendorApp]) -> None:
         """Into a store that a full reset has just emptied."""
         for (vendor, tenant), saved in self.tenants.items():
             state = store.tenant(vendor, tenant)
@@ -57,6 +57,3 @@ class Snapshot:
             v = vendors.get(vendor)
             if v is not None:
                 v.jobs.resume(state)
-        for name, v in vendors.items():
-            for state in list(store.all_states(name)):
-                v.restored(state)

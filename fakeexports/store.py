@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 
 from .lifecycle import Schedule
 from .pagination import Index
 
+T = TypeVar("T")
+
 
 @dataclass(slots=True, eq=False)
 class Job:
     """One export job. ``schedule`` drives its status; ``attrs`` holds the vendor's fields as created;
-    ``collection`` names the list it belongs to (a Twilio resource type, "exports" elsewhere)."""
+    ``collection`` names the list it belongs to (a Twilio resource type, "exports" elsewhere). ``note`` is the job
+    engine's own record of this job (jobs.py says what it holds); nothing else reads or writes it."""
 
     id: str
     seq: int
@@ -25,43 +28,14 @@ class Job:
     schedule: Schedule
     attrs: dict[str, Any]
     version: int = 0
-    # The engine's bookkeeping (jobs.py), kept out of ``attrs`` to keep a stored job small: effects at moments
-    # before ``mark`` have run, and those at ``mark`` whose tags are in ``done``; ``quiet``: loaded from a
-    # fixture at that time (what it would have notified before was already notified); ``held``: frozen in its
-    # status by a fixture; ``due``: the moment the engine's heap holds for it (older entries are stale).
-    mark: float = 0.0
-    done: tuple[str, ...] = ()
-    quiet: float | None = None
-    held: bool = False
-    due: float | None = None
-    shared: bool = False  # ``attrs`` is shared with other jobs made alike (Shared): copied before a change
-
-    ENGINE = ("fx", "quiet", "held")  # how the bookkeeping is spelled in a state file's attrs (persist.py)
+    note: tuple[Any, ...] = ()
+    shared: bool = False  # ``attrs`` is shared with other jobs made alike (Interning): copied before a change
 
     def own(self) -> dict[str, Any]:
         """``attrs``, made this job's own if it was shared, for a change in place."""
         if self.shared:
             self.attrs, self.shared = dict(self.attrs), False
         return self.attrs
-
-    def saved_attrs(self) -> dict[str, Any]:
-        """``attrs`` with the engine's bookkeeping, as a state file keeps them."""
-        out = dict(self.attrs)
-        out["fx"] = (self.mark, self.done)
-        if self.quiet is not None:
-            out["quiet"] = self.quiet
-        if self.held:
-            out["held"] = True
-        return out
-
-    def load_attrs(self, saved: dict[str, Any]) -> None:
-        """The inverse of ``saved_attrs``."""
-        fx = saved.pop("fx", None)
-        if fx is not None:
-            self.mark, self.done = float(fx[0]), tuple(fx[1])
-        self.quiet = saved.pop("quiet", None)
-        self.held = bool(saved.pop("held", False))
-        self.attrs = saved
 
 
 VOLUME = ("volume", "records_per_day")  # a tenant's setting: how many records a day its files hold (files.py)
@@ -73,19 +47,24 @@ def records_for(volume: int | None, start: float, end: float) -> int | None:
     return None if volume is None else max(0, round(volume * max(0.0, end - start) / 86400))
 
 
-class Shared:
-    """Jobs made alike share their values: one ``attrs`` dict for every job created with equal attributes (a
-    bulk fixture, a client creating the same export again and again) and one schedule tuple for equal schedules.
-    A shared ``attrs`` is copied before it is changed (Job.own); schedules are replaced, never changed. At most
-    ``limit`` distinct values are remembered, so that the table itself stays small."""
+class Interning:
+    """Jobs made alike share their values: one ``attrs`` dict for every job created with equal attributes (a bulk
+    fixture, a client creating the same export again and again), one schedule tuple for equal schedules, one engine
+    note for equal notes. A shared ``attrs`` is copied before it is changed (Job.own); schedules and notes are
+    replaced, never changed. At most ``limit`` distinct values of each are remembered (then forgotten all at once),
+    so that the tables stay small. One per app (its Store), under the cache name ``shared``: off, nothing is shared
+    and every job keeps its own values."""
 
     limit = 4096
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
         self.attrs: dict[bytes, dict[str, Any]] = {}
-        self.schedules: dict[Schedule, Schedule] = {}
+        self.values: dict[Any, Any] = {}
 
     def attributes(self, job: Job) -> None:
+        if not self.enabled:
+            return
         try:
             key = orjson.dumps(job.attrs, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
         except TypeError:
@@ -98,16 +77,18 @@ class Shared:
             found = job.attrs
         job.attrs, job.shared = found, True
 
-    def schedule(self, schedule: Schedule) -> Schedule:
-        found = self.schedules.get(schedule)
+    def value(self, value: T) -> T:
+        """One object for every equal immutable value (a schedule, an engine note)."""
+        if not self.enabled:
+            return value
+        found = self.values.get(value)
         if found is None:
-            if len(self.schedules) >= self.limit:
-                self.schedules.clear()
-            found = self.schedules[schedule] = schedule
-        return found
+            if len(self.values) >= self.limit:
+                self.values.clear()
+            found = self.values[value] = value
+        return found  # type: ignore[no-any-return]
 
 
-SHARED = Shared()
 
 
 class Sink(Protocol):
@@ -117,18 +98,6 @@ class Sink(Protocol):
     def data(self, state: TenantState, kind: str, key: str) -> None: ...
     def index(self, state: TenantState, name: str, key: Any) -> None: ...
     def reset(self, vendor: str | None, tenant: str | None) -> None: ...
-
-
-class Capped(dict[Any, Any]):
-    """A tenant's cache of serialized answers: emptied by any change, and when it holds ``limit`` entries (a
-    client walking many distinct pages between two changes cannot grow it without end)."""
-
-    limit = 256
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        if len(self) >= self.limit and key not in self:
-            self.clear()
-        super().__setitem__(key, value)
 
 
 @dataclass(eq=False)
@@ -143,18 +112,16 @@ class TenantState:
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
     indexes: dict[str, Index[Any, Any]] = field(default_factory=dict)  # a vendor's own sorted records (days)
     version: int = 0
-    cache: dict[Any, Any] = field(default_factory=Capped)
     alive: bool = True  # False once reset dropped it: scheduled events for it then do nothing
     sink: Sink | None = field(default=None, repr=False)
+    interning: Interning = field(default_factory=lambda: Interning(False), repr=False)  # the store's
 
     def touch(self) -> None:
-        """Any change invalidates the tenant's cached responses."""
+        """Any change: the version what was made from this state is compared with (kept answers) moves on."""
         self.version += 1
-        if self.cache:
-            self.cache.clear()
 
     def add_job(self, job: Job) -> Job:
-        job.schedule = SHARED.schedule(job.schedule)
+        job.schedule = self.interning.value(job.schedule)
         self.jobs[job.id] = job
         self.collections.setdefault(job.collection, Index()).put(job.seq, job)
         self.touch()
@@ -164,10 +131,10 @@ class TenantState:
 
     def update_job(self, job: Job, *, schedule: Schedule | None = None, **attrs: Any) -> Job:
         if schedule is not None:
-            job.schedule = SHARED.schedule(schedule)
+            job.schedule = self.interning.value(schedule)
         if attrs:
             job.own().update(attrs)
-            SHARED.attributes(job)  # jobs changed alike (forced to one outcome...) share again
+            self.interning.attributes(job)  # jobs changed alike (forced to one outcome...) share again
         job.version += 1
         self.touch()
         if self.sink is not None:
@@ -229,19 +196,20 @@ class Store:
     """All tenants of all vendors, keyed (vendor, tenant). Job ``seq`` numbers are global and monotonic
     so keyset tokens stay valid while jobs are added."""
 
-    def __init__(self) -> None:
+    def __init__(self, interning: Interning | None = None) -> None:
         self._tenants: dict[tuple[str, str], TenantState] = {}
         self._seq = 0
-        self.generation = 0
         self.sink: Sink | None = None
+        self.interning = interning or Interning()
 
     def tenant(self, vendor: str, tenant: str) -> TenantState:
         state = self._tenants.get((vendor, tenant))
         if state is None:
-            state = self._tenants[(vendor, tenant)] = TenantState(vendor, tenant, sink=self.sink)
+            state = self._tenants[(vendor, tenant)] = TenantState(vendor, tenant, sink=self.sink,
+                                                                  interning=self.interning)
         return state
 
-    def shared(self, vendor: str) -> TenantState:
+    def common(self, vendor: str) -> TenantState:
         """The vendor's own state, beside its tenants' (a key's project...): reset with the vendor."""
         return self.tenant(vendor, "")
 
@@ -276,7 +244,6 @@ class Store:
             state = self._tenants.pop(key)
             state.alive = False
             state.touch()
-        self.generation += 1
         if self.sink is not None:
             self.sink.reset(vendor, tenant)
         return len([k for k in doomed if k[1]])  # the vendor's shared state is no tenant

@@ -1,21 +1,34 @@
-"""What every vendor module provides (fakeexports/vendors/<name>.py defines one Vendor subclass), and the
-Context a handler receives and the Reply it returns. A vendor module's shape, in order: auth -> tenant,
-envelope, pagination, lifecycle, handlers named after operationIds, file format."""
+"""A vendor as its package declares it, and as one app serves it. The contract (docs/vendors.md has it whole):
+
+- ``Vendor(...)`` declares the facts as data: name, mount, hosts, spec files per API version, lifecycle, ids,
+  options, recipe, timed records. A package defines one, ``VENDOR``, in ``fakeexports/vendors/<name>/__init__.py``
+  (or anywhere, registered through the ``fakeexports.vendors`` entry point).
+- Functions in any module of the package register on it by decorator: ``@VENDOR.operation("OperationId")`` for every
+  operation of its specs (a missing or an unknown one is a startup error), ``@VENDOR.effect("name")`` for every
+  Effect its lifecycle names, and ``@VENDOR.hook`` for the hooks it needs beyond the defaults, by name.
+- Hooks are small protocols, each with a default (HOOKS lists them): the wire (authenticate and render_error are
+  required), the vendor's part of its jobs' lives, tenants, files, callbacks and its own per-app state.
+- A VendorApp is the vendor in one app: its options now (with a version counter), its job engine, its hooks bound,
+  and ``local``, the per-app object its ``setup`` hook made. Handlers, effects and hooks receive it; two apps in one
+  process share nothing.
+
+A vendor author imports everything from ``fakeexports.kit``."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from . import options as opts
-from .errors import VendorError, Violation
+from .errors import SpecError, VendorError, Violation
 from .files import FileBody
-from .jobs import Ids, Jobs
+from .jobs import Ids, Jobs, Timed
 from .lifecycle import Lifecycle
 from .options import Option
 from .recipe import Recipe
@@ -24,6 +37,9 @@ from .store import VOLUME, VOLUME_LIMIT, Job, TenantState
 
 if TYPE_CHECKING:
     from .runtime import Runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+ANSWER_ID = web.RequestKey("fakeexports_answer_id", str)
 
 
 @dataclass(slots=True)
@@ -37,7 +53,7 @@ class Reply:
     content_type: str | None = None
     file: FileBody | None = None
     etag: bool = False
-    # a GET's answer holds until then unless the tenant's state changes (fresh.py); None: made each time
+    # a GET's answer holds until then unless the tenant's state or the options change (kept.py); None: made each time
     fresh_until: float | None = None
 
 
@@ -47,7 +63,7 @@ class Context:
 
     request: web.Request
     runtime: Runtime
-    vendor: Vendor
+    vendor: VendorApp
     op: Operation
     tenant: str
     params: dict[str, Any]  # checked path, query and header values; shared by identical requests: read only
@@ -61,6 +77,11 @@ class Context:
     @property
     def state(self) -> TenantState:
         return self.runtime.store.tenant(self.vendor.name, self.tenant)
+
+    @property
+    def answer_id(self) -> str | None:
+        """This answer's id in the vendor's form (a request id), the same one its headers carry."""
+        return self.vendor.answer_id(self.request)
 
     def url(self, path: str, query: dict[str, Any] | list[tuple[str, Any]] | None = None) -> str:
         """An absolute URL on the fake, under this vendor's mount."""
@@ -80,159 +101,280 @@ class Context:
         return self.runtime.signer.presign(self.origin, self.vendor.name, self.tenant, key, ttl)
 
 
+# --- the hooks: small protocols, each with its default -----------------------------------------------------------
+def _first_spec(v: VendorApp, request: web.Request) -> str:
+    return next(iter(v.specs))
+
+
+def _nothing(*args: Any) -> None:
+    return None
+
+
+def _violation(v: VendorApp, problem: Violation, op: Operation, request: web.Request) -> VendorError:
+    return VendorError(400, problem.message, kind="validation")
+
+
+def _not_found(v: VendorApp, request: web.Request) -> VendorError:
+    return VendorError(404, f"The requested resource {request.path} was not found", kind="not_found")
+
+
+def _not_allowed(v: VendorApp, request: web.Request, allowed: list[str]) -> VendorError:
+    return VendorError(405, f"Method {request.method} not allowed", kind="method",
+                       headers={"Allow": ", ".join(allowed)})
+
+
+def _no_tenant_settings(v: VendorApp, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
+    raise VendorError(400, f"{v.name} has no tenant settings", kind="validation")
+
+
+def _tenant_settings(v: VendorApp, state: TenantState) -> dict[str, Any]:
+    return dict(state.items("settings"))
+
+
+def _volume_state(v: VendorApp, tenant: str) -> TenantState:
+    return v.runtime.store.tenant(v.name, tenant)
+
+
+def _outcome_status(v: VendorApp, outcome: str) -> str:
+    return outcome
+
+
+def _force(v: VendorApp, state: TenantState, job: Job, status: str) -> None:
+    v.jobs.force(state, job, status)
+
+
+def _no_extra(v: VendorApp, state: TenantState, job: Job) -> dict[str, Any]:
+    return {}
+
+
+def _no_keys(v: VendorApp, state: TenantState, job: Job) -> list[str]:
+    return []
+
+
+# name -> (group, default, what it does). The wire: how requests are read and answers written; jobs: the vendor's
+# part in its jobs' lives (the engine times them); tenants: their data and settings; files: what the S3 stand-in
+# serves; callbacks: signing outgoing calls; local: the vendor's own per-app state.
+HOOKS: dict[str, tuple[str, Callable[..., Any] | None, str]] = {
+    "authenticate": ("wire", None, "(v, request, op) -> tenant: the tenant the credential names, or VendorError"),
+    "render_error": ("wire", None, "(v, error, request) -> Reply: the vendor's own error envelope"),
+    "spec_key": ("wire", _first_spec, "(v, request) -> which spec document (API version) routes the request"),
+    "negotiate": ("wire", _nothing, "(v, request, op): content negotiation before the body is read"),
+    "violation": ("wire", _violation, "(v, violation, op, request) -> VendorError: a validation failure, worded"),
+    "route_not_found": ("wire", _not_found, "(v, request) -> VendorError: a path the vendor does not have"),
+    "method_not_allowed": ("wire", _not_allowed, "(v, request, allowed) -> VendorError: a method it lacks"),
+    "response_headers": ("wire", _nothing, "(v, request, reply) -> headers the vendor adds to every answer"),
+    "answer_id": ("wire", _nothing, "(v) -> a new answer's id (a request id), or None: the vendor has none"),
+    "outcome_status": ("jobs", _outcome_status, "(v, text) -> the lifecycle status an outcome's text names"),
+    "force": ("jobs", _force, "(v, state, job, text): force an outcome (the text may carry more, e.g. a message)"),
+    "created": ("jobs", _nothing, "(v, state, job): a job was just made; what the vendor keeps with it"),
+    "forced": ("jobs", _nothing, "(v, state, job, outcome, previous): a job was forced"),
+    "removed": ("jobs", _nothing, "(v, state, job): a job is about to leave the store"),
+    "describe": ("jobs", _no_extra, "(v, state, job) -> what the control API's job view adds"),
+    "load_tenant": ("tenants", _nothing, "(v, tenant, spec): one tenant's part of a fixture document"),
+    "configure_tenant": ("tenants", _no_tenant_settings, "(v, state, settings) -> the tenant's settings changed"),
+    "tenant_settings": ("tenants", _tenant_settings, "(v, state) -> the tenant's settings now"),
+    "volume_state": ("tenants", _volume_state, "(v, tenant) -> the state that holds a tenant's records_per_day"),
+    "s3_object": ("files", _nothing, "(v, tenant, key) -> FileBody or None: the file behind a presigned link"),
+    "file_keys": ("files", _no_keys, "(v, state, job) -> the S3 keys of the job's files that exist now"),
+    "webhook_headers": ("callbacks", _nothing, "(v, tenant, method, url, payload) -> headers signing a callback"),
+    "setup": ("local", _nothing, "(v) -> the vendor's per-app object (VendorApp.local)"),
+    "configured": ("local", _nothing, "(v, changed): options changed at run time"),
+    "reset": ("local", _nothing, "(v, tenant): the store dropped this vendor's state (all, or one tenant's)"),
+}
+
+
 class Vendor:
-    """Base of the vendor modules. Class attributes describe the vendor; methods are hooks the generic
-    request pipeline calls. Handlers are methods named after the spec's operationIds in snake case.
-    One instance per app: per-app mutable state lives on it, never in the module."""
+    """A vendor's declaration. Facts are data; handlers, effects and hooks register by decorator."""
 
-    name: ClassVar[str]
-    mount: ClassVar[str]
-    hosts: ClassVar[tuple[str, ...]] = ()  # the real host names (wildcards: *.example.com), for the proxy too
-    host_path: ClassVar[str] = ""  # where the spec's paths begin on those hosts (DIDWW: /v3)
-    specs: ClassVar[dict[str, str]]  # spec key (an API version) -> file name in specs/
-    json_type: ClassVar[str] = "application/json"
-    trailing_slash: ClassVar[bool] = False  # whether every path also answers with a trailing "/"
-    fixture_ids: ClassVar[tuple[str, ...]] = ("id",)  # fixture keys naming one job: never repeated (fixtures.py)
-    fixtures_file: ClassVar[str | None] = None  # a vendor from another package: its fixture file, beside its module
-    options: ClassVar[tuple[Option, ...]] = ()  # switches of the vendor's own (options.py)
-    lifecycle: ClassVar[Lifecycle] = Lifecycle(steps=(("created", None),))  # its jobs' statuses (lifecycle.py)
-    ids: ClassVar[Ids] = Ids("job")  # how its job ids look (jobs.py)
-    recipe: ClassVar[Recipe | None] = None  # how a client drives an export end to end (recipe.py; the shared suite)
+    def __init__(self, name: str, *, mount: str, specs: Mapping[str, str], hosts: tuple[str, ...] = (),
+                 host_path: str = "", json_type: str = "application/json", trailing_slash: bool = False,
+                 lifecycle: Lifecycle | None = None, ids: Ids | None = None, options: tuple[Option, ...] = (),
+                 recipe: Recipe | None = None, fixture_ids: tuple[str, ...] = ("id",), fixtures: str | None = None,
+                 timed: tuple[Timed, ...] = ()):
+        self.name, self.mount, self.specs = name, mount, dict(specs)
+        self.hosts, self.host_path = hosts, host_path  # real host names (wildcards: *.example.com); paths' prefix
+        self.json_type, self.trailing_slash = json_type, trailing_slash  # every path also with a trailing "/"
+        self.lifecycle = lifecycle or Lifecycle(steps=(("created", None),))
+        self.ids = ids or Ids(f"{name}-job")
+        self.options, self.recipe = options, recipe  # recipe: how a client drives an export (the shared suite)
+        self.fixture_ids = fixture_ids  # fixture keys naming one job: never repeated (fixtures.py)
+        self.fixtures = fixtures  # a vendor from another package: its fixture file, beside its module
+        self.timed = timed  # indexes whose records expire on the clock (Twilio's day files)
+        self.module: str = str(sys._getframe(1).f_globals.get("__name__", ""))  # its files' home: where declared
+        self.operations: dict[str, Callable[[Context], Awaitable[Reply]]] = {}
+        self.effects: dict[str, Callable[..., None]] = {}
+        self.hooks: dict[str, Callable[..., Any]] = {}
 
-    def __init__(self, runtime: Runtime):
-        self.runtime = runtime
-        self.extra: dict[str, Any] = {}
+    def operation(self, operation_id: str) -> Callable[[F], F]:
+        """Register the handler of a spec operation: ``async def (ctx) -> Reply``."""
+        def register(fn: F) -> F:
+            if operation_id in self.operations:
+                raise SpecError(f"{self.name}: two handlers for {operation_id}")
+            self.operations[operation_id] = fn
+            return fn
+        return register
+
+    def effect(self, name: str) -> Callable[[F], F]:
+        """Register an effect the lifecycle names: ``(v, state, job, at[, index])``."""
+        def register(fn: F) -> F:
+            self.effects[name] = fn
+            return fn
+        return register
+
+    def hook(self, fn: F) -> F:
+        """Register a hook under its function's name, which must be one of HOOKS."""
+        if fn.__name__ not in HOOKS:
+            raise SpecError(f"{self.name}: {fn.__name__} is not a hook; hooks: {', '.join(HOOKS)}")
+        self.hooks[fn.__name__] = fn
+        return fn
+
+    def check(self) -> None:
+        """What a vendor must provide: the required hooks, and a function for every effect its lifecycle names."""
+        missing = [name for name, (_, default, _) in HOOKS.items() if default is None and name not in self.hooks]
+        named = {fx.name for fxs in self.lifecycle.on_enter.values() for fx in fxs if fx.name != "remove"}
+        if self.lifecycle.progress is not None:
+            named.add(self.lifecycle.progress.effect.name)
+        missing += [f"effect {name}" for name in sorted(named - set(self.effects))]
+        if missing:
+            raise SpecError(f"vendor {self.name}: missing {', '.join(missing)}")
+
+    # --- its files ------------------------------------------------------------------------------------------------
+    def bundled(self) -> bool:
+        return self.module.startswith("fakeexports.vendors.")
+
+    def resources(self) -> Path:
+        """Where the vendor's spec and fixture files are: the bundled specs/ for the vendors of this package, the
+        declaring module's own folder for a vendor from another package."""
+        if self.bundled():
+            return data_dir("specs")
+        return Path(sys.modules[self.module].__file__ or ".").resolve().parent
+
+    def spec_path(self, filename: str) -> Path:
+        return self.resources() / filename
+
+    def fixture_path(self) -> Path | None:
+        """A vendor from another package: its own fixture file, loaded with the bundled fixtures/."""
+        return None if self.fixtures is None or self.bundled() else self.resources() / self.fixtures
+
+
+class VendorApp:
+    """A vendor in one app: its declaration's facts, its options now, its job engine and its hooks, bound."""
+
+    def __init__(self, decl: Vendor, runtime: Runtime):
+        decl.check()
+        self.decl, self.runtime = decl, runtime
+        self.name, self.mount, self.specs, self.hosts = decl.name, decl.mount, decl.specs, decl.hosts
+        self.host_path, self.json_type, self.trailing_slash = decl.host_path, decl.json_type, decl.trailing_slash
+        self.lifecycle, self.ids, self.options, self.recipe = decl.lifecycle, decl.ids, decl.options, decl.recipe
+        self.fixture_ids = decl.fixture_ids
         given = dict(runtime.settings.options)
         self.config: dict[str, Any] = {}  # the declared options' values now (settings, then the control API)
-        self.config_version = 0  # bumped by every configure(): what depended on the options is void
         for option in self.options:
             value = given.get(opts.key(self.name, option), option.default)
             try:
                 self.config[option.name] = option.check(value)
             except ValueError as exc:
                 raise ValueError(f"{opts.key(self.name, option)}: {exc}") from None
-        self.jobs = Jobs(self)
-        self.setup()
+        self.config_version = 0  # bumped by every configure(): what depended on the options is void
+        self.hooks: dict[str, Callable[..., Any]] = {}
+        for name, (_, default, _) in HOOKS.items():
+            hook = decl.hooks.get(name) or default
+            assert hook is not None, name  # Vendor.check: the required ones are there
+            self.hooks[name] = hook
+        self.jobs = Jobs(self, decl.timed)
+        self.local: Any = self.hooks["setup"](self)
 
-    @classmethod
-    def resources(cls) -> Path:
-        """Where the vendor's spec and fixture files are: the bundled specs/ for the vendors of this package, the
-        vendor module's own folder for a vendor from another package (the fakeexports.vendors entry point)."""
-        if cls.__module__.startswith("fakeexports.vendors."):
-            return data_dir("specs")
-        return Path(sys.modules[cls.__module__].__file__ or ".").resolve().parent
+    def _call(self, name: str, *args: Any) -> Any:
+        return self.hooks[name](self, *args)
 
-    @classmethod
-    def spec_path(cls, filename: str) -> Path:
-        return cls.resources() / filename
+    # --- handlers and effects ------------------------------------------------------------------------------------
+    def handler(self, op: Operation) -> Callable[[Context], Awaitable[Reply]] | None:
+        return self.decl.operations.get(op.operation_id)
 
-    @classmethod
-    def fixture_path(cls) -> Path | None:
-        """The vendor's own fixture file, loaded with the bundled fixtures/ (a vendor from another package);
-        None for the vendors of this package, whose fixtures are in fixtures/."""
-        if cls.fixtures_file is None or cls.__module__.startswith("fakeexports.vendors."):
-            return None
-        return cls.resources() / cls.fixtures_file
+    def effect(self, name: str) -> Callable[..., None]:
+        return self.decl.effects[name]
 
-    def setup(self) -> None:
-        """Per-app state of the vendor (timers, caches)."""
+    # --- the wire --------------------------------------------------------------------------------------------------
+    def authenticate(self, request: web.Request, op: Operation) -> str:
+        tenant: str = self.hooks["authenticate"](self, request, op)
+        return tenant
 
-    # --- requests -------------------------------------------------------------------------------
-    def handler(self, op: Operation) -> Any:
-        """The handler of an operation: the method named after its operationId, or None."""
-        return getattr(self, op.handler_name, None)
+    def render_error(self, err: VendorError, request: web.Request) -> Reply:
+        reply: Reply = self.hooks["render_error"](self, err, request)
+        return reply
 
     def spec_key(self, request: web.Request) -> str:
-        """Which spec document routes and validates this request (DIDWW picks by version header)."""
-        return next(iter(self.specs))
-
-    def authenticate(self, request: web.Request, op: Operation) -> str:
-        """The tenant the request's credential names; raise VendorError(401) otherwise."""
-        raise NotImplementedError
+        key: str = self.hooks["spec_key"](self, request)
+        return key
 
     def negotiate(self, request: web.Request, op: Operation) -> None:
-        """Content negotiation the vendor enforces before reading the request (DIDWW's 415 and 406): raise
-        VendorError to refuse it."""
+        self.hooks["negotiate"](self, request, op)
 
-    def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str] | None:
-        """Headers the vendor adds to every answer."""
-        return None
-
-    # --- errors ---------------------------------------------------------------------------------
-    def render_error(self, err: VendorError, request: web.Request) -> Reply:
-        """The vendor's own error envelope for ``err``."""
-        raise NotImplementedError
-
-    def violation(self, v: Violation, op: Operation, request: web.Request) -> VendorError:
-        """A request-validation failure in the vendor's words."""
-        return VendorError(400, v.message, kind="validation")
+    def violation(self, problem: Violation, op: Operation, request: web.Request) -> VendorError:
+        error: VendorError = self.hooks["violation"](self, problem, op, request)
+        return error
 
     def route_not_found(self, request: web.Request) -> VendorError:
-        return VendorError(404, f"The requested resource {request.path} was not found", kind="not_found")
+        error: VendorError = self.hooks["route_not_found"](self, request)
+        return error
 
     def method_not_allowed(self, request: web.Request, allowed: list[str]) -> VendorError:
-        return VendorError(
-            405, f"Method {request.method} not allowed", kind="method", headers={"Allow": ", ".join(allowed)}
-        )
+        error: VendorError = self.hooks["method_not_allowed"](self, request, allowed)
+        return error
 
-    # --- state hooks ----------------------------------------------------------------------------
-    def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
-        """Load one tenant's part of a fixture file (fixtures/<vendor>.yaml) into the store."""
+    def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str] | None:
+        headers: dict[str, str] | None = self.hooks["response_headers"](self, request, reply)
+        return headers
 
+    def answer_id(self, request: web.Request) -> str | None:
+        """The id of the answer to ``request``, made once (the vendor's ``answer_id`` hook) and kept with it."""
+        found: str | None = request.get(ANSWER_ID)
+        if found is None:
+            found = self.hooks["answer_id"](self)
+            if found is not None:
+                request[ANSWER_ID] = found
+        return found
+
+    def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str] | None:
+        headers: dict[str, str] | None = self.hooks["webhook_headers"](self, tenant, method, url, payload)
+        return headers
+
+    # --- jobs ------------------------------------------------------------------------------------------------------
     def outcome_status(self, outcome: str) -> str:
-        """The lifecycle status an outcome's text names (``force`` reads the same text): the text itself, unless the
-        vendor spells it its own way (DIDWW's statuses in either version's case, HookBridge's ``failed:message``)."""
-        return outcome
+        status: str = self.hooks["outcome_status"](self, outcome)
+        return status
 
     def force(self, state: TenantState, job: Job, status: str) -> None:
-        """Force a job into ``status`` from now on (faults, fixtures and the control API use this), as the
-        lifecycle's ``forceable`` allows."""
-        self.jobs.force(state, job, status)
+        """Force a job into ``status`` from now on (faults, fixtures and the control API), as the lifecycle's
+        ``forceable`` allows."""
+        self.hooks["force"](self, state, job, status)
 
-    def created(self, state: TenantState, job: Job) -> None:
-        """A job was just added, its id known, before any of its effects run: what the vendor keeps with it."""
-
-    def forced(self, state: TenantState, job: Job, outcome: str, previous: str) -> None:
-        """A job was forced into ``outcome`` from ``previous``: what the vendor keeps besides the schedule."""
-
-    def removed(self, state: TenantState, job: Job) -> None:
-        """A job is about to leave the store (its retention ran out, or it was deleted)."""
-
-    def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """The control API's ``POST /_fakeexports/vendors/{vendor}``: change the vendor's declared options at run
-        time (checked against their declarations); returns them all."""
-        try:
-            self.config = opts.update(self.options, self.config, changes)
-        except ValueError as exc:
-            raise VendorError(400, f"{self.name}: {exc}", kind="validation") from None
-        self.config_version += 1
-        self.configured(set(changes))
-        return dict(self.config)
-
-    def configured(self, changed: set[str]) -> None:
-        """Options changed at run time: drop what depended on them (HookBridge's rate windows...)."""
-
-    def reset(self, tenant: str | None) -> None:
-        """The store dropped this vendor's state (all of it, or one tenant's): drop per-app caches too."""
-        self.jobs.reset(tenant)
-
-    def tenant_settings(self, state: TenantState) -> dict[str, Any]:
-        """The tenant's settings now (those ``configure_tenant`` keeps, under the data kind ``settings``)."""
-        return dict(state.items("settings"))
-
-    def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
-        """Per-tenant settings from the control API (DIDWW's default API version and callback secret...);
-        returns the tenant's settings now."""
-        raise VendorError(400, f"{self.name} has no tenant settings", kind="validation")
-
-    def answer_token(self, request: web.Request) -> str | None:
-        """A text of the answer's body that is this answer's own (a request id, once response_headers made it):
-        a kept body (fresh.py) gets the repeat's own in its place. None: the body has none."""
+    def find_job(self, job_id: str) -> tuple[TenantState, Job] | None:
+        for state in self.runtime.store.tenants(self.name):
+            job = state.jobs.get(job_id)
+            if job is not None:
+                return state, job
         return None
 
+    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
+        """A vendor-neutral view of a job for the control API: its status now, its schedule, its next change."""
+        return self.jobs.describe(state, job)
+
+    # --- tenants ---------------------------------------------------------------------------------------------------
+    def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
+        self.hooks["load_tenant"](self, tenant, spec)
+
+    def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = self.hooks["configure_tenant"](self, state, settings)
+        return out
+
+    def tenant_settings(self, state: TenantState) -> dict[str, Any]:
+        out: dict[str, Any] = self.hooks["tenant_settings"](self, state)
+        return out
+
     def volume_state(self, tenant: str) -> TenantState:
-        """The state that holds the volume setting of ``tenant`` as fixtures and the control API name it."""
-        return self.runtime.store.tenant(self.name, tenant)
+        state: TenantState = self.hooks["volume_state"](self, tenant)
+        return state
 
     def set_volume(self, tenant: str, value: Any) -> int:
         """``records_per_day``: how many records a day the tenant's files hold from now on (jobs made before keep
@@ -243,34 +385,28 @@ class Vendor:
         self.volume_state(tenant).put(*VOLUME, value)
         return value
 
-    def find_job(self, job_id: str) -> tuple[TenantState, Job] | None:
-        for state in self.runtime.store.tenants(self.name):
-            job = state.jobs.get(job_id)
-            if job is not None:
-                return state, job
-        return None
-
-    def restored(self, state: TenantState) -> None:
-        """A tenant's state was read back from a state file (--state) and its jobs re-armed: start again what
-        else the vendor keeps on the clock (Twilio's day files expire)."""
-
-    def describe_job(self, state: TenantState, job: Job) -> dict[str, Any]:
-        """A vendor-neutral view of a job for the control API: its status now, its schedule, its next change."""
-        return self.jobs.describe(state, job)
-
-    def describe_extra(self, state: TenantState, job: Job) -> dict[str, Any]:
-        """What the vendor adds to the control API's view of a job (Twilio's days, DIDWW's file id)."""
-        return {}
-
-    def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str] | None:
-        """Headers that sign an outgoing webhook or callback, computed over the URL exactly as it is sent (for GET,
-        with the payload in its query) and the payload."""
-        return None
-
+    # --- files -----------------------------------------------------------------------------------------------------
     def s3_object(self, tenant: str, key: str) -> FileBody | None:
-        """The file behind a presigned link on the S3 stand-in, or None."""
-        return None
+        body: FileBody | None = self.hooks["s3_object"](self, tenant, key)
+        return body
 
     def file_keys(self, state: TenantState, job: Job) -> list[str]:
-        """The S3 stand-in keys of the job's files that can be downloaded now (the dashboard links to them)."""
-        return []
+        keys: list[str] = self.hooks["file_keys"](self, state, job)
+        return keys
+
+    # --- options and resets ----------------------------------------------------------------------------------------
+    def configure(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """The control API's ``POST /_fakeexports/vendors/{vendor}``: change the declared options at run time
+        (checked against their declarations); returns them all."""
+        try:
+            self.config = opts.update(self.options, self.config, changes)
+        except ValueError as exc:
+            raise VendorError(400, f"{self.name}: {exc}", kind="validation") from None
+        self.config_version += 1
+        self.hooks["configured"](self, set(changes))
+        return dict(self.config)
+
+    def reset(self, tenant: str | None) -> None:
+        """The store dropped this vendor's state (all of it, or one tenant's): so do its engine and hooks."""
+        self.jobs.reset(tenant)
+        self.hooks["reset"](self, tenant)

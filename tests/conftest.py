@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -13,6 +14,22 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from fakeexports import create_app
 from fakeexports.settings import Settings
+
+# CI runs the suite twice: as it is, and with FAKEEXPORTS_NO_CACHES=all, every cache of every app off (caches.py): the
+# answers must be the same. Every app the tests make is made through settings(), which takes that setting.
+NO_CACHES = Settings.from_env({k: v for k, v in os.environ.items() if k == "FAKEEXPORTS_NO_CACHES"}).no_caches
+
+
+def settings(**fields: Any) -> Settings:
+    """Settings for an app of the tests: these fields (and vendor options), and the caches CI turns off."""
+    return Settings(no_caches=NO_CACHES).with_(**fields)
+
+
+@pytest.fixture(scope="session")
+def fakeexports_settings() -> Settings:
+    """The plugin's session server, as the plugin makes it, with the caches CI turns off."""
+    return settings(clock="virtual", strict=True, port=0)
+
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "secret-token"
@@ -33,8 +50,8 @@ async def client_for() -> AsyncIterator[ClientFactory]:
     clients: list[TestClient[Any, Any]] = []
 
     async def make(**overrides: Any) -> TestClient[Any, Any]:
-        settings = Settings(clock="virtual", strict=True).with_(**overrides)
-        client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
+        app_settings = settings(clock="virtual", strict=True).with_(**overrides)
+        client: TestClient[Any, Any] = TestClient(TestServer(create_app(app_settings)))
         await client.start_server()
         clients.append(client)
         return client

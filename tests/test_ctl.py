@@ -16,14 +16,14 @@ import requests
 
 from fakeexports.cli import main
 from fakeexports.server import ServerThread
-from fakeexports.settings import Settings
+from tests.conftest import settings
 
 KEY = "hb_test_ctl"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServerThread]:
-    with ServerThread(Settings(clock="virtual", strict=True, fixtures="none")) as srv:
+    with ServerThread(settings(clock="virtual", strict=True, fixtures="none")) as srv:
         yield srv
 
 
@@ -134,7 +134,7 @@ def test_exit_codes_say_what_happened(fake: ServerThread, capsys: pytest.Capture
 
 def test_the_control_token_from_a_flag_or_the_environment(capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    with ServerThread(Settings(clock="virtual", control_token="s3cret", fixtures="none")) as srv:
+    with ServerThread(settings(clock="virtual", control_token="s3cret", fixtures="none")) as srv:
         monkeypatch.setenv("FAKEEXPORTS_URL", srv.url)
         monkeypatch.delenv("FAKEEXPORTS_CONTROL_TOKEN", raising=False)
         code, _, err = ctl(capsys, "jobs")
@@ -163,7 +163,7 @@ def test_journal_follow_prints_requests_as_they_come(fake: ServerThread) -> None
 
 
 def test_journal_follow_ends_with_3_when_the_server_goes_away(capsys: pytest.CaptureFixture[str]) -> None:
-    with ServerThread(Settings(clock="virtual", fixtures="none")) as srv:
+    with ServerThread(settings(clock="virtual", fixtures="none")) as srv:
         url = srv.url
     assert main(["journal", "--follow", "--url", url]) == 3  # gone before the first poll: said, not a traceback
     assert "no fakeexports server at" in capsys.readouterr().err

@@ -23,7 +23,7 @@ from cryptography import x509
 from fakeexports.ca import CertificateAuthority
 from fakeexports.server import ServerThread
 from fakeexports.settings import Settings
-from tests.conftest import ACCOUNT, TOKEN
+from tests.conftest import ACCOUNT, TOKEN, settings
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def ca_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(ca_dir: Path) -> Iterator[ServerThread]:
-    with ServerThread(Settings(clock="virtual", strict=True, ca_dir=str(ca_dir))) as srv:
+    with ServerThread(settings(clock="virtual", strict=True, ca_dir=str(ca_dir))) as srv:
         yield srv
 
 
@@ -180,7 +180,7 @@ def test_fakeexports_ca_prints_where_the_ca_lives(tmp_path: Path) -> None:
 
 
 def test_without_the_proxy_connect_opens_nothing(ca_dir: Path) -> None:
-    with ServerThread(Settings(clock="virtual", proxy=False, ca_dir=str(ca_dir))) as srv:
+    with ServerThread(settings(clock="virtual", proxy=False, ca_dir=str(ca_dir))) as srv:
         sock, head = connect(srv, "bulkexports.twilio.com:443")
         sock.close()
     assert not head.startswith(b"HTTP/1.1 200")
@@ -188,7 +188,7 @@ def test_without_the_proxy_connect_opens_nothing(ca_dir: Path) -> None:
 
 def test_tls_serves_the_fake_itself_over_https(ca_dir: Path) -> None:
     CertificateAuthority(ca_dir)
-    with ServerThread(Settings(clock="virtual", strict=True, tls=True, ca_dir=str(ca_dir))) as srv:
+    with ServerThread(settings(clock="virtual", strict=True, tls=True, ca_dir=str(ca_dir))) as srv:
         assert srv.url.startswith("https://127.0.0.1:")
         verify = str(ca_dir / "ca.pem")
         assert requests.get(srv.url + "/_fakeexports/health", verify=verify, timeout=10).status_code == 200
@@ -212,9 +212,9 @@ def test_tls_with_a_given_certificate_and_key(tmp_path: Path, ca_dir: Path) -> N
     cert, key, _ = CertificateAuthority(ca_dir).issue(["127.0.0.1"])
     (tmp_path / "cert.pem").write_bytes(cert)
     (tmp_path / "key.pem").write_bytes(key)
-    settings = Settings(clock="virtual", tls=True, tls_cert=str(tmp_path / "cert.pem"),
+    app_settings = settings(clock="virtual", tls=True, tls_cert=str(tmp_path / "cert.pem"),
                         tls_key=str(tmp_path / "key.pem"), ca_dir=str(tmp_path / "unused"))
-    with ServerThread(settings) as srv:
+    with ServerThread(app_settings) as srv:
         assert requests.get(srv.url + "/_fakeexports/health", verify=str(ca_dir / "ca.pem"),
                             timeout=10).status_code == 200
     assert not (tmp_path / "unused").exists()  # a given certificate needs no CA of the fake's
@@ -256,7 +256,7 @@ def test_bytes_sent_before_the_tunnel_is_open_are_refused_not_lost(server: Serve
 def test_an_unusable_ca_is_a_502_and_the_connection_is_closed(tmp_path: Path) -> None:
     CertificateAuthority(tmp_path)
     (tmp_path / "ca-key.pem").write_text("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n")
-    with ServerThread(Settings(clock="virtual", fixtures="none", ca_dir=str(tmp_path))) as srv:
+    with ServerThread(settings(clock="virtual", fixtures="none", ca_dir=str(tmp_path))) as srv:
         sock, head = connect(srv, "api.hookbridge.io:443")
         with sock:
             data = read_to_end(sock, head)
@@ -277,7 +277,7 @@ def test_a_torn_ca_pair_is_made_again(tmp_path: Path) -> None:
 
 
 def test_connections_not_handed_over_are_closed_at_shutdown(ca_dir: Path) -> None:
-    srv = ServerThread(Settings(clock="virtual", fixtures="none", ca_dir=str(ca_dir))).start()
+    srv = ServerThread(settings(clock="virtual", fixtures="none", ca_dir=str(ca_dir))).start()
     silent = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
     partial = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
     partial.sendall(b"CONN")
@@ -293,7 +293,7 @@ def test_connections_not_handed_over_are_closed_at_shutdown(ca_dir: Path) -> Non
 
 def test_the_health_check_finds_an_https_port_given_by_flag(ca_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAKEEXPORTS_TLS")}
-    with ServerThread(Settings(clock="virtual", fixtures="none", tls=True, ca_dir=str(ca_dir))) as srv:
+    with ServerThread(settings(clock="virtual", fixtures="none", tls=True, ca_dir=str(ca_dir))) as srv:
         out = subprocess.run([sys.executable, "-m", "fakeexports", "health", "--port", str(srv.port)],
                              capture_output=True, text=True, env=env, timeout=60)
         assert out.returncode == 0, out.stderr

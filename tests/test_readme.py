@@ -38,7 +38,7 @@ import yaml
 
 from fakeexports.cli import build_parser, vendor_options
 from fakeexports.server import ServerThread
-from fakeexports.settings import Settings
+from tests.conftest import settings
 
 pytest_plugins = ["pytester"]
 
@@ -97,7 +97,7 @@ def test_every_block_says_what_it_is() -> None:
 # --- run against a live fake ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def live() -> Iterator[ServerThread]:
-    with ServerThread(Settings(clock="virtual", strict=True, cache_dir="")) as server:
+    with ServerThread(settings(clock="virtual", strict=True, cache_dir="")) as server:
         yield server
 
 
@@ -165,7 +165,7 @@ def test_a_fixture_document_loads(block: Block, tmp_path: Path) -> None:
                     item["repeat"] //= scale
     path = tmp_path / "fixture.yaml"
     path.write_text(yaml.safe_dump(doc))
-    with ServerThread(Settings(clock="virtual", strict=True, fixtures=str(path), cache_dir="")) as server:
+    with ServerThread(settings(clock="virtual", strict=True, fixtures=str(path), cache_dir="")) as server:
         jobs = json.load(urllib.request.urlopen(f"{server.url}/_fakeexports/jobs?limit=1"))
     expected = sum(item.get("repeat", 1) for spec in doc["tenants"].values()
                    for key in ("jobs", "exports") for item in spec.get(key) or [])
@@ -177,7 +177,7 @@ def test_a_credentials_file_is_what_a_fake_accepts(block: Block, tmp_path: Path)
     path = tmp_path / "creds.yaml"
     path.write_text(block.text)
     listed = yaml.safe_load(block.text)["twilio"][0]
-    with ServerThread(Settings(clock="virtual", strict=True, credentials=str(path), cache_dir="")) as server:
+    with ServerThread(settings(clock="virtual", strict=True, credentials=str(path), cache_dir="")) as server:
         def status(user: str, password: str) -> int:
             token = base64.b64encode(f"{user}:{password}".encode()).decode()
             req = urllib.request.Request(server.url + "/twilio/v1/Exports/Messages",

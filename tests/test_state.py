@@ -17,6 +17,7 @@ from fakeexports import create_app
 from fakeexports.persist import StateError
 from fakeexports.runtime import RUNTIME
 from fakeexports.settings import Settings
+from tests.conftest import settings
 from tests.shared.conftest import VENDORS, WITH_RECIPES, driver
 
 Factory = Any
@@ -29,8 +30,8 @@ async def server(tmp_path: Path) -> AsyncIterator[Factory]:
     made: list[TestClient[Any, Any]] = []
 
     async def start(**overrides: Any) -> TestClient[Any, Any]:
-        settings = Settings(clock="virtual", strict=True, fixtures="none", state=str(tmp_path / "state.db"))
-        client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings.with_(**overrides))))
+        app_settings = settings(clock="virtual", strict=True, fixtures="none", state=str(tmp_path / "state.db"))
+        client: TestClient[Any, Any] = TestClient(TestServer(create_app(app_settings.with_(**overrides))))
         await client.start_server()
         made.append(client)
         return client
@@ -75,8 +76,8 @@ async def test_a_restart_finds_every_vendors_jobs_and_goes_on(server: Factory) -
     faults = (await (await client.get("/_fakeexports/faults")).json())["faults"]
     assert [(f["vendor"], f["status"], f["times"]) for f in faults] == [("twilio", 503, 2)]
     await client.delete("/_fakeexports/faults")
-    settings = await (await client.post("/_fakeexports/vendors/talkdesk", json={})).json()
-    assert settings["settings"]["done_status"] == 303
+    answer = await (await client.post("/_fakeexports/vendors/talkdesk", json={})).json()
+    assert answer["settings"]["done_status"] == 303
     tenant = await (await client.post("/_fakeexports/tenants/didww/recipe-key-b", json={})).json()
     assert tenant["settings"]["default_api_version"] == "2026-04-16"
     await client.post("/_fakeexports/vendors/talkdesk", json={"done_status": 300})
@@ -154,7 +155,7 @@ async def test_a_delete_and_an_update_are_kept(server: Factory) -> None:
 
 
 def _settings(path: Path, **kw: Any) -> Settings:
-    return Settings(clock="virtual", fixtures="none", state=str(path), **kw)
+    return settings(clock="virtual", fixtures="none", state=str(path), **kw)
 
 
 @pytest.mark.parametrize(("prepare", "message"), [
@@ -173,7 +174,7 @@ def test_a_file_it_cannot_use_is_refused_with_the_reason(tmp_path: Path, prepare
 
 
 def _ours(path: Path, version: int = 1, seed: int = 0) -> None:
-    create_app(_settings(path, seed=0))[RUNTIME].state.close()  # type: ignore[union-attr]
+    create_app(_settings(path, seed=0))[RUNTIME].state_file.close()  # type: ignore[union-attr]
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version={version}")
     db.execute("UPDATE meta SET value=? WHERE key='seed'", (str(seed),))

@@ -1,6 +1,7 @@
-"""The vendors: each module of this package defines ``VENDOR``, a fakeexports.vendor.Vendor subclass, and so
-may any installed package through the ``fakeexports.vendors`` entry-point group (``name = "pkg.module:Class"``
-or a module with ``VENDOR``). Adding a vendor touches its spec, its module and its fixtures only."""
+"""The vendors: each package here declares ``VENDOR``, a fakeexports.vendor.Vendor, and so may any installed package
+through the ``fakeexports.vendors`` entry-point group (``name = "pkg.module:VENDOR"``, or a module with ``VENDOR``).
+The vendors of this package are found the same way as another package's. Adding a vendor touches its package, its
+spec and its fixtures only."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from ..vendor import Vendor
 GROUP = "fakeexports.vendors"
 
 
-def discover() -> dict[str, type[Vendor]]:
-    """Every vendor, by name: this package's modules, then those registered by other packages."""
-    found: dict[str, type[Vendor]] = {}
+def discover() -> dict[str, Vendor]:
+    """Every vendor's declaration, by name: this package's, then those registered by other packages."""
+    found: dict[str, Vendor] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
             _add(found, importlib.import_module(f"{__name__}.{info.name}"), f"{__name__}.{info.name}")
@@ -26,10 +27,10 @@ def discover() -> dict[str, type[Vendor]]:
     return found
 
 
-def _add(found: dict[str, type[Vendor]], obj: Any, where: str) -> None:
-    cls = getattr(obj, "VENDOR", None) if isinstance(obj, ModuleType) else obj
-    if not (isinstance(cls, type) and issubclass(cls, Vendor)):
-        raise TypeError(f"{where}: not a fakeexports Vendor (a Vendor subclass, or a module with VENDOR)")
-    if cls.name in found and found[cls.name] is not cls:
-        raise TypeError(f"{where}: a vendor named {cls.name!r} is already there ({found[cls.name].__module__})")
-    found[cls.name] = cls
+def _add(found: dict[str, Vendor], obj: Any, where: str) -> None:
+    decl = getattr(obj, "VENDOR", None) if isinstance(obj, ModuleType) else obj
+    if not isinstance(decl, Vendor):
+        raise TypeError(f"{where}: not a fakeexports Vendor (a Vendor declaration, or a module with VENDOR)")
+    if decl.name in found and found[decl.name] is not decl:
+        raise TypeError(f"{where}: a vendor named {decl.name!r} is already there ({found[decl.name].module})")
+    found[decl.name] = decl

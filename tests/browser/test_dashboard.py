@@ -15,8 +15,7 @@ import pytest
 import requests
 
 from fakeexports.server import ServerThread
-from fakeexports.settings import Settings
-from tests.conftest import ACCOUNT, TOKEN
+from tests.conftest import ACCOUNT, TOKEN, settings
 from tests.reference import skip_or_fail
 
 try:
@@ -46,7 +45,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def fake() -> Iterator[ServerThread]:
-    with ServerThread(Settings(clock="virtual", strict=True)) as srv:
+    with ServerThread(settings(clock="virtual", strict=True)) as srv:
         yield srv
 
 
@@ -116,7 +115,7 @@ def test_faults_and_vendor_settings_from_the_page(browser: Any, fake: ServerThre
 
 
 def test_under_a_control_token_the_page_asks_for_it(browser: Any, tmp_path: Path) -> None:
-    with ServerThread(Settings(clock="virtual", control_token="team-token")) as srv:
+    with ServerThread(settings(clock="virtual", control_token="team-token")) as srv:
         page = page_of(browser, srv.url)
         page.wait_for_selector("#banner.show")
         assert requests.get(srv.url + "/_fakeexports/jobs", timeout=10).status_code == 401  # the data is guarded

@@ -26,7 +26,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from fakeexports import create_app
 from fakeexports.registry import REGISTRY
 from fakeexports.runtime import RUNTIME
-from fakeexports.settings import Settings
+from tests.conftest import settings
 
 from .shape import Rules, compare, header_problems
 
@@ -286,9 +286,9 @@ async def replay(example: Example, config: VendorConfig) -> Result:
             path = Path(tmp) / f"{example.vendor}.json"
             path.write_text(json.dumps({"vendor": example.vendor, **example.fixtures}))
             fixtures = str(path)
-        settings = Settings(clock="virtual", strict=True, fixtures=fixtures, start=example.start, cache_dir="").with_(
+        app_settings = settings(clock="virtual", strict=True, fixtures=fixtures, start=example.start, cache_dir="").with_(
             **dict(example.settings))
-        client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings)))
+        client: TestClient[Any, Any] = TestClient(TestServer(create_app(app_settings)))
         await client.start_server()
         try:
             run = Replay(example, client, config, await config.auth(client))

@@ -26,15 +26,14 @@ import pytest
 import requests
 
 from fakeexports.server import ServerThread
-from fakeexports.settings import Settings
-from tests.conftest import ACCOUNT, TOKEN
+from tests.conftest import ACCOUNT, TOKEN, settings
 from tests.contract.test_talkdesk_airbyte import connector_python
 
 
 @pytest.fixture(scope="module")
 def fake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    settings = Settings(clock="virtual", strict=True, fixtures="none", ca_dir=str(tmp_path_factory.mktemp("ca")))
-    with ServerThread(settings) as server:
+    app_settings = settings(clock="virtual", strict=True, fixtures="none", ca_dir=str(tmp_path_factory.mktemp("ca")))
+    with ServerThread(app_settings) as server:
         yield server
 
 
@@ -134,9 +133,9 @@ def test_the_airbyte_connector_unpatched(tmp_path: Path) -> None:
     python = connector_python()
     # the connector sends the wall-clock time and backs off in real seconds (5, 10...) with its factor unchanged:
     # a real clock 10x, so that its first wait of 5 s outlasts a report (30 fake seconds) and not a token (600)
-    settings = Settings(clock="real", speed=10, fixtures="none", ca_dir=str(tmp_path / "ca")).with_(
+    app_settings = settings(clock="real", speed=10, fixtures="none", ca_dir=str(tmp_path / "ca")).with_(
         talkdesk_done_status=303)
-    with ServerThread(settings) as server:
+    with ServerThread(app_settings) as server:
         proxy = server.proxy_env()
         env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "http_proxy", "all_proxy")}
         env.update(proxy, TZ="UTC", PYTHONPATH=str(trusting_certifi(python, Path(proxy["SSL_CERT_FILE"]),

@@ -64,7 +64,7 @@ def test_the_airbyte_connector_syncs_incrementally(fakeexports: Any, tmp_path: P
     records = [m["record"] for m in first if m["type"] == "RECORD"]
     assert {r["stream"] for r in records} == set(STREAMS)
     calls = [r["data"] for r in records if r["stream"] == "calls"]
-    # the call_id payload, the default: end_at in RFC 3339 UTC with Z (fakeexports/records/talkdesk.py PAYLOADS)
+    # the call_id payload, the default: end_at in RFC 3339 UTC with Z (fakeexports/vendors/talkdesk/records.py PAYLOADS)
     assert calls and all(c["end_at"].endswith("Z") and c["end_at"] >= start for c in calls)
     states = [m["state"] for m in first if m["type"] == "STATE"]
     last_state = {s["stream"]["stream_descriptor"]["name"]: s for s in states}

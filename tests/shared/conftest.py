@@ -13,7 +13,7 @@ from fakeexports.recipe import Answer, Driver, Recipe
 from fakeexports.vendor import Vendor
 from fakeexports.vendors import discover
 
-VENDORS: dict[str, type[Vendor]] = discover()
+VENDORS: dict[str, Vendor] = discover()
 WITH_RECIPES = sorted(name for name, cls in VENDORS.items() if cls.recipe is not None)
 
 

@@ -4,6 +4,7 @@ outcome faults and force; tenant isolation; reset. A vendor added by a package i
 
 from __future__ import annotations
 
+import ast
 import gzip
 from pathlib import Path
 from typing import Any
@@ -168,17 +169,22 @@ def test_the_fifth_vendor_is_three_files_in_a_package_of_its_own() -> None:
     this suite to run it (``make test`` does; by hand: pip install ./tests/acme)."""
     if "acme" not in VENDORS:
         skip_or_fail("the fifth vendor is not installed: pip install ./tests/acme (make test installs it)")
-    cls = VENDORS["acme"]
-    assert not cls.__module__.startswith("fakeexports."), "it comes from its own package"
-    shipped = {p.name for p in cls.resources().iterdir() if not p.name.startswith("__pycache__")}
+    decl = VENDORS["acme"]
+    assert not decl.module.startswith("fakeexports."), "it comes from its own package"
+    shipped = {p.name for p in decl.resources().iterdir() if not p.name.startswith("__pycache__")}
     assert shipped == {"__init__.py", "acme.yaml", "fixtures.yaml"}  # its module, its spec, its fixtures
     source = {p.name for p in ACME.iterdir() if p.name != "__pycache__"}
     assert source == shipped
+    # its author imports from one module of the core
+    tree = ast.parse((ACME / "__init__.py").read_text())
+    core = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("fakeexports")}
+    assert core == {"fakeexports.kit"}
 
 
 async def test_vendors_selects_among_all_discovered(client_for: Any) -> None:
     """--vendors picks from the package's vendors and those of other packages alike."""
-    bundled = sorted(n for n in VENDORS if VENDORS[n].__module__.startswith("fakeexports."))
+    bundled = sorted(n for n in VENDORS if VENDORS[n].bundled())
     chosen = [bundled[0], *sorted(n for n in VENDORS if n not in bundled)]
     client = await client_for(fixtures="none", vendors=tuple(chosen))
     health = await control(client, "GET", "/health")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fakeexports.files import Pools, uuid4_from
-from fakeexports.records import didww
+from fakeexports.vendors.didww import records as didww
 
 START = datetime(2026, 3, 1, tzinfo=UTC).timestamp()
 END = datetime(2026, 3, 15, tzinfo=UTC).timestamp()

@@ -1,6 +1,6 @@
 """Talkdesk Explore records: for every report type the fields, their order and JSON types, the vocabulary and the
 times are those of the research notes (/tmp/research/talkdesk.md, section numbers below are its; source tags as in
-the legend of fakeexports/records/talkdesk.py); the same inputs give the same records. calls and explore_calls have
+the legend of fakeexports/vendors/talkdesk/records.py); the same inputs give the same records. calls and explore_calls have
 two payloads (call_id, the default, and interaction_id), chosen, never dated."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from fakeexports.files import Pools
-from fakeexports.records import talkdesk as td
+from fakeexports.vendors.talkdesk import records as td
 
 NAIVE, ISO, MS = "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S.%f"
 START = 1_778_371_200.25  # 2026-05-10 00:00:00.25 UTC, an odd fraction on purpose
@@ -277,7 +277,7 @@ def test_count_exact_and_default_plausible() -> None:
 
 
 def test_the_calls_payload_is_chosen_never_dated() -> None:
-    # call_id by default, whatever the timespan (records/talkdesk.py PAYLOADS gives the sources); interaction_id on
+    # call_id by default, whatever the timespan (fakeexports/vendors/talkdesk/records.py PAYLOADS gives the sources); interaction_id on
     # request. The records take no date of request at all: a job's payload is chosen when it is created.
     default = td.records("calls", seed=11, tenant="acme-health", job_id="job-1", start=START, end=END, pools=pools(),
                          count=3)

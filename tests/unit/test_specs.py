@@ -4,7 +4,7 @@ the server at startup instead of becoming a silent 404."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import yaml
@@ -14,10 +14,10 @@ from fakeexports.errors import SpecError
 from fakeexports.registry import load_vendors
 from fakeexports.routing import Operations
 from fakeexports.runtime import make_runtime
-from fakeexports.settings import Settings
 from fakeexports.specs import data_dir, load_spec
-from fakeexports.vendor import Vendor
+from fakeexports.vendor import Vendor, VendorApp
 from fakeexports.vendors import discover
+from tests.conftest import settings
 
 SPECS = sorted(data_dir("specs").glob("*.yaml"))
 
@@ -28,7 +28,7 @@ def test_spec_is_valid_openapi(path: Path) -> None:
 
 
 def test_every_vendor_module_has_its_specs_and_handlers() -> None:
-    registry = load_vendors(make_runtime(Settings(clock="virtual")))
+    registry = load_vendors(make_runtime(settings(clock="virtual")))
     assert set(registry.vendors) == set(discover())
     for name, operations in registry.operations.items():
         for entry in operations.entries():
@@ -42,17 +42,43 @@ def test_an_operation_without_a_handler_is_a_startup_error(tmp_path: Path) -> No
     path = tmp_path / "things.yaml"
     path.write_text(yaml.safe_dump(doc))
 
-    class Things(Vendor):
-        name: ClassVar[str] = "things"
-        mount: ClassVar[str] = "/things"
-        specs: ClassVar[dict[str, str]] = {"v": "things.yaml"}
+    things = Vendor("things", mount="/things", specs={"v": "things.yaml"})
 
-        async def list_things(self, ctx: Any) -> Any:
-            raise NotImplementedError
+    @things.hook
+    def authenticate(v: Any, request: Any, op: Any) -> str:
+        return "t"
 
-    runtime = make_runtime(Settings(clock="virtual"))
+    @things.hook
+    def render_error(v: Any, err: Any, request: Any) -> Any:
+        raise NotImplementedError
+
+    @things.operation("ListThings")
+    async def list_things(ctx: Any) -> Any:
+        raise NotImplementedError
+
+    runtime = make_runtime(settings(clock="virtual"))
     with pytest.raises(SpecError, match=r"operations without a handler: CreateThing \(POST /things\)"):
-        Operations(Things(runtime), {"v": load_spec("things", "v", path)}, runtime.caches)
+        Operations(VendorApp(things, runtime), {"v": load_spec("things", "v", path)}, runtime.caches)
+
+
+def test_a_vendor_must_give_its_required_hooks_and_every_effect_its_lifecycle_names() -> None:
+    from fakeexports.kit import Effect, Lifecycle
+
+    bare = Vendor("bare", mount="/bare", specs={}, lifecycle=Lifecycle(
+        steps=(("a", None),), on_enter={"a": (Effect("ping"),)}))
+    with pytest.raises(SpecError, match="missing authenticate, render_error, effect ping"):
+        bare.check()
+    with pytest.raises(SpecError, match="authenticat is not a hook"):
+        @bare.hook
+        def authenticat(v: Any, request: Any, op: Any) -> str:
+            return "t"
+    with pytest.raises(SpecError, match="two handlers for X"):
+        bare.operation("X")(list_things_twice)
+        bare.operation("X")(list_things_twice)
+
+
+async def list_things_twice(ctx: Any) -> Any:
+    raise NotImplementedError
 
 
 def test_yaml_documents_are_read_through_a_json_copy_keyed_by_their_hash(tmp_path: Path) -> None:

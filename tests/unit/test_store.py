@@ -73,19 +73,23 @@ def test_tenants_are_isolated_and_reset_is_scoped() -> None:
     assert store.reset() == 1
 
 
-def test_changes_invalidate_the_tenants_cache() -> None:
+def test_every_change_moves_the_tenants_version_on() -> None:
+    # what was made from a tenant's state (a kept answer) compares this version: every change must move it
     store = Store()
     t = store.tenant("twilio", "A")
-    t.cache["page"] = b"..."
+    versions = [t.version]
     t.put("days", "2026-01-01", {"size": 1})
-    assert t.cache == {}
-    t.cache["page"] = b"..."
+    versions.append(t.version)
     j = t.add_job(job(1))
-    assert t.cache == {}
-    t.cache["page"] = b"..."
+    versions.append(t.version)
     t.update_job(j, schedule=((0.0, "Running"),), note="x")
-    assert t.cache == {} and j.version == 1 and j.attrs["note"] == "x"
+    versions.append(t.version)
+    assert j.version == 1 and j.attrs["note"] == "x"
     t.remove_job(j)
+    versions.append(t.version)
+    t.index_put("days/Messages", "2026-01-01", {})
+    versions.append(t.version)
+    assert versions == sorted(set(versions)) and len(versions) == 6
     assert t.jobs == {} and len(t.collection("Messages")) == 0
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fakeexports.records.talkdesk import REPORT_TYPES
+from fakeexports.vendors.talkdesk.records import REPORT_TYPES
 
 TOKEN_URL = "/talkdesk/oauth/token"
 JOBS = "/talkdesk/data/reports/calls/jobs"
@@ -108,7 +108,7 @@ async def test_a_report_runs_and_the_done_job_answers_300_with_a_relative_locati
     assert report["total"] == len(report["entries"]) > 0
     # the call_id payload at the plugin's default clock (2026-01-15): type and version first, every record with the
     # call_id and end_at that Airbyte's Calls stream keys and keeps its state by, times RFC 3339 UTC inside the
-    # timespan (Lisbon is UTC+0 in January), durations whole seconds (records/talkdesk.py PAYLOADS has the sources)
+    # timespan (Lisbon is UTC+0 in January), durations whole seconds (fakeexports/vendors/talkdesk/records.py PAYLOADS has the sources)
     assert list(report)[:2] == ["type", "version"] and (report["type"], report["version"]) == ("calls", "v1")
     assert all(r["call_id"] and "2026-01-14T00:00:00Z" <= r["end_at"] < "2026-01-15T00:00:00Z"
                for r in report["entries"])

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 
-from ...errors import VendorError, Violation
+from ...kit import VendorError, Violation
 
 JSONAPI = "application/vnd.api+json"
 

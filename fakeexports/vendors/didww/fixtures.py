@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ...times import parse_rfc3339
+from ...kit import parse_rfc3339
 from . import envelope, rules
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...recipe import Call, Recipe
+from ...kit import Call, Recipe
 from . import envelope
 
 # This month's inbound CDRs in the default version (2021-12-15), downloaded from the export's url.

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...times import stamp
+from ...kit import stamp
 from .envelope import WINDOW, invalid
 
 FIELDS_2026 = ("export_type", "status", "url", "filters", "callback_url", "callback_method", "external_reference_id",

@@ -7,13 +7,7 @@ Counted on the fake clock, per API key, over a sliding second."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ...errors import VendorError
-from ...limits import Window
-
-if TYPE_CHECKING:
-    from ...clock import Clock
+from ...kit import Clock, VendorError, Window
 
 DETAIL = "Too Many Requests"
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ...errors import VendorError
-from ...vendor import Reply
+from ...kit import Reply, VendorError
 
 # --- envelope (A.11) ------------------------------------------------------------------------------------
 # {code, message, description, fields}: no real Explore codes are published; the fake's are the status

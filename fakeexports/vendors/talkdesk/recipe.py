@@ -3,7 +3,7 @@ Talkdesk."""
 
 from __future__ import annotations
 
-from ...recipe import Call, Recipe
+from ...kit import Call, Recipe
 
 # A client-credentials token, then a day of calls as CSV: done answers 300, the files 303 to the link.
 RECIPE = Recipe(

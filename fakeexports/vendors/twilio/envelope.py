@@ -10,12 +10,7 @@ import re
 from datetime import date
 from typing import Any
 
-from ...auth import Credentials, basic_credentials
-from ...errors import VendorError
-from ...pagination import Tokens
-from ...store import Job
-from ...times import stamp
-from ...vendor import Context
+from ...kit import Context, Credentials, Job, Tokens, VendorError, basic_credentials, stamp
 from .queue import FINISHED
 
 # --- auth -> tenant (A5) ------------------------------------------------------------------------------
@@ -75,7 +70,7 @@ def account(credentials: Credentials, header: str | None) -> tuple[str, str | No
     if creds is None or not USER.match(creds[0]) or not creds[1]:
         raise VendorError(401, MSG_BAD_CREDENTIALS, kind="auth")
     user, password = creds
-    if not credentials.restricts("twilio"):
+    if not credentials.restricted:
         return user, password if user.startswith("AC") else None
     if credentials.find("twilio", account_sid=user, auth_token=password) is not None:
         return user, None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ...records.twilio import RESOURCE_TYPES
+from .records import RESOURCE_TYPES
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from ... import lifecycle
-from ...errors import VendorError
-from ...jobs import Jobs
-from ...store import Job, TenantState
-from ...times import stamp
+from ...kit import Job, Jobs, TenantState, VendorError, next_change_at, stamp, status_at, time_in, time_of
 
 # --- lifecycle (A2) -------------------------------------------------------------------------------------
 SUBMIT_SECONDS = 60.0  # a job waits this long in Submitted before the account's queue picks it up
@@ -33,7 +29,7 @@ def queue(state: TenantState, now: float) -> list[Job]:
     finished ones leave the stored queue."""
     ids: list[str] = state.get("twilio", "queue") or []
     jobs = [state.jobs[i] for i in ids if i in state.jobs]
-    unfinished = [j for j in jobs if lifecycle.status_at(j.schedule, now) not in FINISHED]
+    unfinished = [j for j in jobs if status_at(j.schedule, now) not in FINISHED]
     if len(unfinished) != len(ids):
         state.put("twilio", "queue", [j.id for j in unfinished])
     return unfinished
@@ -56,7 +52,7 @@ def requeue(jobs: Jobs, state: TenantState, now: float) -> None:
     """A queued job was deleted: the jobs behind it that have not started move up."""
     ends: list[float] = []
     for job in queue(state, now):
-        start = lifecycle.time_of(job.schedule, "Running")
+        start = time_of(job.schedule, "Running")
         if start is None or start <= now or job.attrs.get("forced"):
             ends.append(job.schedule[-1][0])
             continue
@@ -71,16 +67,16 @@ def days(start_day: str, n: int) -> list[str]:
 
 
 def days_done(job: Job, now: float) -> int:
-    status = lifecycle.status_at(job.schedule, now)
+    status = status_at(job.schedule, now)
     n = job.attrs["n_days"]
     if status in ("Completed", "CompletedEmptyRecords"):
         return int(n)
-    return min(int(n), int(lifecycle.time_in(job.schedule, "Running", now) // DAY_SECONDS))
+    return min(int(n), int(time_in(job.schedule, "Running", now) // DAY_SECONDS))
 
 
 def day_statuses(job: Job, now: float, empty: Callable[[int, str], bool]) -> list[tuple[str, str]]:
     """Each day of the job with its status; ``empty(index, day)`` tells a finished day without records."""
-    status = lifecycle.status_at(job.schedule, now)
+    status = status_at(job.schedule, now)
     done = days_done(job, now)
     out = []
     for i, day in enumerate(days(job.attrs["start_day"], job.attrs["n_days"])):
@@ -97,9 +93,9 @@ def day_statuses(job: Job, now: float, empty: Callable[[int, str], bool]) -> lis
 
 def next_change(job: Job, now: float) -> float | None:
     """When this job's details next change: a schedule entry or the next day boundary."""
-    nxt = lifecycle.next_change_at(job.schedule, now)
-    if lifecycle.status_at(job.schedule, now) == "Running":
-        ran = lifecycle.time_in(job.schedule, "Running", now)
+    nxt = next_change_at(job.schedule, now)
+    if status_at(job.schedule, now) == "Running":
+        ran = time_in(job.schedule, "Running", now)
         boundary = now + (DAY_SECONDS - ran % DAY_SECONDS)
         nxt = boundary if nxt is None else min(nxt, boundary)
     return nxt

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...recipe import Call, Recipe
+from ...kit import Call, Recipe
 
 # A one-day job five days back; its day's file is listed with its size, then 307 to the presigned link.
 RECIPE = Recipe(

@@ -12,8 +12,7 @@ from typing import Any
 
 import orjson
 
-from ..files import FileBody, Pools, Sizes, batched_lines, gzip_chunks, hex_id, rng, sorted_compact
-from ..times import rfc3339
+from ...kit import FileBody, Pools, Sizes, batched_lines, gzip_chunks, hex_id, rfc3339, rng, sorted_compact
 
 RESOURCE_TYPES = ("Messages", "Calls", "Conferences", "Participants")
 _RATES = {"Messages": (20, 400), "Calls": (10, 200), "Conferences": (1, 20), "Participants": (2, 60)}

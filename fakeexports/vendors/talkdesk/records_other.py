@@ -1,5 +1,5 @@
 """Non-call records of Talkdesk Explore: user_status, messaging_contacts, messaging_traffic, audit_logs, the
-per-agent time and volume reports, and qm_evaluation_analysis. Source tags are resolved in records/talkdesk.py."""
+per-agent time and volume reports, and qm_evaluation_analysis. Source tags are resolved in records.py."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import random
 from collections.abc import Iterator
 from operator import itemgetter
 
-from ..files import hex_id, sorted_compact, uuid4_from
-from .talkdesk_base import Build, Ctx, Record, cumulative, dhms, fit, pick, ri
+from ...kit import hex_id, sorted_compact, uuid4_from
+from .records_base import Build, Ctx, Record, cumulative, dhms, fit, pick, ri
 
 # status_label: "Away", "On A Call" [TD-us], "offline" [GO-rep]; "Available", "Busy", "After Call Work" INFERRED
 _STATUSES = ("Available", "On A Call", "After Call Work", "Away", "Busy", "offline")

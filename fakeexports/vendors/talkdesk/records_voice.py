@@ -1,11 +1,11 @@
 """Voice records of Talkdesk Explore: calls (both payload shapes), explore_calls, contacts, ring_attempts,
-studio_flow_execution and advanced_dialer_calls_report. Source tags are resolved in records/talkdesk.py."""
+studio_flow_execution and advanced_dialer_calls_report. Source tags are resolved in records.py."""
 
 from __future__ import annotations
 
 import random
 
-from .talkdesk_base import Ctx, Number, Record, User, cumulative, fit, pick, ri
+from .records_base import Ctx, Number, Record, User, cumulative, fit, pick, ri
 
 # calls `type` values: abandoned, inbound, missed, outbound, outbound_missed, short_abandoned, voicemail
 # [TD-calls-legacy, GO-rep, AB-s-calls]; the weights are the fake's
@@ -67,7 +67,7 @@ def _extras(ctx: Ctx, r: random.Random, kind: str, end: int) -> tuple[tuple[str,
 
 
 def calls_new(ctx: Ctx, r: random.Random, i: int, t: int, id_key: str = "call_id") -> Record:
-    # the call_id payload (the default, records/talkdesk.py PAYLOADS): its fields in the docs' order, times "…Z",
+    # the call_id payload (the default, records.py PAYLOADS): its fields in the docs' order, times "…Z",
     # durations whole seconds, csat_survey_time "" when absent, data_status "Valid", custom fields null [TD-calls-new,
     # TD-calls-old]
     rnd = r.random

@@ -11,13 +11,12 @@ from functools import partial
 from time import gmtime, strftime
 from typing import Any
 
-from ..files import FileBody, Pools, Sizes, csv_lines, gzip_chunks, rng, uuid4_from
-from ..store import records_for
-from .didww_columns import EXPORT_TYPES, LAYOUTS, QUOTED_EMPTY, columns
+from ...kit import FileBody, Pools, Sizes, csv_lines, gzip_chunks, records_for, rng, uuid4_from
+from .columns import EXPORT_TYPES, LAYOUTS, QUOTED_EMPTY, columns
 
 __all__ = ["EXPORT_TYPES", "LAYOUTS", "columns", "export_file", "rows"]
 
-# The sources' tags are expanded in didww_columns.py.
+# The sources' tags are expanded in columns.py.
 Row = list[str]
 
 # Values. The samples' SIP answers: 200 Bye, 404 Not Found, 408 SIP transaction timeout ([PM-2112], [PY-DL]), 486

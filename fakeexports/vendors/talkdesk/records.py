@@ -10,10 +10,10 @@ from typing import Any
 
 import orjson
 
-from ..files import Pools, csv_lines, rng
-from . import talkdesk_other as other
-from . import talkdesk_voice as voice
-from .talkdesk_base import Ctx, Generate, grouped, singles
+from ...kit import Pools, csv_lines, rng
+from . import records_other as other
+from . import records_voice as voice
+from .records_base import Ctx, Generate, grouped, singles
 
 # Legend of the source tags (AB… paths are under airbyte-integrations/connectors/source-talkdesk-explore/):
 #   AB-streams      airbytehq/airbyte@0cfe786c16f67fde63cb98b3640a36458e8c54fa:…/source_talkdesk_explore/streams.py

@@ -1,6 +1,6 @@
 """Shared parts of the Talkdesk Explore record generators: a tenant's roster (users, teams, ring groups, numbers,
 flows, contact persons), the report files' UTC time formats, and the two drivers that emit records in time order.
-Source tags ([GO-rep] ...) are resolved in the legend of records/talkdesk.py."""
+Source tags ([GO-rep] ...) are resolved in the legend of records.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from ..files import Pools, hex_id, rng, sorted_compact
+from ...kit import Pools, hex_id, rng, sorted_compact
 
 V = TypeVar("V")
 Record = dict[str, Any]

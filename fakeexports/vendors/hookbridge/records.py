@@ -7,9 +7,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..files import FileBody, Pools, csv_lines, measure, rng, sorted_compact, uuid4_from
-from ..store import records_for
-from ..times import stamp
+from ...kit import FileBody, Pools, csv_lines, measure, records_for, rng, sorted_compact, stamp, uuid4_from
 
 COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "attempt_count", "idempotency_key",
            "created_at", "delivered_at", "response_status", "response_latency_ms", "size_bytes", "last_error")

@@ -1,0 +1,59 @@
+"""Everything a vendor package uses, from one module: ``from fakeexports.kit import Vendor, Context, Reply, ...``.
+The built-in vendors import only from here too, so what a third-party vendor can do is what they do. The contract
+(what a vendor must provide, what it may override, what the core guarantees) is docs/vendors.md."""
+
+from __future__ import annotations
+
+from .auth import Credentials, basic_credentials, bearer_token, read_jwt, sign_jwt
+from .caches import Memo
+from .clock import Clock
+from .errors import VendorError, Violation
+from .files import (
+    FileBody,
+    Pools,
+    Sizes,
+    batched_lines,
+    csv_lines,
+    gzip_chunks,
+    hex_id,
+    measure,
+    rng,
+    sorted_compact,
+    uuid4_from,
+    uuid7_from,
+)
+from .jobs import Ids, Jobs, Timed
+from .lifecycle import (
+    INF,
+    KEPT_SECONDS,
+    REMOVE,
+    Effect,
+    Lifecycle,
+    Progress,
+    Schedule,
+    entered_at,
+    next_change_at,
+    status_at,
+    time_in,
+    time_of,
+    time_when,
+)
+from .limits import Window
+from .options import Option
+from .pagination import Index, Page, Tokens
+from .recipe import Call, Recipe
+from .specs import Operation
+from .store import VOLUME, Job, TenantState, records_for
+from .times import parse_instant, parse_rfc3339, rfc3339, stamp
+from .vendor import Context, Reply, Vendor, VendorApp
+from .wire import dumps
+
+__all__ = [
+    "INF", "KEPT_SECONDS", "REMOVE", "VOLUME", "Call", "Clock", "Context", "Credentials", "Effect", "FileBody", "Ids",
+    "Index", "Job", "Jobs", "Lifecycle", "Memo", "Operation", "Option", "Page", "Pools", "Progress", "Recipe",
+    "Reply", "Schedule", "Sizes", "TenantState", "Timed", "Tokens", "Vendor", "VendorApp", "VendorError", "Violation",
+    "Window", "basic_credentials", "batched_lines", "bearer_token", "csv_lines", "dumps", "entered_at", "gzip_chunks",
+    "hex_id", "measure", "next_change_at", "parse_instant", "parse_rfc3339", "read_jwt", "records_for", "rfc3339",
+    "rng", "sign_jwt", "sorted_compact", "stamp", "status_at", "time_in", "time_of", "time_when", "uuid4_from",
+    "uuid7_from",
+]

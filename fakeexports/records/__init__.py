@@ -1,1 +1,0 @@
-"""Record generators of the vendors' result files, one module a vendor."""

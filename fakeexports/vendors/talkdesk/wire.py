@@ -1,0 +1,234 @@
+"""Talkdesk's hooks: OAuth client credentials and the access tokens they get (A.2), the API's and OAuth's error
+envelopes (A.11), a client's settings and fixtures, and the report files on the S3 stand-in (A.6, A.13)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from aiohttp import web
+
+from ...kit import (
+    FileBody,
+    Job,
+    Operation,
+    Reply,
+    TenantState,
+    VendorApp,
+    VendorError,
+    Violation,
+    basic_credentials,
+    batched_lines,
+    bearer_token,
+    read_jwt,
+    records_for,
+    status_at,
+    time_of,
+)
+from . import envelope, records
+from .declaration import FILE_DAYS, REPORT_TYPES, VENDOR
+from .envelope import bad, parse_time
+
+# --- auth -> tenant (A.2) -------------------------------------------------------------------------------
+SCOPES = ("data-reports:read", "data-reports:write")
+TOKEN_SECONDS = 600  # expires_in; one client assumes about 600 s (A.2)
+MSG_NO_TOKEN = "Missing or invalid access token"
+MSG_EXPIRED = "The access token expired"
+MSG_SCOPE = "The access token lacks the {scope} scope"
+
+
+@dataclass
+class Local:
+    """Talkdesk in one app: the key its access tokens are signed with, and the IANA zones (read once)."""
+
+    key: bytes
+    zones: set[str] = field(default_factory=set)
+
+
+@VENDOR.hook
+def setup(v: VendorApp) -> Local:
+    return Local(hashlib.blake2b(f"fakeexports-talkdesk-{v.runtime.settings.seed}".encode(), digest_size=32).digest())
+
+
+@VENDOR.hook
+def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
+    if op.operation_id == "CreateToken":
+        return _client(v, request)
+    token = bearer_token(request.headers.get("Authorization"))
+    found = _token(v, token) if token else None
+    if found is None:
+        raise VendorError(401, MSG_NO_TOKEN, kind="auth")
+    client, claims = found
+    if claims["exp"] <= v.runtime.clock.now():
+        raise VendorError(401, MSG_EXPIRED, kind="auth")
+    needed = [scope for req in op.security for scope in req.get("oauth", [])]
+    for scope in needed:
+        if scope not in str(claims.get("scope", "")).split():
+            raise VendorError(403, MSG_SCOPE.format(scope=scope), kind="forbidden")
+    return client
+
+
+def _client(v: VendorApp, request: web.Request) -> str:
+    creds = basic_credentials(request.headers.get("Authorization"))
+    if creds is None or not creds[0] or not creds[1]:
+        raise VendorError(401, "Client authentication failed", code="invalid_client", kind="auth")
+    credentials = v.runtime.credentials
+    if credentials.restricted and credentials.find(v.name, client_id=creds[0], client_secret=creds[1]) is None:
+        raise VendorError(401, "Client authentication failed", code="invalid_client", kind="auth")
+    return creds[0]
+
+
+def granted(v: VendorApp, client: str) -> tuple[str, ...]:
+    entry = v.runtime.credentials.find(v.name, client_id=client)
+    if entry and entry.get("scopes") is not None:
+        scopes = entry["scopes"]
+        return tuple(scopes.split() if isinstance(scopes, str) else scopes)
+    return SCOPES
+
+
+def _token(v: VendorApp, token: str) -> tuple[str, dict[str, Any]] | None:
+    """The client and claims of an access token this fake issued (a JWT: nothing is stored per token)."""
+    claims = read_jwt(v.local.key, token)
+    if claims is None or not isinstance(claims.get("sub"), str) or not isinstance(claims.get("exp"), int):
+        return None
+    return claims["sub"], claims
+
+
+# --- envelope (A.11) ----------------------------------------------------------------------------------------------
+@VENDOR.hook
+def render_error(v: VendorApp, err: VendorError, request: web.Request) -> Reply:
+    return envelope.render(err, oauth=request.path.endswith("/oauth/token"))
+
+
+@VENDOR.hook
+def violation(v: VendorApp, problem: Violation, op: Operation, request: web.Request) -> VendorError:
+    if op.operation_id == "CreateToken":
+        return VendorError(400, problem.message, code="invalid_request")
+    if problem.location == "path":
+        if problem.name == "type":
+            return bad(envelope.MSG_UNKNOWN_TYPE, "type", f"must be one of {', '.join(REPORT_TYPES)}")
+        return VendorError(404, envelope.MSG_JOB_NOT_FOUND, kind="not_found")
+    if problem.rule in ("json", "encoding", "content-type"):
+        return bad(envelope.MSG_INVALID_REPORT, "body", problem.message)
+    return bad(envelope.MSG_INVALID_REPORT, problem.name or problem.location, problem.message)
+
+
+def zone(v: VendorApp, name: str) -> ZoneInfo:
+    """An IANA time zone by name, or the vendor's 400."""
+    local = v.local
+    if not local.zones:
+        local.zones = available_timezones()
+    if name not in local.zones and name != "UTC":
+        raise bad(envelope.MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise bad(envelope.MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone") from None
+
+
+# --- tenants --------------------------------------------------------------------------------------------------
+@VENDOR.hook
+def configure_tenant(v: VendorApp, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
+    """``calls_payload``: the calls and explore_calls payload of the client's new jobs (call_id or interaction_id),
+    instead of the vendor option's."""
+    unknown = sorted(set(settings) - {"calls_payload"})
+    if unknown:
+        raise VendorError(400, f"unknown Talkdesk tenant settings {unknown}; known: ['calls_payload']",
+                          kind="validation")
+    payload = settings.get("calls_payload")
+    if payload is not None:
+        if payload not in records.PAYLOADS:
+            raise VendorError(400, f"calls_payload must be one of {', '.join(records.PAYLOADS)}", kind="validation")
+        state.put("settings", "calls_payload", payload)
+    return dict(state.items("settings"))
+
+
+def calls_payload(v: VendorApp, state: TenantState) -> str:
+    """The payload a new job of this client gets: its tenant setting, else the vendor option."""
+    return str(state.get("settings", "calls_payload") or v.config["calls_payload"])
+
+
+def payload_attr(kind: str, payload: str) -> dict[str, str]:
+    """The calls payload a job keeps for its life (only the reports that have two)."""
+    return {"calls_payload": payload} if kind in records.PAYLOAD_REPORTS else {}
+
+
+@VENDOR.hook
+def load_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> None:
+    """fixtures/talkdesk.yaml: per OAuth client, ``settings`` (calls_payload) and ``jobs`` (type, format, timezone,
+    from, to, name, id, age_seconds, calls_payload (by default the client's), and ``status`` failed or canceled to
+    end one so)."""
+    state = v.runtime.store.tenant(v.name, tenant)
+    if spec.get("settings"):
+        configure_tenant(v, state, dict(spec["settings"]))
+    now = v.runtime.clock.now()
+    for item in spec.get("jobs") or []:
+        kind = str(item.get("type", "calls"))
+        if kind not in REPORT_TYPES:
+            raise ValueError(f"talkdesk fixture for {tenant}: type must be one of {REPORT_TYPES}")
+        payload = str(item.get("calls_payload") or calls_payload(v, state))
+        if payload not in records.PAYLOADS:
+            raise ValueError(f"talkdesk fixture for {tenant}: calls_payload must be one of {records.PAYLOADS}")
+        name = str(item.get("timezone", "UTC"))
+        start, end = (parse_time(str(item[k]), ZoneInfo(name)) for k in ("from", "to"))
+        job = v.jobs.create(state, kind, {
+            "name": item.get("name"), "timezone": name, "format": str(item.get("format", "json")),
+            "start": start, "end": end, **payload_attr(kind, payload),
+        }, created=now - float(item.get("age_seconds", 0)), job_id=item.get("id"), fixture=True)
+        if item.get("status") in ("failed", "canceled"):
+            v.jobs.rewrite(state, job, [(str(item["status"]), None)])
+
+
+# --- the report file (A.6, A.13) ----------------------------------------------------------------------------------
+def downloadable(job: Job, now: float) -> bool:
+    if status_at(job.schedule, now) != "done":
+        return False
+    done_at = time_of(job.schedule, "done")
+    return done_at is not None and now < done_at + FILE_DAYS * 86400
+
+
+def file_key(job: Job) -> str:
+    ext = {"csv": "csv", "json": "json", "json_bulk": "jsonl"}[job.attrs["format"]]
+    return f"reports/{job.collection}/{job.id}.{ext}"
+
+
+@VENDOR.hook
+def s3_object(v: VendorApp, tenant: str, key: str) -> FileBody | None:
+    match = re.fullmatch(r"reports/(\w+)/([0-9a-f-]{36})\.(csv|json|jsonl)", key)
+    state = v.runtime.store.find(v.name, tenant)
+    if match is None or state is None:
+        return None
+    job = state.jobs.get(match.group(2))
+    if job is None or not downloadable(job, v.runtime.clock.now()):
+        return None
+    return _file(v, tenant, job)
+
+
+@VENDOR.hook
+def file_keys(v: VendorApp, state: TenantState, job: Job) -> list[str]:
+    return [file_key(job)] if downloadable(job, v.runtime.clock.now()) else []
+
+
+def _payload(job: Job) -> str:
+    # a job without one was made before the setting existed (a state file of then): the default payload
+    return str(job.attrs.get("calls_payload", records.PAYLOADS[0]))
+
+
+def _file(v: VendorApp, tenant: str, job: Job) -> FileBody:
+    fmt, a, runtime = job.attrs["format"], job.attrs, v.runtime
+    keys = records.file_keys(job.collection, _payload(job))
+
+    def chunks() -> Any:
+        # the report's records: times in UTC, whatever the job's zone (the docs say start_at and end_at are UTC,
+        # and the current calls payload writes them with Z)
+        rows = records.records(job.collection, seed=runtime.settings.seed, tenant=tenant, job_id=job.id,
+                               start=a["start"], end=a["end"], pools=runtime.pools,
+                               count=records_for(a.get("volume"), a["start"], a["end"]), payload=_payload(job))
+        return batched_lines(records.encode(fmt, rows, keys))
+
+    content_type = {"csv": "text/csv", "json": "application/json", "json_bulk": "application/x-ndjson"}[fmt]
+    return FileBody(content_type, chunks, key=("talkdesk", tenant, job.id), sizes=runtime.sizes,
+                    filename=file_key(job).rsplit("/", 1)[1])
