@@ -98,11 +98,27 @@ def _code_strings(tree: ast.AST) -> list[tuple[int, str]]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.count(".") == 1 and n != "fakeexports.pytest_plugin"))
-def test_the_core_names_no_vendor(name: str) -> None:
-    """The core (fakeexports/*.py) works for any vendor: no vendor's name in its code, only in its prose. The
-    pytest plugin is the exception by design: its fixtures are named after the vendors for their users."""
-    vendors = [v.lower() for v in discover()]
+def _package_of(name: str) -> str | None:
+    """The vendor package a module belongs to (``twilio`` for fakeexports.vendors.twilio.days), or None."""
+    parts = name.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "vendors" else None
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_only_a_vendors_own_package_names_it(name: str) -> None:
+    """The core works for any vendor and a vendor's package is all of it: no module outside
+    fakeexports/vendors/<name>/ names that vendor in its code (its prose may)."""
+    own = _package_of(name)
+    others = [v.lower() for v in discover() if v != own]
     tree = ast.parse(MODULES[name].read_text())
-    named = [(line, text) for line, text in _code_strings(tree) if any(v in text.lower() for v in vendors)]
-    assert not named, f"{name} names a vendor in code: {named[:5]}"
+    named = [(line, text) for line, text in _code_strings(tree) if any(v in text.lower() for v in others)]
+    assert not named, f"{name} names another vendor in code: {named[:5]}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if _package_of(n)))
+def test_a_vendor_imports_the_core_through_the_kit_only(name: str) -> None:
+    """A vendor author imports from one module, fakeexports.kit; the built-in vendors too."""
+    package = name if MODULES[name].name == "__init__.py" else name.rsplit(".", 1)[0]
+    home = f"fakeexports.vendors.{_package_of(name)}"
+    core = {m for m in _imports(name, MODULES[name]) if not m.startswith(home)}
+    assert core <= {"fakeexports.kit"}, f"{name} ({package}) imports {sorted(core)} besides the kit"
