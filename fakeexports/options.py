@@ -57,11 +57,6 @@ def key(vendor: str, option: Option) -> str:
     return f"{vendor}_{option.name}"
 
 
-def resolve(vendor: str, declared: Iterable[Option], given: Mapping[str, Any]) -> dict[str, Any]:
-    """A vendor's option values: each declared option's default unless ``given`` (settings keys) sets it."""
-    return {o.name: given.get(key(vendor, o), o.default) for o in declared}
-
-
 def update(declared: Iterable[Option], current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     """``current`` with ``changes`` (option names, checked); ValueError names unknown options."""
     by_name = {o.name: o for o in declared}

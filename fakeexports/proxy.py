@@ -216,34 +216,59 @@ class _Early(asyncio.Protocol):
         return data
 
 
+class SiteInternals:
+    """The private attributes of aiohttp's BaseSite that Site relies on, in one place: the runner whose server makes
+    each connection's protocol, the TLS context, the listen backlog, and the asyncio server that BaseSite.stop()
+    closes. tests/test_proxy.py checks aiohttp still has them, so that an aiohttp that renames one fails there."""
+
+    NAMES = ("_runner", "_ssl_context", "_backlog", "_server")
+
+    def __init__(self, site: web.BaseSite):
+        self.site = site
+
+    @property
+    def server(self) -> web.Server:
+        server = self.site._runner.server
+        assert server is not None
+        return server
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext | None:
+        return self.site._ssl_context
+
+    @property
+    def backlog(self) -> int:
+        return self.site._backlog
+
+    def listening(self, server: asyncio.AbstractServer) -> None:
+        self.site._server = server  # BaseSite.stop() closes it
+
+
 class Site(web.BaseSite):
     """aiohttp's TCPSite, with Front in front of each connection; ``ssl_context`` makes the port HTTPS (--tls)."""
 
-    __slots__ = ("_host", "_port", "pending", "tunnels")
+    __slots__ = ("host", "pending", "port", "tunnels")
 
     def __init__(self, runner: web.BaseRunner, host: str, port: int, tunnels: Tunnels | None,
                  ssl_context: ssl.SSLContext | None = None, backlog: int = 1024):
         super().__init__(runner, ssl_context=ssl_context, backlog=backlog)
-        self._host = host
-        self._port = port
+        self.host = host
+        self.port = port
         self.tunnels = tunnels
         self.pending: set[Front] = set()
 
     @property
     def name(self) -> str:
-        return f"{'https' if self._ssl_context else 'http'}://{self._host}:{self._port}"
+        return f"{'https' if SiteInternals(self).ssl_context else 'http'}://{self.host}:{self.port}"
 
     async def start(self) -> None:
         await super().start()
-        loop = asyncio.get_running_loop()
-        server = self._runner.server
-        assert server is not None
-        tunnels = self.tunnels
-        pending = self.pending
+        internals = SiteInternals(self)
+        server, tunnels, pending = internals.server, self.tunnels, self.pending
         factory: Callable[[], asyncio.BaseProtocol] = (
             server if tunnels is None else (lambda: Front(server, tunnels, pending)))  # type: ignore[assignment]
-        self._server = await loop.create_server(factory, self._host, self._port, ssl=self._ssl_context,
-                                                backlog=self._backlog, reuse_address=True)
+        internals.listening(await asyncio.get_running_loop().create_server(
+            factory, self.host, self.port, ssl=internals.ssl_context, backlog=internals.backlog, reuse_address=True))
 
     async def stop(self) -> None:
         """Close the listener, then the connections still being looked at or tunnelling (aiohttp closes its own)."""

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from .faults import Fault
+from .handle import Fake
 from .journal import Entry
 from .remote import RemoteFake
 from .server import ServerThread
@@ -122,7 +123,7 @@ def fakeexports_server(fakeexports_settings: Settings) -> Iterator[ServerThread 
 
 @pytest.fixture
 def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
-                fakeexports_server: ServerThread | RemoteFake) -> Iterator[FakeExports | RemoteFake]:
+                fakeexports_server: ServerThread | RemoteFake) -> Iterator[Fake]:
     """A reset fake server for this test: every vendor's state dropped, fixture files reloaded, the
     virtual clock back at its start. ``@pytest.mark.fakeexports(seed=7, ...)`` gives the test a server
     of its own with those settings. A server-side error during the test fails it at teardown."""
@@ -159,6 +160,11 @@ def _remote(remote: RemoteFake, marker: pytest.Mark | None) -> Iterator[RemoteFa
     errors = remote.server_errors()
     if errors:
         pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
+
+
+def _handles(local: FakeExports, remote: RemoteFake) -> tuple[Fake, Fake]:
+    """For mypy: both handles are a Fake (handle.py), the one interface a test is written against."""
+    return local, remote
 
 
 def _reset_all(server: ServerThread) -> int:

@@ -164,9 +164,6 @@ class SpecDoc:
     operations: tuple[Operation, ...] = field(repr=False)
     source: dict[str, Any] = field(repr=False, default_factory=dict)  # as written, $refs and all
 
-    def by_route(self) -> dict[tuple[str, str], Operation]:
-        return {(op.method, op.path): op for op in self.operations}
-
 
 def _param(raw: dict[str, Any]) -> Param:
     location = raw["in"]

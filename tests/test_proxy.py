@@ -301,3 +301,21 @@ def test_the_health_check_finds_an_https_port_given_by_flag(ca_dir: Path) -> Non
     out = subprocess.run([sys.executable, "-m", "fakeexports", "health", "--port", str(port)], capture_output=True,
                          text=True, env=env, timeout=60)
     assert out.returncode == 1 and "unhealthy" in out.stderr and "Connection refused" in out.stderr
+
+
+async def test_the_aiohttp_internals_the_listening_site_relies_on_are_there() -> None:
+    # proxy.SiteInternals reads and sets private attributes of aiohttp's BaseSite: if aiohttp renames one, this
+    # fails here, naming it, instead of the server failing in some other way
+    from aiohttp import web
+
+    from fakeexports.proxy import SiteInternals
+
+    runner = web.AppRunner(web.Application())
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        missing = [name for name in SiteInternals.NAMES if not hasattr(site, name)]
+        assert not missing, f"aiohttp's BaseSite no longer has {missing}: update fakeexports.proxy.SiteInternals"
+        assert SiteInternals(site).server is runner.server
+    finally:
+        await runner.cleanup()
