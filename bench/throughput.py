@@ -2,11 +2,16 @@
 Twilio's list) against a Prism 5 mock of Twilio's official spec. Method: /work/shared/BENCHMARKING.md.
 
     .venv/bin/python bench/throughput.py [--endpoint twilio|didww|hookbridge] [--rounds 3] [--duration 10]
-                                         [--no-prism]
+                                         [--no-prism] [--baseline CHECKOUT] [--no-caches NAMES]
 
 Endpoints: ``twilio`` GET /twilio/v1/Exports/Messages/Jobs?PageSize=50 (50 jobs); ``didww`` GET
 /didww/v3/exports?page[size]=50 with X-DIDWW-API-Version 2026-04-16 (50 exports); ``hookbridge`` GET
 /hookbridge/v1/exports/{id} (one export). Validation and authentication on, as ``serve`` runs by default.
+
+``--baseline CHECKOUT`` also runs another checkout of fakeexports (its own .venv, e.g. a worktree of the previous
+main) in the same rounds, so that a change is measured side by side with what it changes; ``--no-caches NAMES`` runs
+this checkout's server with those caches off (caches.py), and ``--compare-caches`` adds a row per cache with that one
+off, to show what each earns on this path.
 
 Prints a table of medians (min to max over the rounds) and writes bench/.work/throughput-<timestamp>.json.
 Numbers only, no assertions: compare the ratios, not the absolute values. See bench/README.md.
@@ -193,7 +198,8 @@ def parse_wrk(out: str) -> dict[str, float]:
 # --- one server, one round ------------------------------------------------------------------------------
 def measure(name: str, cmd: list[str], port: int, ready_path: str, list_path: str, duration: int, rnd: int,
             prepare: Callable[[int], str | None] | None = None) -> Row:
-    log = WORK / "logs" / f"{name.split()[0]}-round{rnd}.log"
+    slug = re.sub(r"\W+", "-", name)
+    log = WORK / "logs" / f"{slug}-round{rnd}.log"
     proc, t0 = spawn(cmd, log)
     try:
         row: Row = {"startup_ms": wait_ready(proc, t0, port, ready_path, log), "pid": proc.pid,
@@ -305,6 +311,10 @@ def main() -> int:
     ap.add_argument("--no-prism", action="store_true", help="skip the Prism 5 mock")
     ap.add_argument("--endpoint", choices=("twilio", "didww", "hookbridge"), default="twilio")
     ap.add_argument("--json", help="also write the results to this file (bench/all.py)")
+    ap.add_argument("--baseline", help="another checkout of fakeexports (with its own .venv) to run beside this one")
+    ap.add_argument("--no-caches", default="", help="this server's caches to turn off (caches.py names, or all)")
+    ap.add_argument("--compare-caches", action="store_true",
+                    help="also run this server once per cache with that cache off (and once with all off)")
     args = ap.parse_args()
     global HEADERS
     if args.endpoint != "twilio":
@@ -334,14 +344,31 @@ def main() -> int:
     elif prism is None:
         notes.append("Prism skipped: not installed (bench/setup.sh puts it in bench/.work/).")
 
-    names = ["fakeexports", "raw aiohttp, same bytes"] + (["Prism 5 mock, -v error"] if prism else [])
+    caches = ["--no-caches", args.no_caches] if args.no_caches else []
+    extra: dict[str, tuple[list[str], list[str]]] = {}  # more fakeexports servers: name -> (command, serve options)
+    if args.baseline:
+        base = Path(args.baseline).resolve()
+        extra[f"fakeexports at {base.name}"] = ([str(base / ".venv" / "bin" / "fakeexports")], [])
+    if args.compare_caches:
+        from fakeexports.caches import NAMES
+
+        for name in (*NAMES, "all"):
+            label = f"fakeexports, {name} cache off" if name != "all" else "fakeexports, every cache off"
+            extra[label] = (fe_cmd, ["--no-caches", name])
+    prism_name = "Prism 5 mock, -v error"
+    names = ["fakeexports", "raw aiohttp, same bytes", *extra] + ([prism_name] if prism else [])
     rounds: list[dict[str, Row]] = []
     for rnd in range(1, args.rounds + 1):
         print(f"round {rnd}/{args.rounds} ...", file=sys.stderr, flush=True)
         res: dict[str, Row] = {}
         port = free_port()
         prepare = {"twilio": create_jobs, "didww": create_didww, "hookbridge": create_hookbridge}[args.endpoint]
-        res[names[0]] = measure(names[0], [*fe_cmd, "serve", "--port", str(port), "--fixtures", "none"], port,
+        res[names[0]] = measure(names[0], [*fe_cmd, "serve", "--port", str(port), "--fixtures", "none", *caches],
+                                port, "/_fakeexports/health", "/twilio" + JOBS_PATH + LIST_QUERY, args.duration, rnd,
+                                prepare=prepare)
+        for name, (cmd, options) in extra.items():
+            port = free_port()
+            res[name] = measure(name, [*cmd, "serve", "--port", str(port), "--fixtures", "none", *options], port,
                                 "/_fakeexports/health", "/twilio" + JOBS_PATH + LIST_QUERY, args.duration, rnd,
                                 prepare=prepare)
         body_file = WORK / f"body-round{rnd}.json"
@@ -354,8 +381,9 @@ def main() -> int:
             notes.append(f"round {rnd}: the raw server's body differs from fakeexports' (bug in the bench)")
         if prism:
             port = free_port()
-            res[names[2]] = measure(names[2], [prism, "mock", "-h", HOST, "-p", str(port), "-v", "error", str(SPEC)],
-                                    port, JOBS_PATH + LIST_QUERY, JOBS_PATH + LIST_QUERY, args.duration, rnd)
+            mock = [prism, "mock", "-h", HOST, "-p", str(port), "-v", "error", str(SPEC)]
+            res[prism_name] = measure(prism_name, mock, port, JOBS_PATH + LIST_QUERY, JOBS_PATH + LIST_QUERY,
+                                      args.duration, rnd)
         for name, row in res.items():
             if row["non_2xx"] or row["socket_errors"]:
                 notes.append(f"round {rnd}: {name}: {row['non_2xx']} non-2xx responses, "

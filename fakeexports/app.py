@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     router = Router()
     for name in registry.vendors:
         router.add(runtime, registry.operations[name])
+    for mount, dispatch in router.mounts.items():  # the router's mount keys, given to aiohttp's prefix index
+        app.router.add_route("*", mount, dispatch.handle)
+        app.router.add_route("*", mount + "/{tail:[\\s\\S]*}", dispatch.handle)  # a newline too
     app[ROUTER] = router
     app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(runtime, registry, router))  # a newline too
     if isinstance(runtime.clock, RealClock):

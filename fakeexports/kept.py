@@ -20,9 +20,9 @@ from aiohttp import web
 
 from .errors import VendorError
 from .pipeline import Exchange, Pipeline
-from .vendor import ANSWER_ID
 
 if TYPE_CHECKING:
+    from .specs import Operation
     from .store import TenantState
     from .vendor import Reply
 
@@ -44,6 +44,7 @@ class Kept:
     tail: dict[str, str]  # Content-Type and ETag as the full path wrote them
     split: tuple[bytes, bytes] | None  # the body around its answer's id, or None: the body as it is
     tenant: str | None
+    op: Operation  # the operation it answered
 
 
 class KeptAnswers:
@@ -57,13 +58,15 @@ class KeptAnswers:
 
     async def __call__(self, request: web.Request, match: Mapping[str, str]) -> web.StreamResponse:
         pipeline = self.pipeline
-        x = Exchange(request, match, pipeline.catch_up())
+        pipeline.vendor.begin(request)
+        now = pipeline.catch_up()
         key = (request.raw_path, request.raw_headers)
         hit = self.entries.get(key) if self.enabled else None
-        if hit is not None and self.valid(hit, x.now):
-            answer = self.replay(hit, x)
+        if hit is not None and self.valid(hit, now):
+            answer = self.replay(hit, request, match, now)
             if answer is not None:
                 return answer
+        x = Exchange(request, match, now)
         await pipeline.run(x)
         response = pipeline.finish(x)
         if self.enabled:
@@ -75,28 +78,31 @@ class KeptAnswers:
         return (now < hit.until and hit.state_version == state.version and state.alive
                 and hit.options_version == pipeline.vendor.config_version and not pipeline.runtime.faults.queue)
 
-    def replay(self, hit: Kept, x: Exchange) -> web.StreamResponse | None:
+    def replay(self, hit: Kept, request: web.Request, match: Mapping[str, str],
+               now: float) -> web.StreamResponse | None:
         """The kept answer for this request, with its own answer id; the vendor's refusal if authentication now
         refuses it (a rate limit); None if the credential names another tenant now (the full path answers)."""
-        pipeline, vendor, request = self.pipeline, self.pipeline.vendor, x.request
-        try:
-            pipeline.route(x)
-            pipeline.authenticate(x)
-        except VendorError as err:
-            x.reply = vendor.render_error(err, request)
-            return pipeline.finish(x)
-        if x.tenant != hit.tenant:
+        pipeline, vendor = self.pipeline, self.pipeline.vendor
+        tenant = None
+        if hit.op.secured:
+            try:
+                tenant = vendor.authenticate(request, hit.op)
+            except VendorError as err:
+                x = Exchange(request, match, now, tenant=None, reply=vendor.render_error(err, request))
+                return pipeline.finish(x)
+        if tenant != hit.tenant:
             return None
-        answer_id = vendor.answer_id(request)  # this answer's own, in the body where the kept one had its
-        body = hit.body if hit.split is None else hit.split[0] + str(answer_id).encode() + hit.split[1]
-        headers = dict(hit.headers)
-        headers["Date"] = pipeline.runtime.date()
+        # this answer's own id, in the body where the kept one had its (in the headers, the vendor's hook puts it)
+        body = hit.body if hit.split is None else (
+            hit.split[0] + str(vendor.answer_id(request)).encode() + hit.split[1])
+        headers = {**hit.headers, "Date": pipeline.runtime.date()}
         extra = vendor.response_headers(request, hit.reply)
         if extra:
             headers.update(extra)
         headers.update(hit.tail)
         response = web.Response(status=hit.reply.status, body=body, headers=headers)
-        pipeline.record(x, response)
+        pipeline.runtime.journal.record(now, vendor.name, tenant, request.method, request.path_qs, response.status,
+                                        hit.op.operation_id)
         return response
 
     def keep(self, key: Key, x: Exchange, response: web.StreamResponse) -> None:
@@ -105,7 +111,7 @@ class KeptAnswers:
                 or type(response) is not web.Response or response.status != reply.status
                 or not isinstance(response.body, bytes)):
             return
-        data, answer_id = response.body, x.request.get(ANSWER_ID)  # the id this answer was given, if any
+        data, answer_id = response.body, self.pipeline.vendor.answer_id(x.request)  # its id, if it has one
         parts = data.split(answer_id.encode()) if answer_id else None
         if parts is not None and len(parts) > 2:  # an id that is there more than once: not kept
             return
@@ -113,7 +119,8 @@ class KeptAnswers:
         entry = Kept(state=state, state_version=state.version, options_version=self.pipeline.vendor.config_version,
                      until=reply.fresh_until, reply=reply, body=data, headers=dict(reply.headers or {}),
                      tail={k: response.headers[k] for k in ("Content-Type", "ETag") if k in response.headers},
-                     split=None if parts is None or len(parts) == 1 else (parts[0], parts[1]), tenant=x.tenant)
+                     split=None if parts is None or len(parts) == 1 else (parts[0], parts[1]), tenant=x.tenant,
+                     op=x.entry.op)
         if self.size + len(data) > LIMIT:
             self.entries.clear()
             self.size = 0

@@ -96,6 +96,7 @@ class Pipeline:
         self.single = next(iter(self.by_key.values())) if len(self.by_key) == 1 and len(vendor.specs) == 1 else None
 
     async def __call__(self, request: web.Request, match: Mapping[str, str]) -> web.StreamResponse:
+        self.vendor.begin(request)
         x = Exchange(request, match, self.catch_up())
         await self.run(x)
         return self.finish(x)

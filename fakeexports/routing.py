@@ -4,10 +4,10 @@ Router is one table from where a request arrived to a Dispatch: the path's mount
 client reached through the proxy or a hosts-file entry (``bulkexports.twilio.com``, ``*.talkdeskid.com``).
 
 Why a router beside aiohttp's: aiohttp tries every resource under a common prefix in turn, each through a
-coroutine, for every request; a poller repeating one URL should cost a dict lookup. So aiohttp has one catch-all
-route for the vendors, and the Router resolves the rest: the mount or host by dict, the path by the specs' own
-templates (most specific first), and what a method and path resolve to is kept (``--no-caches routes`` turns that
-off)."""
+coroutine, for every request; a poller repeating one URL should cost a dict lookup. So aiohttp gets one route per
+mount key (its prefix index finds it at once) and one catch-all for the host keys, and each Dispatch resolves the
+rest: the path by the specs' own templates (most specific first), what a method and path resolve to kept
+(``--no-caches routes`` turns that off)."""
 
 from __future__ import annotations
 
@@ -179,5 +179,5 @@ class Router:
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse | None:
         """The vendor's answer to a request that reached one of its hosts or mounts; None for anything else."""
-        dispatch = self.for_host(request.host) or self.for_path(request.rel_url.path_safe)
+        dispatch = self.for_path(request.rel_url.path_safe) or self.for_host(request.host)  # a mount wins
         return None if dispatch is None else await dispatch.handle(request)

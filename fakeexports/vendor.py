@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
@@ -281,6 +282,16 @@ class VendorApp:
             hook = decl.hooks.get(name) or default
             assert hook is not None, name  # Vendor.check: the required ones are there
             self.hooks[name] = hook
+        # the hooks every request calls, bound once (the request path's cost)
+        hooks = self.hooks
+        self.authenticate: Callable[[web.Request, Operation], str] = partial(hooks["authenticate"], self)
+        self.render_error: Callable[[VendorError, web.Request], Reply] = partial(hooks["render_error"], self)
+        self.spec_key: Callable[[web.Request], str] = partial(hooks["spec_key"], self)
+        self.negotiate: Callable[[web.Request, Operation], None] = partial(hooks["negotiate"], self)
+        self.response_headers: Callable[[web.Request, Reply], dict[str, str] | None] = partial(
+            hooks["response_headers"], self)
+        self._answer_id: Callable[[], str | None] = partial(hooks["answer_id"], self)
+        self.answers_have_ids = "answer_id" in decl.hooks
         self.jobs = Jobs(self, decl.timed)
         self.local: Any = self.hooks["setup"](self)
 
@@ -295,21 +306,6 @@ class VendorApp:
         return self.decl.effects[name]
 
     # --- the wire --------------------------------------------------------------------------------------------------
-    def authenticate(self, request: web.Request, op: Operation) -> str:
-        tenant: str = self.hooks["authenticate"](self, request, op)
-        return tenant
-
-    def render_error(self, err: VendorError, request: web.Request) -> Reply:
-        reply: Reply = self.hooks["render_error"](self, err, request)
-        return reply
-
-    def spec_key(self, request: web.Request) -> str:
-        key: str = self.hooks["spec_key"](self, request)
-        return key
-
-    def negotiate(self, request: web.Request, op: Operation) -> None:
-        self.hooks["negotiate"](self, request, op)
-
     def violation(self, problem: Violation, op: Operation, request: web.Request) -> VendorError:
         error: VendorError = self.hooks["violation"](self, problem, op, request)
         return error
@@ -322,18 +318,16 @@ class VendorApp:
         error: VendorError = self.hooks["method_not_allowed"](self, request, allowed)
         return error
 
-    def response_headers(self, request: web.Request, reply: Reply) -> dict[str, str] | None:
-        headers: dict[str, str] | None = self.hooks["response_headers"](self, request, reply)
-        return headers
-
     def answer_id(self, request: web.Request) -> str | None:
-        """The id of the answer to ``request``, made once (the vendor's ``answer_id`` hook) and kept with it."""
-        found: str | None = request.get(ANSWER_ID)
-        if found is None:
-            found = self.hooks["answer_id"](self)
-            if found is not None:
-                request[ANSWER_ID] = found
-        return found
+        """The id of the answer to ``request`` (the request path gives each answer its own: ``begin``)."""
+        return request[ANSWER_ID] if self.answers_have_ids else None
+
+    def begin(self, request: web.Request) -> None:
+        """A new answer begins: it gets its id in the vendor's form, once (the ``answer_id`` hook)."""
+        if self.answers_have_ids:
+            answer = self._answer_id()
+            if answer is not None:
+                request[ANSWER_ID] = answer
 
     def webhook_headers(self, tenant: str, method: str, url: str, payload: dict[str, Any]) -> dict[str, str] | None:
         headers: dict[str, str] | None = self.hooks["webhook_headers"](self, tenant, method, url, payload)
