@@ -4,7 +4,8 @@ Twilio's list) against a Prism 5 mock of Twilio's official spec. Method: /work/s
     .venv/bin/python bench/throughput.py [--endpoint twilio|didww|hookbridge] [--rounds 3] [--duration 10]
                                          [--no-prism] [--baseline CHECKOUT] [--no-caches NAMES]
 
-Endpoints: ``twilio`` GET /twilio/v1/Exports/Messages/Jobs?PageSize=50 (50 jobs); ``didww`` GET
+Endpoints: ``twilio`` GET /twilio/v1/Exports/Messages/Jobs?PageSize=50 (50 jobs); ``twilio-job`` GET
+/twilio/v1/Exports/Jobs/{sid} (a fetch, never a kept answer: the whole request path each time); ``didww`` GET
 /didww/v3/exports?page[size]=50 with X-DIDWW-API-Version 2026-04-16 (50 exports); ``hookbridge`` GET
 /hookbridge/v1/exports/{id} (one export). Validation and authentication on, as ``serve`` runs by default.
 
@@ -253,6 +254,13 @@ def create_hookbridge(port: int) -> str:
     return f"/hookbridge/v1/exports/{export_id}"
 
 
+def create_job(port: int) -> str:
+    """One job; the path that fetches it (an answer never kept: every request takes the whole path)."""
+    create_jobs(port)
+    _, body = call(port, "GET", "/twilio" + JOBS_PATH + "?PageSize=1", headers={"Authorization": AUTH})
+    return "/twilio/v1/Exports/Jobs/" + json.loads(body)["jobs"][0]["job_sid"]
+
+
 def create_jobs(port: int) -> str | None:
     """50 one-day jobs for one account (one day each keeps far below the 366 days/day quota)."""
     latest = datetime.now(UTC).date() - timedelta(days=2)
@@ -309,7 +317,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the whole set (default 3)")
     ap.add_argument("--duration", type=int, default=10, help="seconds of recorded load per run (default 10)")
     ap.add_argument("--no-prism", action="store_true", help="skip the Prism 5 mock")
-    ap.add_argument("--endpoint", choices=("twilio", "didww", "hookbridge"), default="twilio")
+    ap.add_argument("--endpoint", choices=("twilio", "twilio-job", "didww", "hookbridge"), default="twilio")
     ap.add_argument("--json", help="also write the results to this file (bench/all.py)")
     ap.add_argument("--baseline", help="another checkout of fakeexports (with its own .venv) to run beside this one")
     ap.add_argument("--no-caches", default="", help="this server's caches to turn off (caches.py names, or all)")
@@ -317,8 +325,9 @@ def main() -> int:
                     help="also run this server once per cache with that cache off (and once with all off)")
     args = ap.parse_args()
     global HEADERS
-    if args.endpoint != "twilio":
+    if args.endpoint not in ("twilio", "twilio-job"):
         HEADERS = DIDWW_HEADERS if args.endpoint == "didww" else HOOKBRIDGE_HEADERS
+    if args.endpoint != "twilio":
         args.no_prism = True  # Prism runs Twilio's own spec only
     for tool in ("wrk", "taskset"):
         if not shutil.which(tool):
@@ -362,7 +371,8 @@ def main() -> int:
         print(f"round {rnd}/{args.rounds} ...", file=sys.stderr, flush=True)
         res: dict[str, Row] = {}
         port = free_port()
-        prepare = {"twilio": create_jobs, "didww": create_didww, "hookbridge": create_hookbridge}[args.endpoint]
+        prepare = {"twilio": create_jobs, "twilio-job": create_job, "didww": create_didww,
+                   "hookbridge": create_hookbridge}[args.endpoint]
         res[names[0]] = measure(names[0], [*fe_cmd, "serve", "--port", str(port), "--fixtures", "none", *caches],
                                 port, "/_fakeexports/health", "/twilio" + JOBS_PATH + LIST_QUERY, args.duration, rnd,
                                 prepare=prepare)
@@ -404,7 +414,9 @@ def main() -> int:
     what = {"twilio": f"GET [/twilio]{JOBS_PATH}{LIST_QUERY} with HTTP Basic ({N_JOBS} jobs, one account; Prism "
                       "serves the spec's example instead)",
             "didww": f"GET {rounds[0][names[0]]['path']} with Api-Key, version 2026-04-16 ({N_JOBS} exports)",
-            "hookbridge": "GET /hookbridge/v1/exports/{id} with a Bearer key (one export)"}[args.endpoint]
+            "hookbridge": "GET /hookbridge/v1/exports/{id} with a Bearer key (one export)",
+            "twilio-job": "GET /twilio/v1/Exports/Jobs/{sid} with HTTP Basic (one job: the whole request path, "
+                          "no kept answer)"}[args.endpoint]
     print(f"{what}; body bytes: "
           + ", ".join(f"{n} {'/'.join(map(str, s))}" for n, s in body_sizes.items()) + "\n")
     print("| server | body B | " + " | ".join(h for h, _ in COLUMNS) + " |")

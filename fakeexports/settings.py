@@ -114,8 +114,8 @@ class Settings:
                         "127.0.0.1 and the --public-url host (or --tls-cert/--tls-key)")
     tls_cert: str | None = setting(None, "PEM certificate chain for --tls (may hold the key too); implies --tls")
     tls_key: str | None = setting(None, "PEM private key for --tls-cert")
-    no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (routes, params, kept, "
-                                         "moments, shared): every answer stays the same, only slower (caches.py)",
+    no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (kept, params, moments, "
+                                         "shared): every answer stays the same, only slower (caches.py)",
                                          check=_caches, metavar="NAMES")
 
     @property

@@ -266,3 +266,28 @@ def test_a_layout_names_real_paths(block: Block) -> None:
                for word in re.findall(r"[\w./-]+(?:\.py|\.html|\.sh|\.yaml|/)", line.split("(")[0])
                if word not in names]
     assert not missing, f"{block.id}: no such path: {missing}"
+
+
+def test_the_readmes_map_of_the_request_path_is_the_pipelines_steps_in_order() -> None:
+    """README "The request path" names the steps of pipeline.Pipeline in the order __call__, run and finish call
+    them: a step added, dropped or moved in either must be in both."""
+    import ast
+
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### The request path"):text.index("## Adding a vendor")]
+    documented = [m.replace(" ", "_") for m in re.findall(r"^\d+\. \*\*([a-z ]+)\*\*", section, re.M)]
+    tree = ast.parse((ROOT / "fakeexports" / "pipeline.py").read_text())
+    pipeline = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Pipeline")
+    methods = {f.name: f for f in pipeline.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)}
+    steps = set(methods) - {"__init__", "__call__", "run", "finish"}
+
+    def called(name: str) -> list[str]:
+        out = []
+        for node in ast.walk(methods[name]):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(
+                    node.func.value, ast.Name) and node.func.value.id == "self":
+                out.append((node.lineno, node.func.attr))
+        return [attr for _, attr in sorted(out)]
+
+    order = [s for s in (*called("__call__"), *called("run"), *called("finish")) if s in steps]
+    assert documented == order, f"README: {documented}\npipeline.py: {order}"

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...kit import Memo, Operation, Reply, TenantState, VendorApp, VendorError, Violation, hex_id
+from ...kit import Operation, Reply, TenantState, VendorApp, VendorError, Violation, hex_id
 from . import envelope
 from .declaration import VENDOR
 
@@ -17,17 +17,15 @@ TENANT = web.RequestKey("twilio_account", str)
 
 @dataclass
 class Local:
-    """Twilio in one app: the accounts Authorization headers name (the ``auth`` cache: credentials do not change while
-    it serves), its answers so far (request ids), and each account's requests in flight."""
+    """Twilio in one app: its answers so far (request ids), and each account's requests in flight."""
 
-    accounts: Memo[str]
     requests: int = 0
     inflight: dict[str, int] = field(default_factory=dict)  # between authentication and answer
 
 
 @VENDOR.hook
 def setup(v: VendorApp) -> Local:
-    return Local(v.runtime.caches.memo("auth", 4096))
+    return Local()
 
 
 # --- auth -> tenant (A5) ----------------------------------------------------------------------------------------
@@ -41,14 +39,10 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
 
 
 def _account(v: VendorApp, header: str | None) -> str:
-    accounts = v.local.accounts
-    tenant: str | None = accounts.get(header) if header else None
-    if tenant is None:
-        tenant, password = envelope.account(v.runtime.credentials, header)
-        state = v.runtime.store.tenant(v.name, tenant)
-        if password is not None and state.get("twilio", "auth_token") != password:
-            state.put("twilio", "auth_token", password)  # what the account's webhooks are signed with
-        accounts.put(header, tenant)
+    tenant, password = envelope.account(v.runtime.credentials, header)
+    state = v.runtime.store.tenant(v.name, tenant)
+    if password is not None and state.get("twilio", "auth_token") != password:
+        state.put("twilio", "auth_token", password)  # what the account's webhooks are signed with
     return tenant
 
 
