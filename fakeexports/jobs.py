@@ -7,14 +7,16 @@ one small entry per job, for its next moment, re-pushed whenever its schedule ch
 longer the job's ``due`` is stale and skipped). One scheduler event stands for the heap's earliest entry, so a
 million jobs cost a million tuples, not a million timers. Outcome faults and ``force`` go through the same path.
 
-The engine's record of a job is ``Job.note``, a tuple only this module reads or writes (interned: jobs made alike
-share one):
+The engine's record of a job is two fields of ``Job`` that only this module reads or writes. ``Job.note`` is a
+tuple, interned (jobs made alike share one):
 
     mark   effects at moments before it have run, and those at it whose tags are in ``done``
     done   those tags (interned, sorted)
     quiet  when the job was loaded from a fixture: what it would have notified before then was notified (or None)
     held   frozen in its status by a fixture: no moments, no removal
-    due    the moment the heap holds for it (None: none)
+
+``Job.due`` is the moment the heap holds for the job (None: none). It changes twice on every arm, so it is a plain
+field: kept in the note it would cost an interned tuple per change, a tenth of the pytest plugin's reset.
 
 Timed records are items of a tenant's index whose name starts with a declared Timed prefix: each goes ``seconds``
 after its ``made_at``. They wait in a second heap behind one more scheduler event; after a restart or a snapshot's
@@ -67,8 +69,8 @@ class Timed:
 
 
 Moment = tuple[float, int, Effect, int | None]  # when, order at that time, effect, unit index
-Note = tuple[float, tuple[str, ...], float | None, bool, float | None]  # mark, done, quiet, held, due
-MARK, DONE, QUIET, HELD, DUE = range(5)
+Note = tuple[float, tuple[str, ...], float | None, bool]  # mark, done, quiet, held
+MARK, DONE, QUIET, HELD = range(4)
 
 
 class Owner(Protocol):
@@ -112,9 +114,9 @@ class Jobs:
 
     # --- notes ----------------------------------------------------------------------------------------------------
     def _set(self, job: Job, **changes: Any) -> None:
-        mark, done, quiet, held, due = job.note
+        mark, done, quiet, held = job.note
         note: Note = (changes.get("mark", mark), changes.get("done", done), changes.get("quiet", quiet),
-                      changes.get("held", held), changes.get("due", due))
+                      changes.get("held", held))
         job.note = self.runtime.store.interning.value(note)
 
     def held(self, job: Job) -> bool:
@@ -141,7 +143,7 @@ class Jobs:
             schedule = ((created, hold),)
         elif schedule is None:
             schedule = self.lifecycle.schedule(created, durations)
-        note: Note = (created - 1.0, (), now if fixture else None, bool(hold), None)
+        note: Note = (created - 1.0, (), now if fixture else None, bool(hold))
         job = Job(job_id, self.runtime.store.next_seq(), collection, created, schedule, attrs,
                   note=self.runtime.store.interning.value(note))
         state.add_job(job)
@@ -209,8 +211,8 @@ class Jobs:
         self.arm(state, job)
 
     def remove(self, state: TenantState, job: Job) -> None:
-        if job.note[DUE] is not None:
-            self._set(job, due=None)
+        if job.due is not None:
+            job.due = None
             self._stale += 1  # its entry in the heap is stale now
         if state.jobs.get(job.id) is job:
             self.vendor.hooks["removed"](self.vendor, state, job)
@@ -233,11 +235,18 @@ class Jobs:
             self._record_timer.cancel()
             self._record_timer = None
 
-    def resume(self, state: TenantState) -> None:
+    def resume(self, state: TenantState, *, as_taken: bool = False) -> None:
         """A tenant's jobs and timed records, put back (a state file read at start, a snapshot restored): each job
-        waits again for its next moment, running what came due meanwhile, and each record for its expiry."""
+        waits again for its next moment, running what came due meanwhile, and each record for its expiry.
+        ``as_taken``: the jobs are copies taken with the clock where it is now (snapshot.py), so each one's ``due``
+        is still right and goes back into the heap as it is; nothing can have come due."""
         for job in list(state.jobs.values()):
-            self.arm(state, job)
+            if not as_taken:
+                self.arm(state, job)
+            elif job.due is not None:
+                heapq.heappush(self.heap, (job.due, job.seq, state, job))
+        if as_taken and self.heap:
+            self._wake(self.heap[0][0])
         for name, index in state.indexes.items():
             for rule in self.timed:
                 if name.startswith(rule.prefix):
@@ -246,7 +255,7 @@ class Jobs:
 
     def pending(self) -> int:
         """How many jobs wait for a moment (the control API's pending events)."""
-        return sum(1 for when, _, state, job in self.heap if job.note[DUE] == when and state.alive)
+        return sum(1 for when, _, state, job in self.heap if job.due == when and state.alive)
 
     # --- timed records ----------------------------------------------------------------------------------------
     def keep(self, state: TenantState, index: str, key: Any, item: dict[str, Any]) -> None:
@@ -254,8 +263,10 @@ class Jobs:
         rule = next((r for r in self.timed if index.startswith(r.prefix)), None)
         if rule is None:
             raise ValueError(f"{self.vendor.name}: {index!r} is no timed index (Vendor(timed=...))")
+        new = state.index(index).get(key) is None  # one waiting entry per record: one made again moves it on
         state.index_put(index, key, item)
-        self._expire_at(state, index, key, item["made_at"] + rule.seconds)
+        if new:
+            self._expire_at(state, index, key, item["made_at"] + rule.seconds)
 
     def _expire_at(self, state: TenantState, index: str, key: Any, when: float) -> None:
         heapq.heappush(self._records, (when, next(self._order), state, index, key))
@@ -272,9 +283,14 @@ class Jobs:
             _, _, state, index, key = heapq.heappop(heap)
             item = state.index(index).get(key) if state.alive else None
             rule = next(r for r in self.timed if index.startswith(r.prefix))
-            if item is not None and item["made_at"] + rule.seconds <= now:  # made again since: its own entry waits
+            if item is None:
+                continue
+            expiry = item["made_at"] + rule.seconds
+            if expiry <= now:
                 state.index_drop(index, key)
                 fired += 1
+            else:  # made again since: it goes that long after
+                heapq.heappush(heap, (expiry, next(self._order), state, index, key))
         if heap:
             self._record_timer = self.runtime.scheduler.at(heap[0][0], self._expire,
                                                            label=f"{self.vendor.name} records")
@@ -284,8 +300,8 @@ class Jobs:
     def arm(self, state: TenantState, job: Job) -> None:
         """Run what is due by now, then wait for the job's next moment."""
         now = self.runtime.clock.now()
-        if job.note[DUE] is not None:
-            self._set(job, due=None)
+        if job.due is not None:
+            job.due = None
             self._stale += 1  # its entry in the heap is stale now
         moments, version, schedule = self.moments(job), job.version, job.schedule
         if not self._run_due(state, job, now, moments):
@@ -294,7 +310,7 @@ class Jobs:
             moments = self.moments(job)
         when = next((m[0] for m in moments if m[0] > now), None)  # moments are in time order
         if when is not None:
-            self._set(job, due=when)
+            job.due = when
             heapq.heappush(self.heap, (when, job.seq, state, job))
             if self._stale > 1024 and self._stale * 4 >= len(self.heap):
                 self._compact()
@@ -302,7 +318,7 @@ class Jobs:
                 self._wake(when)
 
     def _compact(self) -> None:
-        self.heap[:] = [e for e in self.heap if e[3].note[DUE] == e[0] and e[2].alive]  # in place: _fire holds it
+        self.heap[:] = [e for e in self.heap if e[3].due == e[0] and e[2].alive]  # in place: _fire holds it
         heapq.heapify(self.heap)
         self._stale = 0
 
@@ -323,14 +339,14 @@ class Jobs:
         try:
             while heap and heap[0][0] <= now:
                 when, _, state, job = heapq.heappop(heap)
-                if job.note[DUE] == when and state.alive and state.jobs.get(job.id) is job:
-                    self._set(job, due=None)  # this entry is gone from the heap: not stale
+                if job.due == when and state.alive and state.jobs.get(job.id) is job:
+                    job.due = None  # this entry is gone from the heap: not stale
                     self.arm(state, job)
                 elif self._stale:
                     self._stale -= 1
         finally:
             self._firing = False
-            while heap and (heap[0][3].note[DUE] != heap[0][0] or not heap[0][2].alive):
+            while heap and (heap[0][3].due != heap[0][0] or not heap[0][2].alive):
                 heapq.heappop(heap)  # stale: not worth a wake-up
                 self._stale = max(0, self._stale - 1)
             if heap:
@@ -418,7 +434,7 @@ class Jobs:
 
 def saved_note(job: Job) -> dict[str, Any]:
     """A job's note as a state file keeps it, in the job's attrs JSON (the format of state files since version 1)."""
-    mark, done, quiet, held, _ = job.note
+    mark, done, quiet, held = job.note
     out: dict[str, Any] = {"fx": (mark, done)}
     if quiet is not None:
         out["quiet"] = quiet
@@ -430,7 +446,7 @@ def saved_note(job: Job) -> dict[str, Any]:
 def load_note(job: Job, saved: dict[str, Any]) -> None:
     """The inverse of ``saved_note``: the note out of a state file's attrs (taken out of them)."""
     fx = saved.pop("fx", None) or (job.created - 1.0, ())
-    job.note = (float(fx[0]), tuple(fx[1]), saved.pop("quiet", None), bool(saved.pop("held", False)), None)
+    job.note = (float(fx[0]), tuple(fx[1]), saved.pop("quiet", None), bool(saved.pop("held", False)))
 
 
 def _offsets(tail: Sequence[tuple[str, float | None]]) -> list[tuple[float, str]]:

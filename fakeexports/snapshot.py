@@ -56,4 +56,4 @@ class Snapshot:
                                                                         fresh.indexes)
             v = vendors.get(vendor)
             if v is not None:
-                v.jobs.resume(state)
+                v.jobs.resume(state, as_taken=True)

@@ -18,8 +18,8 @@ T = TypeVar("T")
 @dataclass(slots=True, eq=False)
 class Job:
     """One export job. ``schedule`` drives its status; ``attrs`` holds the vendor's fields as created;
-    ``collection`` names the list it belongs to (a Twilio resource type, "exports" elsewhere). ``note`` is the job
-    engine's own record of this job (jobs.py says what it holds); nothing else reads or writes it."""
+    ``collection`` names the list it belongs to (a Twilio resource type, "exports" elsewhere). ``note`` and ``due``
+    are the job engine's own record of this job (jobs.py says what they hold); nothing else reads or writes them."""
 
     id: str
     seq: int
@@ -29,6 +29,7 @@ class Job:
     attrs: dict[str, Any]
     version: int = 0
     note: tuple[Any, ...] = ()
+    due: float | None = None
     shared: bool = False  # ``attrs`` is shared with other jobs made alike (Interning): copied before a change
 
     def own(self) -> dict[str, Any]:

@@ -1,13 +1,13 @@
 """Every time the fake writes or reads, in one family: RFC 3339 and the vendors' other forms out of epoch seconds
 (``stamp``, ``rfc3339``), times read back (``parse_rfc3339``, ``parse_instant``), and the HTTP ``Date`` of an answer
 (``HttpDate``). All UTC, years always four digits. Record files write millions of times: the date of a day is
-worked out by arithmetic (no datetime, no table), the rest from precomputed clock texts."""
+datetime's ordinal (no table), the rest from precomputed clock texts."""
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import formatdate
 
 DEFAULT_START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -47,7 +47,19 @@ _HM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
 _SS = tuple(f"{sec:02d}" for sec in range(60))
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def _day(day: int) -> str:
+    """Days since 1970-01-01 as "YYYY-MM-DD": datetime's C code for years 1 to 9999 (0.3 µs; a list page writes
+    three times a job), arithmetic beyond."""
+    try:
+        return date.fromordinal(day + _EPOCH_ORDINAL).isoformat()
+    except (ValueError, OverflowError):
+        return _civil(day)
+
+
+def _civil(day: int) -> str:
     """Days since 1970-01-01 as "YYYY-MM-DD", by Howard Hinnant's civil_from_days (proleptic Gregorian)."""
     z = day + 719468
     era = z // 146097
@@ -98,19 +110,19 @@ def stamp(ts: float, style: str = "Z") -> str:
     if micro >= 1_000_000:
         second, micro = second + 1, micro - 1_000_000
     day, second = divmod(second, 86400)
-    date = _day(day)
+    ymd = _day(day)
     if style == "date":
-        return date
+        return ymd
     if style == "Z":
-        return f"{date}T{_clock(second)}Z"
+        return f"{ymd}T{_clock(second)}Z"
     if style == "space":
-        return f"{date} {_clock(second)}"
+        return f"{ymd} {_clock(second)}"
     if style == "naive":
-        return f"{date}T{_clock(second)}"
+        return f"{ymd}T{_clock(second)}"
     if style == "ms":
-        return f"{date}T{_clock(second)}.{micro // 1000:03d}Z"
+        return f"{ymd}T{_clock(second)}.{micro // 1000:03d}Z"
     if style == "naive-ms":
-        return f"{date}T{_clock(second)}.{micro // 1000:03d}"
+        return f"{ymd}T{_clock(second)}.{micro // 1000:03d}"
     raise ValueError(f"unknown time style {style!r}")
 
 

@@ -262,10 +262,13 @@ def test_a_layout_names_real_paths(block: Block) -> None:
     tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()
     names = {part for path in tracked for part in (path, *path.split("/"))} | {
         "/".join(path.split("/")[i:j]) + "/" for path in tracked for i in range(3) for j in range(i + 1, 4)}
-    missing = [word for line in block.text.splitlines()
-               for word in re.findall(r"[\w./-]+(?:\.py|\.html|\.sh|\.yaml|/)", line.split("(")[0])
-               if word not in names]
+    named = re.findall(r"[\w./-]+(?:\.py|\.html|\.sh|\.yaml|/)", re.sub(r"\([^)]*\)", "", block.text))
+    missing = [word for word in named if word not in names]
     assert not missing, f"{block.id}: no such path: {missing}"
+    if block.page.name == "README.md":  # the map of the core names every module of it
+        core = {path.split("/")[1] for path in tracked if re.fullmatch(r"fakeexports/[^/]+\.(py|html)", path)}
+        unnamed = sorted(core - set(named) - {"__init__.py", "__main__.py"})
+        assert not unnamed, f"{block.id}: the core's modules missing from the layout: {unnamed}"
 
 
 def test_the_readmes_map_of_the_request_path_is_the_pipelines_steps_in_order() -> None:

@@ -42,8 +42,9 @@ def test_negative_times_take_the_slow_path_and_match() -> None:
             assert stamp(ts, style) == _stamp_slow(ts, style)
 
 
-def test_a_days_date_is_worked_out_without_datetime() -> None:
-    from fakeexports.times import _day
+def test_a_days_date_is_datetimes_and_the_arithmetic_beyond_agrees() -> None:
+    from fakeexports.times import _civil, _day
 
     for day in (*range(-719_162, 2_932_897, 997), 0, -1, 59, 60, 11016, 2932896):  # 0001-01-01 .. 9999-12-31
-        assert _day(day) == _stamp_slow(day * 86400.0, "date"), day
+        assert _day(day) == _civil(day) == _stamp_slow(day * 86400.0, "date"), day
+    assert _day(2932897) == "10000-01-01" and _day(-719163) == "0000-12-31"  # beyond datetime's years

@@ -74,6 +74,23 @@ async def test_a_job_runs_day_by_day_and_its_days_appear(client_for: Any) -> Non
     assert resp.status == 404
 
 
+async def test_a_day_made_again_by_a_later_job_goes_seven_days_after_the_later_make(client_for: Any) -> None:
+    # one waiting expiry per day file (jobs.py keep): a day made again moves it on instead of adding another
+    client = await client_for(fixtures="none")
+    await create(client, "2026-01-10", "2026-01-10", name="first")
+    await advance(client, 60 + 30 + 1)  # the first job made 2026-01-10
+    await advance(client, 3 * 86400)
+    await create(client, "2026-01-10", "2026-01-10", name="second")
+    await advance(client, 60 + 30 + 1)  # made again, three days later
+    await advance(client, 4 * 86400 + 60)  # seven days after the first make, four after the second
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=AUTH)).json()
+    assert [(d["day"], d["friendly_name"]) for d in days["days"]] == [("2026-01-10", "second")]
+    await advance(client, 3 * 86400)  # seven days after the second make
+    days = await (await client.get("/twilio/v1/Exports/Messages/Days", headers=AUTH)).json()
+    assert days["days"] == []
+    assert (await client.get("/twilio/v1/Exports/Messages/Days/2026-01-10", headers=AUTH)).status == 404
+
+
 async def test_a_day_without_records_is_not_listed_but_its_day_endpoint_serves_an_empty_file(client_for: Any) -> None:
     # "CompletedEmptyRecords — … An empty file will be available at the Day endpoint"
     # (https://www.twilio.com/docs/usage/bulkexport/job); public clients fetch every day of a range and delete the
