@@ -79,13 +79,13 @@ class Operations:
         return [entry for by_key in self.table.values() for entry in by_key.values()]
 
 
-def _pattern(path: str) -> str:
+def _pattern(path: str, prefix: str = "") -> str:
     """An OpenAPI path template as a regular expression: each ``{name}`` one path segment (as aiohttp reads
-    them), the rest literal."""
+    them) in the group ``prefix + name``, the rest literal."""
     out, pos = [], 0
     for m in _PARAM.finditer(path):
         out.append(re.escape(path[pos:m.start()]))
-        out.append(f"(?P<{m.group(1)}>[^{{}}/]+)")
+        out.append(f"(?P<{prefix}{m.group(1)}>[^{{}}/]+)")
         pos = m.end()
     out.append(re.escape(path[pos:]))
     return "".join(out)
@@ -114,22 +114,25 @@ class Dispatch:
             p = Pipeline(runtime, vendor, mount, path, by_key, allowed)
             return KeptAnswers(p, kept) if method == "GET" and by_key else p
 
-        self.patterns = [(re.compile(_pattern(path) + slash),
-                          {m: pipeline(path, m) for m in operations.methods(path)}, pipeline(path, None))
-                         for path in operations.paths()]
+        paths = operations.paths()
+        # one expression for every path, most specific first: one match finds the path (its group ``_<i>``) and
+        # its parameters (``p<i>_<name>``), where a loop over the paths cost a match each
+        self.pattern = re.compile("|".join(f"(?P<_{i}>{_pattern(path, f'p{i}_')}{slash})"
+                                           for i, path in enumerate(paths)))
+        self.paths = {f"_{i}": ({m: pipeline(path, m) for m in operations.methods(path)}, pipeline(path, None),
+                                [(f"p{i}_{name}", name) for name in _PARAM.findall(path)])
+                      for i, path in enumerate(paths)}
         self.missing = pipeline(None, None)
 
     def find(self, method: str, path: str) -> Found:
         """What a method and path under this mount resolve to: the pipeline and the path's parameters."""
         if not path.startswith(self.mount):
             return self.missing, {}
-        path = path[len(self.mount):]
-        for pattern, by_method, other in self.patterns:
-            m = pattern.fullmatch(path)
-            if m is not None:
-                match = {k: _unquote(v) for k, v in m.groupdict().items()}
-                return by_method.get(method, other), match
-        return self.missing, {}
+        m = self.pattern.fullmatch(path, len(self.mount))
+        if m is None or m.lastgroup is None:
+            return self.missing, {}
+        by_method, other, params = self.paths[m.lastgroup]
+        return by_method.get(method, other), {name: _unquote(m.group(group)) for group, name in params}
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         endpoint, match = self.find(request.method, request.rel_url.path_safe)
