@@ -11,7 +11,19 @@ import itertools
 import time
 from collections.abc import Awaitable, Callable, Collection
 
-from .times import DEFAULT_START, stamp
+from .times import DEFAULT_START, EARLIEST, LATEST, stamp
+
+
+class ClockRangeError(ValueError):
+    """A clock move or start outside the range every vendor can write (times.EARLIEST to times.LATEST)."""
+
+
+def in_range(when: float, what: str = "the clock") -> float:
+    """``when`` if the clock may be there; ClockRangeError saying the bound otherwise (NaN too)."""
+    if not EARLIEST <= when <= LATEST:
+        raise ClockRangeError(f"{what} must stay between {stamp(EARLIEST)} and {stamp(LATEST)}, the times every "
+                              f"vendor can write (four-digit years, with room for what is scheduled ahead)")
+    return when
 
 
 class Clock:
@@ -30,6 +42,12 @@ class Clock:
         if when < now:
             raise ValueError("the clock only moves forward")
         return self.advance(when - now)
+
+    def check(self, seconds: float) -> float:
+        """The time ``seconds`` from now, if the clock may go there (ValueError otherwise)."""
+        if not seconds >= 0:
+            raise ValueError("the clock only moves forward")
+        return in_range(self.now() + seconds, "an advance of the clock")
 
     def describe(self) -> dict[str, object]:
         return {"mode": self.kind, "now": stamp(self.now())}
@@ -50,7 +68,7 @@ class VirtualClock(Clock):
     kind = "virtual"
 
     def __init__(self, start: float | None = None) -> None:
-        self.start = DEFAULT_START if start is None else start
+        self.start = DEFAULT_START if start is None else in_range(start, "the start time")
         self._now = self.start
 
     def restart(self) -> None:
@@ -61,9 +79,7 @@ class VirtualClock(Clock):
         return self._now
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
-        self._now += seconds
+        self._now = self.check(seconds)
         return self._now
 
     def snapshot(self) -> dict[str, object]:
@@ -71,9 +87,10 @@ class VirtualClock(Clock):
 
     def restore(self, saved: dict[str, object]) -> None:
         if saved.get("kind") == "virtual":
-            self._now = float(saved["now"])  # type: ignore[arg-type]
+            now = float(saved["now"])  # type: ignore[arg-type]
         else:  # a real clock's state file, served on a virtual clock: from where that one was
-            self._now = max(self._now, time.time() + float(saved.get("ahead", 0.0)))  # type: ignore[arg-type]
+            now = max(self._now, time.time() + float(saved.get("ahead", 0.0)))  # type: ignore[arg-type]
+        self._now = in_range(now, "the saved clock")
 
 
 class RealClock(Clock):
@@ -89,11 +106,11 @@ class RealClock(Clock):
 
     def now(self) -> float:
         real = time.time()
-        return self._origin_real + (real - self._origin_real) * self.speed + self._offset
+        now = self._origin_real + (real - self._origin_real) * self.speed + self._offset
+        return now if now < LATEST else LATEST  # sped up for long enough, it stops at the end of its range
 
     def advance(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        self.check(seconds)
         self._offset += seconds
         return self.now()
 
@@ -109,6 +126,7 @@ class RealClock(Clock):
             target = time.time() + float(saved.get("ahead", 0.0))  # type: ignore[arg-type]
         else:
             target = float(saved.get("now", 0.0))  # type: ignore[arg-type]
+        in_range(target, "the saved clock")
         if target > self.now():
             self._offset += target - self.now()
 
@@ -219,10 +237,8 @@ class Scheduler:
 
     async def advance(self, seconds: float) -> int:
         """Move the clock forward by ``seconds``, firing due events at their own times and waiting for the
-        I/O each step starts before the clock moves on."""
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
-        target = self.clock.now() + seconds
+        I/O each step starts before the clock moves on. ValueError (nothing moved) for a move back or out of range."""
+        target = self.clock.check(seconds)
         fired = self.run_due()
         await self.settle()
         while True:

@@ -125,6 +125,14 @@ def number(data: dict[str, Any], key: str) -> float:
     return float(value)
 
 
+def in_reach(runtime: Runtime, seconds: float) -> None:
+    """A 400 saying the bound for a move the clock cannot make (checked before anything fires)."""
+    try:
+        runtime.clock.check(seconds)
+    except ValueError as exc:
+        raise ControlError(400, f"{exc}; it is {stamp(runtime.clock.now())} now") from None
+
+
 def vendor_of(request: web.Request, name: str | None = None) -> VendorApp:
     """The vendor the path (or ``name``) names, or a 404."""
     name = request.match_info["vendor"] if name is None else name
@@ -170,7 +178,9 @@ async def clock(request: web.Request) -> web.StreamResponse:
 @endpoint("POST", "/clock/advance")
 async def advance(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
-    fired = await runtime.scheduler.advance(number(await json_body(request), "seconds"))
+    seconds = number(await json_body(request), "seconds")
+    in_reach(runtime, seconds)
+    fired = await runtime.scheduler.advance(seconds)
     return reply({**clock_view(runtime, request.app[REGISTRY]), "fired": fired})
 
 
@@ -186,6 +196,7 @@ async def set_clock(request: web.Request) -> web.StreamResponse:
         raise ControlError(400, f"'now' is not an RFC 3339 timestamp: {data['now']!r}") from None
     if when < runtime.clock.now():
         raise ControlError(400, "the clock only moves forward")
+    in_reach(runtime, when - runtime.clock.now())
     fired = await runtime.scheduler.set(when)
     return reply({**clock_view(runtime, request.app[REGISTRY]), "fired": fired})
 

@@ -44,7 +44,7 @@ from .pagination import Index, Page, Tokens
 from .recipe import Call, Recipe
 from .specs import Operation
 from .store import VOLUME, Job, TenantState, records_for
-from .times import parse_instant, parse_rfc3339, rfc3339, stamp
+from .times import parse_instant, parse_rfc3339, rfc3339, stamp, writable
 from .vendor import Context, Reply, Vendor, VendorApp
 from .wire import dumps
 
@@ -55,5 +55,5 @@ __all__ = [
     "Window", "basic_credentials", "batched_lines", "bearer_token", "csv_lines", "dumps", "entered_at", "gzip_chunks",
     "hex_id", "measure", "next_change_at", "parse_instant", "parse_rfc3339", "read_jwt", "records_for", "rfc3339",
     "rng", "sign_jwt", "sorted_compact", "stamp", "status_at", "time_in", "time_of", "time_when", "uuid4_from",
-    "uuid7_from",
+    "uuid7_from", "writable",
 ]

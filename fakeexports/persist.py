@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .clock import ClockRangeError
 from .faults import Fault
 from .fixtures import load_into
 from .jobs import load_note, saved_note
@@ -280,7 +281,10 @@ def attach(runtime: Runtime, registry: Registry, path: str) -> StateFile:
         state_file.load(store)
         saved_clock = state_file.get_meta("clock")
         if saved_clock:
-            clock.restore(saved_clock)
+            try:
+                clock.restore(saved_clock)
+            except ClockRangeError as exc:  # a file from before the clock had a range, moved past it
+                raise StateError(f"{path}: {exc}; this file cannot be served") from None
         store.restore_seq(int(state_file.get_meta("seq") or 0))
         for fault in state_file.get_meta("faults") or []:
             runtime.faults.add(Fault(**fault))

@@ -42,6 +42,18 @@ def _timeout(value: float) -> str | None:
     return None if 0 < value <= 300 else "must be more than 0 and at most 300 seconds"
 
 
+def _start(value: str | None) -> str | None:
+    from .times import EARLIEST, LATEST, parse_rfc3339, stamp
+
+    if value is None:
+        return None
+    try:
+        when = parse_rfc3339(value)
+    except ValueError:
+        return f"must be an RFC 3339 time, not {value!r}"
+    return None if EARLIEST <= when <= LATEST else f"must be between {stamp(EARLIEST)} and {stamp(LATEST)}"
+
+
 def _token(value: str | None) -> str | None:
     return None if value is None or value.strip() else "must not be empty"
 
@@ -76,7 +88,8 @@ class Settings:
                          "POST /_fakeexports/clock/advance (default real)", choices=("real", "virtual"))
     speed: float = setting(1.0, "real clock only: how many fake seconds pass per real second (default 1)",
                            check=_positive)
-    start: str | None = setting(None, "virtual clock only: start time, RFC 3339 (default 2026-01-15T12:00:00Z)")
+    start: str | None = setting(None, "virtual clock only: start time, RFC 3339 (default 2026-01-15T12:00:00Z)",
+                                check=_start)
     seed: int = setting(0, "random seed for every id and generated record (default 0)")
     fixtures: str | None = setting(None, "fixture file or folder to load at start and after each reset (default: "
                                    "the bundled fixtures/; 'none' for nothing)")

@@ -11,14 +11,33 @@ from datetime import UTC, date, datetime
 from email.utils import formatdate
 
 DEFAULT_START = datetime(2026, 1, 15, 12, 0, 0, tzinfo=UTC).timestamp()
+# The clock's range. Every vendor writes four-digit years, and writes times ahead of the clock: a job's schedule and
+# its retention, a link's expiry, a queue of days, a token's lifetime (days at most today; ten years leave room).
+# Before the epoch no vendor's API existed, and "two days before today" must stay a date.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC).timestamp()
+LATEST = datetime(9990, 1, 1, tzinfo=UTC).timestamp()
+
+
+# The times a vendor can write back: four-digit years in UTC. A time read with an offset may fall outside them
+# (0001-01-01T00:00:00+01:00 is in year 0): it is refused as it is read, not when it is written.
+FIRST_WRITABLE = datetime(1, 1, 1, tzinfo=UTC).timestamp()
+LAST_WRITABLE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+
+
+def writable(ts: float, text: str) -> float:
+    """``ts`` (read from ``text``) if its year in UTC has four digits; ValueError otherwise."""
+    if not FIRST_WRITABLE <= ts <= LAST_WRITABLE:
+        raise ValueError(f"{text!r} is not between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in UTC")
+    return ts
 
 
 def parse_rfc3339(text: str) -> float:
-    """An RFC 3339 timestamp (``Z`` or an offset; a naive one is taken as UTC) as epoch seconds."""
+    """An RFC 3339 timestamp (``Z`` or an offset; a naive one is taken as UTC) as epoch seconds. Raises
+    ValueError, also for a time whose year in UTC is not four digits."""
     dt = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+    return writable(dt.timestamp(), text)
 
 
 class HttpDate:
@@ -94,7 +113,7 @@ def parse_instant(text: str) -> tuple[float, str]:
     day, clock, fraction, zone = match.groups()
     offset = "+00:00" if zone in (None, "Z", "z") else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
     dt = datetime.fromisoformat(f"{day}T{clock}{offset}")
-    return float(int(dt.timestamp())), (fraction or "").rstrip("0")
+    return writable(float(int(dt.timestamp())), text), (fraction or "").rstrip("0")
 
 
 def stamp(ts: float, style: str = "Z") -> str:

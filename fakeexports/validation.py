@@ -75,12 +75,20 @@ def _types(schema: Mapping[str, Any]) -> set[str]:
     return found
 
 
+def _integer(v: str) -> Any:
+    # Python refuses to read more than 4,300 digits (sys.int_info.str_digits_check_threshold guards against
+    # quadratic work): a number that long is no vendor's value, so it stays text and is refused as not an integer.
+    if not _INT.match(v) or len(v.lstrip("+-").lstrip("0")) > 4000:
+        return v
+    return int(v)
+
+
 def coercer(schema: Mapping[str, Any]) -> Callable[[str], Any]:
     """How a string from a query, path, header or form becomes the schema's type. A value that does not
     convert is left a string, so the compiled validator reports the type error."""
     types = _types(schema)
     if "integer" in types:
-        return lambda v: int(v) if _INT.match(v) else v
+        return _integer
     if "number" in types:
         return lambda v: float(v) if _NUM.match(v) else v
     if "boolean" in types:

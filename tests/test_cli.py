@@ -129,6 +129,9 @@ def test_python_dash_m_serves_and_bad_settings_exit_with_a_message() -> None:
     bad = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--speed", "0"], capture_output=True,
                          text=True, env=env)
     assert bad.returncode == 2 and "speed must be positive" in bad.stderr
+    late = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--clock", "virtual", "--start",
+                           "9999-12-31T00:00:00Z"], capture_output=True, text=True, env=env)
+    assert late.returncode == 2 and "start must be between 1970-01-01T00:00:00Z and 9990-01-01T00:00:00Z" in late.stderr
     down = subprocess.run([sys.executable, "-m", "fakeexports", "health", "--port", "1"], capture_output=True,
                           text=True, env=env)
     assert down.returncode == 1 and "unhealthy" in down.stderr

@@ -31,6 +31,11 @@ async def test_health_and_clock(client_for: Any) -> None:
     ("/_fakeexports/clock/advance", [1], "object"),
     ("/_fakeexports/clock/set", {"now": "2020-01-01T00:00:00Z"}, "forward"),
     ("/_fakeexports/clock/set", {"now": "soon"}, "RFC 3339"),
+    # the clock stays where every vendor can still write its times (issue 20: past year 9999 every create was a 500)
+    ("/_fakeexports/clock/advance", {"seconds": 4e11},
+     "must stay between 1970-01-01T00:00:00Z and 9990-01-01T00:00:00Z"),
+    ("/_fakeexports/clock/set", {"now": "9999-12-31T23:00:00Z"}, "9990-01-01T00:00:00Z"),
+    ("/_fakeexports/clock/set", {"now": "0001-01-01T00:00:00+01:00"}, "RFC 3339"),
     ("/_fakeexports/reset", {"vendor": "nope"}, "unknown vendor"),
     ("/_fakeexports/reset", {"vendor": "twilio", "clock": True}, "full reset"),
     ("/_fakeexports/faults", {"vendor": "twilio"}, "status"),
@@ -173,3 +178,18 @@ async def test_vendors_view_and_jobs_limit(client_for: Any) -> None:
     assert first["jobs"] == everything["jobs"][:2]
     assert all(j["vendor"] in vendors for j in everything["jobs"])
     assert (await client.get("/_fakeexports/jobs?limit=x")).status == 400
+
+
+async def test_a_refused_clock_move_moves_nothing_and_the_clock_still_works(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    refused = await client.post("/_fakeexports/clock/advance", json={"seconds": 4e11})
+    assert refused.status == 400 and "it is 2026-01-15T12:00:00Z now" in (await refused.json())["error"]
+    assert (await (await client.get("/_fakeexports/clock")).json())["now"] == "2026-01-15T12:00:00Z"
+    # the last moment of the range can be reached, and a job still be made and read there
+    moved = await client.post("/_fakeexports/clock/set", json={"now": "9990-01-01T00:00:00Z"})
+    assert (await moved.json())["now"] == "9990-01-01T00:00:00Z"
+    assert (await client.post("/_fakeexports/clock/advance", json={"seconds": 1})).status == 400
+    created = await client.post("/hookbridge/v1/exports", headers={"Authorization": "Bearer hb_test_range"},
+                                json={"start_time": "9989-12-01T00:00:00Z", "end_time": "9989-12-02T00:00:00Z"})
+    assert created.status == 201, await created.text()
+    assert (await client.post("/_fakeexports/clock/advance", json={"seconds": 0})).status == 200

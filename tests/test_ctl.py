@@ -119,6 +119,7 @@ def test_faults_add_list_clear_and_the_fault_is_served(fake: ServerThread, capsy
      "400: operation 'FetchJobb' is not an operation of twilio; it has: CreateExportCustomJob"),
     (["clock", "--set", "2020-01-01T00:00:00Z"], 1, "the clock only moves forward"),
     (["advance", "1x"], 2, "not a duration"),
+    (["advance", "99999999999999d"], 1, "9990-01-01T00:00:00Z"),
     (["faults", "add", "--vendor", "twilio"], 2, "one of the arguments --status --outcome is required"),
     (["jobs", "--url", "http://127.0.0.1:9"], 3, "no fakeexports server at http://127.0.0.1:9"),
 ])

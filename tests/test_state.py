@@ -165,6 +165,9 @@ def _settings(path: Path, **kw: Any) -> Settings:
     (lambda p: _ours(p, version=99), "written by a newer fakeexports"),
     (lambda p: _ours(p, version=0), "cannot migrate"),
     (lambda p: _ours(p, seed=5), "made with --seed 5"),
+    # a clock moved past the range before the range existed (issue 20): refused at start, saying the bound
+    (lambda p: _ours(p, clock='{"kind": "virtual", "now": 400000000000.0}'),
+     "the saved clock must stay between 1970-01-01T00:00:00Z and 9990-01-01T00:00:00Z"),
 ])
 def test_a_file_it_cannot_use_is_refused_with_the_reason(tmp_path: Path, prepare: Any, message: str) -> None:
     path = tmp_path / "state.db"
@@ -173,10 +176,12 @@ def test_a_file_it_cannot_use_is_refused_with_the_reason(tmp_path: Path, prepare
         create_app(_settings(path))
 
 
-def _ours(path: Path, version: int = 1, seed: int = 0) -> None:
+def _ours(path: Path, version: int = 1, seed: int = 0, clock: str | None = None) -> None:
     create_app(_settings(path, seed=0))[RUNTIME].state_file.close()  # type: ignore[union-attr]
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version={version}")
     db.execute("UPDATE meta SET value=? WHERE key='seed'", (str(seed),))
+    if clock is not None:
+        db.execute("UPDATE meta SET value=? WHERE key='clock'", (clock,))
     db.commit()
     db.close()

@@ -74,3 +74,12 @@ def test_add_fault_refuses_a_fault_that_could_never_match(fakeexports: Any) -> N
     with pytest.raises(ValueError, match="'times' must be a whole number"):
         fakeexports.add_fault("hookbridge", status=503, times="x")
     assert fakeexports.add_fault("twilio", operation="FetchJob", status=503).status == 503
+
+
+def test_advance_refuses_a_move_out_of_the_clocks_range(fakeexports: Any) -> None:
+    # past year 9990 some vendor could no longer write its times (issue 20): the move is refused, nothing moves
+    with pytest.raises(ValueError, match="must stay between 1970-01-01T00:00:00Z and 9990-01-01T00:00:00Z"):
+        fakeexports.advance(4e11)
+    with pytest.raises(ValueError, match="only moves forward"):
+        fakeexports.advance(float("nan"))
+    assert fakeexports.now == 1768478400.0  # 2026-01-15T12:00:00Z, where it started

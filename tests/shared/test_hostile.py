@@ -14,7 +14,9 @@ from fakeexports.runtime import RUNTIME
 from .conftest import VENDORS, driver
 
 VALUES = ["", "0", "-1", "99999999999999999999", "null", "%00", "\u202e\u0000", "../../etc/passwd", "a" * 5000,
-          "2026-02-30", "JS" + "z" * 32, "[]", "{}", "' OR 1=1 --"]
+          "2026-02-30", "JS" + "z" * 32, "[]", "{}", "' OR 1=1 --",
+          "9" * 5000,  # past the 4,300 digits Python reads as an integer (issue 20)
+          "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"]  # in year 0 and 10000 in UTC (issue 20)
 BODIES: list[tuple[str, bytes]] = [
     ("application/json", b""),
     ("application/json", b"\xff\xfe\xfd"),
@@ -29,6 +31,13 @@ BODIES: list[tuple[str, bytes]] = [
     ("application/x-www-form-urlencoded", b"&&==&StartDay=2026-01-01&StartDay=2026-01-02&EndDay=2026-01-03"),
     ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\nb\r\n--x--"),
     ("text/plain", b"hello"),
+    # times whose UTC year is not four digits, where a vendor reads them (issue 20)
+    ("application/json", b'{"start_time": "0001-01-01T00:00:00+01:00", "end_time": "9999-12-31T23:00:00-05:00", '
+                         b'"type": "calls", "format": "csv", "timezone": "UTC", "from": "0001-01-01T00:00:00+01:00", '
+                         b'"to": "9999-12-31T23:00:00-05:00"}'),
+    ("application/json", b'{"start_time": "2026-01-01T00:00:00Z", "end_time": "9999-12-31T23:00:00-05:00", '
+                         b'"type": "calls", "format": "csv", "timezone": "UTC", "from": "2026-01-01T00:00:00Z", '
+                         b'"to": "9999-12-31T23:00:00-05:00"}'),
 ]
 
 

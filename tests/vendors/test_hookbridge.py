@@ -204,6 +204,9 @@ BAD = [
     ("POST", EXPORTS, AUTH, {}, 400, "INVALID_REQUEST", "start_time is required"),
     ("POST", EXPORTS, AUTH, {"start_time": "2026-01-14T00:00:00Z"}, 400, "INVALID_REQUEST", "end_time is required"),
     ("POST", EXPORTS, AUTH, {**SPAN, "start_time": "yesterday"}, 400, "INVALID_REQUEST", "start_time"),
+    # in year 0 and 10000 in UTC (issue 20: accepted before, then written as "0000-12-31T23:00:00Z")
+    ("POST", EXPORTS, AUTH, {**SPAN, "start_time": "0001-01-01T00:00:00+01:00"}, 400, "INVALID_REQUEST", "start_time"),
+    ("POST", EXPORTS, AUTH, {**SPAN, "end_time": "9999-12-31T23:00:00-05:00"}, 400, "INVALID_REQUEST", "end_time"),
     ("POST", EXPORTS, AUTH, {**SPAN, "end_time": "2026-01-13T00:00:00Z"}, 400, "INVALID_REQUEST", "end_time must be after"),
     ("POST", EXPORTS, AUTH, {**SPAN, "status": "lost"}, 400, "INVALID_REQUEST", "status must be one of"),
     ("POST", EXPORTS, AUTH, {**SPAN, "endpoint_id": "550e8400-e29b-41d4-a716-446655440000"}, 400, "INVALID_REQUEST",

@@ -274,6 +274,11 @@ API_BAD = [
     ("POST", JOBS, {"timespan": {"from": "2025-12-01T00:00:00Z", "to": "2026-01-14T00:00:00Z"}}, 400,
      "Invalid report request", "timespan"),
     ("POST", JOBS, b"{broken", 400, "Invalid report request", "body"),
+    # a naive time in the report's zone, or an offset, that is in year 0 or 10000 in UTC (issue 20: a 500 before)
+    ("POST", JOBS, {"timezone": "Asia/Tokyo", "timespan": {"from": "0001-01-01T00:00:00", "to": "0001-01-02T00:00:00"}},
+     400, "Invalid report request", "timespan.from"),
+    ("POST", JOBS, {"timespan": {"from": "0001-01-01T00:00:00+01:00", "to": "2026-01-14T00:00:00Z"}}, 400,
+     "Invalid report request", "timespan.from"),
     ("POST", "/talkdesk/data/reports/feedback/jobs", {"timespan": GOOD_SPAN}, 400, "Invalid report type", "type"),
     ("GET", "/talkdesk/data/reports/nope/jobs", None, 400, "Invalid report type", "type"),
     ("GET", JOBS + "?per_page=201", None, 400, "Invalid report request", "per_page"),

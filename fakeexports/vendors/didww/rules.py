@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...kit import stamp
+from ...kit import stamp, writable
 from .envelope import WINDOW, invalid
 
 FIELDS_2026 = ("export_type", "status", "url", "filters", "callback_url", "callback_method", "external_reference_id",
@@ -101,8 +101,8 @@ def parse_instant(text: str) -> float:
         raise ValueError(text)
     day, clock, fraction, zone = match.groups()
     offset = "+00:00" if zone in (None, "Z") else (zone if ":" in zone else zone[:3] + ":" + zone[3:])
-    when = datetime.fromisoformat(f"{day}T{clock}{offset}").astimezone(UTC)
-    return when.timestamp() + float(fraction or 0)
+    when = datetime.fromisoformat(f"{day}T{clock}{offset}")
+    return writable(when.timestamp(), text) + float(fraction or 0)  # ValueError past year 9999 or before 1 in UTC
 
 
 def _span_period(now: float, window_start: float, filters: dict[str, Any]) -> tuple[float, float, dict[str, Any]]:

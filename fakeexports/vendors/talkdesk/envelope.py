@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ...kit import Reply, VendorError
+from ...kit import Reply, VendorError, writable
 
 # --- envelope (A.11) ------------------------------------------------------------------------------------
 # {code, message, description, fields}: no real Explore codes are published; the fake's are the status
@@ -37,8 +37,9 @@ def bad(message: str, name: str, description: str) -> VendorError:
 
 
 def parse_time(text: str, zone: ZoneInfo) -> float:
-    """ISO 8601 with or without a zone; a naive time is in the report's time zone (A.4)."""
+    """ISO 8601 with or without a zone; a naive time is in the report's time zone (A.4). ValueError for a time
+    whose year in UTC is not four digits (0001-01-01T00:00:00 in Asia/Tokyo)."""
     dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone)
-    return dt.timestamp()
+    return writable(dt.timestamp(), text)
