@@ -32,6 +32,14 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+def masked(secret: str) -> str:
+    """A secret shown so that its owner recognises it and nobody else learns it: its first and last four characters
+    when it is long enough that those are a small part of it, else its last four, else nothing."""
+    if len(secret) >= 20:
+        return f"{secret[:4]}…{secret[-4:]}"
+    return f"…{secret[-4:]}" if len(secret) >= 8 else "…"
+
+
 def sign_jwt(key: bytes, claims: dict[str, Any]) -> str:
     """An HS256 JWT of ``claims`` (for vendors whose access tokens are JWTs): nothing to store, the token
     carries its own subject, scope and expiry."""

@@ -5,12 +5,13 @@ and ``--no-caches all`` every one, so that the suite can run both ways and a ben
 A Memo is a bounded map with one invalidation rule, stated where it is made: either its keys say everything its
 values depend on (the routes a method and path resolve to, a raw path's checked parameters), or its user compares
 a version counter kept with each value (kept answers: the tenant state's version and the options' version). At
-``limit`` entries it is emptied; off, it keeps nothing. No cache here is keyed by ``id()``.
+``limit`` entries it is emptied; off, it keeps nothing. No cache here is keyed by ``id()``. A cache whose values hold
+tenant states (kept answers, a Holder) is also emptied by a reset, so that a reset gives its memory back.
 
 Each stays because a benchmark of bench/ shows it earns at least 20% on its path (README, "Performance"):
 
     kept     kept.py: a poller's repeated GET answered from what was kept (bench/throughput.py: 8.6x on Twilio's
-             job list, 6.2x on DIDWW's, 1.6x on a HookBridge fetch)
+             job list, 6.2x on DIDWW's, 1.6x on a HookBridge fetch); at most 4,096 answers
     params   validation.RequestValidator: a raw path's checked parameters (1.21x on --endpoint twilio-job, where
              every request takes the whole path)
     moments  jobs.Jobs: a schedule's moments, shared by jobs with equal schedules (bench/clock.py: 1.42x events/s)
@@ -23,10 +24,20 @@ Those that earned less went: what a method and path resolve to (4-8%), Twilio's 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 V = TypeVar("V")
 NAMES = ("params", "kept", "moments", "shared")
+
+
+class Holder(Protocol):
+    """A cache made elsewhere (kept.KeptAnswers) that the owner empties on reset and counts."""
+
+    name: str
+    stored: int
+
+    def clear(self) -> None: ...
+    def __len__(self) -> int: ...
 
 
 class Memo(Generic[V]):
@@ -62,6 +73,17 @@ class Caches:
             raise ValueError(f"no_caches: unknown caches {unknown}; known: {', '.join(NAMES)} (or all)")
         self.off = frozenset(NAMES if "all" in off else off)
         self.memos: list[Memo[Any]] = []
+        self.holders: list[Holder] = []
+
+    def holder(self, cache: Holder) -> None:
+        """A cache whose values hold tenant states (kept answers) is emptied when state is reset, so that a reset
+        gives its memory back at once, not when its entries would be replaced."""
+        assert cache.name in NAMES, cache.name
+        self.holders.append(cache)
+
+    def reset(self) -> None:
+        for cache in self.holders:
+            cache.clear()
 
     def enabled(self, name: str) -> bool:
         assert name in NAMES, name
@@ -76,7 +98,7 @@ class Caches:
         """Per cache name (summed over its memos): whether it is on, its entries, the values put in over its life."""
         out: dict[str, dict[str, int]] = {name: {"on": int(self.enabled(name)), "entries": 0, "stored": 0}
                                           for name in NAMES}
-        for memo in self.memos:
+        for memo in [*self.memos, *self.holders]:
             out[memo.name]["entries"] += len(memo)
             out[memo.name]["stored"] += memo.stored
         return out

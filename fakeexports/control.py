@@ -51,6 +51,31 @@ class ControlError(Exception):
 REFUSED = (ControlError, VendorError, FaultError, FixtureError)
 
 
+def shown(request: web.Request, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Views of journal entries, webhook attempts, faults and jobs with each tenant as its vendor shows it (a DIDWW
+    API key masked: Vendor hook tenant_label)."""
+    vendors = request.app[REGISTRY].vendors
+    for view in views:
+        vendor, tenant = vendors.get(view.get("vendor") or ""), view.get("tenant")
+        if vendor is not None and tenant:
+            view["tenant"] = vendor.tenant_label(tenant)
+    return views
+
+
+def tenant_named(request: web.Request, vendor: VendorApp, name: str) -> str:
+    """The tenant a control request names: by itself, or by the one form views show it in (a masked key) when that
+    names exactly one tenant with state."""
+    if request.app[RUNTIME].store.find(vendor.name, name) is not None:
+        return name
+    found = [s.tenant for s in request.app[RUNTIME].store.tenants(vendor.name) if vendor.tenant_label(s.tenant) == name]
+    return found[0] if len(found) == 1 else name
+
+
+def named(vendor: VendorApp, tenant: str, wanted: str | None) -> bool:
+    """A ``tenant`` filter matches a tenant by its name or by the label views show."""
+    return not wanted or wanted == tenant or wanted == vendor.tenant_label(tenant)
+
+
 def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=dumps(data), content_type="application/json", headers=headers)
 
@@ -207,7 +232,9 @@ async def reset(request: web.Request) -> web.StreamResponse:
     registry = request.app[REGISTRY]
     data = await json_body(request)
     vendor, tenant = _string(data, "vendor"), _string(data, "tenant")
-    if vendor is not None:
+    if vendor is not None and tenant is not None:
+        tenant = tenant_named(request, vendor_of(request, vendor), tenant)
+    elif vendor is not None:
         vendor_of(request, vendor)
     restart = data.get("clock", False)
     if not isinstance(restart, bool):
@@ -222,7 +249,9 @@ async def journal(request: web.Request) -> web.StreamResponse:
     since = request.query.get("since", "0")
     if not since.isdigit():
         raise ControlError(400, "'since' must be a journal mark (a whole number)")
-    return reply(request.app[RUNTIME].journal.to_json(int(since), request.query.get("vendor")))
+    view = request.app[RUNTIME].journal.to_json(int(since), request.query.get("vendor"))
+    shown(request, view["entries"])
+    return reply(view)
 
 
 @endpoint("DELETE", "/journal")
@@ -233,13 +262,13 @@ async def clear_journal(request: web.Request) -> web.StreamResponse:
 
 @endpoint("GET", "/faults")
 async def list_faults(request: web.Request) -> web.StreamResponse:
-    return reply({"faults": request.app[RUNTIME].faults.to_json()})
+    return reply({"faults": shown(request, request.app[RUNTIME].faults.to_json())})
 
 
 @endpoint("POST", "/faults")
 async def add_fault(request: web.Request) -> web.StreamResponse:
     fault = request.app[RUNTIME].faults.add(request.app[REGISTRY].fault(await json_body(request)))
-    return reply({"added": fault.__dict__}, 201)
+    return reply({"added": shown(request, [dict(fault.__dict__)])[0]}, 201)
 
 
 @endpoint("DELETE", "/faults")
@@ -250,8 +279,10 @@ async def clear_faults(request: web.Request) -> web.StreamResponse:
 
 @endpoint("GET", "/webhooks")
 async def webhooks(request: web.Request) -> web.StreamResponse:
-    attempts = request.app[RUNTIME].webhooks.to_json(request.query.get("vendor"), request.query.get("tenant"))
-    return reply({"attempts": attempts})
+    registry, wanted = request.app[REGISTRY], request.query.get("tenant")
+    attempts = [a for a in request.app[RUNTIME].webhooks.to_json(request.query.get("vendor"))
+                if a["vendor"] not in registry.vendors or named(registry.vendors[a["vendor"]], a["tenant"], wanted)]
+    return reply({"attempts": shown(request, attempts)})
 
 
 # --- jobs ----------------------------------------------------------------------------------------------------
@@ -270,13 +301,13 @@ async def jobs(request: web.Request) -> web.StreamResponse:
         if vendor_filter and name != vendor_filter:
             continue
         for state in runtime.store.tenants(name):
-            if tenant_filter and state.tenant != tenant_filter:
+            if not named(vendor, state.tenant, tenant_filter):
                 continue
             total += len(state.jobs)
             room = len(state.jobs) if limit is None else limit - len(out)
             out.extend(job_view(runtime, origin, vendor, state, job)
                        for job in islice(state.jobs.values(), max(0, room)))
-    return reply({"jobs": out, "total": total})
+    return reply({"jobs": shown(request, out), "total": total})
 
 
 def job_view(runtime: Runtime, origin: str, vendor: VendorApp, state: TenantState, job: Job) -> dict[str, Any]:
@@ -296,7 +327,9 @@ async def force(request: web.Request) -> web.StreamResponse:
         raise ControlError(400, "'status' must be a string")
     state, job = found
     vendor.force(state, job, status)
-    return reply({"job": vendor.describe_job(state, job)})
+    view = vendor.describe_job(state, job)
+    view["tenant"] = vendor.tenant_label(state.tenant)
+    return reply({"job": view})
 
 
 # --- vendors, tenants, fixtures, specs ----------------------------------------------------------------------------
@@ -308,8 +341,8 @@ async def vendors(request: web.Request) -> web.StreamResponse:
         "mount": vendor.mount, "hosts": list(vendor.hosts), "settings": dict(vendor.config),
         "options": [{"name": o.name, "type": o.type.__name__, "default": o.default, "help": o.help,
                      "choices": list(o.choices) if o.choices else None} for o in vendor.options],
-        "tenants": [{"tenant": state.tenant, "jobs": len(state.jobs), "settings": tenant_settings(vendor, state)}
-                    for state in runtime.store.tenants(name)],
+        "tenants": [{"tenant": vendor.tenant_label(state.tenant), "jobs": len(state.jobs),
+                     "settings": tenant_settings(vendor, state)} for state in runtime.store.tenants(name)],
     } for name, vendor in registry.vendors.items()}})
 
 
@@ -328,7 +361,7 @@ async def configure_vendor(request: web.Request) -> web.StreamResponse:
 @endpoint("POST", "/tenants/{vendor}/{tenant}")
 async def configure_tenant(request: web.Request) -> web.StreamResponse:
     vendor = vendor_of(request)
-    tenant = request.match_info["tenant"]
+    tenant = tenant_named(request, vendor, request.match_info["tenant"])
     changes = await json_body(request)
     volume = changes.pop("records_per_day", None)
     state = request.app[RUNTIME].store.tenant(vendor.name, tenant)
@@ -336,7 +369,7 @@ async def configure_tenant(request: web.Request) -> web.StreamResponse:
     if volume is not None:  # every vendor's (its files' records per day); the rest is the vendor's own
         vendor.set_volume(tenant, volume)
     current = vendor.volume_state(tenant).get(*VOLUME)
-    return reply({"tenant": state.tenant, "settings": {
+    return reply({"tenant": vendor.tenant_label(state.tenant), "settings": {
         **settings, **({"records_per_day": current} if current is not None else {})}})
 
 

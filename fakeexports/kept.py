@@ -8,12 +8,13 @@ repeat) is answered from it while neither version has moved, the clock is before
 queued. It is still authenticated (a rate limit counts it) and journaled, and it gets its own answer id (a request
 id, in its headers and wherever the kept body had the first answer's), Date and the vendor's headers, so a client
 sees what the full pipeline would have sent; the work of validation, the handler and serialization is saved. At
-most ``LIMIT`` bytes are kept."""
+most ``ENTRIES`` answers and ``LIMIT`` bytes of bodies are kept (a poller repeats a handful of requests; a crowd of
+new credentials must not grow the server), and a reset forgets them all (caches.Caches.on_reset)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 Key = tuple[str, tuple[tuple[bytes, bytes], ...]]
 LIMIT = 8 * 1024 * 1024
+ENTRIES = 4096
 
 
 @dataclass(slots=True, eq=False, kw_only=True)
@@ -38,7 +40,7 @@ class Kept:
     state_version: int
     options_version: int
     until: float
-    reply: Reply  # as the handler answered, for the vendor's per-answer headers
+    reply: Reply  # as the handler answered without its body, for the vendor's per-answer headers
     body: bytes
     headers: dict[str, str]  # the reply's own headers
     tail: dict[str, str]  # Content-Type and ETag as the full path wrote them
@@ -55,6 +57,15 @@ class KeptAnswers:
         self.enabled = enabled
         self.entries: dict[Key, Kept] = {}
         self.size = 0
+        self.name, self.stored = "kept", 0  # as caches.Caches counts it
+        pipeline.runtime.caches.holder(self)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
     async def __call__(self, request: web.Request, match: Mapping[str, str]) -> web.StreamResponse:
         pipeline = self.pipeline
@@ -117,15 +128,16 @@ class KeptAnswers:
             return
         state = ctx.state
         entry = Kept(state=state, state_version=state.version, options_version=self.pipeline.vendor.config_version,
-                     until=reply.fresh_until, reply=reply, body=data, headers=dict(reply.headers or {}),
+                     until=reply.fresh_until, reply=replace(reply, body=None), body=data,
+                     headers=dict(reply.headers or {}),
                      tail={k: response.headers[k] for k in ("Content-Type", "ETag") if k in response.headers},
                      split=None if parts is None or len(parts) == 1 else (parts[0], parts[1]), tenant=x.tenant,
                      op=x.entry.op)
-        if self.size + len(data) > LIMIT:
-            self.entries.clear()
-            self.size = 0
+        if self.size + len(data) > LIMIT or len(self.entries) >= ENTRIES:
+            self.clear()
         old = self.entries.get(key)
         if old is not None:
             self.size -= len(old.body)
         self.entries[key] = entry
         self.size += len(data)
+        self.stored += 1

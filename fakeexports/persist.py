@@ -232,7 +232,7 @@ class StateFile:
 
         def state(vendor: str, tenant: str) -> TenantState:
             if (vendor, tenant) not in states:
-                states[(vendor, tenant)] = store.tenant(vendor, tenant)
+                states[(vendor, tenant)] = store.held(vendor, tenant)
             return states[(vendor, tenant)]
 
         for vendor, tenant in db.execute("SELECT vendor, tenant FROM tenants"):

@@ -50,7 +50,7 @@ class Snapshot:
     def restore(self, store: Store, vendors: Mapping[str, VendorApp]) -> None:
         """Into a store that a full reset has just emptied."""
         for (vendor, tenant), saved in self.tenants.items():
-            state = store.tenant(vendor, tenant)
+            state = store.held(vendor, tenant)
             fresh = _copy_state(saved, state.sink)
             state.jobs, state.collections, state.data, state.indexes = (fresh.jobs, fresh.collections, fresh.data,
                                                                         fresh.indexes)

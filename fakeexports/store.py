@@ -1,9 +1,15 @@
 """Tenant-keyed state. Every change goes through a method of Store or TenantState so that one place can
-later persist it (--state). Tenants never see each other's jobs; reset drops the tenant maps."""
+later persist it (--state). Tenants never see each other's jobs; reset drops the tenant maps.
+
+A tenant costs memory (and a row in the state file) only once it has state: ``Store.tenant`` hands out a *loose*
+state for a tenant it does not hold, kept only by a weak reference while a request, a kept answer or a handler
+holds it, and the store holds it from its first change on. So a thousand new credentials that only read leave
+nothing behind, and there is never more than one state object for a tenant at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -116,10 +122,15 @@ class TenantState:
     alive: bool = True  # False once reset dropped it: scheduled events for it then do nothing
     sink: Sink | None = field(default=None, repr=False)
     interning: Interning = field(default_factory=lambda: Interning(False), repr=False)  # the store's
+    loose: Callable[[TenantState], None] | None = field(default=None, repr=False)  # not held yet: its first change
 
     def touch(self) -> None:
-        """Any change: the version what was made from this state is compared with (kept answers) moves on."""
+        """Any change: the version what was made from this state is compared with (kept answers) moves on; a loose
+        state's first change makes the store hold it."""
         self.version += 1
+        if self.loose is not None:
+            hold, self.loose = self.loose, None
+            hold(self)
 
     def add_job(self, job: Job) -> Job:
         job.schedule = self.interning.value(job.schedule)
@@ -199,16 +210,36 @@ class Store:
 
     def __init__(self, interning: Interning | None = None) -> None:
         self._tenants: dict[tuple[str, str], TenantState] = {}
+        self._loose: weakref.WeakValueDictionary[tuple[str, str], TenantState] = weakref.WeakValueDictionary()
         self._seq = 0
         self.sink: Sink | None = None
         self.interning = interning or Interning()
 
     def tenant(self, vendor: str, tenant: str) -> TenantState:
+        """The tenant's state: the one the store holds, or a loose one that the store holds from its first change
+        on (while anything keeps it, asking again gives the same object)."""
         state = self._tenants.get((vendor, tenant))
         if state is None:
-            state = self._tenants[(vendor, tenant)] = TenantState(vendor, tenant, sink=self.sink,
-                                                                  interning=self.interning)
+            key = (vendor, tenant)
+            state = self._loose.get(key)
+            if state is None:
+                state = self._loose[key] = TenantState(vendor, tenant, sink=self.sink, interning=self.interning,
+                                                       loose=self._hold)
         return state
+
+    def held(self, vendor: str, tenant: str) -> TenantState:
+        """The tenant's state, held by the store now: for restoring it (a snapshot, the state file) field by field."""
+        state = self.tenant(vendor, tenant)
+        if state.loose is not None:
+            state.loose = None
+            self._hold(state)
+        return state
+
+    def _hold(self, state: TenantState) -> None:
+        key = (state.vendor, state.tenant)
+        self._loose.pop(key, None)
+        state.sink = self.sink
+        self._tenants[key] = state
 
     def common(self, vendor: str) -> TenantState:
         """The vendor's own state, beside its tenants' (a key's project...): reset with the vendor."""
@@ -245,6 +276,11 @@ class Store:
             state = self._tenants.pop(key)
             state.alive = False
             state.touch()
+        for key, state in list(self._loose.items()):  # a loose state in a request's hands dies with its tenant too
+            if (vendor is None or key[0] == vendor) and (tenant is None or key[1] == tenant):
+                del self._loose[key]
+                state.loose, state.alive = None, False
+                state.touch()
         if self.sink is not None:
             self.sink.reset(vendor, tenant)
         return len([k for k in doomed if k[1]])  # the vendor's shared state is no tenant

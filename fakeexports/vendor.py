@@ -132,6 +132,10 @@ def _tenant_settings(v: VendorApp, state: TenantState) -> dict[str, Any]:
     return dict(state.items("settings"))
 
 
+def _as_it_is(v: VendorApp, tenant: str) -> str:
+    return tenant
+
+
 def _volume_state(v: VendorApp, tenant: str) -> TenantState:
     return v.runtime.store.tenant(v.name, tenant)
 
@@ -174,6 +178,7 @@ HOOKS: dict[str, tuple[str, Callable[..., Any] | None, str]] = {
     "load_tenant": ("tenants", _nothing, "(v, tenant, spec): one tenant's part of a fixture document"),
     "configure_tenant": ("tenants", _no_tenant_settings, "(v, state, settings) -> the tenant's settings changed"),
     "tenant_settings": ("tenants", _tenant_settings, "(v, state) -> the tenant's settings now"),
+    "tenant_label": ("tenants", _as_it_is, "(v, tenant) -> the tenant as views show it (a secret key masked)"),
     "volume_state": ("tenants", _volume_state, "(v, tenant) -> the state that holds a tenant's records_per_day"),
     "s3_object": ("files", _nothing, "(v, tenant, key) -> FileBody or None: the file behind a presigned link"),
     "file_keys": ("files", _no_keys, "(v, state, job) -> the S3 keys of the job's files that exist now"),
@@ -361,6 +366,12 @@ class VendorApp:
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = self.hooks["configure_tenant"](self, state, settings)
         return out
+
+    def tenant_label(self, tenant: str) -> str:
+        """The tenant as the control API's views and the dashboard show it: a tenant named by a secret (DIDWW's API
+        key) is shown masked, so that a shared instance does not hand one team's keys to the next."""
+        label: str = self.hooks["tenant_label"](self, tenant)
+        return label
 
     def tenant_settings(self, state: TenantState) -> dict[str, Any]:
         out: dict[str, Any] = self.hooks["tenant_settings"](self, state)

@@ -92,3 +92,113 @@ async def test_the_bundled_fixtures_call_no_one(client_for: Any) -> None:
     for _ in range(40):  # forty days, a day at a time: every schedule, retry and retention runs out
         await client.post("/_fakeexports/clock/advance", json={"seconds": 86400})
     assert (await (await client.get("/_fakeexports/webhooks")).json())["attempts"] == []
+
+
+# --- a crowd of credentials costs nothing until it has state (issue 20, item 10) ----------------------------------
+def _reader(vendor: str, i: int) -> tuple[str, dict[str, str]]:
+    """A read of the vendor's job list with the i-th never-seen credential."""
+    if vendor == "twilio":
+        return JOBS, basic(f"AC{i:032x}", f"password-{i}")
+    if vendor == "didww":
+        return "/didww/v3/exports", {"Api-Key": f"didww-key-{i:04d}-abcdefghijkl", "Accept": "application/vnd.api+json"}
+    return "/hookbridge/v1/exports", {"Authorization": f"Bearer hb_test_reader{i:04d}"}
+
+
+@pytest.mark.parametrize(("vendor", "lists_kept"), [("twilio", True), ("didww", True), ("hookbridge", False)])
+async def test_reads_with_new_credentials_leave_no_tenant_behind(client_for: Any, vendor: str,
+                                                                 lists_kept: bool) -> None:
+    from fakeexports.runtime import RUNTIME
+
+    client = await client_for(fixtures="none")
+    store = client.app[RUNTIME].store
+    for i in range(200):
+        path, headers = _reader(vendor, i)
+        for _ in range(2):  # the second is answered from what was kept, which holds the (loose) tenant state
+            resp = await client.get(path, headers=headers)
+            assert resp.status == 200, await resp.text()
+    assert list(store.all_states(vendor)) == []  # nobody has state: the store holds none
+    view = (await (await client.get("/_fakeexports/vendors")).json())["vendors"][vendor]
+    assert view["tenants"] == []
+    caches = client.app[RUNTIME].caches
+    assert (caches.stats()["kept"]["entries"] > 0) == (lists_kept and caches.enabled("kept"))
+    resp = await client.post("/_fakeexports/reset", json={})
+    assert resp.status == 200
+    assert client.app[RUNTIME].caches.stats()["kept"]["entries"] == 0  # a reset gives the kept answers' memory back
+
+
+async def test_a_tenant_is_held_from_its_first_change_and_only_one_state_exists_for_it(client_for: Any) -> None:
+    from fakeexports.runtime import RUNTIME
+
+    client = await client_for(fixtures="none")
+    store = client.app[RUNTIME].store
+    path, headers = _reader("twilio", 7)
+    assert (await client.get(path, headers=headers)).status == 200  # kept: its state stays loose, and the same
+    loose = store.tenant("twilio", f"AC{7:032x}")
+    assert store.tenant("twilio", f"AC{7:032x}") is loose and store.find("twilio", f"AC{7:032x}") is None
+    resp = await client.post(JOBS, data={"StartDay": "2026-01-10", "EndDay": "2026-01-10", "FriendlyName": "x"},
+                             headers=headers)
+    assert resp.status == 201
+    assert store.find("twilio", f"AC{7:032x}") is loose  # the loose state was the one written, and is held now
+    listed = await (await client.get(path, headers=headers)).json()  # the kept empty list is not served again
+    assert [j["job_sid"] for j in listed["jobs"]] == [(await resp.json())["job_sid"]]
+
+
+async def test_the_state_file_keeps_no_password_that_signing_does_not_need(client_for: Any, tmp_path: Any,
+                                                                            aiohttp_server: Any) -> None:
+    state = tmp_path / "state.db"
+    client = await client_for(fixtures="none", state=str(state))
+    for i in range(5):
+        path, headers = _reader("twilio", i)
+        assert (await client.get(path, headers=headers)).status == 200
+    assert (await client.post(JOBS, data={"StartDay": "2026-01-10", "EndDay": "2026-01-10", "FriendlyName": "x"},
+                              headers=basic()) ).status == 201  # a job without a webhook
+    await client.close()
+    assert b"password-" not in state.read_bytes() and b"secret-token" not in state.read_bytes()
+
+    receiver, got = await recording_receiver(aiohttp_server, lambda r: r.headers.get("X-Twilio-Signature"))
+    client = await client_for(fixtures="none", state=str(state))
+    resp = await client.post(JOBS, data={"StartDay": "2026-01-11", "EndDay": "2026-01-11", "FriendlyName": "y",
+                                         "WebhookUrl": str(receiver.make_url("/hook")), "WebhookMethod": "POST"},
+                             headers=basic())
+    assert resp.status == 201
+    await client.close()
+    assert b"secret-token" in state.read_bytes()  # its webhook is signed with it, after a restart too
+    client = await client_for(fixtures="none", state=str(state))
+    assert (await client.post("/_fakeexports/clock/advance", json={"seconds": 120})).status == 200
+    assert got and got[0]
+
+
+async def test_didww_api_keys_are_shown_masked_in_every_view(client_for: Any, aiohttp_server: Any) -> None:
+    key = "7f3c9a1e5b2d4f608a1c3e5b7d9f0a2c"
+    client = await client_for(fixtures="none")
+    headers = {"Api-Key": key, "Accept": "application/vnd.api+json", "Content-Type": "application/vnd.api+json"}
+    body = {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {"year": 2026,
+                                                                                           "month": 1}}}}
+    resp = await client.post("/didww/v3/exports", json=body, headers=headers)
+    assert resp.status == 201, await resp.text()
+    assert (await client.post("/_fakeexports/faults", json={"vendor": "didww", "tenant": key, "status": 503,
+                                                            "times": 1})).status == 201
+    assert (await client.post(f"/_fakeexports/tenants/didww/{key}", json={})).status == 200
+    views = [await (await client.get(f"/_fakeexports/{view}")).text()
+             for view in ("journal", "jobs", "vendors", "faults", "webhooks")]
+    views.append(await (await client.post(f"/_fakeexports/tenants/didww/{key}", json={})).text())
+    for text in views:
+        assert key not in text, text[:300]
+    assert "7f3c…0a2c" in views[0] and "7f3c…0a2c" in views[1] and "7f3c…0a2c" in views[2]
+    # a filter takes the key or what the views show
+    for wanted in (key, "7f3c…0a2c"):
+        jobs = (await (await client.get("/_fakeexports/jobs", params={"tenant": wanted})).json())["jobs"]
+        assert len(jobs) == 1
+
+
+async def test_a_masked_key_names_its_tenant_in_the_control_api(client_for: Any) -> None:
+    key, other = "7f3c9a1e5b2d4f608a1c3e5b7d9f0a2c", "0b1d9a1e5b2d4f608a1c3e5b7d9f9999"
+    client = await client_for(fixtures="none")
+    for k, volume in ((key, 7), (other, 9)):
+        assert (await client.post(f"/_fakeexports/tenants/didww/{k}", json={"records_per_day": volume})).status == 200
+    resp = await client.post("/_fakeexports/tenants/didww/7f3c…0a2c", json={})  # the form the views show
+    assert (await resp.json()) == {"tenant": "7f3c…0a2c", "settings": {"records_per_day": 7}}
+    resp = await client.post("/_fakeexports/reset", json={"vendor": "didww", "tenant": "7f3c…0a2c"})
+    assert (await resp.json())["tenants_dropped"] == 1
+    views = (await (await client.get("/_fakeexports/vendors")).json())["vendors"]["didww"]["tenants"]
+    assert [(t["tenant"], t["settings"]["records_per_day"]) for t in views] == [("0b1d…9999", 9)]

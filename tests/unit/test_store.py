@@ -69,7 +69,9 @@ def test_tenants_are_isolated_and_reset_is_scoped() -> None:
     assert store.reset("twilio", "A") == 1
     assert not a.alive and b.alive and d.alive
     assert store.tenant("twilio", "A") is not a
-    assert store.reset("twilio") == 2
+    b.put("settings", "x", 1)
+    d.put("settings", "x", 1)
+    assert store.reset("twilio") == 1  # B; the new A never had state, so it is no tenant to drop
     assert store.reset() == 1
 
 
@@ -123,3 +125,19 @@ def test_an_index_agrees_with_a_sorted_list_under_any_mix_of_changes() -> None:
                 page = index.ascending(7, offset=len(keys) // 2)
                 assert page.items == [model[k] for k in keys[len(keys) // 2:][:7]]
                 assert page.earlier == (len(keys) // 2 > 0) and page.more == (len(keys) // 2 + 7 < len(keys))
+
+
+def test_a_tenant_is_loose_until_its_first_change_and_a_reset_kills_a_loose_one() -> None:
+    store = Store()
+    loose = store.tenant("v", "t")
+    assert store.find("v", "t") is None and list(store.all_states()) == []
+    assert store.tenant("v", "t") is loose  # while anything holds it, one state per tenant
+    loose.put("settings", "x", 1)
+    assert store.find("v", "t") is loose
+    other = store.tenant("v", "u")
+    assert store.reset("v") == 1  # the held one counts; the loose one dies too
+    other.put("settings", "x", 1)  # a request that held it across the reset: its write goes nowhere
+    assert store.find("v", "u") is None and not other.alive
+    gone = store.tenant("v", "w")
+    del gone
+    assert store.tenant("v", "w").version == 0  # nothing kept it: a fresh one

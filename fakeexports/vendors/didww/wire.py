@@ -21,6 +21,7 @@ from ...kit import (
     VendorError,
     Violation,
     bearer_token,
+    masked,
     status_at,
     uuid4_from,
 )
@@ -86,6 +87,12 @@ def _default_version(v: VendorApp, key: str | None) -> str:
 # --- auth -> tenant (B5) ----------------------------------------------------------------------------------------
 def _credential(v: VendorApp, key: str) -> dict[str, Any] | None:
     return v.runtime.credentials.find(v.name, api_key=key)
+
+
+@VENDOR.hook
+def tenant_label(v: VendorApp, tenant: str) -> str:
+    """A tenant is its API key, a secret: views show its first and last four characters."""
+    return masked(tenant)
 
 
 @VENDOR.hook

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ...kit import INF, Context, Job, Page, Reply, TenantState, VendorApp, VendorError, status_at
-from . import envelope, fixtures, queue
+from . import envelope, fixtures, queue, wire
 from .days import day_file, day_record, day_statuses
 from .declaration import VENDOR
 from .queue import DELETE_SECONDS
@@ -76,6 +76,8 @@ async def create_export_custom_job(ctx: Context) -> Reply:
     if ("WebhookUrl" in body) != ("WebhookMethod" in body):
         raise VendorError(400, envelope.MSG_WEBHOOK_PAIR, kind="validation")
     queue.charge_quota(ctx.state, ctx.now, (end - start).days + 1, ctx.vendor.config["days_per_day"])
+    if "WebhookUrl" in body:
+        wire.remember_token(ctx)
     job = create_job(ctx.vendor, ctx.state, rt, ctx.now, {
         "friendly_name": body["FriendlyName"], "start_day": start.isoformat(), "end_day": end.isoformat(),
         "webhook_url": body.get("WebhookUrl"), "webhook_method": body.get("WebhookMethod"), "email": body.get("Email"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...kit import Operation, Reply, TenantState, VendorApp, VendorError, Violation, hex_id
+from ...kit import Context, Operation, Reply, TenantState, VendorApp, VendorError, Violation, hex_id
 from . import envelope
 from .declaration import VENDOR
 
@@ -40,10 +40,29 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
 
 def _account(v: VendorApp, header: str | None) -> str:
     tenant, password = envelope.account(v.runtime.credentials, header)
-    state = v.runtime.store.tenant(v.name, tenant)
-    if password is not None and state.get("twilio", "auth_token") != password:
-        state.put("twilio", "auth_token", password)  # what the account's webhooks are signed with
+    state = v.runtime.store.find(v.name, tenant)
+    kept = state.get("twilio", "auth_token") if state is not None else None
+    if state is not None and kept is not None and password is not None and kept != password:
+        state.put("twilio", "auth_token", password)  # its webhooks are signed with the token it last gave
     return tenant
+
+
+def remember_token(ctx: Context) -> None:
+    """A job with a webhook: keep the token the account authenticated with, to sign the webhook with, unless the
+    account's settings or the credentials file give one. Only then: a password is kept (and, with --state, written
+    to the state file) only where signing needs it."""
+    v, state = ctx.vendor, ctx.state
+    if state.get("settings", "auth_token") or _listed_token(v, state.tenant):
+        return
+    _, password = envelope.account(v.runtime.credentials, ctx.request.headers.get("Authorization"))
+    if password is not None and state.get("twilio", "auth_token") != password:
+        state.put("twilio", "auth_token", password)
+
+
+def _listed_token(v: VendorApp, tenant: str) -> str | None:
+    listed = [e["auth_token"] for e in v.runtime.credentials.entries(v.name) or []
+              if e.get("account_sid") == tenant and e.get("auth_token")]
+    return str(listed[0]) if listed else None
 
 
 # --- the platform's headers and the envelope (A6) -----------------------------------------------------------------
@@ -115,10 +134,8 @@ def webhook_headers(v: VendorApp, tenant: str, method: str, url: str, payload: d
     each parameter's name and value sorted by name (twilio.com/docs/usage/webhooks/webhooks-security;
     twilio/twilio-python twilio/request_validator.py checks it). No known auth token: no header."""
     state = v.runtime.store.find(v.name, tenant)
-    listed = [e["auth_token"] for e in v.runtime.credentials.entries(v.name) or []
-              if e.get("account_sid") == tenant and e.get("auth_token")]
-    token = (state.get("settings", "auth_token") if state else None) or (
-        listed[0] if listed else state.get("twilio", "auth_token") if state else None)
+    token = (state.get("settings", "auth_token") if state else None) or _listed_token(v, tenant) or (
+        state.get("twilio", "auth_token") if state else None)
     if not token:
         return None
     return {"X-Twilio-Signature": envelope.signature(str(token), method, url, payload)}
