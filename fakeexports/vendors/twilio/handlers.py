@@ -11,7 +11,7 @@ from . import envelope, fixtures, queue
 from .days import day_file, day_record, day_statuses
 from .declaration import VENDOR
 from .queue import DELETE_SECONDS
-from .wire import configure_tenant, route_not_found
+from .wire import configure_tenant, keep_token, route_not_found
 
 DEFAULT_CONFIG = {"enabled": False, "webhook_url": None, "webhook_method": None}
 
@@ -76,6 +76,8 @@ async def create_export_custom_job(ctx: Context) -> Reply:
     if ("WebhookUrl" in body) != ("WebhookMethod" in body):
         raise VendorError(400, envelope.MSG_WEBHOOK_PAIR, kind="validation")
     queue.charge_quota(ctx.state, ctx.now, (end - start).days + 1, ctx.vendor.config["days_per_day"])
+    if body.get("WebhookUrl"):
+        keep_token(ctx.vendor, ctx.state)
     job = create_job(ctx.vendor, ctx.state, rt, ctx.now, {
         "friendly_name": body["FriendlyName"], "start_day": start.isoformat(), "end_day": end.isoformat(),
         "webhook_url": body.get("WebhookUrl"), "webhook_method": body.get("WebhookMethod"), "email": body.get("Email"),

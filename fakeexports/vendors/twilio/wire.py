@@ -17,10 +17,12 @@ TENANT = web.RequestKey("twilio_account", str)
 
 @dataclass
 class Local:
-    """Twilio in one app: its answers so far (request ids), and each account's requests in flight."""
+    """Twilio in one app: its answers so far (request ids), each account's requests in flight, and the auth token
+    each account last authenticated with (in memory: a --state file keeps one only to sign a webhook, keep_token)."""
 
     requests: int = 0
     inflight: dict[str, int] = field(default_factory=dict)  # between authentication and answer
+    tokens: dict[str, str] = field(default_factory=dict)
 
 
 @VENDOR.hook
@@ -40,10 +42,32 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
 
 def _account(v: VendorApp, header: str | None) -> str:
     tenant, password = envelope.account(v.runtime.credentials, header)
-    state = v.runtime.store.tenant(v.name, tenant)
-    if password is not None and state.get("twilio", "auth_token") != password:
-        state.put("twilio", "auth_token", password)  # what the account's webhooks are signed with
+    if password is not None and v.local.tokens.get(tenant) != password:
+        v.local.tokens[tenant] = password  # what the account's webhooks are signed with
+        state = v.runtime.store.find(v.name, tenant)
+        if state is not None and state.get("twilio", "auth_token") is not None:  # a kept one follows, while needed
+            if any(job.attrs.get("webhook_url") for job in state.jobs.values()):
+                state.put("twilio", "auth_token", password)
+            else:
+                state.drop("twilio", "auth_token")
     return tenant
+
+
+def keep_token(v: VendorApp, state: TenantState) -> None:
+    """The account asked for a webhook: the state file keeps its auth token, to sign it after a restart. No other
+    password a client sends is written anywhere; a kept one goes at the first authentication after the account's
+    webhook jobs are gone."""
+    token = v.local.tokens.get(state.tenant)
+    if token is not None and state.get("twilio", "auth_token") != token:
+        state.put("twilio", "auth_token", token)
+
+
+@VENDOR.hook
+def reset(v: VendorApp, tenant: str | None) -> None:
+    if tenant is None:
+        v.local.tokens.clear()
+    else:
+        v.local.tokens.pop(tenant, None)
 
 
 # --- the platform's headers and the envelope (A6) -----------------------------------------------------------------
@@ -117,8 +141,8 @@ def webhook_headers(v: VendorApp, tenant: str, method: str, url: str, payload: d
     state = v.runtime.store.find(v.name, tenant)
     listed = [e["auth_token"] for e in v.runtime.credentials.entries(v.name) or []
               if e.get("account_sid") == tenant and e.get("auth_token")]
-    token = (state.get("settings", "auth_token") if state else None) or (
-        listed[0] if listed else state.get("twilio", "auth_token") if state else None)
+    token = (state.get("settings", "auth_token") if state else None) or (listed[0] if listed else None) or (
+        v.local.tokens.get(tenant)) or (state.get("twilio", "auth_token") if state else None)
     if not token:
         return None
     return {"X-Twilio-Signature": envelope.signature(str(token), method, url, payload)}
