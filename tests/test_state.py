@@ -7,12 +7,14 @@ SIGKILL.)"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import sqlite3
 import stat
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -348,6 +350,10 @@ class Disk:
     def free(self) -> None:
         self.filler.unlink()
 
+    def remount(self, mode: str) -> None:
+        """``ro``: read-only, as a disk the kernel gave up on; ``rw``: writable again."""
+        subprocess.run(["mount", "-o", f"remount,{mode}", str(self.where)], check=True)
+
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Disk]:
@@ -424,3 +430,55 @@ async def test_a_write_that_fails_is_never_half_done(server: Factory, small_disk
     client = await server(state=str(path))
     assert await view(client) == shown
     assert float((await (await client.get("/_fakeexports/clock")).json())["epoch"]) == clock + 600
+
+
+@contextlib.contextmanager
+def _not_root() -> Iterator[None]:
+    """The body runs as a user the file's permissions apply to: root writes a read-only file all the same, so as
+    root it runs as nobody (seteuid, given back after)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.setegid(NOBODY)
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+NOBODY = 65534
+
+
+def test_a_read_only_file_is_said_to_be_read_only_and_nothing_more(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # a directory anyone may write in, so that only the file's own permissions are in the way
+    where = Path(tempfile.mkdtemp(prefix="fakeexports-ro-"))
+    try:
+        where.chmod(0o1777)
+        path = where / "state.db"
+        _seeded(path)
+        if os.geteuid() == 0:  # the files are the user's own, as they would be
+            for made in where.iterdir():
+                os.chown(made, NOBODY, NOBODY)
+        path.chmod(0o444)
+        with _not_root(), pytest.raises(StateError) as refused:
+            create_app(_settings(path))
+        said = str(refused.value)
+        assert said.startswith(f"{path}: cannot write it (") and "Permission denied" in said, said
+        assert "delete" not in said and "not a fakeexports state file" not in said and "\n" not in said
+        path.chmod(0o644)
+        create_app(_settings(path))[RUNTIME].state_file.close()  # type: ignore[union-attr]  # the file was fine
+    finally:
+        shutil.rmtree(where)
+
+
+def test_a_file_on_a_read_only_disk_is_said_to_be_so(small_disk: Disk) -> None:
+    path = small_disk.where / "state.db"
+    _seeded(path)
+    small_disk.remount("ro")
+    with pytest.raises(StateError) as refused:
+        create_app(_settings(path))
+    said = str(refused.value)
+    assert said.startswith(f"{path}: cannot write ") and "Read-only file system" in said and "\n" not in said, said
+    assert "delete" not in said and "not a fakeexports state file" not in said
