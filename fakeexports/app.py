@@ -114,7 +114,7 @@ async def _ticker(app: web.Application) -> AsyncIterator[None]:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(scheduler.wakeup.wait(), delay)  # woken early by an earlier event
             scheduler.run_due()
-            runtime.flush()  # what the events changed, durable before anyone reads it
+            runtime.try_flush()  # what the events changed, durable before anyone reads it (or a 503 until it is)
 
     task = asyncio.create_task(tick())
     yield
@@ -125,7 +125,7 @@ async def _ticker(app: web.Application) -> AsyncIterator[None]:
 
 async def _close_state(app: web.Application) -> None:
     runtime = app[RUNTIME]
-    runtime.flush()
+    runtime.try_flush()  # what it cannot write was never acknowledged (persist.py): closing says so
     if runtime.state_file is not None:
         runtime.state_file.close()
 

@@ -18,6 +18,7 @@ from . import ca, ctl
 from . import options as opts
 from .app import create_app, vendor_base_urls
 from .options import Option
+from .persist import StateError
 from .proxy import listen
 from .settings import Settings, parse_value
 from .settings import declared as declared_settings
@@ -205,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner(serve(settings))
     except KeyboardInterrupt:
         pass
+    except StateError as exc:  # --state names a file this server cannot use: one line saying why, exit 2
+        print(f"fakeexports: {exc}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as exc:
         print(f"fakeexports: {exc}", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ import orjson
 from aiohttp import web
 
 from . import fixtures, ui
-from .errors import VendorError
+from .errors import StateWriteError, VendorError
 from .faults import FaultError
 from .fixtures import FixtureError
 from .pipeline import origin_of
@@ -96,7 +96,7 @@ def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
                 response = await _answer(fn, request, runtime)
             try:
                 runtime.flush()  # --state: a change is written before its answer goes
-            except Exception as exc:  # the disk is full, the file went away...
+            except StateWriteError as exc:  # the disk is full or read-only: no answer shows unwritten state
                 response = reply({"error": f"the state file could not be written: {exc}"}, 503)
             response.headers["Date"] = runtime.date()
             return response

@@ -44,3 +44,8 @@ class SpecError(Exception):
 
 class StrictModeError(Exception):
     """A response of the fake does not match its own spec (strict mode)."""
+
+
+class StateWriteError(Exception):
+    """--state: what changed could not be written to the state file (the disk is full or read-only, an I/O error).
+    The changes wait in memory for the next write; until then every answer is a 503 (persist.py)."""

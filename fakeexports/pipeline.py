@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .errors import StrictModeError, VendorError
+from .errors import StateWriteError, StrictModeError, VendorError
 from .files import FileResponse
 from .specs import Operation
 from .validation import RequestValidator, ResponseValidator
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 Handler = Callable[[Context], Awaitable[Reply]]
+
+# --state: every answer while changes wait unwritten (the disk full or read-only: persist.py)
+MSG_UNWRITTEN = "The fake could not write its state file; try again later"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +190,8 @@ class Pipeline:
             return
         try:
             self.runtime.flush()  # --state: what this request changed is written before its answer goes
-        except Exception as exc:  # the disk is full, the file went away: no answer may claim success
-            self.runtime.journal.server_error(self.runtime.clock.now(), "state file", repr(exc),
-                                              traceback.format_exc())
-            x.reply = self.vendor.render_error(
-                VendorError(503, "The fake could not write its state file", kind="internal"), x.request)
+        except StateWriteError:  # the disk is full or read-only (journaled once): no answer shows unwritten state
+            x.reply = self.vendor.render_error(VendorError(503, MSG_UNWRITTEN, kind="internal"), x.request)
 
     def render(self, x: Exchange) -> web.StreamResponse:
         assert x.reply is not None

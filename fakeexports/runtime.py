@@ -4,6 +4,7 @@ credentials, link signer, value pools and outgoing webhooks. Built by ``make_run
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -13,6 +14,7 @@ from aiohttp import web
 from .auth import Credentials
 from .caches import Caches
 from .clock import Clock, RealClock, Scheduler, Timer, VirtualClock
+from .errors import StateWriteError
 from .faults import Faults
 from .files import Pools, Sizes
 from .journal import Journal
@@ -55,9 +57,17 @@ class Runtime:
         return self.http_date(self.clock.now())
 
     def flush(self) -> None:
-        """Make every change so far durable (--state); nothing to do in memory."""
+        """Make every change so far durable (--state); nothing to do in memory. StateWriteError when the file cannot
+        be written: the changes wait for the next flush, and whoever answers a client answers 503 (persist.py)."""
         if self.state_file is not None:
             self.state_file.flush()
+
+    def try_flush(self) -> None:
+        """For work no client waits on (the ticker, a webhook attempt that ended, shutdown): write what changed if
+        the file can take it; if it cannot, the changes wait for the next flush (the failure was reported)."""
+        if self.state_file is not None:
+            with contextlib.suppress(StateWriteError):
+                self.state_file.flush()
 
 
 RUNTIME = web.AppKey("fakeexports_runtime", Runtime)

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from .errors import StateWriteError
 from .files import FileResponse, hex_id
 from .links import AMZ_DATE, BUCKET_PREFIX, MOUNT
 
@@ -47,6 +48,9 @@ def make_s3_handler(runtime: Runtime, registry: Registry):  # type: ignore[no-un
         vendor = registry.vendors.get(vendor_name)
         status_for_journal = 403
         try:
+            if not _written(runtime):  # --state: the disk is full or read-only; nothing is shown until it is written
+                status_for_journal = 503
+                return s3_error(503, "ServiceUnavailable", "Reduce your request rate.", request_id)
             if vendor is None:
                 status_for_journal = 404
                 return s3_error(404, "NoSuchBucket", "The specified bucket does not exist", request_id,
@@ -82,10 +86,21 @@ def make_s3_handler(runtime: Runtime, registry: Registry):  # type: ignore[no-un
             status_for_journal = 200
             return FileResponse(200, body, {"x-amz-request-id": request_id, "ETag": f'"{sig[:32]}"'})
         finally:
-            runtime.flush()  # --state: what came due (and a file's size, where it is kept) is written first
+            runtime.try_flush()  # --state: a file's size, where it is kept, is written too
             runtime.journal.record(now, "s3", tenant, request.method, request.path_qs, status_for_journal, "GetObject")
 
     return s3_get
+
+
+def _written(runtime: Runtime) -> bool:
+    """Whether what came due is in the state file (--state), so that an answer may show it. S3 answers 503
+    ServiceUnavailable, "Reduce your request rate." when it cannot serve (docs.aws.amazon.com/AmazonS3/latest/API/
+    ErrorResponses.html, the list of error codes)."""
+    try:
+        runtime.flush()
+    except StateWriteError:
+        return False
+    return True
 
 
 def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
