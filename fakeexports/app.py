@@ -31,6 +31,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
                                                    [v.decl.fixture_path() for v in registry.vendors.values()])
     if settings.state:
         persist.attach(runtime, registry, settings.state)
+        runtime.keys.keep_in(runtime.store)  # the keys the file holds, or this server's, written to it now
+        runtime.flush()
     else:
         fixtures.load_into(registry.vendors, registry.fixture_docs)
 

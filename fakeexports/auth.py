@@ -56,7 +56,7 @@ def read_jwt(key: bytes, token: str) -> dict[str, Any] | None:
         return None
     header, payload, signature = parts
     want = _b64(hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest())
-    if not hmac.compare_digest(want, signature):
+    if not signature.isascii() or not hmac.compare_digest(want, signature):  # compare_digest takes ASCII str only
         return None
     try:
         claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

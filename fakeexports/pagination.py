@@ -112,8 +112,10 @@ class Index(Generic[K, T]):
 
 class Tokens:
     """Opaque page tokens: a direction ("n" for the next page, "p" for the previous one) and a keyset key, bound
-    to one list (``scope``: vendor, tenant and list) by an HMAC with a per-server secret; ``prefix`` is the
-    vendor's own (Twilio's tokens start with PT)."""
+    to one list (``scope``: vendor, tenant and list) by an HMAC; ``prefix`` is the vendor's own (Twilio's tokens
+    start with PT). Its key comes from the seed on purpose: a page token authorises nothing (the list it pages is
+    the authenticated tenant's own, so a forged one can only move through that), and tokens are in answers, which
+    the seed keeps byte-identical. Keys that authorise are random (keys.py)."""
 
     def __init__(self, seed: int):
         self.secret = hashlib.blake2b(f"fakeexports-page-tokens-{seed}".encode(), digest_size=32).digest()
@@ -135,6 +137,6 @@ class Tokens:
             raw, _, mac = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode().rpartition(".")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return None
-        if not raw or raw[0] not in "np" or not hmac.compare_digest(mac, self._mac(scope, raw)):
+        if not raw or raw[0] not in "np" or not mac.isascii() or not hmac.compare_digest(mac, self._mac(scope, raw)):
             return None
         return raw[0], raw[1:]

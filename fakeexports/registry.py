@@ -56,6 +56,7 @@ class Registry:
             raise ValueError("only a full reset on the virtual clock can restart the clock")
         dropped = runtime.store.reset(vendor, tenant)
         runtime.caches.reset()
+        runtime.keys.kept_after_reset()  # --state: the server's keys stay in the file
         for name, v in self.vendors.items():
             if vendor is None or name == vendor:
                 v.reset(tenant)

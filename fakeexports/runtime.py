@@ -1,6 +1,6 @@
 """The services one fake shares between its vendors: settings, clock, scheduler, store, journal, faults,
-credentials, link signer, value pools and outgoing webhooks. Built by ``make_runtime``; it knows no vendor
-(the loaded vendors are in registry.py). Two apps in one process share nothing."""
+credentials, the server's keys, link signer, value pools and outgoing webhooks. Built by ``make_runtime``; it knows
+no vendor (the loaded vendors are in registry.py). Two apps in one process share nothing."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .errors import StateWriteError
 from .faults import Faults
 from .files import Pools, Sizes
 from .journal import Journal
+from .keys import Keys
 from .links import Signer
 from .pagination import Tokens
 from .settings import Settings
@@ -42,6 +43,7 @@ class Runtime:
     journal: Journal
     faults: Faults
     credentials: Credentials
+    keys: Keys  # random per server, never from the seed (keys.py)
     signer: Signer
     pools: Pools
     webhooks: Webhooks
@@ -86,6 +88,7 @@ def make_runtime(settings: Settings) -> Runtime:
 
     scheduler = Scheduler(clock, on_error)
     caches = Caches(settings.no_caches)
+    keys = Keys()
     return Runtime(
         settings=settings,
         clock=clock,
@@ -94,7 +97,8 @@ def make_runtime(settings: Settings) -> Runtime:
         journal=journal,
         faults=Faults(),
         credentials=Credentials.load(settings.credentials),
-        signer=Signer(settings.seed, clock, settings.download_ttl),
+        keys=keys,
+        signer=Signer(keys, settings.seed, clock, settings.download_ttl),
         pools=Pools(settings.seed),
         webhooks=Webhooks(clock, scheduler, allow=Allow(settings.webhook_allow), timeout=settings.webhook_timeout),
         tokens=Tokens(settings.seed),

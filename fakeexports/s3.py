@@ -1,101 +1,176 @@
 """The S3 stand-in mounted at /_s3/: where a vendor hands out a presigned S3 link, the fake hands out a
-link here, signed (HMAC over path, tenant and expiry with a per-server secret) and expiring on the fake
-clock. An expired or tampered link gets S3's own XML error, since that is what the real client sees."""
+link here, signed (HMAC over path, tenant and expiry with the server's random link key: links.py) and expiring on the
+fake clock. Whatever a client sends here is answered in S3's own XML error envelope with S3's status (a bad
+X-Amz-Expires, a tampered or expired link, another method, a path without a key), journaled with that status, and
+changes nothing."""
 
 from __future__ import annotations
 
 import hmac
+import traceback
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from .errors import StateWriteError
+from .errors import StateWriteError, VendorError
 from .files import FileResponse, hex_id
-from .links import AMZ_DATE, BUCKET_PREFIX, MOUNT
+from .links import AMZ_DATE, BUCKET_PREFIX, MAX_EXPIRES, MOUNT
 
 if TYPE_CHECKING:
     from .registry import Registry
     from .runtime import Runtime
+    from .vendor import VendorApp
 
-def s3_error(status: int, code: str, message: str, request_id: str, **extra: str) -> web.Response:
-    parts = [f"<Code>{code}</Code>", f"<Message>{escape(message)}</Message>"]
-    parts += [f"<{k}>{escape(v)}</{k}>" for k, v in extra.items()]
+# S3's words. AWS publishes no list of them for presigned links; these are the ones S3-compatible servers that
+# imitate it answer (OpenStack Swift's s3api s3request.py, MinIO's api-errors.go): a malformed, negative or
+# over-a-week X-Amz-Expires is a 400 AuthorizationQueryParametersError, a missing parameter, a bad date, a bad
+# signature or an expired link a 403.
+MSG_MISSING = ("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+               "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+MSG_EXPIRES_NUMBER = "X-Amz-Expires should be a number"
+MSG_EXPIRES_NEGATIVE = "X-Amz-Expires must be non-negative"
+MSG_EXPIRES_WEEK = (f"X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be "
+                    f"less than {MAX_EXPIRES} seconds")
+MSG_DATE = "X-Amz-Date must be in the ISO8601 Long Format"
+MSG_SIGNATURE = ("The request signature we calculated does not match the signature you provided. Check your key "
+                 "and signing method.")
+MSG_EXPIRED = "Request has expired"
+MSG_NO_BUCKET = "The specified bucket does not exist"
+MSG_NO_KEY = "The specified key does not exist."
+MSG_DENIED = "Access Denied"
+MSG_METHOD = "The specified method is not allowed against this resource."
+MSG_INTERNAL = "We encountered an internal error. Please try again."
+# S3 answers 503 ServiceUnavailable when it cannot serve (docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)
+MSG_UNAVAILABLE = "Reduce your request rate."
+QUERY_ERROR = "AuthorizationQueryParametersError"
+INT63 = 2**63  # past a signed 64-bit number X-Amz-Expires "should be a number" (s3api)
+
+
+def s3_error(error: VendorError, request_id: str) -> web.Response:
+    """S3's XML error envelope: Code, Message, the error's own members, RequestId and HostId."""
+    parts = [f"<Code>{error.code}</Code>", f"<Message>{escape(error.message)}</Message>"]
+    parts += [f"<{k}>{escape(str(v))}</{k}>" for k, v in error.extra.items()]
     parts += [f"<RequestId>{request_id}</RequestId>", f"<HostId>{request_id}{request_id}</HostId>"]
     body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error>' + "".join(parts) + "</Error>"
-    return web.Response(
-        status=status, body=body.encode(), content_type="application/xml", headers={"x-amz-request-id": request_id}
-    )
+    return web.Response(status=error.status, body=body.encode(), content_type="application/xml",
+                        headers={"x-amz-request-id": request_id, **error.headers})
 
 
-def make_s3_handler(runtime: Runtime, registry: Registry):  # type: ignore[no-untyped-def]
-    async def s3_get(request: web.Request) -> web.StreamResponse:
-        response = await answer(request)
-        response.headers["Date"] = runtime.date()  # the fake clock's, as every answer's
-        return response
+KINDS = {400: "validation", 403: "auth", 404: "not_found", 405: "method", 500: "internal", 503: "internal"}
 
-    async def answer(request: web.Request) -> web.StreamResponse:
+
+def _refused(status: int, code: str, message: str, **extra: str) -> VendorError:
+    return VendorError(status, message, code=code, kind=KINDS[status], extra=extra)
+
+
+def expires_of(text: str) -> int:
+    """X-Amz-Expires as a number of seconds, or S3's 400 for anything else: ASCII digits only (``²`` is a digit to
+    ``str.isdigit`` but no number), at most a week."""
+    negative = text.startswith("-")
+    written = text[1:] if negative else text
+    digits = written.lstrip("0") or "0"
+    if not (written.isascii() and written.isdigit()) or len(digits) > 19 or int(digits) >= INT63:
+        raise _refused(400, QUERY_ERROR, MSG_EXPIRES_NUMBER)
+    if negative and digits != "0":
+        raise _refused(400, QUERY_ERROR, MSG_EXPIRES_NEGATIVE)
+    seconds = int(digits)
+    if seconds > MAX_EXPIRES:
+        raise _refused(400, QUERY_ERROR, MSG_EXPIRES_WEEK)
+    return seconds
+
+
+def signed_at_of(date: str) -> float:
+    """X-Amz-Date (``20260115T120000Z``) as a time, or S3's 403."""
+    try:
+        if not date.isascii():
+            raise ValueError(date)
+        return datetime.strptime(date, AMZ_DATE).replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        raise _refused(403, "AccessDenied", MSG_DATE) from None
+
+
+def _stamp(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def get_object(runtime: Runtime, vendor: VendorApp | None, request: web.Request, now: float) -> web.StreamResponse:
+    """The file a presigned link names, or why not, in the order S3 checks: the bucket, the query's parameters,
+    the signature, the lifetime, the key."""
+    bucket, tenant, key = (request.match_info[k] for k in ("bucket", "tenant", "key"))
+    if vendor is None:
+        raise _refused(404, "NoSuchBucket", MSG_NO_BUCKET, BucketName=bucket)
+    q = request.query
+    date, sig, expires_text = q.get("X-Amz-Date"), q.get("X-Amz-Signature"), q.get("X-Amz-Expires")
+    if not date or not sig or expires_text is None:
+        raise _refused(403, "AccessDenied", MSG_MISSING)
+    expires = expires_of(expires_text)
+    signed_at = signed_at_of(date)
+    if not sig.isascii() or not hmac.compare_digest(runtime.signer.signature(vendor.name, tenant, key, date, expires),
+                                                     sig):  # compare_digest takes ASCII str only
+        raise _refused(403, "SignatureDoesNotMatch", MSG_SIGNATURE)
+    if now > signed_at + expires:
+        raise _refused(403, "AccessDenied", MSG_EXPIRED, **{
+            "X-Amz-Expires": str(expires), "Expires": _stamp(signed_at + expires), "ServerTime": _stamp(now)})
+    body = vendor.s3_object(tenant, key)
+    if body is None:
+        raise _refused(404, "NoSuchKey", MSG_NO_KEY, Key=key)
+    # an object's ETag names its content, the same for every link to it: from the seed, as the file is
+    etag = hex_id(runtime.settings.seed, "s3-etag", vendor.name, tenant, key)
+    return FileResponse(200, body, {"ETag": f'"{etag}"'})
+
+
+def elsewhere(registry: Registry, request: web.Request) -> web.StreamResponse:
+    """Any other method, or a path that names no object: a bucket that is not there is a 404; listing one (no key)
+    is refused, as for any anonymous request to a private bucket; other methods are not allowed on an object."""
+    bucket = request.match_info.get("tail", "").split("/", 1)[0]
+    if not bucket:  # the list of buckets: refused to an anonymous request
+        raise _refused(403, "AccessDenied", MSG_DENIED)
+    if not bucket.startswith(BUCKET_PREFIX) or bucket[len(BUCKET_PREFIX):] not in registry.vendors:
+        raise _refused(404, "NoSuchBucket", MSG_NO_BUCKET, BucketName=bucket)
+    if request.method not in ("GET", "HEAD"):
+        error = _refused(405, "MethodNotAllowed", MSG_METHOD, Method=request.method, ResourceType="OBJECT")
+        error.headers["Allow"] = "GET, HEAD"
+        raise error
+    raise _refused(403, "AccessDenied", MSG_DENIED)
+
+
+Answer = Callable[[web.Request, float], web.StreamResponse]
+
+
+def make_s3_handler(runtime: Runtime, answer: Answer, operation: str | None) -> Callable[
+        [web.Request], Awaitable[web.StreamResponse]]:
+    """The request path of the S3 stand-in: catch up on the clock, answer (or S3's error), write what came due
+    (--state), journal the status sent."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
         now = runtime.clock.now()
         if runtime.scheduler.has_due(now):
             runtime.scheduler.run_due(now)
         request_id = hex_id(runtime.settings.seed, "s3", runtime.journal.mark, length=16).upper()
-        bucket = request.match_info["bucket"]
-        tenant = request.match_info["tenant"]
-        key = request.match_info["key"]
-        q = request.query
-        vendor_name = bucket[len(BUCKET_PREFIX) :] if bucket.startswith(BUCKET_PREFIX) else ""
-        vendor = registry.vendors.get(vendor_name)
-        status_for_journal = 403
         try:
             if not _written(runtime):  # --state: the disk is full or read-only; nothing is shown until it is written
-                status_for_journal = 503
-                return s3_error(503, "ServiceUnavailable", "Reduce your request rate.", request_id)
-            if vendor is None:
-                status_for_journal = 404
-                return s3_error(404, "NoSuchBucket", "The specified bucket does not exist", request_id,
-                                BucketName=bucket)
-            date, sig, expires_text = q.get("X-Amz-Date"), q.get("X-Amz-Signature"), q.get("X-Amz-Expires")
-            if not (date and sig and expires_text and expires_text.isdigit()):
-                return s3_error(403, "AccessDenied",
-                                "Query-string authentication version 4 requires the X-Amz-Algorithm, "
-                                "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
-                                "and X-Amz-Expires parameters.", request_id)
-            expires = int(expires_text)
-            want = runtime.signer.signature(vendor_name, tenant, key, date, expires)
-            if not hmac.compare_digest(want, sig):
-                return s3_error(403, "SignatureDoesNotMatch",
-                                "The request signature we calculated does not match the signature you "
-                                "provided. Check your key and signing method.", request_id)
-            try:
-                signed_at = datetime.strptime(date, AMZ_DATE).replace(tzinfo=UTC).timestamp()
-            except ValueError:
-                return s3_error(403, "AccessDenied", "X-Amz-Date must be in the ISO8601 Long Format", request_id)
-            if now > signed_at + expires:
-                fmt = "%Y-%m-%dT%H:%M:%SZ"
-                return s3_error(
-                    403, "AccessDenied", "Request has expired", request_id,
-                    **{"X-Amz-Expires": str(expires),
-                       "Expires": datetime.fromtimestamp(signed_at + expires, UTC).strftime(fmt),
-                       "ServerTime": datetime.fromtimestamp(now, UTC).strftime(fmt)},
-                )
-            body = vendor.s3_object(tenant, key)
-            if body is None:
-                status_for_journal = 404
-                return s3_error(404, "NoSuchKey", "The specified key does not exist.", request_id, Key=key)
-            status_for_journal = 200
-            return FileResponse(200, body, {"x-amz-request-id": request_id, "ETag": f'"{sig[:32]}"'})
-        finally:
-            runtime.try_flush()  # --state: a file's size, where it is kept, is written too
-            runtime.journal.record(now, "s3", tenant, request.method, request.path_qs, status_for_journal, "GetObject")
+                raise _refused(503, "ServiceUnavailable", MSG_UNAVAILABLE)
+            response = answer(request, now)
+            response.headers["x-amz-request-id"] = request_id
+        except VendorError as err:
+            response = s3_error(err, request_id)
+        except Exception as exc:  # our bug: journaled loudly (the pytest plugin fails the test), answered as S3's 500
+            runtime.journal.server_error(now, f"s3 {request.method} {request.path}", repr(exc), traceback.format_exc())
+            response = s3_error(_refused(500, "InternalError", MSG_INTERNAL), request_id)
+        response.headers["Date"] = runtime.date()  # the fake clock's, as every answer's
+        runtime.try_flush()  # --state: a file's size, where it is kept, is written too
+        runtime.journal.record(now, "s3", request.match_info.get("tenant"), request.method, request.path_qs,
+                               response.status, operation)
+        return response
 
-    return s3_get
+    return handle
 
 
 def _written(runtime: Runtime) -> bool:
-    """Whether what came due is in the state file (--state), so that an answer may show it. S3 answers 503
-    ServiceUnavailable, "Reduce your request rate." when it cannot serve (docs.aws.amazon.com/AmazonS3/latest/API/
-    ErrorResponses.html, the list of error codes)."""
+    """Whether what came due is in the state file (--state), so that an answer may show it."""
     try:
         runtime.flush()
     except StateWriteError:
@@ -104,4 +179,12 @@ def _written(runtime: Runtime) -> bool:
 
 
 def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
-    app.router.add_get(MOUNT + "/{bucket}/{tenant}/{key:.+}", make_s3_handler(runtime, registry))
+    def vendor_of(request: web.Request) -> VendorApp | None:
+        bucket = request.match_info["bucket"]
+        return registry.vendors.get(bucket[len(BUCKET_PREFIX):]) if bucket.startswith(BUCKET_PREFIX) else None
+
+    app.router.add_get(MOUNT + "/{bucket}/{tenant}/{key:.+}", make_s3_handler(
+        runtime, lambda request, now: get_object(runtime, vendor_of(request), request, now), "GetObject"))
+    other = make_s3_handler(runtime, lambda request, now: elsewhere(registry, request), None)
+    app.router.add_route("*", MOUNT, other)
+    app.router.add_route("*", MOUNT + "/{tail:[\\s\\S]*}", other)

@@ -54,6 +54,10 @@ def _start(value: str | None) -> str | None:
     return None if EARLIEST <= when <= LATEST else f"must be between {stamp(EARLIEST)} and {stamp(LATEST)}"
 
 
+def _link_ttl(value: int) -> str | None:
+    return None if 0 < value <= 604800 else "must be 1..604800 seconds (S3 presigns a week at most)"
+
+
 def _token(value: str | None) -> str | None:
     return None if value is None or value.strip() else "must not be empty"
 
@@ -104,7 +108,8 @@ class Settings:
     vendors: tuple[str, ...] = setting((), "comma-separated vendors to serve (default all)")
     # vendors' options by settings key, e.g. ("talkdesk_done_status", 303): each vendor's declarations give the flags
     options: tuple[tuple[str, Any], ...] = field(default=(), metadata={"flag": False, "help": "", "env": False})
-    download_ttl: int = setting(3600, "seconds a presigned download link stays valid, on the fake clock", flag=False)
+    download_ttl: int = setting(3600, "seconds a presigned download link stays valid, on the fake clock (at most "
+                                "604800, S3's week)", flag=False, check=_link_ttl)
     cache_dir: str | None = setting(None, "JSON copies of the YAML specs and fixtures; default the user cache, "
                                     "'' for none", flag=False)
     control_token: str | None = setting(None, "require 'Authorization: Bearer <token>' on the control API "

@@ -482,3 +482,52 @@ def test_a_file_on_a_read_only_disk_is_said_to_be_so(small_disk: Disk) -> None:
     said = str(refused.value)
     assert said.startswith(f"{path}: cannot write ") and "Read-only file system" in said and "\n" not in said, said
     assert "delete" not in said and "not a fakeexports state file" not in said
+
+
+LINKED = [n for n in WITH_RECIPES if any(c.link and not c.auth for c in VENDORS[n].recipe.download)]  # type: ignore[union-attr]
+
+
+async def issue(client: Any) -> dict[str, tuple[dict[str, Any], bytes]]:
+    """For each vendor that hands out links: a done job's file through its link (Talkdesk's with a token), the
+    driver's variables (the token, the link) and the file."""
+    issued = {}
+    for name in LINKED:
+        d = driver(client, name)
+        await d.login()
+        await d.create()
+        await d.until_done()
+        body = (await d.download()).body
+        issued[name] = (dict(d.vars), body)
+    return issued
+
+
+async def still_work(client: Any, issued: dict[str, tuple[dict[str, Any], bytes]]) -> None:
+    """The links give the same files, and the tokens are still good, on a server with another port."""
+    for name, (variables, body) in issued.items():
+        resp = await client.get("/_s3/" + str(variables["link"]).split("/_s3/", 1)[1])
+        assert resp.status == 200, (name, await resp.text())
+        assert await resp.read() == body
+        d = driver(client, name)
+        d.vars.update(variables)  # the token it had, no new login
+        assert await d.status(variables["job"]) == VENDORS[name].recipe.done  # type: ignore[union-attr]
+
+
+async def test_tokens_and_links_issued_before_a_restart_work_after_it(server: Factory) -> None:
+    client = await server()
+    issued = await issue(client)
+    assert "token" in issued["talkdesk"][0]
+    await client.close()
+
+    client = await server()
+    await still_work(client, issued)
+    # after a full reset, what is issued anew survives the next restart too: the keys stay in the file
+    assert (await client.post("/_fakeexports/reset", json={"clock": True})).status == 200
+    issued = await issue(client)
+    await client.close()
+    client = await server()
+    await still_work(client, issued)
+    # and the keys are not the seed's: another file of the same seed signs with others
+    await client.close()
+    other = await server(state=str(Path(client.app[RUNTIME].settings.state or "").with_name("other.db")))
+    resp = await other.get("/_s3/" + str(issued["talkdesk"][0]["link"]).split("/_s3/", 1)[1])
+    assert resp.status == 403 and "<Code>SignatureDoesNotMatch</Code>" in await resp.text()

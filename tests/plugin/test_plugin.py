@@ -83,3 +83,37 @@ def test_advance_refuses_a_move_out_of_the_clocks_range(fakeexports: Any) -> Non
     with pytest.raises(ValueError, match="only moves forward"):
         fakeexports.advance(float("nan"))
     assert fakeexports.now == 1768478400.0  # 2026-01-15T12:00:00Z, where it started
+
+
+def test_a_token_from_the_previous_test_is_refused(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import base64, json, urllib.error, urllib.request
+
+        ISSUED = []
+
+        def call(url, auth, data=None):
+            req = urllib.request.Request(url, data=data, headers={"Authorization": auth})
+            with urllib.request.urlopen(req) as resp:
+                return resp.status, json.load(resp)
+
+        def test_gets_a_token(fakeexports):
+            base = fakeexports.vendor_url("talkdesk")
+            basic = "Basic " + base64.b64encode(b"client-1:secret").decode()
+            _, body = call(base + "/oauth/token", basic, b"grant_type=client_credentials")
+            ISSUED.append(body["access_token"])
+            assert call(base + "/data/reports/calls/jobs", "Bearer " + ISSUED[0])[0] == 200
+
+        def test_the_reset_before_it_killed_that_token(fakeexports):
+            url = fakeexports.vendor_url("talkdesk") + "/data/reports/calls/jobs"
+            try:
+                call(url, "Bearer " + ISSUED[0])
+            except urllib.error.HTTPError as err:
+                assert err.code == 401
+                assert json.load(err)["description"] == "Missing or invalid access token"
+            else:
+                raise AssertionError("the token of the test before still works")
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

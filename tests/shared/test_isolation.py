@@ -1,14 +1,18 @@
 """Tenant isolation, for every vendor through its recipe: tenant B can never read, list, download or delete
-tenant A's jobs, nor receive A's callbacks; a presigned link altered to another tenant or key, or used past its
-lifetime, fails with S3's own error."""
+tenant A's jobs, nor receive A's callbacks; a presigned link altered to another tenant or key, used past its
+lifetime, or minted by someone who knows the seed, fails with S3's own error."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from fakeexports.recipe import RecipeError
 
@@ -91,3 +95,26 @@ async def test_callbacks_go_to_the_tenant_that_asked_for_them(client_for: Any, a
     await b.until_done()
     assert len(calls["a"]) == 1 and mine in calls["a"][0] and theirs not in calls["a"][0], calls
     assert len(calls["b"]) == 1 and theirs in calls["b"][0] and mine not in calls["b"][0], calls
+
+
+@pytest.mark.parametrize("vendor", LINKED)
+async def test_a_link_minted_from_the_seed_is_refused(client_for: Any, vendor: str) -> None:
+    client = await client_for(fixtures="none", seed=5)
+    a = driver(client, vendor, 0)
+    await a.login()
+    await a.create()
+    await a.until_done()
+    file = (await a.download()).body
+    url = URL(str(a.vars["link"]), encoded=True)
+    bucket, tenant, key = url.raw_path.split("/", 4)[2:]
+    date = url.query["X-Amz-Date"]
+    # the link key as this fake once made it from the public seed: a week's link to the same file
+    secret = hashlib.blake2b(b"fakeexports-s3-5", digest_size=32).digest()
+    message = f"{bucket.removeprefix('fakeexports-')}\n{unquote(tenant)}\n{unquote(key)}\n{date}\n604800".encode()
+    minted = url.update_query({"X-Amz-Expires": "604800",
+                               "X-Amz-Signature": hmac.new(secret, message, hashlib.sha256).hexdigest()})
+    resp = await client.get(minted.raw_path_qs)
+    assert resp.status == 403, await resp.text()
+    assert "<Code>SignatureDoesNotMatch</Code>" in await resp.text()
+    resp = await client.get(url.raw_path_qs)  # the link the vendor handed out works
+    assert resp.status == 200 and await resp.read() == file

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import json
 from typing import Any
 
 import pytest
 
+from fakeexports.auth import sign_jwt
+from fakeexports.runtime import RUNTIME
 from fakeexports.vendors.talkdesk.records import REPORT_TYPES
 
 TOKEN_URL = "/talkdesk/oauth/token"
@@ -23,9 +26,9 @@ def basic(client: str = CLIENT, secret: str = "s3cret") -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{client}:{secret}".encode()).decode()}
 
 
-async def token(client: Any, scope: str | None = None, who: str = CLIENT) -> str:
+async def token(client: Any, scope: str | None = None, who: str = CLIENT, secret: str = "s3cret") -> str:
     form = {"grant_type": "client_credentials", **({"scope": scope} if scope else {})}
-    resp = await client.post(TOKEN_URL, data=form, headers=basic(who))
+    resp = await client.post(TOKEN_URL, data=form, headers=basic(who, secret))
     assert resp.status == 200, await resp.text()
     return str((await resp.json())["access_token"])
 
@@ -313,7 +316,8 @@ async def test_bad_api_input_gets_talkdesks_envelope(client_for: Any, method: st
     assert (await client.get(JOBS, headers=bearer(tok))).status == 200
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic Zm9vOmJhcg=="}])
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic Zm9vOmJhcg=="},
+                                     {"Authorization": "Bearer a.b.\u00e9"}])  # compare_digest raises on non-ASCII
 async def test_api_calls_without_a_valid_token_are_401(client_for: Any, headers: dict[str, str]) -> None:
     client = await client_for(fixtures="none")
     resp = await client.get(JOBS, headers=headers)
@@ -413,3 +417,78 @@ async def test_every_report_type_runs_and_serves_its_records(client_for: Any, ki
         else:
             lines = data.decode().splitlines()
             assert len(lines) > 1 and "," in lines[0]
+
+
+# --- tokens are the server's own, and die with a reset -----------------------------------------------------------
+SPAN = {"timespan": {"from": "2026-01-14T00:00:00Z", "to": "2026-01-15T00:00:00Z"}}
+
+
+def seed_forged(claims: dict[str, Any], seed: int = 0) -> str:
+    """A token signed the way this fake once signed its own, with a key anyone could make from the public seed."""
+    return sign_jwt(hashlib.blake2b(f"fakeexports-talkdesk-{seed}".encode(), digest_size=32).digest(), claims)
+
+
+def claims_for(client_id: str, scope: str = "data-reports:read data-reports:write") -> dict[str, Any]:
+    return {"iss": "https://fakeexports.talkdeskid.com", "sub": client_id, "aud": "https://api.talkdeskapp.com",
+            "scope": scope, "iat": 1768478400, "exp": 1768478400 + 600, "jti": "0" * 32}
+
+
+async def test_a_token_forged_from_the_seed_is_refused(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    await token(client)  # the client exists, with a grant of its own: the forgery still does not pass
+    for forged in (seed_forged(claims_for(CLIENT)), seed_forged({**claims_for(CLIENT), "grant": "0" * 32})):
+        resp = await client.post(JOBS, json=SPAN, headers=bearer(forged))
+        assert resp.status == 401
+        assert await resp.json() == {"code": "0000401", "message": "Unauthorized",
+                                     "description": "Missing or invalid access token", "fields": []}
+    assert (await client.get("/_fakeexports/jobs?vendor=talkdesk")).status == 200
+    assert (await (await client.get("/_fakeexports/jobs?vendor=talkdesk")).json())["jobs"] == []
+
+
+@pytest.fixture
+def listed(tmp_path: Any) -> str:
+    """A credentials file that lists one Talkdesk client, granted reading only."""
+    path = tmp_path / "credentials.yaml"
+    path.write_text("talkdesk:\n  - {client_id: reader, client_secret: pw, scopes: 'data-reports:read'}\n")
+    return str(path)
+
+
+async def test_with_a_credentials_file_only_listed_clients_and_granted_scopes_work(client_for: Any,
+                                                                                   listed: str) -> None:
+    client = await client_for(fixtures="none", credentials=listed)
+    runtime = client.app[RUNTIME]
+    reader = await token(client, who="reader", secret="pw")
+    assert (await client.get(JOBS, headers=bearer(reader))).status == 200
+    # forged from the seed: an unlisted client, and the listed one with the write scope it was never granted
+    for forged in (seed_forged(claims_for("intruder")), seed_forged(claims_for("reader"))):
+        resp = await client.post(JOBS, json=SPAN, headers=bearer(forged))
+        assert resp.status == 401, await resp.text()
+    # even signed with the server's own key (which no client has), a token counts for listed clients and granted
+    # scopes only
+    key = runtime.keys.get("talkdesk-tokens")
+    grant = runtime.store.find("talkdesk", "reader").get("talkdesk", "grant")
+    runtime.store.tenant("talkdesk", "intruder").put("talkdesk", "grant", "g")
+    resp = await client.get(JOBS, headers=bearer(sign_jwt(key, {**claims_for("intruder"), "grant": "g"})))
+    assert resp.status == 401
+    writer = sign_jwt(key, {**claims_for("reader"), "grant": grant})
+    assert (await client.get(JOBS, headers=bearer(writer))).status == 200
+    resp = await client.post(JOBS, json=SPAN, headers=bearer(writer))
+    assert resp.status == 403
+    assert (await resp.json())["description"] == "The access token lacks the data-reports:write scope"
+    assert (await (await client.get("/_fakeexports/jobs?vendor=talkdesk")).json())["jobs"] == []
+
+
+@pytest.mark.parametrize("reset", [{}, {"clock": True}, {"vendor": "talkdesk"}, {"vendor": "talkdesk", "tenant": CLIENT},
+                                   {"tenant": CLIENT}])
+async def test_a_token_dies_with_a_reset(client_for: Any, reset: dict[str, Any]) -> None:
+    client = await client_for()  # the bundled fixtures: a full reset puts back what they made
+    tok, other = await token(client), await token(client, who="client-2")
+    await execute(client, tok)
+    assert (await client.post("/_fakeexports/reset", json=reset)).status == 200
+    resp = await client.get(JOBS, headers=bearer(tok))
+    assert resp.status == 401
+    assert (await resp.json())["description"] == "Missing or invalid access token"
+    # a new one works; another client's token lives on when the reset was not its
+    assert (await client.get(JOBS, headers=bearer(await token(client)))).status == 200
+    alive = (await client.get(JOBS, headers=bearer(other))).status
+    assert alive == (200 if reset.get("tenant") == CLIENT else 401)

@@ -9,7 +9,17 @@ from ...kit import Context, Job, Reply, VendorError, hex_id, rfc3339, sign_jwt, 
 from . import envelope
 from .declaration import ACTIVE, MAX_SPAN, QUOTA, VENDOR
 from .envelope import bad, parse_time
-from .wire import TOKEN_SECONDS, calls_payload, downloadable, file_key, granted, payload_attr, zone
+from .wire import (
+    TOKEN_SECONDS,
+    calls_payload,
+    downloadable,
+    file_key,
+    grant_of,
+    granted,
+    payload_attr,
+    token_key,
+    zone,
+)
 
 
 # --- representation ---------------------------------------------------------------------------------------------
@@ -57,11 +67,11 @@ async def create_token(ctx: Context) -> Reply:
     state = ctx.state
     number = int(state.get("talkdesk", "tokens") or 0) + 1
     state.put("talkdesk", "tokens", number)
-    # Talkdesk's access tokens are JWTs; these are signed with a key of the seed
-    token = sign_jwt(ctx.vendor.local.key, {
+    # Talkdesk's access tokens are JWTs; these are signed with the server's random key and carry the client's grant
+    token = sign_jwt(token_key(ctx.vendor), {
         "iss": "https://fakeexports.talkdeskid.com", "sub": ctx.tenant, "aud": "https://api.talkdeskapp.com",
         "scope": scope, "iat": int(ctx.now), "exp": int(ctx.now) + TOKEN_SECONDS,
-        "jti": hex_id(ctx.runtime.settings.seed, "talkdesk-token", ctx.tenant, number)})
+        "jti": hex_id(ctx.runtime.settings.seed, "talkdesk-token", ctx.tenant, number), "grant": grant_of(state)})
     return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_SECONDS, "scope": scope})
 
 

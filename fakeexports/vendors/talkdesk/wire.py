@@ -3,8 +3,8 @@ envelopes (A.11), a client's settings and fixtures, and the report files on the 
 
 from __future__ import annotations
 
-import hashlib
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -38,19 +38,34 @@ TOKEN_SECONDS = 600  # expires_in; one client assumes about 600 s (A.2)
 MSG_NO_TOKEN = "Missing or invalid access token"
 MSG_EXPIRED = "The access token expired"
 MSG_SCOPE = "The access token lacks the {scope} scope"
+TOKEN_KEY = "talkdesk-tokens"  # its name among the server's keys
 
 
 @dataclass
 class Local:
-    """Talkdesk in one app: the key its access tokens are signed with, and the IANA zones (read once)."""
+    """Talkdesk in one app: the IANA zones (read once)."""
 
-    key: bytes
     zones: set[str] = field(default_factory=set)
 
 
 @VENDOR.hook
 def setup(v: VendorApp) -> Local:
-    return Local(hashlib.blake2b(f"fakeexports-talkdesk-{v.runtime.settings.seed}".encode(), digest_size=32).digest())
+    return Local()
+
+
+def token_key(v: VendorApp) -> bytes:
+    """The key access tokens are signed with: the server's own, random (never from the seed, which is public)."""
+    return v.runtime.keys.get(TOKEN_KEY)
+
+
+def grant_of(state: TenantState) -> str:
+    """The client's grant: a random value its tokens carry, kept in its state. A reset drops the state, so every
+    token issued before it is refused after it (the README: tokens die with a reset)."""
+    grant = state.get("talkdesk", "grant")
+    if grant is None:
+        grant = secrets.token_hex(16)
+        state.put("talkdesk", "grant", grant)
+    return str(grant)
 
 
 @VENDOR.hook
@@ -64,10 +79,11 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
     client, claims = found
     if claims["exp"] <= v.runtime.clock.now():
         raise VendorError(401, MSG_EXPIRED, kind="auth")
-    needed = [scope for req in op.security for scope in req.get("oauth", [])]
-    for scope in needed:
-        if scope not in str(claims.get("scope", "")).split():
-            raise VendorError(403, MSG_SCOPE.format(scope=scope), kind="forbidden")
+    held = set(str(claims.get("scope", "")).split()) & set(granted(v, client))  # a credentials file may grant less
+    for req in op.security:
+        for scope in req.get("oauth", []):
+            if scope not in held:
+                raise VendorError(403, MSG_SCOPE.format(scope=scope), kind="forbidden")
     return client
 
 
@@ -90,11 +106,19 @@ def granted(v: VendorApp, client: str) -> tuple[str, ...]:
 
 
 def _token(v: VendorApp, token: str) -> tuple[str, dict[str, Any]] | None:
-    """The client and claims of an access token this fake issued (a JWT: nothing is stored per token)."""
-    claims = read_jwt(v.local.key, token)
+    """The client and claims of an access token this server issued to that client since its last reset, and, with
+    a credentials file, to a client it lists (a JWT: nothing is stored per token but the client's grant)."""
+    claims = read_jwt(token_key(v), token)
     if claims is None or not isinstance(claims.get("sub"), str) or not isinstance(claims.get("exp"), int):
         return None
-    return claims["sub"], claims
+    client, grant = claims["sub"], claims.get("grant")
+    state = v.runtime.store.find(v.name, client)
+    if state is None or not isinstance(grant, str) or state.get("talkdesk", "grant") != grant:
+        return None
+    credentials = v.runtime.credentials
+    if credentials.restricted and credentials.find(v.name, client_id=client) is None:
+        return None
+    return client, claims
 
 
 # --- envelope (A.11) ----------------------------------------------------------------------------------------------
