@@ -312,7 +312,9 @@ async def jobs(request: web.Request) -> web.StreamResponse:
 
 def job_view(runtime: Runtime, origin: str, vendor: VendorApp, state: TenantState, job: Job) -> dict[str, Any]:
     """The vendor-neutral view, with the vendor's name and links to the job's files on the S3 stand-in."""
-    files = [runtime.signer.presign(origin, vendor.name, state.tenant, key) for key in vendor.file_keys(state, job)]
+    shown = vendor.tenant_label(state.tenant)
+    files = [runtime.signer.presign(origin, vendor.name, state.tenant, key, shown=shown)
+             for key in vendor.file_keys(state, job)]
     return {"vendor": vendor.name, **vendor.describe_job(state, job), "files": files}
 
 

@@ -31,15 +31,17 @@ class Signer:
         message = f"{vendor}\n{tenant}\n{key}\n{date}\n{expires}".encode()
         return hmac.new(self.keys.get(PURPOSE), message, hashlib.sha256).hexdigest()
 
-    def presign(self, origin: str, vendor: str, tenant: str, key: str, ttl: int | None = None) -> str:
+    def presign(self, origin: str, vendor: str, tenant: str, key: str, ttl: int | None = None, *,
+                shown: str | None = None) -> str:
         """A GET link to ``key`` of ``vendor``'s bucket, bound to ``tenant``, valid ``ttl`` seconds (default: the
-        server's download_ttl) of fake time."""
+        server's download_ttl) of fake time. Its path names the tenant as ``shown`` (a secret key masked: the
+        signature tells the S3 stand-in which tenant of that name it is)."""
         expires = min(self.ttl if ttl is None else ttl, MAX_EXPIRES)  # S3 signs a week at most
         date = datetime.fromtimestamp(int(self.clock.now()), UTC).strftime(AMZ_DATE)
         sig = self.signature(vendor, tenant, key, date, expires)
         credential = f"{self.access_key}/{date[:8]}/us-east-1/s3/aws4_request"
         return (
-            f"{origin}{MOUNT}/{BUCKET_PREFIX}{vendor}/{quote(tenant, safe='')}/{quote(key, safe='/')}"
+            f"{origin}{MOUNT}/{BUCKET_PREFIX}{vendor}/{quote(shown or tenant, safe='')}/{quote(key, safe='/')}"
             f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={quote(credential, safe='')}"
             f"&X-Amz-Date={date}&X-Amz-Expires={expires}&X-Amz-SignedHeaders=host&X-Amz-Signature={sig}"
         )

@@ -99,7 +99,8 @@ class Context:
 
     def presign(self, key: str, ttl: int | None = None) -> str:
         """A presigned link to the tenant's file ``key`` on the S3 stand-in (valid ``ttl`` seconds)."""
-        return self.runtime.signer.presign(self.origin, self.vendor.name, self.tenant, key, ttl)
+        return self.runtime.signer.presign(self.origin, self.vendor.name, self.tenant, key, ttl,
+                                           shown=self.vendor.tenant_label(self.tenant))
 
 
 # --- the hooks: small protocols, each with its default -----------------------------------------------------------

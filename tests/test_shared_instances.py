@@ -189,6 +189,14 @@ async def test_didww_api_keys_are_shown_masked_in_every_view(client_for: Any, ai
     for wanted in (key, "7f3c…0a2c"):
         jobs = (await (await client.get("/_fakeexports/jobs", params={"tenant": wanted})).json())["jobs"]
         assert len(jobs) == 1
+    # a done export's file link names the tenant masked too, and still downloads (its signature names the key)
+    assert (await client.post("/_fakeexports/clock/advance", json={"seconds": 3600})).status == 200
+    view = await (await client.get("/_fakeexports/jobs")).text()
+    links = (await (await client.get("/_fakeexports/jobs")).json())["jobs"][0]["files"]
+    assert len(links) == 1 and key not in view and "/fakeexports-didww/7f3c%E2%80%A60a2c/" in links[0]
+    resp = await client.get("/_s3/" + links[0].split("/_s3/", 1)[1])
+    assert resp.status == 200 and (await resp.read())[:2] == b"\x1f\x8b"  # the gzip file
+    assert key not in await (await client.get("/_fakeexports/journal")).text()
 
 
 async def test_a_masked_key_names_its_tenant_in_the_control_api(client_for: Any) -> None:
