@@ -97,7 +97,7 @@ class KeptAnswers:
         tenant = None
         if hit.op.secured:
             try:
-                tenant = vendor.authenticate(request, hit.op)
+                tenant = vendor.readmit(request, hit.op, hit.tenant)
             except VendorError as err:
                 x = Exchange(request, match, now, tenant=None, reply=vendor.render_error(err, request))
                 return pipeline.finish(x)

@@ -112,6 +112,10 @@ def _nothing(*args: Any) -> None:
     return None
 
 
+def _authenticate_again(v: VendorApp, request: web.Request, op: Operation, tenant: str | None) -> str | None:
+    return v.authenticate(request, op)
+
+
 def _violation(v: VendorApp, problem: Violation, op: Operation, request: web.Request) -> VendorError:
     return VendorError(400, problem.message, kind="validation")
 
@@ -162,6 +166,9 @@ def _no_keys(v: VendorApp, state: TenantState, job: Job) -> list[str]:
 # serves; callbacks: signing outgoing calls; local: the vendor's own per-app state.
 HOOKS: dict[str, tuple[str, Callable[..., Any] | None, str]] = {
     "authenticate": ("wire", None, "(v, request, op) -> tenant: the tenant the credential names, or VendorError"),
+    "readmit": ("wire", _authenticate_again, "(v, request, op, tenant) -> tenant: a kept answer's request again, "
+                "its headers byte for byte those that named tenant: admission (a rate limit) without reading the "
+                "credential again, or VendorError; by default authenticate"),
     "render_error": ("wire", None, "(v, error, request) -> Reply: the vendor's own error envelope"),
     "spec_key": ("wire", _first_spec, "(v, request) -> which spec document (API version) routes the request"),
     "negotiate": ("wire", _nothing, "(v, request, op): content negotiation before the body is read"),
@@ -291,6 +298,7 @@ class VendorApp:
         # the hooks every request calls, bound once (the request path's cost)
         hooks = self.hooks
         self.authenticate: Callable[[web.Request, Operation], str] = partial(hooks["authenticate"], self)
+        self.readmit: Callable[[web.Request, Operation, str | None], str | None] = partial(hooks["readmit"], self)
         self.render_error: Callable[[VendorError, web.Request], Reply] = partial(hooks["render_error"], self)
         self.spec_key: Callable[[web.Request], str] = partial(hooks["spec_key"], self)
         self.negotiate: Callable[[web.Request, Operation], None] = partial(hooks["negotiate"], self)

@@ -38,6 +38,16 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
     return tenant
 
 
+@VENDOR.hook
+def readmit(v: VendorApp, request: web.Request, op: Operation, tenant: str) -> str:
+    """A kept answer's request again: its Authorization header is byte for byte the one that named ``tenant`` (and
+    the credentials file does not change while the server runs), so only the account's requests in flight count."""
+    request[TENANT] = tenant
+    inflight = v.local.inflight
+    inflight[tenant] = inflight.get(tenant, 0) + 1  # until its answer (response_headers)
+    return tenant
+
+
 def _account(v: VendorApp, header: str | None) -> str:
     tenant, password = envelope.account(v.runtime.credentials, header)
     state = v.runtime.store.find(v.name, tenant)
