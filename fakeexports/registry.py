@@ -55,6 +55,7 @@ class Registry:
         if clock and not self.can_restart_clock(vendor, tenant):
             raise ValueError("only a full reset on the virtual clock can restart the clock")
         dropped = runtime.store.reset(vendor, tenant)
+        runtime.sizes.reset(vendor, tenant)  # a job id made again may name another file
         for name, v in self.vendors.items():
             if vendor is None or name == vendor:
                 v.reset(tenant)

@@ -80,9 +80,9 @@ def make_s3_handler(runtime: Runtime, registry: Registry):  # type: ignore[no-un
                 status_for_journal = 404
                 return s3_error(404, "NoSuchKey", "The specified key does not exist.", request_id, Key=key)
             status_for_journal = 200
-            return FileResponse(200, body, {"x-amz-request-id": request_id, "ETag": f'"{sig[:32]}"'})
+            return FileResponse(200, body, {"x-amz-request-id": request_id, "ETag": f'"{sig[:32]}"'}, runtime.sizes)
         finally:
-            runtime.flush()  # --state: what came due (and a file's size, where it is kept) is written first
+            runtime.flush()  # --state: what came due is written first
             runtime.journal.record(now, "s3", tenant, request.method, request.path_qs, status_for_journal, "GetObject")
 
     return s3_get
