@@ -44,7 +44,7 @@ def main() -> int:
     scale = run("scale", ["scale.py", *(["--large", "20000", "--requests", "20"] if a.quick else [])])
     clock = run("clock", ["clock.py", *(["--events", "20000", "--deliveries", "1000"] if a.quick else [])])
     files = run("files", ["files.py", *(["--rows", "100000"] if a.quick else [])])
-    loop = run("loop", ["loop.py", *(["--rows", "100000"] if a.quick else [])])
+    loop = run("loop", ["loop.py", *(["--rows", "100000", "--idle", "2"] if a.quick else [])])
     plugin = run("plugin", ["plugin.py", *(["--tests", "300", "--rounds", "1"] if a.quick else [])])
 
     rows: list[tuple[str, str, str, str]] = []

@@ -1,6 +1,6 @@
 """Latency of a cheap request while a big file is sized and downloaded (issue 20: large files never hold the loop).
 
-    .venv/bin/python bench/loop.py [--rows 1000000] [--vendors twilio,didww] [--baseline CHECKOUT]
+    .venv/bin/python bench/loop.py [--rows 1000000] [--idle 10] [--vendors twilio,didww] [--baseline CHECKOUT]
 
 For each vendor, a fresh server (virtual clock, no fixtures, pinned to CPU 0; this client on CPU 1). The vendor's
 recipe (fakeexports/recipe.py) makes a job at 1,000 records a day to learn how many records its period holds, then
@@ -10,7 +10,7 @@ the file itself, through its links. All the while a probe sends GET /_fakeexport
 whether or not the last one was answered (a probe waits for as long as the server holds it, so that a server that
 stops answering shows it). Each probe's latency counts in the phase it was sent in:
 
-    idle      the second before the download
+    idle      the --idle seconds (10) before the download: a max over thousands of probes too, the machine's noise
     sizing    from the download's first call until the file's answer has its headers (its size known)
     download  from then until the file's last byte
 
@@ -89,7 +89,7 @@ async def probe(base: str, stop: asyncio.Event, out: list[tuple[float, float, bo
         await asyncio.gather(*pending)
 
 
-async def run(base: str, vendor: str, recipe: Recipe, rows: int) -> dict[str, Any]:
+async def run(base: str, vendor: str, recipe: Recipe, rows: int, idle: float) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=7200)
     async with aiohttp.ClientSession(timeout=timeout) as s:
         http = Timed(s, base)
@@ -124,18 +124,19 @@ async def run(base: str, vendor: str, recipe: Recipe, rows: int) -> dict[str, An
         samples: list[tuple[float, float, bool]] = []
         stop = asyncio.Event()
         prober = asyncio.create_task(probe(base, stop, samples))
-        await asyncio.sleep(1.0)
+        idle_from = time.perf_counter()
+        await asyncio.sleep(idle)
         http.calls.clear()
         began = time.perf_counter()
         answer = await d.download()
         stop.set()
         await prober
         headed, ended = http.calls[-1][1], http.calls[-1][2]
-    bounds = {"idle": (0.0, began), "sizing": (began, headed), "download": (headed, ended)}
+    bounds = {"idle": (idle_from, began), "sizing": (began, headed), "download": (headed, ended)}
     phases = {}
     for name, (lo, hi) in bounds.items():
         ms = sorted(lat * 1000 for at, lat, _ in samples if lo <= at < hi)
-        phases[name] = {"probes": len(ms), "seconds": hi - lo if lo else 1.0, "p50": pick(ms, 0.5),
+        phases[name] = {"probes": len(ms), "seconds": hi - lo, "p50": pick(ms, 0.5),
                         "p99": pick(ms, 0.99), "max": ms[-1] if ms else float("nan"),
                         "failed": sum(1 for at, _, bad in samples if bad and lo <= at < hi)}
     return {"vendor": vendor, "records": records_in(answer.body), "bytes": len(answer.body), "phases": phases}
@@ -145,7 +146,7 @@ def pick(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
-def serve(command: str, vendor: str, rows: int) -> dict[str, Any]:
+def serve(command: str, vendor: str, rows: int, idle: float) -> dict[str, Any]:
     recipe = discover()[vendor].recipe
     assert recipe is not None, f"{vendor} declares no recipe"
     port = t.free_port()
@@ -153,7 +154,7 @@ def serve(command: str, vendor: str, rows: int) -> dict[str, Any]:
     proc, t0 = t.spawn([command, "serve", "--port", str(port), "--clock", "virtual", "--fixtures", "none"], log)
     try:
         t.wait_ready(proc, t0, port, "/_fakeexports/health", log)
-        return asyncio.run(run(f"http://127.0.0.1:{port}", vendor, recipe, rows))
+        return asyncio.run(run(f"http://127.0.0.1:{port}", vendor, recipe, rows, idle))
     finally:
         t.stop(proc)
 
@@ -161,6 +162,7 @@ def serve(command: str, vendor: str, rows: int) -> dict[str, Any]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--idle", type=float, default=10.0, help="seconds of probes before the download")
     ap.add_argument("--vendors", default="twilio,didww", help="comma-separated vendors with a recipe")
     ap.add_argument("--baseline", help="another checkout of fakeexports (with its own .venv) to run the same way")
     ap.add_argument("--json", help="also write the figures to this file (bench/all.py)")
@@ -176,7 +178,7 @@ def main() -> int:
     for vendor in (v for v in args.vendors.split(",") if v):
         for name, command in servers.items():
             print(f"{vendor}: {name} ...", file=sys.stderr, flush=True)
-            r = {"server": name, **serve(command, vendor, args.rows)}
+            r = {"server": name, **serve(command, vendor, args.rows, args.idle)}
             results.append(r)
             for phase in PHASES:  # each as it is measured: a long run keeps what it has
                 f = r["phases"][phase]
