@@ -44,6 +44,7 @@ def main() -> int:
     scale = run("scale", ["scale.py", *(["--large", "20000", "--requests", "20"] if a.quick else [])])
     clock = run("clock", ["clock.py", *(["--events", "20000", "--deliveries", "1000"] if a.quick else [])])
     files = run("files", ["files.py", *(["--rows", "100000"] if a.quick else [])])
+    loop = run("loop", ["loop.py", *(["--rows", "100000", "--idle", "2"] if a.quick else [])])
     plugin = run("plugin", ["plugin.py", *(["--tests", "300", "--rounds", "1"] if a.quick else [])])
 
     rows: list[tuple[str, str, str, str]] = []
@@ -84,6 +85,13 @@ def main() -> int:
         if r["download"] == "again":
             rows.append((f"download {r['vendor']} {r['format']}, {r['records']:,} records: records/s",
                          f"{r['rate']:,.0f} ({r['mbs']:.1f} MB/s)", f"RSS +{r['rss']:.1f} MiB", ">= 200,000; <= 30 MB"))
+    for r in loop or []:
+        idle = r["phases"]["idle"]
+        for phase in ("sizing", "download"):
+            f = r["phases"][phase]
+            rows.append((f"health during a {r['records']:,}-record {r['vendor']} file's {phase}, p50 / p99 / max ms",
+                         f"{f['p50']:.2f} / {f['p99']:.2f} / {f['max']:.2f}",
+                         f"idle {idle['p50']:.2f} / {idle['p99']:.2f} / {idle['max']:.2f}", "max <= 50"))
     if plugin:
         rows.append(("pytest fixture overhead per test, ms", f"{plugin['per_test_ms']:.3f}", "", "<= 0.25"))
         rows.append(("pytest: of it beyond pytest's own cost of a like fixture, ms",

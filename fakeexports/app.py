@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
+    app.on_cleanup.append(_close_files)
     if runtime.state_file is not None:
         app.on_cleanup.append(_close_state)
     app.cleanup_ctx.append(_warm_up)
@@ -98,6 +99,10 @@ def _make_root(runtime: Runtime, registry: Registry,
 
 async def _close_webhooks(app: web.Application) -> None:
     await app[RUNTIME].webhooks.close()
+
+
+async def _close_files(app: web.Application) -> None:
+    app[RUNTIME].sizes.close()
 
 
 async def _ticker(app: web.Application) -> AsyncIterator[None]:

@@ -1,18 +1,23 @@
 """Result files: deterministic randomness from the seed, faker-seeded value pools (built once, lazily,
 so startup stays fast and rows cost no faker calls), and gzip streamed in chunks so that a large file
-costs no more memory than a small one. The same seed and key always give byte-identical bytes."""
+costs no more memory than a small one. The same seed and key always give byte-identical bytes. Files are made,
+to be measured or sent, in one thread per app (``FileThread``), so that a big one never holds the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import heapq
 import io
+import queue
 import random
+import threading
 import zlib
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -108,33 +113,164 @@ def batched_lines(lines: Iterable[bytes], batch: int = 256) -> Iterator[bytes]:
 
 
 Chunks = Callable[[], Iterator[bytes]]
+T = TypeVar("T")
+
+
+class FileThread:
+    """The one thread of an app where its files are generated, a step at a time (a chunk made, or made and counted):
+    the event loop only awaits each step's result and answers other requests meanwhile. CPython hands the loop the
+    interpreter within its switch interval (5 ms) whenever the loop has work, so a request waits a few ms for another's
+    file, never the whole file. Steps run in the order they are asked for: two downloads take turns chunk by chunk. A
+    daemon thread, started on first use and ended by ``close`` (an exit never waits for a file half made)."""
+
+    def __init__(self) -> None:
+        self._steps: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    async def run(self, step: Callable[[], T]) -> T:
+        """``step()`` run in the thread; cancelling the wait drops a step that has not begun."""
+        future: Future[T] = Future()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, args=(self._steps,), name="fakeexports-files",
+                                            daemon=True)
+            self._thread.start()
+        self._steps.put((future, step))
+        return await asyncio.wrap_future(future)
+
+    @staticmethod
+    def _work(steps: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None]) -> None:
+        while (item := steps.get()) is not None:
+            future, step = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(step())
+                except BaseException as exc:  # not handled here: raised again in the request that awaits the step
+                    future.set_exception(exc)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._steps.put(None)
+            self._steps, self._thread = queue.SimpleQueue(), None
+
+
+class _Cursor:
+    """A file's chunks, advanced by the file thread one step at a time (the generator is made there too)."""
+
+    __slots__ = ("_chunks", "_it")
+
+    def __init__(self, chunks: Chunks):
+        self._chunks = chunks
+        self._it: Iterator[bytes] | None = None
+
+    def next(self) -> bytes | None:
+        if self._it is None:
+            self._it = self._chunks()
+        return next(self._it, None)
+
+    def length(self) -> int:
+        chunk = self.next()
+        return -1 if chunk is None else len(chunk)
+
+
+class _Measuring:
+    __slots__ = ("task", "waiters")
+
+    def __init__(self) -> None:
+        self.task: asyncio.Future[int] | None = None
+        self.waiters = 0
 
 
 class Sizes:
-    """The sizes of generated files, by the file's identity (vendor, tenant, its job or day...): a file is
-    generated once to be measured, and the size kept, at most ``limit`` of them (the oldest go first; one that
-    goes is measured again if it is asked for). A job's file is keyed (vendor, tenant, job id), and forgotten
-    when the job is removed."""
+    """The sizes of generated files, by the file's identity ``(vendor, tenant, its job or day...)``, and the file
+    thread that makes files off the event loop. A size is measured by making the file in that thread, chunk by chunk,
+    and counting; whoever asks for the same file's size meanwhile waits for that one measurement, which stops if all
+    who asked go away. At most ``limit`` sizes are kept (the oldest go first; one that goes is measured again if it
+    is asked for), none with the cache ``sizes`` off (caches.py: a second download then makes its file twice).
 
-    def __init__(self, limit: int = 20_000):
-        self.limit = limit
+    A job's file is forgotten when the job is removed, and a reset forgets the sizes in its scope: job ids are made
+    again from the tenant's counters, so the same key may name another file after it. A measurement under way
+    across a reset still answers those who asked before it, and keeps nothing. Nothing here reads any clock."""
+
+    def __init__(self, enabled: bool = True, limit: int = 20_000):
+        self.enabled, self.limit = enabled, limit
+        self.thread = FileThread()
         self._sizes: OrderedDict[Hashable, int] = OrderedDict()
+        self._measuring: dict[Hashable, _Measuring] = {}
 
-    def measure(self, key: Hashable, chunks: Chunks) -> int:
-        size = self._sizes.get(key)
-        if size is None:
-            size = self._sizes[key] = sum(len(c) for c in chunks())
+    async def measure(self, key: Hashable, chunks: Chunks) -> int:
+        """The size of the file ``chunks`` makes, known as ``key`` (None: kept nowhere, shared with no one)."""
+        size = self._sizes.get(key) if key is not None else None
+        if size is not None:
+            return size
+        run = self._measuring.get(key) if key is not None else None
+        if run is None:
+            run = _Measuring()
+            run.task = asyncio.ensure_future(self._count(key, chunks, run))
+            if key is not None:
+                self._measuring[key] = run
+        assert run.task is not None
+        run.waiters += 1
+        try:
+            return await asyncio.shield(run.task)
+        finally:
+            run.waiters -= 1
+            if not run.waiters and not run.task.done():  # everyone who asked went away
+                run.task.cancel()
+                if self._measuring.get(key) is run:
+                    del self._measuring[key]
+
+    async def _count(self, key: Hashable, chunks: Chunks, run: _Measuring) -> int:
+        cursor, total = _Cursor(chunks), 0
+        try:
+            while (n := await self.thread.run(cursor.length)) >= 0:
+                total += n
+        finally:
+            current = key is not None and self._measuring.get(key) is run
+            if current:
+                del self._measuring[key]
+        if current and self.enabled:
+            self._sizes[key] = total
             if len(self._sizes) > self.limit:
                 self._sizes.popitem(last=False)
-        return size
+        return total
+
+    async def stream(self, chunks: Chunks) -> AsyncIterator[bytes]:
+        """The file's chunks, each made in the file thread while the loop serves others."""
+        cursor = _Cursor(chunks)
+        while (chunk := await self.thread.run(cursor.next)) is not None:
+            yield chunk
 
     def forget(self, key: Hashable) -> None:
         self._sizes.pop(key, None)
 
+    def reset(self, vendor: str | None = None, tenant: str | None = None) -> None:
+        """A reset dropped the state of every vendor, of one, or of one tenant: the sizes of their files go."""
+        if vendor is None and tenant is None:
+            self._sizes.clear()
+            self._measuring.clear()
+            return
+
+        def dropped(key: Hashable) -> bool:
+            return (isinstance(key, tuple) and len(key) >= 2 and (vendor is None or key[0] == vendor)
+                    and (tenant is None or key[1] == tenant))
+
+        for table in (self._sizes, self._measuring):
+            for key in [k for k in table if dropped(k)]:
+                del table[key]
+
+    def close(self) -> None:
+        """The app is done: measurements stop and the file thread ends."""
+        for run in self._measuring.values():
+            if run.task is not None:
+                run.task.cancel()
+        self._measuring.clear()
+        self.thread.close()
+
 
 class FileBody:
-    """A file ready to serve: its chunks are produced on demand (``chunks()`` may be called again, giving the
-    same bytes); ``size`` is exact, measured on first use (and kept in ``sizes`` under ``key``)."""
+    """A file ready to serve: its chunks are produced on demand (``chunks()`` may be called again, giving the same
+    bytes; the core calls it in the app's file thread). Its exact size is ``size`` when the vendor knows it, else
+    kept in ``sizes`` under ``key`` once measured: ``await body.measure()`` (never on the event loop)."""
 
     __slots__ = ("_chunks", "_size", "content_encoding", "content_type", "filename", "key", "sizes")
 
@@ -148,13 +284,13 @@ class FileBody:
         self.content_encoding = content_encoding
         self._size = size
 
-    @property
-    def size(self) -> int:
+    async def measure(self, sizes: Sizes | None = None) -> int:
+        """The exact size: known, or measured in the file thread of ``self.sizes`` (else of ``sizes``)."""
         if self._size is None:
-            if self.sizes is not None and self.key is not None:
-                self._size = self.sizes.measure(self.key, self._chunks)
-            else:
-                self._size = sum(len(c) for c in self._chunks())
+            owner = self.sizes or sizes
+            if owner is None:
+                raise ValueError("a FileBody of unknown size needs the app's sizes (runtime.sizes) to be measured")
+            self._size = await owner.measure(self.key, self._chunks)
         return self._size
 
     def chunks(self) -> Iterator[bytes]:
@@ -162,6 +298,7 @@ class FileBody:
 
 
 def measure(chunks: Iterable[bytes]) -> int:
+    """The size of ``chunks``, counted where it is called (in the file thread: ``await sizes.thread.run(...)``)."""
     return sum(len(c) for c in chunks)
 
 
@@ -234,22 +371,24 @@ class Pools:
 
 
 class FileResponse(web.StreamResponse):
-    """A generated file streamed in chunks, with its exact Content-Length."""
+    """A generated file streamed in chunks with its exact Content-Length, both made in the app's file thread
+    (``sizes``): the size is measured, if it is not known, before the headers go."""
 
-    def __init__(self, status: int, file: FileBody, headers: dict[str, str]):
+    def __init__(self, status: int, file: FileBody, headers: dict[str, str], sizes: Sizes):
         super().__init__(status=status, headers=headers)
         self.file = file
+        self.sizes = sizes
         self.content_type = file.content_type
-        self.content_length = file.size
         if file.filename:
             self.headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
         if file.content_encoding:
             self.headers["Content-Encoding"] = file.content_encoding
 
     async def prepare(self, request: web.BaseRequest) -> Any:
+        self.content_length = await self.file.measure(self.sizes)
         writer = await super().prepare(request)
         if request.method != "HEAD":
-            for chunk in self.file.chunks():
+            async for chunk in self.sizes.stream(self.file.chunks):
                 await self.write(chunk)
         await self.write_eof()
         return writer

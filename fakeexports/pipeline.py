@@ -228,7 +228,7 @@ def render(runtime: Runtime, vendor: VendorApp, request: web.Request, reply: Rep
     if extra:
         headers.update(extra)
     if reply.file is not None:
-        return FileResponse(reply.status, reply.file, headers)
+        return FileResponse(reply.status, reply.file, headers, runtime.sizes)
     body, content_type = reply.body, reply.content_type
     if body is None:
         data, content_type = b"", None

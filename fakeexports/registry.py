@@ -57,6 +57,7 @@ class Registry:
         dropped = runtime.store.reset(vendor, tenant)
         runtime.caches.reset()
         runtime.keys.kept_after_reset()  # --state: the server's keys stay in the file
+        runtime.sizes.reset(vendor, tenant)  # a job id made again may name another file
         for name, v in self.vendors.items():
             if vendor is None or name == vendor:
                 v.reset(tenant)

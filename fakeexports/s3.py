@@ -133,7 +133,7 @@ def get_object(runtime: Runtime, vendor: VendorApp | None, request: web.Request,
         raise _refused(404, "NoSuchKey", MSG_NO_KEY, Key=key)
     # an object's ETag names its content, the same for every link to it: from the seed, as the file is
     etag = hex_id(runtime.settings.seed, "s3-etag", vendor.name, tenant, key)
-    return FileResponse(200, body, {"ETag": f'"{etag}"'})
+    return FileResponse(200, body, {"ETag": f'"{etag}"'}, runtime.sizes)
 
 
 def elsewhere(registry: Registry, request: web.Request) -> web.StreamResponse:

@@ -133,7 +133,7 @@ class Settings:
     tls_cert: str | None = setting(None, "PEM certificate chain for --tls (may hold the key too); implies --tls")
     tls_key: str | None = setting(None, "PEM private key for --tls-cert")
     no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (kept, params, moments, "
-                                         "shared): every answer stays the same, only slower (caches.py)",
+                                         "shared, sizes): every answer stays the same, only slower (caches.py)",
                                          check=_caches, metavar="NAMES")
 
     @property

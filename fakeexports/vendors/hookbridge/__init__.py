@@ -240,7 +240,7 @@ def violation(v: VendorApp, problem: Violation, op: Operation, request: web.Requ
 
 
 # --- representation ---------------------------------------------------------------------------------------------
-def _export(v: VendorApp, job: Job, now: float) -> dict[str, Any]:
+async def _export(v: VendorApp, state: TenantState, job: Job, now: float) -> dict[str, Any]:
     a = job.attrs
     view: dict[str, Any] = {"id": job.id, "project_id": a["project_id"], "status": status_at(job.schedule, now),
                             "filter_start_time": rfc3339(a["start"], a.get("start_fraction", "")),
@@ -253,7 +253,7 @@ def _export(v: VendorApp, job: Job, now: float) -> dict[str, Any]:
     failed = time_of(job.schedule, "failed")
     if completed is not None and now >= completed:
         view["row_count"] = a["rows"]
-        view["file_size_bytes"] = _file(v, job).size
+        view["file_size_bytes"] = await _size(v, state, job)
     if failed is not None and now >= failed:
         view["error_message"] = a.get("error_message") or "Export generation failed"
     if started is not None and now >= started:
@@ -389,14 +389,14 @@ def _attrs(state: TenantState, body: dict[str, Any]) -> dict[str, Any]:
 @VENDOR.operation("CreateExport")
 async def create_export(ctx: Context) -> Reply:
     job = _create(ctx.vendor, ctx.state, ctx.now, _attrs(ctx.state, ctx.body), ctx=ctx)
-    return Reply(201, _document(ctx, _export(ctx.vendor, job, ctx.now)))
+    return Reply(201, _document(ctx, await _export(ctx.vendor, ctx.state, job, ctx.now)))
 
 
 @VENDOR.operation("ListExports")
 async def list_exports(ctx: Context) -> Reply:
     exports = ctx.state.collection("exports")  # no paging is documented: all of them, newest first
     jobs = exports.descending(len(exports)).items
-    return Reply(200, _document(ctx, [_export(ctx.vendor, j, ctx.now) for j in jobs]))
+    return Reply(200, _document(ctx, [await _export(ctx.vendor, ctx.state, j, ctx.now) for j in jobs]))
 
 
 def _job(ctx: Context) -> Job:
@@ -413,7 +413,7 @@ def _job(ctx: Context) -> Job:
 async def get_export(ctx: Context) -> Reply:  # the same until its status changes
     job = _job(ctx)
     until = next_change_at(job.schedule, ctx.now) or INF
-    return Reply(200, _document(ctx, _export(ctx.vendor, job, ctx.now)), fresh_until=until)
+    return Reply(200, _document(ctx, await _export(ctx.vendor, ctx.state, job, ctx.now)), fresh_until=until)
 
 
 @VENDOR.operation("DownloadExport")
@@ -445,7 +445,7 @@ async def delete_export(ctx: Context) -> Reply:
 def s3_object(v: VendorApp, tenant: str, key: str) -> FileBody | None:
     match, state = re.fullmatch(r"exports/([0-9a-f-]{36})\.csv", key), v.runtime.store.find(v.name, tenant)
     job = state.jobs.get(match.group(1)) if match and state else None
-    return _file(v, job) if job is not None and state is not None and file_keys(v, state, job) else None
+    return _file(v, state, job) if job is not None and state is not None and file_keys(v, state, job) else None
 
 
 @VENDOR.hook
@@ -453,8 +453,30 @@ def file_keys(v: VendorApp, state: TenantState, job: Job) -> list[str]:
     return [f"exports/{job.id}.csv"] if v.jobs.status(job) == "completed" else []
 
 
-def _file(v: VendorApp, job: Job) -> FileBody:
-    return records.export_file(job.id, job.own(), v.runtime.settings.seed, v.runtime.pools)
+def _file(v: VendorApp, state: TenantState, job: Job) -> FileBody:
+    runtime = v.runtime
+    return records.export_file(job.id, job.attrs, runtime.settings.seed, runtime.pools, runtime.sizes,
+                               (v.name, state.tenant, job.id))
+
+
+async def _size(v: VendorApp, state: TenantState, job: Job) -> int:
+    """The export's file size, kept in the job once known (it dies with the job; --state keeps it): measured in the
+    file thread, or, for a fixture's stated size, fitted there."""
+    a = job.attrs
+    if "file_size" in a:
+        return int(a["file_size"])
+    if a.get("target_size") is not None and a["rows"]:
+        runtime = v.runtime
+        trim, pad, size = await runtime.sizes.thread.run(
+            lambda: records.fit(runtime.settings.seed, job.id, a, runtime.pools))
+        found: dict[str, Any] = {"trim": trim, "pad": pad, "file_size": size}
+    else:
+        size = await _file(v, state, job).measure()
+        found = {"file_size": size}
+    if state.alive and state.jobs.get(job.id) is job:  # still there after the wait (no reset, no delete)
+        job.own().update(found)
+        state.mark(job)
+    return size
 
 
 def _invalid(message: str) -> VendorError:

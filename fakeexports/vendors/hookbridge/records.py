@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ...kit import FileBody, Pools, csv_lines, measure, records_for, rng, sorted_compact, stamp, uuid4_from
+from ...kit import FileBody, Pools, Sizes, csv_lines, measure, records_for, rng, sorted_compact, stamp, uuid4_from
 
 COLUMNS = ("message_id", "endpoint_id", "endpoint", "direction", "status", "attempt_count", "idempotency_key",
            "created_at", "delivered_at", "response_status", "response_latency_ms", "size_bytes", "last_error")
@@ -80,24 +80,38 @@ def _filler(n: int) -> str:
     return (text * (n // len(text) + 1))[:n]
 
 
-def export_file(export_id: str, a: dict[str, Any], seed: int, pools: Pools) -> FileBody:
-    """The export's CSV (B.7). Its size is derived from the job's own data and kept in ``a`` (it dies with the
-    job); a fixture's stated file_size_bytes (``target_size``) is met exactly: first rows lose their idempotency
-    key (IDEM_LENGTH bytes each) while the file is too big, then the rows' last_error grows by what is left."""
+def fit(seed: int, export_id: str, a: Mapping[str, Any], pools: Pools) -> tuple[int, int, int]:
+    """``(trim, pad, size)`` that meet a fixture's stated file_size_bytes (``target_size``) exactly: first rows lose
+    their idempotency key (IDEM_LENGTH bytes each) while the file is too big, then the rows' last_error grows by what
+    is left. It makes the file up to three times: the file thread runs it."""
+
+    def size(trim: int, pad: int) -> int:
+        return measure(csv_lines(COLUMNS, rows(seed, export_id, a, pools, trim, pad)))
+
+    trim = pad = 0
+    made = size(0, 0)
+    target = a.get("target_size")
+    if target is not None and a["rows"]:
+        if made > target:
+            trim = min(a["rows"], -(-(made - target) // IDEM_LENGTH))
+            made = size(trim, 0)
+        if made < target:
+            pad = target - made
+            made = size(trim, pad)
+    return trim, pad, made
+
+
+def export_file(export_id: str, a: Mapping[str, Any], seed: int, pools: Pools, sizes: Sizes,
+                key: tuple[str, ...]) -> FileBody:
+    """The export's CSV (B.7). Its size, once known, is kept in the job (``file_size``), with the ``trim`` and ``pad``
+    that fit a fixture's stated size; a file fetched before they are known (a link used again after a restart)
+    works them out first, where it is made."""
 
     def chunks() -> Iterator[bytes]:
-        return csv_lines(COLUMNS, rows(seed, export_id, a, pools, a.get("trim", 0), a.get("pad", 0)))
+        trim, pad = a.get("trim", 0), a.get("pad", 0)
+        if "file_size" not in a and a.get("target_size") is not None:
+            trim, pad, _ = fit(seed, export_id, a, pools)
+        return csv_lines(COLUMNS, rows(seed, export_id, a, pools, trim, pad))
 
-    size = a.get("file_size")
-    if size is None:
-        size = measure(chunks())
-        target = a.get("target_size")
-        if target is not None and a["rows"]:
-            if size > target:
-                a["trim"] = min(a["rows"], -(-(size - target) // IDEM_LENGTH))
-                size = measure(chunks())
-            if size < target:
-                a["pad"] = target - size
-                size = measure(chunks())
-        a["file_size"] = size
-    return FileBody("text/csv", chunks, size=size, filename=f"export-{export_id}.csv")
+    return FileBody("text/csv", chunks, key=key, sizes=sizes, size=a.get("file_size"),
+                    filename=f"export-{export_id}.csv")

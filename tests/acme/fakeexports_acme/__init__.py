@@ -3,7 +3,8 @@
 imports from one module of the core, fakeexports.kit: a declaration with a Lifecycle (a forceable failure, a callback
 and a day of retention), ids, an option and a Recipe, by which the shared contract suite tests it like every other
 vendor; then the handlers of its spec's operations, its one effect and the hooks it needs, each a function
-registered by decorator; keyset pages with opaque tokens; a CSV file sized lazily behind a presigned link."""
+registered by decorator; keyset pages with opaque tokens; a CSV file behind a presigned link, sized lazily (made
+and measured off the event loop, in the app's file thread)."""
 
 from __future__ import annotations
 
@@ -128,7 +129,7 @@ async def create_export(ctx: Context) -> Reply:
         raise VendorError(400, "from must be before to, and to not in the future", kind="validation")
     job = ctx.vendor.jobs.create(ctx.state, "exports", {"dataset": body["dataset"], "from": start, "to": end,
                                                         "callback_url": body.get("callback_url")}, ctx=ctx)
-    return Reply(202, _export(ctx.vendor, ctx.tenant, job, ctx.now))
+    return Reply(202, await _export(ctx.vendor, ctx.tenant, job, ctx.now))
 
 
 @VENDOR.operation("listExports")
@@ -144,13 +145,13 @@ async def list_exports(ctx: Context) -> Reply:
         before = int(found[1])
     page = ctx.state.collection("exports").descending(limit, before=before)
     token = tokens.encode(scope, "n", page.items[-1].seq) if page.more and page.items else None
-    return Reply(200, {"items": [_export(ctx.vendor, ctx.tenant, j, ctx.now) for j in page.items],
+    return Reply(200, {"items": [await _export(ctx.vendor, ctx.tenant, j, ctx.now) for j in page.items],
                        "next_cursor": token})
 
 
 @VENDOR.operation("getExport")
 async def get_export(ctx: Context) -> Reply:
-    return Reply(200, _export(ctx.vendor, ctx.tenant, _job(ctx), ctx.now))
+    return Reply(200, await _export(ctx.vendor, ctx.tenant, _job(ctx), ctx.now))
 
 
 @VENDOR.operation("downloadExport")
@@ -175,7 +176,7 @@ def _job(ctx: Context) -> Job:
     return job
 
 
-def _export(v: VendorApp, tenant: str, job: Job, now: float) -> dict[str, Any]:
+async def _export(v: VendorApp, tenant: str, job: Job, now: float) -> dict[str, Any]:
     status = v.jobs.status(job, now)
     done = status == "succeeded"
     finished = job.schedule[-1][0] if status in v.lifecycle.terminal else None
@@ -183,7 +184,7 @@ def _export(v: VendorApp, tenant: str, job: Job, now: float) -> dict[str, Any]:
             "from": stamp(job.attrs["from"]), "to": stamp(job.attrs["to"]), "created_at": stamp(job.created),
             "finished_at": stamp(finished) if finished is not None else None,
             "rows": _rows(v, tenant, job) if done else None,
-            "bytes": _file(v, tenant, job).size if done else None}
+            "bytes": await _file(v, tenant, job).measure() if done else None}  # made off the event loop
 
 
 # --- file ---------------------------------------------------------------------------------------------------------
