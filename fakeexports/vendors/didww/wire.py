@@ -90,6 +90,15 @@ def _credential(v: VendorApp, key: str) -> dict[str, Any] | None:
 
 
 @VENDOR.hook
+def readmit(v: VendorApp, request: web.Request, op: Operation, tenant: str) -> str:
+    """A kept answer's request again, its key byte for byte the one that named ``tenant`` (the credentials file does
+    not change while the server runs): only the rate limit counts it."""
+    if v.config["rate_limits"]:
+        v.local.limit.count(tenant)
+    return tenant
+
+
+@VENDOR.hook
 def tenant_label(v: VendorApp, tenant: str) -> str:
     """A tenant is its API key, a secret: views show its first and last four characters."""
     return masked(tenant)
