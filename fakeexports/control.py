@@ -378,10 +378,12 @@ async def configure_tenant(request: web.Request) -> web.StreamResponse:
 @endpoint("POST", "/fixtures")
 async def load_fixture(request: web.Request) -> web.StreamResponse:
     """A fixture document loaded now, beside what is there (``repeat`` seeds many jobs at once). It is not kept for
-    resets; an item the vendor refuses stops the load there (400), what came before it stays."""
+    resets. A document its vendor's schema or rules refuse loads nothing (400 naming the tenant and the path in the
+    document); only the job engine's refusal while loading (an outcome forced on a job already ended) stops the load
+    at that tenant, those before it staying."""
     runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
     doc = await json_body(request)
-    if doc.get("vendor") not in registry.vendors:
+    if not isinstance(doc.get("vendor"), str) or doc["vendor"] not in registry.vendors:
         raise ControlError(400, f"'vendor' must be one of {sorted(registry.vendors)}")
     if not isinstance(doc.get("tenants"), dict):
         raise ControlError(400, "'tenants' must map tenant ids to what each holds")

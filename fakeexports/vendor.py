@@ -35,6 +35,7 @@ from .options import Option
 from .recipe import Recipe
 from .specs import Operation, data_dir
 from .store import VOLUME, VOLUME_LIMIT, Job, TenantState
+from .validation import Lazy
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -129,6 +130,10 @@ def _not_allowed(v: VendorApp, request: web.Request, allowed: list[str]) -> Vend
                        headers={"Allow": ", ".join(allowed)})
 
 
+def _as_given(v: VendorApp, tenant: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return spec
+
+
 def _no_tenant_settings(v: VendorApp, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
     raise VendorError(400, f"{v.name} has no tenant settings", kind="validation")
 
@@ -183,7 +188,9 @@ HOOKS: dict[str, tuple[str, Callable[..., Any] | None, str]] = {
     "forced": ("jobs", _nothing, "(v, state, job, outcome, previous): a job was forced"),
     "removed": ("jobs", _nothing, "(v, state, job): a job is about to leave the store"),
     "describe": ("jobs", _no_extra, "(v, state, job) -> what the control API's job view adds"),
-    "load_tenant": ("tenants", _nothing, "(v, tenant, spec): one tenant's part of a fixture document"),
+    "read_tenant": ("tenants", _as_given, "(v, tenant, spec) -> what load_tenant loads: a tenant's part of a fixture "
+                    "document (its schema checked) read, FixtureError for what the schema cannot say; changes nothing"),
+    "load_tenant": ("tenants", _nothing, "(v, tenant, read): load what read_tenant made of a tenant's part"),
     "configure_tenant": ("tenants", _no_tenant_settings, "(v, state, settings) -> the tenant's settings changed"),
     "tenant_settings": ("tenants", _tenant_settings, "(v, state) -> the tenant's settings now"),
     "tenant_label": ("tenants", _as_it_is, "(v, tenant) -> the tenant as views show it (a secret key masked)"),
@@ -204,7 +211,7 @@ class Vendor:
                  host_path: str = "", json_type: str = "application/json", trailing_slash: bool = False,
                  lifecycle: Lifecycle | None = None, ids: Ids | None = None, options: tuple[Option, ...] = (),
                  recipe: Recipe | None = None, fixture_ids: tuple[str, ...] = ("id",), fixtures: str | None = None,
-                 timed: tuple[Timed, ...] = ()):
+                 fixture_schema: Mapping[str, Any] | None = None, timed: tuple[Timed, ...] = ()):
         self.name, self.mount, self.specs = name, mount, dict(specs)
         self.hosts, self.host_path = hosts, host_path  # real host names (wildcards: *.example.com); paths' prefix
         self.json_type, self.trailing_slash = json_type, trailing_slash  # every path also with a trailing "/"
@@ -213,6 +220,7 @@ class Vendor:
         self.options, self.recipe = options, recipe  # recipe: how a client drives an export (the shared suite)
         self.fixture_ids = fixture_ids  # fixture keys naming one job: never repeated (fixtures.py)
         self.fixtures = fixtures  # a vendor from another package: its fixture file, beside its module
+        self.fixture_schema = fixture_schema  # JSON Schema of a tenant's part of a fixture document (fixtures.py)
         self.timed = timed  # indexes whose records expire on the clock (Twilio's day files)
         self.module: str = str(sys._getframe(1).f_globals.get("__name__", ""))  # its files' home: where declared
         self.operations: dict[str, Callable[[Context], Awaitable[Reply]]] = {}
@@ -281,6 +289,8 @@ class VendorApp:
         self.host_path, self.json_type, self.trailing_slash = decl.host_path, decl.json_type, decl.trailing_slash
         self.lifecycle, self.ids, self.options, self.recipe = decl.lifecycle, decl.ids, decl.options, decl.recipe
         self.fixture_ids = decl.fixture_ids
+        # compiled on the first fixture document (fastjsonschema: a few ms a schema), once per app
+        self.fixture_validator = Lazy(decl.fixture_schema) if decl.fixture_schema is not None else None
         given = dict(runtime.settings.options)
         self.config: dict[str, Any] = {}  # the declared options' values now (settings, then the control API)
         for option in self.options:
@@ -369,8 +379,12 @@ class VendorApp:
         return self.jobs.describe(state, job)
 
     # --- tenants ---------------------------------------------------------------------------------------------------
-    def load_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> None:
-        self.hooks["load_tenant"](self, tenant, spec)
+    def read_fixture_tenant(self, tenant: str, spec: dict[str, Any]) -> Any:
+        """A tenant's part of a fixture document, its schema checked, as the vendor reads it (FixtureError)."""
+        return self.hooks["read_tenant"](self, tenant, spec)
+
+    def load_fixture_tenant(self, tenant: str, read: Any) -> None:
+        self.hooks["load_tenant"](self, tenant, read)
 
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = self.hooks["configure_tenant"](self, state, settings)

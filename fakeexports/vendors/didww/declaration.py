@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ...kit import Effect, Ids, Lifecycle, Option, Vendor
 from . import envelope
+from .fixtures import SCHEMA as FIXTURE_SCHEMA
 from .recipe import RECIPE
 
 # --- lifecycle (B2) -----------------------------------------------------------------------------------------
@@ -18,6 +19,7 @@ CALLBACK_BACKOFF = (60.0, 600.0, 1800.0, 3600.0, 10800.0, 21600.0, 43200.0, 8640
 
 VENDOR = Vendor(
     "didww", mount="/didww/v3", host_path="/v3", json_type=envelope.JSONAPI, fixture_ids=("id", "file_id"),
+    fixture_schema=FIXTURE_SCHEMA,
     hosts=("api.didww.com", "sandbox-api.didww.com"),  # didww/configuration.py
     specs={"2021-12-15": "didww-2021-12-15.yaml", "2026-04-16": "didww-2026-04-16.yaml",
            "2026-11-19": "didww-2026-11-19.yaml"},

@@ -3,7 +3,6 @@ keys and their values, the months window; and the period an export covers."""
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -146,17 +145,6 @@ def _month_period(now: float, window_start: float, filters: dict[str, Any]) -> t
         datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC).timestamp()
     kept = {k: int(str(v)) if k in ("year", "month", "day") else str(v) for k, v in filters.items()}
     return start, min(end, now), kept
-
-
-def period_of(filters: dict[str, Any], created: float) -> tuple[float, float]:
-    """A fixture's period: from/to, or year/month(/day), or the month before it was created."""
-    if "from" in filters and "to" in filters:
-        return parse_instant(str(filters["from"])), parse_instant(str(filters["to"]))
-    when = datetime.fromtimestamp(created, UTC)
-    year, month = int(filters.get("year", when.year)), int(filters.get("month", when.month))
-    start = datetime(year, month, int(filters.get("day", 1)), tzinfo=UTC)
-    days = 1 if "day" in filters else calendar.monthrange(year, month)[1]
-    return start.timestamp(), min((start + timedelta(days=days)).timestamp(), created)
 
 
 _HOST = re.compile(r"[A-Za-z0-9.\-_]+|[0-9a-fA-F:.]+")  # a name or an address (IPv6 without its brackets)

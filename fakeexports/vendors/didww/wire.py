@@ -204,14 +204,20 @@ def configure_tenant(v: VendorApp, state: TenantState, settings: dict[str, Any])
 
 
 @VENDOR.hook
-def load_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> None:
+def read_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> fixtures.Reading:
+    return fixtures.read(spec, v.runtime.clock.now())
+
+
+@VENDOR.hook
+def load_tenant(v: VendorApp, tenant: str, reading: fixtures.Reading) -> None:
     """fixtures/didww.yaml: per API key, ``settings`` and ``exports`` (fixtures.py)."""
     state = v.runtime.store.tenant(v.name, tenant)
-    if spec.get("settings"):
-        configure_tenant(v, state, dict(spec["settings"]))
-    for item in fixtures.exports(tenant, spec, v.runtime.clock.now()):
-        v.jobs.create(state, "exports", item.attrs, created=item.created, hold=item.hold, fixture=True,
-                      job_id=item.export_id)
+    if reading.settings:
+        configure_tenant(v, state, reading.settings)
+    for item, count in reading.exports:
+        for _ in range(count):
+            v.jobs.create(state, "exports", {**item.attrs, "filters": dict(item.attrs["filters"])},
+                          created=item.created, hold=item.hold, fixture=True, job_id=item.export_id)
 
 
 # --- jobs: file ids, callbacks -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ...kit import (
     Call,
     Context,
     FileBody,
+    FixtureError,
     Ids,
     Job,
     Lifecycle,
@@ -31,6 +32,7 @@ from ...kit import (
     Violation,
     Window,
     bearer_token,
+    fixture_items,
     hex_id,
     next_change_at,
     parse_instant,
@@ -69,8 +71,35 @@ MESSAGE_STATUSES = ("queued", "delivering", "succeeded", "pending_retry", "faile
 ENDPOINT_ID = re.compile(r"^ep_[0-9a-fA-F]{32}$")
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
+# --- fixtures: the shape of an API key's part (fixtures/hookbridge.yaml; read_tenant reads it) ----------------------
+TIME_WORDS = "an RFC 3339 date-time (2025-12-01T00:00:00Z)"
+FILTER_KEYS = ("start_time", "end_time", "status", "endpoint_id", "direction", "inbound_endpoint_id")  # B.3
+_TIME = {"type": "string", "description": TIME_WORDS}
+FIXTURE_EXPORT = {
+    "type": "object", "required": ["start_time", "end_time"], "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},  # B.4
+        "start_time": _TIME, "end_time": _TIME,
+        "status": {"enum": list(MESSAGE_STATUSES)},
+        "direction": {"enum": ["outbound", "inbound"]},
+        "endpoint_id": {"type": "string"}, "inbound_endpoint_id": {"type": "string"},
+        "created_at": _TIME, "age_seconds": {"type": "number", "minimum": 0},
+        "started_at": _TIME, "completed_at": _TIME, "expires_at": _TIME,
+        "row_count": {"type": "integer", "minimum": 0}, "file_size_bytes": {"type": "integer", "minimum": 0},
+        "outcome": {"enum": ["failed"]}, "error_message": {"type": "string"},
+    },
+}
+FIXTURE_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "project_id": {"type": "string", "minLength": 1},
+        "exports": {"type": ["array", "null"], "items": FIXTURE_EXPORT},
+    },
+}
+
 VENDOR = Vendor(
     "hookbridge", mount="/hookbridge", hosts=("api.hookbridge.io",), specs={"v1": "hookbridge.yaml"},
+    fixture_schema=FIXTURE_SCHEMA,
     # B.5: pending (queued) -> processing -> completed -> expired past expires_at; failed can end processing, and a
     # failure always comes out of processing (started_at is set, now if it had not started).
     lifecycle=Lifecycle(
@@ -288,44 +317,74 @@ def volume_state(v: VendorApp, tenant: str) -> TenantState:  # an API key's sett
     return v.runtime.store.tenant(v.name, (_project(v, tenant) if KEY.match(tenant) else tenant) or tenant)
 
 
+@dataclass(frozen=True)
+class FixtureExport:
+    filters: dict[str, Any]  # the export's attributes but its project's (_attrs)
+    created: float
+    export_id: str | None
+    completed: tuple[float, float, dict[str, Any]] | None  # held completed: started, completed, its values
+    failure: str | None  # outcome failed: the error message
+
+
 @VENDOR.hook
-def load_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> None:
+def read_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> tuple[str | None, list[tuple[FixtureExport, int]]]:
     """fixtures/hookbridge.yaml: per API key, its ``project_id`` and ``exports`` (start_time, end_time, status,
-    endpoint_id, direction, inbound_endpoint_id, id, age_seconds or created_at, and ``outcome: failed``). An export
-    given ``completed_at`` (with ``started_at``, ``expires_at``, ``row_count`` and ``file_size_bytes``) is held
-    completed with exactly those values: its file has that many rows and bytes."""
-    if spec.get("project_id"):
-        v.runtime.store.common(v.name).put("projects", tenant, str(spec["project_id"]))
+    endpoint_id, direction, inbound_endpoint_id, id, age_seconds or created_at, and ``outcome: failed`` with its
+    ``error_message``). An export given ``completed_at`` (with ``started_at``, ``expires_at``, ``row_count`` and
+    ``file_size_bytes``) is held completed with exactly those values: its file has that many rows and bytes."""
+    now = v.runtime.clock.now()
+    return spec.get("project_id"), [(_fixture_export(entry.at, entry.item, now), entry.copies)
+                                    for entry in fixture_items(spec, "exports")]
+
+
+def _fixture_time(item: dict[str, Any], key: str, at: str) -> float:
+    try:
+        return parse_rfc3339(item[key])
+    except ValueError:
+        raise FixtureError(f"must be {TIME_WORDS}, not {item[key]!r}", f"{at}.{key}") from None
+
+
+def _fixture_export(at: str, item: dict[str, Any], now: float) -> FixtureExport:
+    try:
+        filters = _filters({k: value for k, value in item.items() if k in FILTER_KEYS})
+    except VendorError as exc:  # the API's rules for a create (B.3), in its words
+        raise FixtureError(exc.message, at) from None
+    created = _fixture_time(item, "created_at", at) if item.get("created_at") else \
+        now - float(item.get("age_seconds", 0))
+    completed = None
+    if item.get("completed_at"):
+        done = _fixture_time(item, "completed_at", at)
+        extra: dict[str, Any] = {}
+        if item.get("expires_at"):
+            extra["expires_at"] = _fixture_time(item, "expires_at", at)
+        if item.get("row_count") is not None:
+            extra["rows"] = item["row_count"]
+        if item.get("file_size_bytes") is not None:
+            extra["target_size"] = item["file_size_bytes"]
+        completed = (_fixture_time(item, "started_at", at) if item.get("started_at") else done, done, extra)
+    failure = item.get("error_message", "") if item.get("outcome") == "failed" else None
+    return FixtureExport(filters, created, item.get("id"), completed, failure)
+
+
+@VENDOR.hook
+def load_tenant(v: VendorApp, tenant: str, reading: tuple[str | None, list[tuple[FixtureExport, int]]]) -> None:
+    """What read_tenant read: the key's project, then its exports."""
+    project_id, exports = reading
+    if project_id:
+        v.runtime.store.common(v.name).put("projects", tenant, project_id)
     project = _project(v, tenant) if KEY.match(tenant) else tenant
     state = v.runtime.store.tenant(v.name, project or tenant)
-    now = v.runtime.clock.now()
-    for item in spec.get("exports") or []:
-        attrs = _attrs(state, {k: str(value) for k, value in item.items()
-                               if k in ("start_time", "end_time", "status", "endpoint_id", "direction",
-                                        "inbound_endpoint_id")})
-        created = parse_rfc3339(str(item["created_at"])) if item.get("created_at") else \
-            now - float(item.get("age_seconds", 0))
-        job = _create(v, state, created, attrs, item.get("id"), fixture=True,
-                      hold="completed" if item.get("completed_at") else None)
-        if item.get("completed_at"):
-            _hold_completed(v, state, job, item)
-        if item.get("outcome") == "failed":
-            v.force(state, job, "failed:" + str(item.get("error_message", "")))
-
-
-def _hold_completed(v: VendorApp, state: TenantState, job: Job, item: dict[str, Any]) -> None:
-    completed = parse_rfc3339(str(item["completed_at"]))
-    started = parse_rfc3339(str(item["started_at"])) if item.get("started_at") else completed
-    extra: dict[str, Any] = {}
-    if item.get("expires_at"):
-        extra["expires_at"] = parse_rfc3339(str(item["expires_at"]))
-    if item.get("row_count") is not None:
-        extra["rows"] = int(item["row_count"])
-    if item.get("file_size_bytes") is not None:
-        extra["target_size"] = int(item["file_size_bytes"])
-    state.update_job(job, **extra)
-    v.jobs.reschedule(state, job, ((job.created, "pending"), (started, "processing"), (completed, "completed")),
-                      hold=True)
+    for item, count in exports:
+        for _ in range(count):
+            job = _create(v, state, item.created, {"project_id": state.tenant, **item.filters}, item.export_id,
+                          fixture=True, hold="completed" if item.completed else None)
+            if item.completed:
+                started, done, extra = item.completed
+                state.update_job(job, **extra)
+                v.jobs.reschedule(state, job, ((job.created, "pending"), (started, "processing"), (done, "completed")),
+                                  hold=True)
+            if item.failure is not None:
+                v.force(state, job, "failed:" + item.failure)
 
 
 def _create(v: VendorApp, state: TenantState, created: float, attrs: dict[str, Any], export_id: str | None = None,
@@ -356,6 +415,10 @@ def _times(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _attrs(state: TenantState, body: dict[str, Any]) -> dict[str, Any]:
+    return {"project_id": state.tenant, **_filters(body)}
+
+
+def _filters(body: dict[str, Any]) -> dict[str, Any]:
     """B.3's rules, with messages that name the field as HookBridge's do."""
     times = _times(body)
     status = body.get("status")
@@ -364,8 +427,8 @@ def _attrs(state: TenantState, body: dict[str, Any]) -> dict[str, Any]:
     direction = body.get("direction") or "outbound"
     if direction not in ("outbound", "inbound"):
         raise _invalid("direction must be outbound or inbound")
-    attrs: dict[str, Any] = {"project_id": state.tenant, "start": times["start"], "end": times["end"],
-                             "direction": direction, "filter_status": status}
+    attrs: dict[str, Any] = {"start": times["start"], "end": times["end"], "direction": direction,
+                             "filter_status": status}
     attrs.update({k: value for k, value in times.items() if k.endswith("_fraction")})
     endpoint = body.get("endpoint_id")
     if endpoint is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ...kit import KEPT_SECONDS, Ids, Lifecycle, Option, Vendor
 from . import records
+from .fixtures import SCHEMA as FIXTURE_SCHEMA
 from .recipe import RECIPE
 
 # --- lifecycle (A.9) ------------------------------------------------------------------------------------
@@ -18,7 +19,7 @@ REPORT_TYPES = records.REPORT_TYPES
 
 VENDOR = Vendor(
     "talkdesk", mount="/talkdesk", hosts=("api.talkdeskapp.com", "*.talkdeskid.com"),
-    specs={"explore": "talkdesk.yaml"},
+    specs={"explore": "talkdesk.yaml"}, fixture_schema=FIXTURE_SCHEMA,
     # A.9: created -> processing -> uploading -> done; failed (or done) can be forced on a job not finished yet.
     lifecycle=Lifecycle(
         steps=(("created", 5.0), ("processing", 20.0), ("uploading", 5.0), ("done", None)),

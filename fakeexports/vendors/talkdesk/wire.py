@@ -28,9 +28,9 @@ from ...kit import (
     status_at,
     time_of,
 )
-from . import envelope, records
+from . import envelope, fixtures, records
 from .declaration import FILE_DAYS, REPORT_TYPES, VENDOR
-from .envelope import bad, parse_time
+from .envelope import bad
 
 # --- auth -> tenant (A.2) -------------------------------------------------------------------------------
 SCOPES = ("data-reports:read", "data-reports:write")
@@ -140,12 +140,18 @@ def violation(v: VendorApp, problem: Violation, op: Operation, request: web.Requ
     return bad(envelope.MSG_INVALID_REPORT, problem.name or problem.location, problem.message)
 
 
-def zone(v: VendorApp, name: str) -> ZoneInfo:
-    """An IANA time zone by name, or the vendor's 400."""
+def zones(v: VendorApp) -> set[str]:
+    """The IANA time zone names (read once per app)."""
     local = v.local
     if not local.zones:
         local.zones = available_timezones()
-    if name not in local.zones and name != "UTC":
+    zones: set[str] = local.zones
+    return zones
+
+
+def zone(v: VendorApp, name: str) -> ZoneInfo:
+    """An IANA time zone by name, or the vendor's 400."""
+    if name not in zones(v) and name != "UTC":
         raise bad(envelope.MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone")
     try:
         return ZoneInfo(name)
@@ -181,29 +187,22 @@ def payload_attr(kind: str, payload: str) -> dict[str, str]:
 
 
 @VENDOR.hook
-def load_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> None:
-    """fixtures/talkdesk.yaml: per OAuth client, ``settings`` (calls_payload) and ``jobs`` (type, format, timezone,
-    from, to, name, id, age_seconds, calls_payload (by default the client's), and ``status`` failed or canceled to
-    end one so)."""
+def read_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> fixtures.Reading:
+    return fixtures.read(spec, v.runtime.clock.now(), zones(v))
+
+
+@VENDOR.hook
+def load_tenant(v: VendorApp, tenant: str, reading: fixtures.Reading) -> None:
+    """fixtures/talkdesk.yaml: per OAuth client, ``settings`` and ``jobs`` (fixtures.py)."""
     state = v.runtime.store.tenant(v.name, tenant)
-    if spec.get("settings"):
-        configure_tenant(v, state, dict(spec["settings"]))
-    now = v.runtime.clock.now()
-    for item in spec.get("jobs") or []:
-        kind = str(item.get("type", "calls"))
-        if kind not in REPORT_TYPES:
-            raise ValueError(f"talkdesk fixture for {tenant}: type must be one of {REPORT_TYPES}")
-        payload = str(item.get("calls_payload") or calls_payload(v, state))
-        if payload not in records.PAYLOADS:
-            raise ValueError(f"talkdesk fixture for {tenant}: calls_payload must be one of {records.PAYLOADS}")
-        name = str(item.get("timezone", "UTC"))
-        start, end = (parse_time(str(item[k]), ZoneInfo(name)) for k in ("from", "to"))
-        job = v.jobs.create(state, kind, {
-            "name": item.get("name"), "timezone": name, "format": str(item.get("format", "json")),
-            "start": start, "end": end, **payload_attr(kind, payload),
-        }, created=now - float(item.get("age_seconds", 0)), job_id=item.get("id"), fixture=True)
-        if item.get("status") in ("failed", "canceled"):
-            v.jobs.rewrite(state, job, [(str(item["status"]), None)])
+    if reading.settings:
+        configure_tenant(v, state, reading.settings)
+    for item, count in reading.jobs:
+        attrs = {**item.attrs, **payload_attr(item.kind, item.payload or calls_payload(v, state))}
+        for _ in range(count):
+            job = v.jobs.create(state, item.kind, dict(attrs), created=item.created, job_id=item.job_id, fixture=True)
+            if item.status is not None:
+                v.jobs.rewrite(state, job, [(item.status, None)])
 
 
 # --- the report file (A.6, A.13) ----------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ operations."""
 from __future__ import annotations
 
 from ...kit import KEPT_SECONDS, REMOVE, Effect, Ids, Lifecycle, Option, Progress, Timed, Vendor
+from .fixtures import OUTCOMES
+from .fixtures import SCHEMA as FIXTURE_SCHEMA
 from .queue import DAY_SECONDS, FINISHED, OPEN, RETENTION_SECONDS, RETRY_SECONDS, SUBMIT_SECONDS
 from .recipe import RECIPE
 
@@ -14,7 +16,7 @@ ENDED = (Effect("finished"), Effect("notify", notify=True))
 
 VENDOR = Vendor(
     "twilio", mount="/twilio", hosts=("bulkexports.twilio.com",), specs={"v1": "twilio.yaml"},
-    fixture_ids=("job_sid",),
+    fixture_ids=("job_sid",), fixture_schema=FIXTURE_SCHEMA,
     # A real curl of .../Messages/Days/ answered the list (tigerfarm/work twiliocli/README.md).
     trailing_slash=True,
     # A2: Submitted -> Running, a day at a time -> Completed; ErrorDuringRun "is not a final status, the job will be
@@ -23,7 +25,7 @@ VENDOR = Vendor(
     lifecycle=Lifecycle(
         steps=(("Submitted", SUBMIT_SECONDS), ("Running", DAY_SECONDS), ("Completed", None)),
         terminal=FINISHED,
-        forceable={status: OPEN for status in ("ErrorDuringRun", "Failed", "Completed", "CompletedEmptyRecords")},
+        forceable={status: OPEN for status in OUTCOMES},
         resumes={"ErrorDuringRun": RETRY_SECONDS},
         on_enter={"Completed": ENDED, "CompletedEmptyRecords": ENDED, "Failed": ENDED,
                   "DeletedByUserRequest": (REMOVE,)},

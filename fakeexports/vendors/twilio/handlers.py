@@ -51,16 +51,22 @@ def create_job(v: VendorApp, state: TenantState, rt: str, created: float, attrs:
 
 
 @VENDOR.hook
-def load_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> None:
+def read_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> fixtures.Reading:
+    return fixtures.read(spec, v.runtime.clock.now())
+
+
+@VENDOR.hook
+def load_tenant(v: VendorApp, tenant: str, reading: fixtures.Reading) -> None:
     """fixtures/twilio.yaml: per account, ``settings``, ``jobs`` and ``configuration`` (fixtures.py)."""
     state = v.runtime.store.tenant(v.name, tenant)
-    if spec.get("settings"):
-        configure_tenant(v, state, dict(spec["settings"]))
-    for item in fixtures.jobs(tenant, spec, v.runtime.clock.now()):
-        job = create_job(v, state, item.resource_type, item.created, item.attrs, item.job_sid, fixture=True)
-        if item.outcome:
-            v.force(state, job, item.outcome)
-    for rt, config in fixtures.configurations(spec).items():
+    if reading.settings:
+        configure_tenant(v, state, reading.settings)
+    for item, count in reading.jobs:
+        for _ in range(count):
+            job = create_job(v, state, item.resource_type, item.created, item.attrs, item.job_sid, fixture=True)
+            if item.outcome:
+                v.force(state, job, item.outcome)
+    for rt, config in reading.configurations.items():
         state.put("twilio_config", rt, config)
 
 

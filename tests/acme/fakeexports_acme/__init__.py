@@ -18,6 +18,7 @@ from fakeexports.kit import (
     Context,
     Effect,
     FileBody,
+    FixtureError,
     Ids,
     Job,
     Lifecycle,
@@ -31,6 +32,7 @@ from fakeexports.kit import (
     VendorError,
     Violation,
     csv_lines,
+    fixture_items,
     hex_id,
     parse_rfc3339,
     records_for,
@@ -45,9 +47,19 @@ CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 405: "me
 COLUMNS = {"events": ("event_id", "occurred_at", "kind", "amount"),
            "invoices": ("invoice_id", "issued_at", "customer", "total_cents")}
 ENDED = (Effect("notify", notify=True),)
+TIME = {"type": "string", "description": "an RFC 3339 date-time (2026-01-15T00:00:00Z)"}
+FIXTURE_SCHEMA = {  # a key's part of fixtures.yaml, checked before read_tenant reads it
+    "type": "object", "additionalProperties": False,
+    "properties": {"exports": {"type": ["array", "null"], "items": {
+        "type": "object", "required": ["dataset", "from", "to"], "additionalProperties": False,
+        "properties": {"dataset": {"enum": list(COLUMNS)}, "from": TIME, "to": TIME,
+                       "age_seconds": {"type": "number", "minimum": 0}, "outcome": {"enum": ["failed", "succeeded"]}},
+    }}},
+}
 
 VENDOR = Vendor(
     "acme", mount="/acme", hosts=("api.acme.test",), specs={"v1": "acme.yaml"}, fixtures="fixtures.yaml",
+    fixture_schema=FIXTURE_SCHEMA,
     lifecycle=Lifecycle(
         steps=(("queued", 5.0), ("running", 20.0), ("succeeded", None)),
         terminal=frozenset({"succeeded", "failed"}),
@@ -107,17 +119,33 @@ def notify(v: VendorApp, state: TenantState, job: Job, at: float) -> None:
         v.runtime.webhooks.schedule(v.name, state.tenant, "POST", url, {"id": job.id, "status": v.jobs.status(job, at)})
 
 
+Fixture = tuple[dict[str, Any], float, "str | None", int]  # an export's attributes, created, outcome, copies
+
+
 @VENDOR.hook
-def load_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> None:
-    """fixtures.yaml: per API key, ``exports`` (dataset, from, to, age_seconds, outcome)."""
+def read_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> list[Fixture]:
+    """fixtures.yaml: per API key, ``exports`` (dataset, from, to, age_seconds, outcome), FIXTURE_SCHEMA's shape."""
+    now, exports = v.runtime.clock.now(), []
+    for at, item, copies in fixture_items(spec, "exports"):
+        try:
+            start, end = parse_rfc3339(item["from"]), parse_rfc3339(item["to"])
+        except ValueError:
+            raise FixtureError(f"from and to must be {TIME['description']}", at) from None
+        if not start < end:
+            raise FixtureError("from must be before to", at)
+        exports.append(({"dataset": item["dataset"], "from": start, "to": end, "callback_url": None},
+                        now - float(item.get("age_seconds", 0)), item.get("outcome"), copies))
+    return exports
+
+
+@VENDOR.hook
+def load_tenant(v: VendorApp, tenant: str, exports: list[Fixture]) -> None:
     state = v.runtime.store.tenant(v.name, tenant)
-    now = v.runtime.clock.now()
-    for item in spec.get("exports") or []:
-        attrs = {"dataset": str(item["dataset"]), "from": parse_rfc3339(str(item["from"])),
-                 "to": parse_rfc3339(str(item["to"])), "callback_url": None}
-        job = v.jobs.create(state, "exports", attrs, created=now - float(item.get("age_seconds", 0)), fixture=True)
-        if item.get("outcome"):
-            v.force(state, job, str(item["outcome"]))
+    for attrs, created, outcome, copies in exports:
+        for _ in range(copies):
+            job = v.jobs.create(state, "exports", dict(attrs), created=created, fixture=True)
+            if outcome:
+                v.force(state, job, outcome)
 
 
 # --- handlers (by operationId) ------------------------------------------------------------------------------------
