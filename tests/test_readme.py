@@ -6,6 +6,9 @@ block is preceded by a marker, an HTML comment that the rendered page does not s
                                              the check NAME below uses what it made
     <!-- example: sh -->                     shell commands: run by bash against a live fake, must exit 0
     <!-- example: fixture -->                a fixture document: loaded by a fake, which must hold what it says
+    <!-- example: refused -->                a fixture document a fake refuses: `fakeexports serve --fixtures mine.yaml`
+                                             stops, printing the error the next block shows
+    <!-- example: refusal -->                that error: the lines printed, after the refused document's block
     <!-- example: credentials -->            a credentials file: a fake started with it accepts what it lists only
     <!-- example: synopsis COMMAND -->       a command line's synopsis: every --flag in it is one of COMMAND's
     <!-- example: output COMMAND -->         a command's output: the command prints the same lines
@@ -88,8 +91,8 @@ def of(kind: str) -> list[Any]:
 
 
 def test_every_block_says_what_it_is() -> None:
-    known = {"pytest", "python", "sh", "fixture", "credentials", "synopsis", "output", "tested-by", "sketch", "same-as",
-             "layout"}
+    known = {"pytest", "python", "sh", "fixture", "refused", "refusal", "credentials", "synopsis", "output", "tested-by",
+             "sketch", "same-as", "layout"}
     unmarked = [f"{b.page.name}:{b.line}" for b in BLOCKS if b.kind not in known]
     assert not unmarked, f"code blocks without an <!-- example: KIND --> marker (see {__name__}): {unmarked}"
 
@@ -170,6 +173,23 @@ def test_a_fixture_document_loads(block: Block, tmp_path: Path) -> None:
     expected = sum(item.get("repeat", 1) for spec in doc["tenants"].values()
                    for key in ("jobs", "exports") for item in spec.get(key) or [])
     assert jobs["total"] == expected
+
+
+@pytest.mark.parametrize("block", of("refused"))
+def test_a_refused_fixture_document_stops_the_server_with_the_error_shown(block: Block, tmp_path: Path) -> None:
+    shown = next((b for b in BLOCKS if b.page == block.page and b.line > block.line), None)
+    assert shown is not None and shown.kind == "refusal", f"{block.id}: the next block shows its error (refusal)"
+    (tmp_path / "mine.yaml").write_text(block.text)
+    proc = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--port", "0", "--fixtures", "mine.yaml"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                          env={**os.environ, "FAKEEXPORTS_CACHE_DIR": ""})
+    assert (proc.returncode, proc.stderr.splitlines()) == (1, shown.text.splitlines())
+
+
+def test_an_error_shown_follows_its_refused_document() -> None:
+    for i, b in enumerate(BLOCKS):
+        if b.kind == "refusal":
+            assert i and BLOCKS[i - 1].kind == "refused", f"{b.id}: no refused fixture document before it"
 
 
 @pytest.mark.parametrize("block", of("credentials"))
