@@ -22,6 +22,18 @@ from .vendors import discover
 ROUTER = web.AppKey("fakeexports_router", Router)
 
 
+def _load_fixtures(registry: Registry) -> None:
+    """The fixtures loaded at start-up. A FixtureError is the document's, said in one line by the CLI; a ValueError
+    or OSError of any other kind is a bug of the fake, which the CLI would say the same way (as a setting's mistake),
+    so it leaves as a RuntimeError: its traceback is printed."""
+    try:
+        fixtures.load_into(registry.vendors, registry.fixture_docs)
+    except fixtures.FixtureError:
+        raise
+    except (ValueError, OSError) as exc:
+        raise RuntimeError(f"a bug of the fake while loading the fixtures: {exc!r}") from exc
+
+
 def create_app(settings: Settings | None = None) -> web.Application:
     """The whole fake as an aiohttp application (vendors, S3 stand-in, control API)."""
     settings = settings or Settings()
@@ -34,7 +46,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         runtime.keys.keep_in(runtime.store)  # the keys the file holds, or this server's, written to it now
         runtime.flush()
     else:
-        fixtures.load_into(registry.vendors, registry.fixture_docs)
+        _load_fixtures(registry)
 
     # Long URLs and headers (a DIDWW filter list, a big token) still reach the vendor, which answers in its
     # own envelope; only beyond 64 KiB does aiohttp's parser answer its plain 400 before routing.

@@ -193,6 +193,26 @@ def test_a_bad_fixture_file_stops_the_start_naming_file_tenant_and_path(tmp_path
     assert str(caught.value) == f"{path}: tenant my-client: jobs[0].timezone: 'Lisbon' is not an IANA time zone"
 
 
+@pytest.mark.parametrize("bug", [ValueError("a bug of ours"), OSError("a bug of ours"), KeyError("ours")])
+def test_our_own_bug_while_loading_at_start_up_leaves_with_its_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bug: Exception) -> None:
+    """The CLI says a FixtureError (a ValueError) or an OSError in one line, as the user's mistake: a bug must not
+    leave as one of those (a KeyError already does not)."""
+    import fakeexports_acme
+
+    def load_tenant(v: Any, tenant: str, read: Any) -> None:  # acme's load_tenant, failing as ours might
+        raise bug
+
+    monkeypatch.setitem(fakeexports_acme.VENDOR.hooks, "load_tenant", load_tenant)
+    path = tmp_path / "acme.yaml"
+    path.write_text("vendor: acme\ntenants:\n  ak_one:\n    exports:\n"
+                    "      - {dataset: events, from: '2026-01-10T00:00:00Z', to: '2026-01-11T00:00:00Z'}\n")
+    with pytest.raises(Exception) as caught:
+        create_app(settings(clock="virtual", fixtures=str(path), cache_dir=""))
+    assert not isinstance(caught.value, FixtureError | ValueError | OSError)
+    assert caught.value is bug or caught.value.__cause__ is bug
+
+
 @pytest.mark.parametrize("cache", [False, True])
 def test_unquoted_yaml_dates_are_read_as_the_text_they_were_written_as(tmp_path: Path, cache: bool) -> None:
     """YAML reads 2026-01-01 as a date (the JSON copy in the cache holds text): either way it is the day it says."""
