@@ -379,8 +379,8 @@ async def configure_tenant(request: web.Request) -> web.StreamResponse:
 async def load_fixture(request: web.Request) -> web.StreamResponse:
     """A fixture document loaded now, beside what is there (``repeat`` seeds many jobs at once). It is not kept for
     resets. A document its vendor's schema or rules refuse loads nothing (400 naming the tenant and the path in the
-    document); only the job engine's refusal while loading (an outcome forced on a job already ended) stops the load
-    at that tenant, those before it staying."""
+    document); only the job engine's refusal while loading (an outcome forced on a job already ended, an id a job
+    already has) stops the load at that tenant, those before it staying."""
     runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
     doc = await json_body(request)
     if not isinstance(doc.get("vendor"), str) or doc["vendor"] not in registry.vendors:

@@ -103,6 +103,12 @@ class FixtureError(ValueError):
                             tenant=self.tenant if self.tenant is not None else tenant)
 
 
+# A fixture job's ``age_seconds``, every vendor's: at most about 317 years, so that a job made that long before the
+# earliest clock (1970) still has a four-digit year (times.writable); a larger age was a 500 as the job was made.
+AGE_LIMIT = 10_000_000_000
+FIXTURE_AGE: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": AGE_LIMIT}
+
+
 # --- repeat ----------------------------------------------------------------------------------------------------
 REPEAT_LIMIT = 10_000_000
 FREEZE_AFTER = 10_000  # jobs a load must add before what it made is taken out of the cycle collector's way
@@ -203,7 +209,8 @@ def _must_be(rule: str, expected: Any, definition: Mapping[str, Any]) -> str:
               "exclusiveMaximum": "less than {}", "minLength": "at least {} characters long",
               "maxLength": "at most {} characters long", "pattern": "text matching {}", "format": "a {}",
               "minItems": "a list of at least {} items", "maxItems": "a list of at most {} items"}
-    return bounds[rule].format(expected) if rule in bounds else f"valid ({rule} {expected})"
+    shown = f"{expected:,}" if isinstance(expected, int) and not isinstance(expected, bool) else expected
+    return bounds[rule].format(shown) if rule in bounds else f"valid ({rule} {expected})"
 
 
 def worded(exc: fastjsonschema.JsonSchemaValueException) -> FixtureError:
@@ -248,7 +255,23 @@ def read_tenant(v: VendorApp, tenant: str, spec: Any) -> tuple[int | None, Any]:
                                  for k, value in part.items()})
         except fastjsonschema.JsonSchemaValueException as exc:
             raise worded(exc) from None
+    _unique(part, v.fixture_ids)
     return volume, v.read_fixture_tenant(tenant, part)
+
+
+def _unique(part: Mapping[str, Any], unique: Iterable[str]) -> None:
+    """No id (``fixture_ids``) given twice in a tenant's part: the second job would take the first's place."""
+    seen: dict[tuple[str, str], str] = {}
+    for value in part.values():
+        entries = value.entries() if isinstance(value, Repeated) else ()
+        for entry in entries:
+            for key in unique:
+                given = entry.item.get(key) if isinstance(entry.item, dict) else None
+                if not isinstance(given, str | int):
+                    continue
+                first = seen.setdefault((key, str(given)), entry.at)
+                if first != entry.at:
+                    raise FixtureError(f"{key} {given!r} is given by {first} too (ids are unique)", f"{entry.at}.{key}")
 
 
 def _read(vendors: Mapping[str, VendorApp], doc: dict[str, Any], vendor: str | None,

@@ -131,6 +131,8 @@ class Jobs:
         replaces it (a queue decided when it starts), ``hold`` freezes the job in a status (a fixture's);
         ``ctx``: the request that created it, whose operation an outcome fault may be queued for; ``fixture``:
         loaded from a fixture file, so what it would have notified before now was already notified."""
+        if job_id is not None and job_id in state.jobs:  # a fixture's id given again: it would hide the first job
+            raise VendorError(409, f"a job {job_id} exists already", kind="conflict")
         now = self.runtime.clock.now()
         created = now if created is None else created
         number = int(state.get("counters", "jobs") or 0) + 1

@@ -22,7 +22,7 @@ from .files import (
     uuid4_from,
     uuid7_from,
 )
-from .fixtures import FixtureError, FixtureItem, fixture_items
+from .fixtures import FIXTURE_AGE, FixtureError, FixtureItem, fixture_items
 from .jobs import Ids, Jobs, Timed
 from .lifecycle import (
     INF,
@@ -50,11 +50,12 @@ from .vendor import Context, Reply, Vendor, VendorApp
 from .wire import dumps
 
 __all__ = [
-    "INF", "KEPT_SECONDS", "REMOVE", "VOLUME", "Call", "Clock", "Context", "Credentials", "Effect", "FileBody",
-    "FixtureError", "FixtureItem", "Ids", "Index", "Job", "Jobs", "Lifecycle", "Memo", "Operation", "Option",
-    "Page", "Pools", "Progress", "Recipe", "Reply", "Schedule", "Sizes", "TenantState", "Timed", "Tokens", "Vendor",
-    "VendorApp", "VendorError", "Violation", "Window", "basic_credentials", "batched_lines", "bearer_token",
-    "csv_lines", "dumps", "entered_at", "fixture_items", "gzip_chunks", "hex_id", "masked", "measure",
+    "FIXTURE_AGE", "INF", "KEPT_SECONDS", "REMOVE", "VOLUME", "Call", "Clock", "Context", "Credentials", "Effect",
+    "FileBody", "FixtureError", "FixtureItem", "Ids", "Index", "Job", "Jobs", "Lifecycle", "Memo", "Operation",
+    "Option", "Page", "Pools", "Progress", "Recipe", "Reply", "Schedule", "Sizes", "TenantState", "Timed", "Tokens",
+    "Vendor", "VendorApp", "VendorError", "Violation", "Window", "basic_credentials", "batched_lines",
+    "bearer_token", "csv_lines", "dumps", "entered_at", "fixture_items", "gzip_chunks", "hex_id", "masked",
+    "measure",
     "next_change_at", "parse_instant", "parse_rfc3339", "read_jwt", "records_for", "rfc3339", "rng", "sign_jwt",
     "sorted_compact", "stamp", "status_at", "time_in", "time_of", "time_when", "uuid4_from", "uuid7_from",
     "writable",

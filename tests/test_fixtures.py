@@ -32,6 +32,10 @@ VENDORS: dict[str, tuple[str, str, str, dict[str, Any]]] = {
 }
 
 
+SID_JOB = {**VENDORS["twilio"][3], "job_sid": "JS" + "a" * 32}
+FILE_ID = "00000000-0000-4000-8000-00000000000f"
+
+
 def bad_item(vendor: str, **changes: Any) -> tuple[str, dict[str, Any]]:
     """A document whose first tenant is good and whose second has a good item, then the vendor's good item with
     ``changes`` (None drops a key): nothing of it may load. Returns the bad tenant and the document."""
@@ -62,6 +66,12 @@ BAD = [
     ("twilio", bad_item("twilio", friendly_nam="x"), "jobs[1]", "unknown key 'friendly_nam' (did you mean "
                                                               "'friendly_name'?)"),
     ("twilio", bad_item("twilio", end_day=None), "jobs[1]", "end_day is required"),
+    ("twilio", bad_item("twilio", age_seconds=1e12), "jobs[1].age_seconds",
+     "must be at most 10,000,000,000, not 1000000000000.0"),
+    ("twilio", bad_item("twilio", start_day=1e30, end_day=1e30), "jobs[1].start_day",
+     "1e+30 days from today is not a day of the calendar"),
+    ("twilio", bad_part("twilio", jobs=[SID_JOB, VENDORS["twilio"][3], SID_JOB]), "jobs[2].job_sid",
+     f"job_sid '{SID_JOB['job_sid']}' is given by jobs[0] too (ids are unique)"),
     ("twilio", bad_part("twilio", settings={"auth_token": 5}), "settings.auth_token", "must be a string, not 5"),
     ("twilio", bad_part("twilio", configuration={"Faxes": {"enabled": True}}), "configuration",
      "unknown key 'Faxes'"),
@@ -79,6 +89,8 @@ BAD = [
     ("didww", bad_item("didww", callback_uri="http://example.com"), "exports[1]",
      "unknown key 'callback_uri' (did you mean 'callback_url'?)"),
     ("didww", bad_item("didww", repeat=-1), "exports[1]", "'repeat' must be a whole number from 0 to 10,000,000"),
+    ("didww", bad_part("didww", exports=[{**VENDORS["didww"][3], "file_id": FILE_ID}, {"file_id": FILE_ID}]),
+     "exports[1].file_id", f"file_id '{FILE_ID}' is given by exports[0] too"),
     ("didww", bad_part("didww", settings={"default_api_version": "2020-01-01"}), "settings.default_api_version",
      "must be one of 2021-12-15"),
     # Talkdesk
@@ -88,11 +100,14 @@ BAD = [
     ("talkdesk", bad_item("talkdesk", timezone="Europe/Atlantis"), "jobs[1].timezone",
      "'Europe/Atlantis' is not an IANA time zone"),
     ("talkdesk", bad_item("talkdesk", age_seconds=-1), "jobs[1].age_seconds", "must be at least 0, not -1"),
+    ("talkdesk", bad_item("talkdesk", age_seconds=2e10), "jobs[1].age_seconds", "must be at most 10,000,000,000"),
     ("talkdesk", bad_item("talkdesk", timezon="UTC"), "jobs[1]", "unknown key 'timezon' (did you mean 'timezone'?)"),
     ("talkdesk", bad_part("talkdesk", settings={"calls_payload": "everything"}), "settings.calls_payload",
      "must be one of call_id, interaction_id"),
     # HookBridge
     ("hookbridge", bad_item("hookbridge", row_count="many"), "exports[1].row_count", "must be a whole number"),
+    ("hookbridge", bad_item("hookbridge", row_count=10**12), "exports[1].row_count",
+     "must be at most 100,000,000, not 1000000000000"),
     ("hookbridge", bad_item("hookbridge", status="delivered"), "exports[1].status", "must be one of queued"),
     ("hookbridge", bad_item("hookbridge", completed_at="2026-01-02T24:61:00Z"), "exports[1].completed_at",
      "must be an RFC 3339 date-time"),
@@ -171,6 +186,21 @@ async def test_a_refusal_of_the_job_engine_while_loading_names_the_tenant(client
     r = await client.post("/_fakeexports/fixtures", json={"vendor": "twilio", "tenants": {
         tenant: {key: [{**item, "age_seconds": 86400, "outcome": "Failed"}]}}})
     assert (r.status, await r.json()) == (400, {"error": f"{POSTED}: tenant {tenant}: the job is already Completed"})
+
+
+@pytest.mark.parametrize("vendor", ["twilio", "didww", "talkdesk", "hookbridge"])
+async def test_a_job_id_loaded_again_is_refused_not_a_second_job_under_it(client_for: Any, vendor: str) -> None:
+    """Before, the second job took the first's place in the store while both stayed in its lists."""
+    key, tenant, _, item = VENDORS[vendor]
+    given = {"twilio": {"job_sid": "JS" + "b" * 32}}.get(vendor, {"id": "00000000-0000-4000-8000-0000000000b0"})
+    doc = {"vendor": vendor, "tenants": {tenant: {key: [{**item, **given}]}}}
+    client = await client_for(fixtures="none")
+    assert (await client.post("/_fakeexports/fixtures", json=doc)).status == 201
+    before = await state_of(client)
+    r = await client.post("/_fakeexports/fixtures", json=doc)
+    assert (r.status, await r.json()) == (400, {"error": f"{POSTED}: tenant {tenant}: a job {next(iter(given.values()))} "
+                                                         "exists already"})
+    assert await state_of(client) == before
 
 
 @pytest.mark.parametrize(("doc", "words"), [

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from ...kit import (
+    FIXTURE_AGE,
     INF,
     KEPT_SECONDS,
     Call,
@@ -83,9 +84,12 @@ FIXTURE_EXPORT = {
         "status": {"enum": list(MESSAGE_STATUSES)},
         "direction": {"enum": ["outbound", "inbound"]},
         "endpoint_id": {"type": "string"}, "inbound_endpoint_id": {"type": "string"},
-        "created_at": _TIME, "age_seconds": {"type": "number", "minimum": 0},
+        "created_at": _TIME, "age_seconds": FIXTURE_AGE,
         "started_at": _TIME, "completed_at": _TIME, "expires_at": _TIME,
-        "row_count": {"type": "integer", "minimum": 0}, "file_size_bytes": {"type": "integer", "minimum": 0},
+        # the file is made (and measured) row by row: no more rows than records_per_day allows a day (100,000,000),
+        # no more than a gigabyte (the padding that meets file_size_bytes is held in memory, row by row)
+        "row_count": {"type": "integer", "minimum": 0, "maximum": 100_000_000},
+        "file_size_bytes": {"type": "integer", "minimum": 0, "maximum": 1_000_000_000},
         "outcome": {"enum": ["failed"]}, "error_message": {"type": "string"},
     },
 }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ...kit import FixtureError, fixture_items
+from ...kit import FIXTURE_AGE, FixtureError, fixture_items
 from . import records
 from .envelope import parse_time
 
@@ -27,7 +27,7 @@ JOB = {
         "to": {"type": "string", "description": TIME_WORDS},
         "name": {"type": ["string", "null"]},
         "id": {"type": "string", "pattern": UUID},
-        "age_seconds": {"type": "number", "minimum": 0},
+        "age_seconds": FIXTURE_AGE,
         "calls_payload": {"enum": list(records.PAYLOADS)},
         "status": {"enum": ["failed", "canceled"]},
     },

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from ...kit import FixtureError, fixture_items
+from ...kit import FIXTURE_AGE, FixtureError, fixture_items
 from .records import RESOURCE_TYPES
 
 # the outcomes a fixture may force, every one from the open statuses (declaration.py's lifecycle, A2)
@@ -24,7 +24,7 @@ JOB = {
         "friendly_name": {"type": "string"},
         "start_day": DAY, "end_day": DAY,
         "job_sid": {"type": "string", "pattern": "^JS[0-9a-fA-F]{32}$"},  # A2
-        "age_seconds": {"type": "number", "minimum": 0},
+        "age_seconds": FIXTURE_AGE,
         "outcome": {"enum": list(OUTCOMES)},
         "webhook_url": {"type": "string"},
         "webhook_method": {"enum": ["GET", "POST"]},  # A3
@@ -74,9 +74,10 @@ def read(spec: dict[str, Any], now: float) -> Reading:
     return Reading(dict(spec.get("settings") or {}), jobs, configurations(spec))
 
 
-def _day(value: int | str, at: str, today: date) -> date:
+def _day(value: float | str, at: str, today: date) -> date:
+    # a whole number may come as a float (JSON's 1e3, or an integer past 64 bits), which the schema takes as one
     try:
-        return today + timedelta(days=value) if isinstance(value, int) else date.fromisoformat(value)
+        return date.fromisoformat(value) if isinstance(value, str) else today + timedelta(days=value)
     except ValueError:
         raise FixtureError(f"{value!r} is not a day of the calendar", at) from None
     except OverflowError:

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from fakeexports.kit import (
+    FIXTURE_AGE,
     Call,
     Context,
     Effect,
@@ -53,7 +54,7 @@ FIXTURE_SCHEMA = {  # a key's part of fixtures.yaml, checked before read_tenant 
     "properties": {"exports": {"type": ["array", "null"], "items": {
         "type": "object", "required": ["dataset", "from", "to"], "additionalProperties": False,
         "properties": {"dataset": {"enum": list(COLUMNS)}, "from": TIME, "to": TIME,
-                       "age_seconds": {"type": "number", "minimum": 0}, "outcome": {"enum": ["failed", "succeeded"]}},
+                       "age_seconds": FIXTURE_AGE, "outcome": {"enum": ["failed", "succeeded"]}},
     }}},
 }
 
