@@ -10,7 +10,7 @@ An item of any list may say ``repeat: N``: it stands for N items alike (a realis
 a few lines). The copies are made one at a time as the vendor loads them, so the list is never built.
 
 A document is checked before anything of it is loaded: for each tenant in scope the core's keys (``records_per_day``,
-``repeat``), then its vendor's JSON Schema (``Vendor(fixture_schema=...)``, compiled once per app), then the vendor
+``repeat``), then its vendor's JSON Schema (``Vendor(fixture_schema=...)``, compiled once), then the vendor
 reads it (``read_tenant``: what a schema cannot say, a date that must exist, a time zone that must be one, raised as
 FixtureError). Only when every tenant has been read are they loaded (``load_tenant``). So a document that is wrong
 loads nothing, and its error names the file, the tenant and the path in the document; an exception of any other type

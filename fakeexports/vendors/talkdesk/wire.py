@@ -140,18 +140,12 @@ def violation(v: VendorApp, problem: Violation, op: Operation, request: web.Requ
     return bad(envelope.MSG_INVALID_REPORT, problem.name or problem.location, problem.message)
 
 
-def zones(v: VendorApp) -> set[str]:
-    """The IANA time zone names (read once per app)."""
+def zone(v: VendorApp, name: str) -> ZoneInfo:
+    """An IANA time zone by name, or the vendor's 400."""
     local = v.local
     if not local.zones:
         local.zones = available_timezones()
-    zones: set[str] = local.zones
-    return zones
-
-
-def zone(v: VendorApp, name: str) -> ZoneInfo:
-    """An IANA time zone by name, or the vendor's 400."""
-    if name not in zones(v) and name != "UTC":
+    if name not in local.zones and name != "UTC":
         raise bad(envelope.MSG_INVALID_REPORT, "timezone", f"{name} is not an IANA time zone")
     try:
         return ZoneInfo(name)
@@ -188,7 +182,7 @@ def payload_attr(kind: str, payload: str) -> dict[str, str]:
 
 @VENDOR.hook
 def read_tenant(v: VendorApp, tenant: str, spec: dict[str, Any]) -> fixtures.Reading:
-    return fixtures.read(spec, v.runtime.clock.now(), zones(v))
+    return fixtures.read(spec, v.runtime.clock.now())
 
 
 @VENDOR.hook
