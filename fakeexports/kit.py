@@ -55,8 +55,7 @@ __all__ = [
     "Option", "Page", "Pools", "Progress", "Recipe", "Reply", "Schedule", "Sizes", "TenantState", "Timed", "Tokens",
     "Vendor", "VendorApp", "VendorError", "Violation", "Window", "basic_credentials", "batched_lines",
     "bearer_token", "csv_lines", "dumps", "entered_at", "fixture_items", "gzip_chunks", "hex_id", "masked",
-    "measure",
-    "next_change_at", "parse_instant", "parse_rfc3339", "read_jwt", "records_for", "rfc3339", "rng", "sign_jwt",
-    "sorted_compact", "stamp", "status_at", "time_in", "time_of", "time_when", "uuid4_from", "uuid7_from",
-    "writable",
+    "measure", "next_change_at", "parse_instant", "parse_rfc3339", "read_jwt", "records_for", "rfc3339", "rng",
+    "sign_jwt", "sorted_compact", "stamp", "status_at", "time_in", "time_of", "time_when", "uuid4_from",
+    "uuid7_from", "writable",
 ]
