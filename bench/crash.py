@@ -44,6 +44,8 @@ class Acked:
     created: dict[str, float] = field(default_factory=dict)  # "vendor/id" -> the clock before it was made
     deleted: set[str] = field(default_factory=set)
     refs: dict[str, str] = field(default_factory=dict)  # DIDWW export -> its last acknowledged reference
+    tenants: dict[str, str] = field(default_factory=dict)  # "vendor/id" -> the credential that made it (views
+    # show a DIDWW key masked and a HookBridge key as its project: the writer's own is the one to use)
     files: dict[str, str] = field(default_factory=dict)  # "vendor/id" -> sha256 of its file
     clock: float = 0.0  # the latest clock an advance answered with
     writes: int = 0
@@ -64,6 +66,7 @@ async def writer(session: aiohttp.ClientSession, base: str, vendor: str, tenant:
             if roll < 0.45 or not mine:
                 job = await d.create()
                 acked.created[f"{vendor}/{job}"] = acked.clock
+                acked.tenants[f"{vendor}/{job}"] = tenant
                 acked.writes += 1
                 mine.append(job)
             elif roll < 0.6 and vendor in DELETES_REMOVE:
@@ -148,7 +151,7 @@ async def verify(port: int, acked: Acked) -> tuple[list[str], int]:
                 problems.append(f"an acknowledged delete came back: {key}")
         for job, ref in acked.refs.items():
             async with session.get(f"{base}/didww/v3/exports/{job}", headers={
-                    "Api-Key": stored.get(f"didww/{job}", {}).get("tenant", ""),
+                    "Api-Key": acked.tenants[f"didww/{job}"],
                     "X-DIDWW-API-Version": "2026-04-16"}) as resp:
                 got = (await resp.json(content_type=None))["data"]["attributes"]["external_reference_id"] \
                     if resp.status == 200 else None
@@ -167,12 +170,12 @@ async def verify(port: int, acked: Acked) -> tuple[list[str], int]:
             if key in acked.deleted:
                 continue
             cls = classes[vendor]
-            tenant = stored[key]["tenant"] if key in stored else None
+            tenant = acked.tenants[key] if key in stored else None
             recipe = cls.recipe
             assert recipe is not None
             if tenant is None:
                 continue
-            d = Driver.over(session, base, recipe, _recipe_tenant(vendor, tenant), cls.mount)
+            d = Driver.over(session, base, recipe, tenant, cls.mount)
             try:
                 if recipe.login:
                     await d.login()
@@ -186,14 +189,6 @@ async def verify(port: int, acked: Acked) -> tuple[list[str], int]:
             if hashlib.sha256(body).hexdigest() != digest:
                 problems.append(f"{key}: its file differs after the restart")
     return problems, compared
-
-
-def _recipe_tenant(vendor: str, stored_tenant: str) -> str:
-    """The credential that names a stored tenant (HookBridge's tenant is the key's project: find the key)."""
-    return _KEYS.get((vendor, stored_tenant), stored_tenant)
-
-
-_KEYS: dict[tuple[str, str], str] = {}
 
 
 def main() -> int:
@@ -225,8 +220,6 @@ def main() -> int:
                 problems, n = asyncio.run(verify(port, acked))
                 lost += problems
                 compared += n
-            for vendor, tenant in _hookbridge_keys(args.writers):
-                _KEYS[(vendor, tenant[0])] = tenant[1]
             kill_after = args.seconds * (0.5 + rnd.random())
 
             async def run_and_kill(port: int = port, proc: Any = server, after: float = kill_after) -> None:
@@ -262,21 +255,6 @@ def main() -> int:
     for problem in lost[:20]:
         print("  ", problem)
     return 1 if lost else 0
-
-
-def _hookbridge_keys(writers: int) -> list[tuple[str, tuple[str, str]]]:
-    """HookBridge stores a key's jobs under its project: map each writer's project back to its key."""
-    from fakeexports.files import hex_id
-
-    cls = discover().get("hookbridge")
-    if cls is None or cls.recipe is None:
-        return []
-    out = []
-    for i in range(writers):
-        key = _tenant(cls.recipe.tenants[0], i)
-        project = "proj_" + hex_id(0, "hookbridge-project", "hb_test_" + key, length=24)
-        out.append(("hookbridge", (project, key)))
-    return out
 
 
 if __name__ == "__main__":

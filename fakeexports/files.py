@@ -327,6 +327,7 @@ class Pools:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
+        self._lock = threading.Lock()
 
     @cached_property
     def _faker(self) -> object:
@@ -336,9 +337,21 @@ class Pools:
         fake.seed_instance(self.seed)
         return fake
 
-    def _draw(self, method: str, n: int | None = None) -> list[str]:
+    # faker's draws come from one seeded instance, so each list depends on the ones drawn before it: all are drawn
+    # together, in this order, the first time any is needed, whichever thread (the loop, the file thread) asks
+    # first. Drawn one by one as each was first needed, a file's values depended on which file came first in the
+    # process, and a file differed after a restart (bench/crash.py found it).
+    DRAWN = (("sentences", "sentence"), ("names", "name"), ("companies", "company"), ("emails", "email"),
+             ("cities", "city"))
+
+    @cached_property
+    def _drawn(self) -> dict[str, list[str]]:
         fake = self._faker
-        return [str(getattr(fake, method)()) for _ in range(n or self.SIZE)]
+        return {name: [str(getattr(fake, method)()) for _ in range(self.SIZE)] for name, method in self.DRAWN}
+
+    def _draw(self, name: str) -> list[str]:
+        with self._lock:
+            return self._drawn[name]
 
     @cached_property
     def e164(self) -> list[str]:
@@ -351,23 +364,23 @@ class Pools:
 
     @cached_property
     def sentences(self) -> list[str]:
-        return self._draw("sentence")
+        return self._draw("sentences")
 
     @cached_property
     def names(self) -> list[str]:
-        return self._draw("name")
+        return self._draw("names")
 
     @cached_property
     def companies(self) -> list[str]:
-        return self._draw("company")
+        return self._draw("companies")
 
     @cached_property
     def emails(self) -> list[str]:
-        return self._draw("email")
+        return self._draw("emails")
 
     @cached_property
     def cities(self) -> list[str]:
-        return self._draw("city")
+        return self._draw("cities")
 
 
 class FileResponse(web.StreamResponse):

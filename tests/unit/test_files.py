@@ -131,3 +131,14 @@ async def test_a_body_streams_in_the_file_thread_and_knows_its_size_once_measure
         await FileBody("text/plain", chunks).measure()
     assert await FileBody("text/plain", chunks, size=5).measure() == 5
     sizes.close()
+
+
+def test_the_value_pools_do_not_depend_on_which_is_needed_first() -> None:
+    # drawn one by one from one seeded faker as each was first needed, a file's names depended on which file the
+    # process made first, and a file differed after a restart (bench/crash.py)
+    from fakeexports.files import Pools
+
+    first, second = Pools(7), Pools(7)
+    names, cities = first.names, first.cities
+    assert second.cities == cities and second.names == names
+    assert second.sentences == first.sentences and second.emails == first.emails
