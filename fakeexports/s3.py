@@ -18,6 +18,8 @@ from aiohttp import web
 from .errors import StateWriteError, VendorError
 from .files import FileResponse, hex_id
 from .links import AMZ_DATE, BUCKET_PREFIX, MAX_EXPIRES, MOUNT
+from .pipeline import tunnel_of
+from .routing import ROUTER
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -195,7 +197,12 @@ def _written(runtime: Runtime) -> bool:
 def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
     def vendor_of(request: web.Request) -> VendorApp | None:
         bucket = request.match_info["bucket"]
-        return registry.vendors.get(bucket[len(BUCKET_PREFIX):]) if bucket.startswith(BUCKET_PREFIX) else None
+        name = bucket[len(BUCKET_PREFIX):] if bucket.startswith(BUCKET_PREFIX) else ""
+        tunnel = tunnel_of(request)
+        home = request.app[ROUTER].for_host(tunnel) if tunnel is not None else None
+        if home is not None and name != home.vendor:
+            return None  # inside a vendor's proxy tunnel, only its own bucket is there
+        return registry.vendors.get(name)
 
     app.router.add_get(MOUNT + "/{bucket}/{tenant}/{key:.+}", make_s3_handler(
         runtime, lambda request, now: get_object(runtime, vendor_of(request), request, now), "GetObject"))
