@@ -70,7 +70,6 @@ class Exchange:
     close: bool = False  # the body was not read to its end: the answer ends the connection
     gone: bool = False  # the client hung up before its body arrived: nobody to answer
 
-
     @property
     def operation(self) -> str | None:
         return self.entry.op.operation_id if self.entry is not None else None
