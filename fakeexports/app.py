@@ -7,19 +7,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
 from . import control, fixtures, persist, s3
 from .clock import RealClock
+from .pipeline import expect_continue
 from .registry import REGISTRY, Registry, load_vendors
-from .routing import Router
+from .routing import ROUTER, Router
 from .runtime import RUNTIME, Runtime, make_runtime
 from .settings import Settings
 from .vendors import discover
-
-# Where each vendor is reached, its mounts and host names (proxy.py opens tunnels to those hosts only).
-ROUTER = web.AppKey("fakeexports_router", Router)
 
 
 def _load_fixtures(registry: Registry) -> None:
@@ -60,10 +59,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
     for name in registry.vendors:
         router.add(runtime, registry.operations[name])
     for mount, dispatch in router.mounts.items():  # the router's mount keys, given to aiohttp's prefix index
-        app.router.add_route("*", mount, dispatch.handle)
-        app.router.add_route("*", mount + "/{tail:[\\s\\S]*}", dispatch.handle)  # a newline too
+        handler = router.entry(dispatch)
+        app.router.add_route("*", mount, handler, expect_handler=expect_continue)
+        app.router.add_route("*", mount + "/{tail:[\\s\\S]*}", handler, expect_handler=expect_continue)  # a newline too
     app[ROUTER] = router
-    app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(runtime, registry, router))  # a newline too
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", _make_root(runtime, registry, router),  # a newline too
+                         expect_handler=expect_continue)
     if isinstance(runtime.clock, RealClock):
         app.cleanup_ctx.append(_ticker)
     app.on_cleanup.append(_close_webhooks)
@@ -72,6 +73,19 @@ def create_app(settings: Settings | None = None) -> web.Application:
         app.on_cleanup.append(_close_state)
     app.cleanup_ctx.append(_warm_up)
     return app
+
+
+def runner_options(app: web.Application) -> dict[str, Any]:
+    """How aiohttp serves the app's connections (make_runner; a test server takes the same): an idle connection, or
+    one whose request head does not arrive, is closed after --header-timeout (aiohttp's keep-alive timer, which runs
+    from the connection's start and from the end of each answer until a whole head has arrived); a body the fake did
+    not read to its end is not waited for after the answer: the connection closes (no lingering)."""
+    return {"access_log": None, "keepalive_timeout": app[RUNTIME].settings.header_timeout, "lingering_time": 0}
+
+
+def make_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:
+    """aiohttp's runner for the app as the fake's listener needs it (runner_options)."""
+    return web.AppRunner(app, **runner_options(app), **kwargs)
 
 
 async def _warm_up(app: web.Application) -> AsyncIterator[None]:

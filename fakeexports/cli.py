@@ -11,12 +11,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage
 
 from . import ca, ctl
 from . import options as opts
-from .app import create_app, vendor_base_urls
+from .app import create_app, make_runner, vendor_base_urls
 from .options import Option
 from .persist import StateError
 from .proxy import listen
@@ -131,7 +130,7 @@ SHUTDOWN_GRACE = 3.0
 async def serve(settings: Settings) -> None:
     logging.getLogger("aiohttp.server").addFilter(_OneLineBadRequests())
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
+    runner = make_runner(app, shutdown_timeout=SHUTDOWN_GRACE)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):  # before anything is printed: a signal from then on is graceful

@@ -16,11 +16,12 @@ import orjson
 from aiohttp import web
 
 from . import fixtures, ui
-from .errors import StateWriteError, VendorError
+from .errors import BodyError, ClientGone, StateWriteError, VendorError
 from .faults import FaultError
 from .fixtures import FixtureError
-from .pipeline import origin_of
+from .pipeline import expect_continue, origin_of, oversized, read_body, tunnel_of
 from .registry import REGISTRY
+from .routing import ROUTER
 from .runtime import RUNTIME
 from .store import VOLUME
 from .times import parse_rfc3339, stamp
@@ -86,6 +87,8 @@ def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
 
     def wrap(fn: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
+            if tunnel_of(request) is not None:  # a proxy tunnel reaches its vendor only: that vendor's 404
+                return await request.app[ROUTER].dispatch(request) or web.HTTPNotFound()
             runtime = request.app[RUNTIME]
             token = runtime.settings.control_token
             if token is not None and path not in OPEN and not _authorized(request, token):
@@ -99,9 +102,11 @@ def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
             except StateWriteError as exc:  # the disk is full or read-only: no answer shows unwritten state
                 response = reply({"error": f"the state file could not be written: {exc}"}, 503)
             response.headers["Date"] = runtime.date()
+            if oversized(request) or request.get(UNREAD, False):  # the rest of a body is not read: the connection ends
+                response.force_close()
             return response
 
-        ROUTES.route(method, PREFIX + path)(guarded)
+        ROUTES.route(method, PREFIX + path, expect_handler=expect_continue)(guarded)
         return fn
 
     return wrap
@@ -128,8 +133,17 @@ def _authorized(request: web.Request, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
 
 
+UNREAD = web.RequestKey("fakeexports_unread", bool)  # its body was not read to its end (BodyError)
+
+
 async def json_body(request: web.Request) -> dict[str, Any]:
-    raw = await request.read()
+    try:
+        raw = await read_body(request, request.app[RUNTIME].settings.body_timeout)
+    except BodyError as exc:
+        request[UNREAD] = True
+        raise ControlError(exc.status, exc.message) from None
+    except ClientGone:
+        raise ControlError(400, "the client closed the connection before its body arrived") from None
     if not raw.strip():
         return {}
     try:

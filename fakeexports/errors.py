@@ -25,6 +25,15 @@ class VendorError(Exception):
         super().__init__(f"{self.status} {self.kind}: {self.message}")
 
 
+class BodyError(VendorError):
+    """A request body the fake stopped reading (over the limit, too slow, malformed): the rest of it may still be on
+    the way, so the answer closes the connection."""
+
+
+class ClientGone(Exception):
+    """The client closed its connection before its request body arrived: there is no one to answer."""
+
+
 @dataclass(frozen=True)
 class Violation:
     """One request-validation failure, before a vendor turns it into its envelope.

@@ -18,15 +18,17 @@ one shortcut the request path has."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import re
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 
-from .errors import StateWriteError, StrictModeError, VendorError
+from .errors import BodyError, ClientGone, StateWriteError, StrictModeError, VendorError
 from .files import FileResponse
 from .specs import Operation
 from .validation import RequestValidator, ResponseValidator
@@ -65,22 +67,80 @@ class Exchange:
     body: Any = None
     ctx: Context | None = None
     reply: Reply | None = None
+    close: bool = False  # the body was not read to its end: the answer ends the connection
+    gone: bool = False  # the client hung up before its body arrived: nobody to answer
 
     @property
     def operation(self) -> str | None:
         return self.entry.op.operation_id if self.entry is not None else None
 
 
+def tunnel_of(request: web.BaseRequest) -> str | None:
+    """The vendor host whose proxy tunnel the request came through (proxy.Front says), or None."""
+    transport = request.transport
+    return None if transport is None else getattr(transport.get_protocol(), "tunnel", None)
+
+
+# A host and port as a URL may carry them: a name (docker's may have "_"), an IPv4 address or an [IPv6] literal.
+_HOST = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+BAD_HOST = "The Host header is not a host name"
+GONE = "The client closed the connection before its request body arrived"
+
+
 def origin_of(request: web.Request, public_url: str | None) -> str:
-    """Where the client reached us: --public-url, else X-Forwarded-Proto/Host, else the request's own."""
+    """Where the client reached us, the origin of every URL the fake emits: a proxy tunnel's vendor host (https),
+    else --public-url, else a reverse proxy's X-Forwarded-Proto and X-Forwarded-Host (each only where it is http or
+    https, and a host name), else the request's own scheme and Host (a 400 where that is no host name)."""
+    tunnel = tunnel_of(request)
+    if tunnel is not None:
+        return f"https://{tunnel}"
     if public_url:
         return public_url.rstrip("/")
     headers = request.headers
-    proto = headers.get("X-Forwarded-Proto")
-    host = headers.get("X-Forwarded-Host")
-    scheme = proto.split(",", 1)[0].strip() if proto else request.scheme
-    netloc = host.split(",", 1)[0].strip() if host else request.host
-    return f"{scheme}://{netloc}"
+    proto = headers.get("X-Forwarded-Proto", "").split(",", 1)[0].strip().lower()
+    host = headers.get("X-Forwarded-Host", "").split(",", 1)[0].strip()
+    scheme = proto if proto in ("http", "https") else request.scheme
+    if not _HOST.fullmatch(host):
+        host = request.host
+        if not _HOST.fullmatch(host):
+            raise VendorError(400, BAD_HOST, kind="validation")
+    return f"{scheme}://{host}"
+
+
+async def expect_continue(request: web.Request) -> None:
+    """``Expect: 100-continue`` (aiohttp calls this before the handler): the go-ahead only for a body the fake will
+    read. One declared over the limit gets none: the handler answers 413 before a byte of it is sent, and the
+    connection closes after. Other expectations are ignored, as RFC 9110 (10.1.1) allows."""
+    if (request.version >= HttpVersion11 and request.headers.get("Expect", "").strip().lower() == "100-continue"
+            and (request.content_length or 0) <= request.client_max_size):
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # what the answer writes is counted from here, as aiohttp's own handler does
+
+
+def oversized(request: web.BaseRequest) -> bool:
+    """The request says its body is over the limit: the fake never reads it, so its answer closes the connection
+    (aiohttp would otherwise wait for that body after the answer, and read the client's next request as part of it)."""
+    return (request.content_length or 0) > request.client_max_size
+
+
+async def read_body(request: web.Request, timeout: float) -> bytes:
+    """The whole body, within the server's limits: BodyError (413 over the limit, said up front or found reading;
+    408 slower than ``timeout`` real seconds; 400 a broken chunked encoding), ClientGone if the client hangs up."""
+    limit = request.client_max_size
+    too_large = BodyError(413, f"The request body is larger than {limit} bytes", kind="too_large")
+    if oversized(request):
+        raise too_large
+    try:
+        async with asyncio.timeout(timeout):
+            return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise too_large from None
+    except TimeoutError:
+        raise BodyError(408, f"The request body did not arrive within {timeout:g} seconds", kind="timeout") from None
+    except web.RequestPayloadError as exc:
+        raise BodyError(400, f"The request body is malformed: {exc}", kind="validation") from None
+    except ConnectionResetError:
+        raise ClientGone() from None
 
 
 class Pipeline:
@@ -114,6 +174,10 @@ class Pipeline:
             await self.handle(x)
         except VendorError as err:
             x.reply = self.vendor.render_error(err, x.request)
+            x.close = isinstance(err, BodyError)
+        except ClientGone:  # answered as any refusal (the vendor's hooks see an answer), but nobody will read it
+            x.gone = x.close = True
+            x.reply = self.vendor.render_error(VendorError(400, GONE, kind="validation"), x.request)
         except Exception as exc:  # our bug: journaled loudly, answered in the vendor's envelope
             self.runtime.journal.server_error(self.runtime.clock.now(), f"{self.vendor.name} {x.request.method} "
                                               f"{x.request.path}", repr(exc), traceback.format_exc())
@@ -125,6 +189,8 @@ class Pipeline:
         self.persist(x)
         response = self.render(x)
         response = self.check(x, response)
+        if x.close or oversized(x.request):
+            response.force_close()
         self.record(x, response)
         return response
 
@@ -162,11 +228,7 @@ class Pipeline:
             raise vendor.violation(problem, op, request)
         x.params = params
         if validator.wants_body:
-            try:
-                raw = await request.read()
-            except web.HTTPRequestEntityTooLarge:
-                raise VendorError(413, f"The request body is larger than {self.runtime.settings.max_body} bytes",
-                                  kind="too_large") from None
+            raw = await read_body(request, self.runtime.settings.body_timeout)
             x.body, problem = validator.body(request.headers.get("Content-Type", ""), raw)
             if problem is not None:
                 raise vendor.violation(problem, op, request)
@@ -215,8 +277,9 @@ class Pipeline:
 
     def record(self, x: Exchange, response: web.StreamResponse) -> None:
         request = x.request
-        self.runtime.journal.record(x.now, self.vendor.name, x.tenant, request.method, request.path_qs,
-                                    response.status, x.operation)
+        status = 499 if x.gone else response.status  # nginx's "client closed request": what was sent, nobody read
+        self.runtime.journal.record(x.now, self.vendor.name, x.tenant, request.method, request.path_qs, status,
+                                    x.operation)
 
 
 def render(runtime: Runtime, vendor: VendorApp, request: web.Request, reply: Reply) -> web.StreamResponse:

@@ -3,28 +3,31 @@
 With ``HTTPS_PROXY=http://127.0.0.1:8080`` and the fake's CA trusted, an unchanged client asks the fake for a
 tunnel to ``bulkexports.twilio.com:443``. The fake answers 200, terminates TLS itself with a certificate for
 that host signed by its own CA (ca.py), and hands the decrypted connection to aiohttp: the request then takes
-the same path as one that reached the fake with ``Host: bulkexports.twilio.com`` (routing.Router), and
-the URLs the vendor emits start with ``https://bulkexports.twilio.com``. A tunnel to any other host is
-refused with a 403: nothing is ever forwarded.
+the vendor's host-routed path (routing.Router: inside a tunnel only that host's vendor answers, whatever the
+path), and the URLs the vendor emits start with ``https://bulkexports.twilio.com``. A tunnel is opened only to
+port 443 of a well-formed name some vendor answers for (one label under a ``*.`` pattern); any other is refused
+with a 403, a malformed target with a 400: nothing is ever forwarded.
 
-The first bytes of each connection are looked at once; a connection that is not a CONNECT is given to aiohttp
-as it is, so keep-alive requests pay nothing for this."""
+Each accepted connection (gate.py lets it in) gets a Front for its whole life: it looks at the first bytes once,
+then passes everything to aiohttp's protocol, watching only for the end of the first request head (the gate then
+no longer counts the connection as a slow one to close first)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import re
+import socket
 import ssl
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import orjson
 from aiohttp import web
 
-from .app import ROUTER
 from .ca import CertificateAuthority, server_context
-from .routing import Router
+from .gate import Caps, Gate, Listener, refuse
+from .routing import ROUTER, Router
 from .settings import Settings
 
 log = logging.getLogger("fakeexports.proxy")
@@ -32,7 +35,15 @@ log = logging.getLogger("fakeexports.proxy")
 CONNECT = b"CONNECT "
 MAX_HEAD = 16384  # a CONNECT request's line and headers; more is not a proxy client
 EARLY = "bytes after the CONNECT request: send the TLS handshake once the tunnel is established"
-IDLE = 75.0  # seconds a connection may stay silent before its first request (aiohttp's keep-alive timeout)
+PORT = "443"  # the vendors' APIs are HTTPS on the default port, the only one a tunnel is opened to
+_TARGET = re.compile(r"(?P<host>[^:\[\]]+|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_END_OF_HEAD = (b"\r\n\r\n", b"\n\n")
+
+
+def well_formed(name: str) -> bool:
+    """A DNS name of letters, digits and hyphens (what a vendor's host is), at most 253 characters."""
+    return len(name) <= 253 and all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
 class Tunnels:
@@ -50,11 +61,8 @@ class Tunnels:
     def certificate_name(self, host: str) -> str:
         """The name to sign for: one ``*.domain`` certificate for every host one label under a wildcard pattern
         (any account's talkdeskid.com host), so that clients naming new hosts do not make new certificates."""
-        for suffix, _ in self.router.wildcards:  # ".talkdeskid.com"
-            label = host[: -len(suffix)]
-            if host.endswith(suffix) and label and "." not in label:
-                return "*" + suffix
-        return host
+        suffix = self.router.wildcard(host)
+        return host if suffix is None else "*" + suffix
 
     @property
     def ca(self) -> CertificateAuthority:
@@ -64,35 +72,69 @@ class Tunnels:
 
 
 class Front(asyncio.Protocol):
-    """One accepted connection until it is known what it is; then aiohttp's own protocol takes it over."""
+    """One accepted connection: until it is known what it is (a CONNECT, or a request for aiohttp), then in front
+    of aiohttp's protocol for the rest of its life, passing everything through."""
 
-    def __init__(self, server: web.Server, tunnels: Tunnels, pending: set[Front]):
-        self.server = server
-        self.tunnels = tunnels
-        self.pending = pending  # the Site's connections not handed over yet, closed at shutdown
-        self.handed = False
-        self.transport: asyncio.Transport | None = None
+    def __init__(self, site: Site, address: str, sock: socket.socket):
+        self.site = site
+        self.address = address  # the client's, as the gate counts it
+        self.sock = sock
+        self.transport: asyncio.Transport | None = None  # the TLS session's once a tunnel is open
+        self.inner: asyncio.Protocol | None = None  # aiohttp's, once it has the connection
+        self.tunnel: str | None = None  # the vendor host of a tunnel (pipeline.tunnel_of reads it)
         self.buffer = b""
-        self.done = False
+        self.done = False  # the first bytes were looked at
+        self.fresh = True  # no whole request head yet
+        self.tail = b""  # the last bytes seen while fresh: a head's end may be split between two reads
         self.idle: asyncio.TimerHandle | None = None
         self.task: asyncio.Task[None] | None = None  # the CONNECT being answered (kept: a task must be referenced)
+        self.evicted = False
 
+    # --- asyncio.Protocol ----------------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        self.pending.add(self)
-        self.idle = asyncio.get_running_loop().call_later(IDLE, self._silent)
-
-    def _silent(self) -> None:
-        if not self.done and self.transport is not None:
-            self.transport.close()
+        if self.evicted:  # closed to make room before its transport was made
+            transport.abort()
+            return
+        if self.site.tunnels is None:
+            self._hand_over(transport, b"")
+            return
+        self.site.pending.add(self)
+        self.idle = asyncio.get_running_loop().call_later(self.site.header_timeout, self._silent)
 
     def data_received(self, data: bytes) -> None:
-        if self.done:  # more bytes after a CONNECT's head, before its 200: refused like those sent with it
+        inner = self.inner
+        if inner is not None:
+            if self.fresh:
+                self._look(data)
+            inner.data_received(data)
+        elif self.done:  # more bytes after a CONNECT's head, before its 200: refused like those sent with it
             if self.task is not None and not self.task.done():
                 self.task.cancel()
                 self._refuse(400, "Bad Request", EARLY)
-            return
+        else:
+            self._first(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received() if self.inner is not None else None
+
+    def pause_writing(self) -> None:
+        if self.inner is not None:
+            self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self.inner is not None:
+            self.inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._release()
+        self.transport = None
+        if self.inner is not None:
+            self.inner.connection_lost(exc)
+
+    # --- what the connection is -----------------------------------------------------------------------------------
+    def _first(self, data: bytes) -> None:
         self.buffer += data
         head = self.buffer[: len(CONNECT)]
         if not CONNECT.startswith(head) and not head.startswith(CONNECT):
@@ -109,28 +151,47 @@ class Front(asyncio.Protocol):
             elif len(self.buffer) > MAX_HEAD:
                 self._refuse(431, "Request Header Fields Too Large", "the CONNECT request's head is too long")
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.transport = None
-        self.pending.discard(self)
-        if self.idle is not None:
-            self.idle.cancel()
+    def _look(self, data: bytes) -> None:
+        seen = self.tail + data
+        if any(end in seen for end in _END_OF_HEAD):
+            self.fresh, self.tail = False, b""
+            self.site.gate.proven(self)
+        else:
+            self.tail = seen[-3:]
+
+    def _silent(self) -> None:
+        """No request (or CONNECT) head within the header timeout: closed."""
+        if self.transport is not None:
+            self.transport.close()
 
     def _settle(self) -> None:
         self.done = True
         if self.idle is not None:
             self.idle.cancel()
 
+    def _release(self) -> None:
+        """The connection ended, or is being closed: the gate and the site forget it (again is nothing)."""
+        self.site.gate.leave(self)
+        self.site.pending.discard(self)
+        if self.idle is not None:
+            self.idle.cancel()
+
     def _hand_over(self, transport: asyncio.BaseTransport | None, data: bytes) -> None:
+        """aiohttp's protocol takes the connection (or the TLS session of a tunnel), this Front still in front."""
         self._settle()
         if transport is None or transport.is_closing():
+            self._release()
             return
-        self.handed = True
-        self.pending.discard(self)
-        handler = self.server()
+        assert isinstance(transport, asyncio.Transport)
+        self.site.pending.discard(self)
+        self.transport = transport
+        if transport.get_protocol() is not self:
+            transport.set_protocol(self)  # a tunnel's TLS session: its events come here too
+        handler = self.site.web_server()
+        self.inner = handler
         handler.connection_made(transport)
-        transport.set_protocol(handler)
         if data:
-            handler.data_received(data)
+            self.data_received(data)
 
     def _refuse(self, status: int, reason: str, message: str) -> None:
         self._settle()
@@ -158,8 +219,35 @@ class Front(asyncio.Protocol):
         """Drop a connection that was not handed over (shutdown, or a tunnel that failed)."""
         if self.task is not None and not self.task.done():
             self.task.cancel()
-        if self.transport is not None and not self.handed:
+        if self.transport is not None and self.inner is None:
             self.transport.close()
+        if self.inner is None:
+            self._release()
+
+    def evict(self) -> None:
+        """The gate closes this connection to make room for a newcomer: now, unread bytes and all."""
+        self.evicted = True
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        if self.transport is not None:
+            self.transport.abort()
+        else:  # a --tls port's handshake under way: ending the socket ends it
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
+        self._release()
+
+    def _target(self, target: str) -> tuple[int, str, str] | None:
+        """A refusal of a CONNECT target (status, reason, why), or None for a tunnel to open."""
+        m = _TARGET.fullmatch(target)
+        if m is None:
+            return 400, "Bad Request", f"CONNECT needs host:port, got {target[:200]!r}"
+        host = m["host"].lower()
+        if not host.startswith("[") and not well_formed(host.removesuffix(".")):
+            return 400, "Bad Request", f"{target[:200]!r} does not name a host"
+        if not self.site.tunnels or not self.site.tunnels.knows(host.removesuffix(".")) or m["port"] != PORT:
+            log.info("refused a tunnel to %s: no vendor of this fake answers there", target)
+            return 403, "Forbidden", f"{target[:200]} is not a host this fake serves (vendor hosts, port {PORT} only)"
+        return None
 
     async def _connect(self, head: str) -> None:
         line = head.split("\r\n", 1)[0]
@@ -167,21 +255,16 @@ class Front(asyncio.Protocol):
         if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
             self._refuse(400, "Bad Request", f"not a CONNECT request line: {line[:200]!r}")
             return
-        target = parts[1]
-        host, _, port = target.rpartition(":")
-        host = host.strip("[]").lower()
-        if not host or not port.isdigit():
-            self._refuse(400, "Bad Request", f"CONNECT needs host:port, got {target[:200]!r}")
+        refused = self._target(parts[1])
+        if refused is not None:
+            self._refuse(*refused)
             return
-        if not self.tunnels.knows(host):
-            log.info("refused a tunnel to %s: no vendor of this fake answers for it", target)
-            self._refuse(403, "Forbidden", f"{target[:200]} is not a host this fake serves")
-            return
-        transport = self.transport
-        if transport is None:
+        tunnels, transport = self.site.tunnels, self.transport
+        host = parts[1].rpartition(":")[0].lower().removesuffix(".")
+        if transport is None or tunnels is None:
             return
         try:
-            context = self.tunnels.ca.context_for(self.tunnels.certificate_name(host))
+            context = tunnels.ca.context_for(tunnels.certificate_name(host))
         except (OSError, ValueError) as exc:  # the CA directory cannot be written or holds something else
             log.error("cannot sign for %s: %s", host, exc)
             self._refuse(502, "Bad Gateway", f"the fake's CA is not usable: {exc}")
@@ -190,15 +273,19 @@ class Front(asyncio.Protocol):
         early = _Early()
         loop = asyncio.get_running_loop()
         try:
-            tls = await loop.start_tls(transport, early, context, server_side=True, ssl_handshake_timeout=30)
+            tls = await loop.start_tls(transport, early, context, server_side=True,
+                                       ssl_handshake_timeout=self.site.header_timeout)
         except (OSError, ssl.SSLError, ConnectionError, TimeoutError) as exc:
             # a client that does not trust the CA ends here: say so once, in one line
             log.info("TLS handshake for %s failed: %s", host, exc)
             with contextlib.suppress(Exception):
                 transport.close()
+            self._release()
             return
-        if tls is None:
+        if tls is None or early.lost:
+            self._release()
             return
+        self.tunnel = host
         self._hand_over(tls, early.take())
 
 
@@ -207,9 +294,13 @@ class _Early(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.data = b""
+        self.lost = False
 
     def data_received(self, data: bytes) -> None:
         self.data += data
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
 
     def take(self) -> bytes:
         data, self.data = self.data, b""
@@ -245,17 +336,24 @@ class SiteInternals:
 
 
 class Site(web.BaseSite):
-    """aiohttp's TCPSite, with Front in front of each connection; ``ssl_context`` makes the port HTTPS (--tls)."""
+    """aiohttp's TCPSite, accepting through a Gate (caps on connections, gate.py) with a Front in front of each
+    connection; ``tunnels`` None: no proxy; ``ssl_context`` makes the port HTTPS (--tls)."""
 
-    __slots__ = ("host", "pending", "port", "tunnels")
+    __slots__ = ("gate", "header_timeout", "host", "opening", "pending", "port", "tls", "tunnels", "web_server")
 
     def __init__(self, runner: web.BaseRunner, host: str, port: int, tunnels: Tunnels | None,
-                 ssl_context: ssl.SSLContext | None = None, backlog: int = 1024):
+                 ssl_context: ssl.SSLContext | None = None, backlog: int = 1024, caps: Caps | None = None,
+                 header_timeout: float = 10.0):
         super().__init__(runner, ssl_context=ssl_context, backlog=backlog)
         self.host = host
         self.port = port
         self.tunnels = tunnels
-        self.pending: set[Front] = set()
+        self.tls = ssl_context
+        self.header_timeout = header_timeout
+        self.gate = Gate(caps or Caps.of(0, 0))
+        self.pending: set[Front] = set()  # connections not handed to aiohttp yet, closed at shutdown
+        self.opening: set[asyncio.Task[tuple[asyncio.Transport, asyncio.BaseProtocol]]] = set()
+        self.web_server = SiteInternals(self).server  # makes aiohttp's protocol for each connection
 
     @property
     def name(self) -> str:
@@ -264,15 +362,37 @@ class Site(web.BaseSite):
     async def start(self) -> None:
         await super().start()
         internals = SiteInternals(self)
-        server, tunnels, pending = internals.server, self.tunnels, self.pending
-        factory: Callable[[], asyncio.BaseProtocol] = (
-            server if tunnels is None else (lambda: Front(server, tunnels, pending)))  # type: ignore[assignment]
-        internals.listening(await asyncio.get_running_loop().create_server(
-            factory, self.host, self.port, ssl=internals.ssl_context, backlog=internals.backlog, reuse_address=True))
+        internals.listening(await Listener.bind(self.host, self.port, internals.backlog, self._accept))
+
+    def _accept(self, conn: socket.socket, address: str) -> None:
+        """A connection accepted: let in (its Front made, a TLS port's handshake begun) or turned away."""
+        if not self.gate.admit(address):
+            refuse(conn, plain=self.tls is None)
+            return
+        conn.setblocking(False)
+        front = Front(self, address, conn)
+        self.gate.enter(front)
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(loop.connect_accepted_socket(
+            lambda: front, conn, ssl=self.tls, ssl_handshake_timeout=self.header_timeout if self.tls else None))
+        self.opening.add(task)
+        task.add_done_callback(lambda done: self._opened(front, conn, done))
+
+    def _opened(self, front: Front, conn: socket.socket,
+                task: asyncio.Task[tuple[asyncio.Transport, asyncio.BaseProtocol]]) -> None:
+        self.opening.discard(task)
+        failed = task.cancelled() or task.exception() is not None  # a --tls port's handshake that failed...
+        if failed:
+            log.debug("a connection from %s ended before it opened: %r", front.address,
+                      None if task.cancelled() else task.exception())
+            front._release()
+            conn.close()
 
     async def stop(self) -> None:
         """Close the listener, then the connections still being looked at or tunnelling (aiohttp closes its own)."""
         await super().stop()
+        for task in list(self.opening):
+            task.cancel()
         for front in list(self.pending):
             front.close()
 
@@ -300,8 +420,11 @@ def tls_context(settings: Settings, tunnels: Tunnels | None) -> ssl.SSLContext |
 
 
 async def listen(runner: web.AppRunner, settings: Settings) -> Site:
-    """Start the fake's one listening port on ``runner`` (set up): HTTP or HTTPS, with the CONNECT proxy."""
+    """Start the fake's one listening port on ``runner`` (set up, app.make_runner): HTTP or HTTPS, with the CONNECT
+    proxy, connections capped and timed as the settings say."""
     tunnels = tunnels_for(runner.app, settings)
-    site = Site(runner, settings.host, settings.port, tunnels, tls_context(settings, tunnels))
+    site = Site(runner, settings.host, settings.port, tunnels, tls_context(settings, tunnels),
+                caps=Caps.of(settings.max_connections, settings.max_connections_per_address),
+                header_timeout=settings.header_timeout)
     await site.start()
     return site

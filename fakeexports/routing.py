@@ -20,7 +20,7 @@ from aiohttp import web
 from .caches import Caches
 from .errors import SpecError
 from .kept import KeptAnswers
-from .pipeline import Entry, Pipeline
+from .pipeline import Entry, Pipeline, tunnel_of
 from .specs import SpecDoc
 from .validation import RequestValidator, ResponseValidator
 from .vendor import VendorApp
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")  # one DNS label, as a wildcard host's first one
 Endpoint = Callable[[web.Request, Mapping[str, str]], Awaitable[web.StreamResponse]]
 Found = tuple[Endpoint, dict[str, str]]
 
@@ -95,6 +96,14 @@ def _unquote(value: str) -> str:  # what aiohttp does to a matched segment of pa
     return value if "%" not in value else value.replace("%2F", "/").replace("%25", "%")
 
 
+def _with_head(by_method: dict[str, Endpoint]) -> dict[str, Endpoint]:
+    """HEAD wherever there is a GET, through the GET's own pipeline (authenticated, journaled, the vendor's headers
+    and the GET's Content-Length); aiohttp sends no body for a HEAD."""
+    if "GET" in by_method:
+        by_method.setdefault("HEAD", by_method["GET"])
+    return by_method
+
+
 class Dispatch:
     """One vendor's paths under one mount ("" for a host-name route): the most specific path first, the
     trailing-slash variant where the vendor has one; a path's other methods and unknown paths get a Pipeline whose
@@ -102,6 +111,7 @@ class Dispatch:
 
     def __init__(self, runtime: Runtime, operations: Operations, mount: str):
         vendor = operations.vendor
+        self.vendor = vendor.name
         self.mount = mount
         slash = "/?" if vendor.trailing_slash else ""
         kept = runtime.caches.enabled("kept")
@@ -119,8 +129,8 @@ class Dispatch:
         # its parameters (``p<i>_<name>``), where a loop over the paths cost a match each
         self.pattern = re.compile("|".join(f"(?P<_{i}>{_pattern(path, f'p{i}_')}{slash})"
                                            for i, path in enumerate(paths)))
-        self.paths = {f"_{i}": ({m: pipeline(path, m) for m in operations.methods(path)}, pipeline(path, None),
-                                [(f"p{i}_{name}", name) for name in _PARAM.findall(path)])
+        self.paths = {f"_{i}": (_with_head({m: pipeline(path, m) for m in operations.methods(path)}),
+                                pipeline(path, None), [(f"p{i}_{name}", name) for name in _PARAM.findall(path)])
                       for i, path in enumerate(paths)}
         self.missing = pipeline(None, None)
 
@@ -143,12 +153,13 @@ class Dispatch:
 
 class Router:
     """One table from where a request arrived to its vendor's Dispatch: a mount (the path's first one or two
-    segments) or a host name (exact, or one label under a ``*.`` wildcard)."""
+    segments) or a host name (exact, or one label under a ``*.`` wildcard). A request that came through one of the
+    proxy's tunnels reaches that host's vendor only, at its root, whatever its path or Host say."""
 
     def __init__(self) -> None:
         self.mounts: dict[str, Dispatch] = {}
         self.hosts: dict[str, Dispatch] = {}
-        self.wildcards: list[tuple[str, Dispatch]] = []  # (".talkdeskid.com", dispatch)
+        self.wildcards: dict[str, Dispatch] = {}  # ".talkdeskid.com": dispatch
 
     def add(self, runtime: Runtime, operations: Operations) -> None:
         vendor = operations.vendor
@@ -156,15 +167,23 @@ class Router:
         by_host = Dispatch(runtime, operations, vendor.host_path)
         for host in vendor.hosts:
             if host.startswith("*."):
-                self.wildcards.append((host[1:].lower(), by_host))
+                self.wildcards[host[1:].lower()] = by_host
             else:
                 self.hosts[host.lower()] = by_host
+
+    def wildcard(self, name: str) -> str | None:
+        """The ``.domain`` of a wildcard pattern ``name`` is one label under, or None."""
+        dot = name.find(".")
+        if dot > 0 and name[dot:] in self.wildcards and _LABEL.fullmatch(name, 0, dot):
+            return name[dot:]
+        return None
 
     def for_host(self, host: str) -> Dispatch | None:
         name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
         found = self.hosts.get(name)
-        if found is None:
-            found = next((d for suffix, d in self.wildcards if name.endswith(suffix)), None)
+        if found is None and self.wildcards:
+            suffix = self.wildcard(name)
+            found = self.wildcards[suffix] if suffix is not None else None
         return found
 
     def for_path(self, path: str) -> Dispatch | None:
@@ -175,7 +194,29 @@ class Router:
             found = self.mounts.get(path if second < 0 else path[:second])
         return found
 
+    def entry(self, dispatch: Dispatch) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """The aiohttp handler of a mount's routes: its Dispatch, unless the request came through a tunnel."""
+        async def mounted(request: web.Request) -> web.StreamResponse:
+            host = tunnel_of(request)
+            return await (dispatch.handle(request) if host is None else self.tunneled(request, host))
+
+        return mounted
+
+    async def tunneled(self, request: web.Request, host: str) -> web.StreamResponse:
+        """A request inside a tunnel to ``host`` (a host some vendor answers for, or proxy.Front had not opened it):
+        that vendor's answer, at its root; its 404 for another vendor's mount or the control API."""
+        dispatch = self.for_host(host)
+        assert dispatch is not None, host
+        return await dispatch.handle(request)
+
     async def dispatch(self, request: web.Request) -> web.StreamResponse | None:
         """The vendor's answer to a request that reached one of its hosts or mounts; None for anything else."""
+        host = tunnel_of(request)
+        if host is not None:
+            return await self.tunneled(request, host)
         dispatch = self.for_path(request.rel_url.path_safe) or self.for_host(request.host)  # a mount wins
         return None if dispatch is None else await dispatch.handle(request)
+
+
+# Where each vendor is reached, its mounts and host names (proxy.py opens tunnels to those hosts only).
+ROUTER = web.AppKey("fakeexports_router", Router)

@@ -18,6 +18,8 @@ from aiohttp import web
 from .errors import StateWriteError, VendorError
 from .files import FileResponse, hex_id
 from .links import AMZ_DATE, BUCKET_PREFIX, MAX_EXPIRES, MOUNT
+from .pipeline import tunnel_of
+from .routing import ROUTER
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -136,13 +138,22 @@ def get_object(runtime: Runtime, vendor: VendorApp | None, request: web.Request,
     return FileResponse(200, body, {"ETag": f'"{etag}"'}, runtime.sizes)
 
 
+def bucket_vendor(registry: Registry, request: web.Request, bucket: str) -> VendorApp | None:
+    """The vendor whose files a bucket holds; None for no vendor's, or another vendor's inside a proxy tunnel (there
+    only the tunnel's vendor is)."""
+    name = bucket[len(BUCKET_PREFIX):] if bucket.startswith(BUCKET_PREFIX) else ""
+    tunnel = tunnel_of(request)
+    home = request.app[ROUTER].for_host(tunnel) if tunnel is not None else None
+    return None if home is not None and name != home.vendor else registry.vendors.get(name)
+
+
 def elsewhere(registry: Registry, request: web.Request) -> web.StreamResponse:
     """Any other method, or a path that names no object: a bucket that is not there is a 404; listing one (no key)
     is refused, as for any anonymous request to a private bucket; other methods are not allowed on an object."""
     bucket = request.match_info.get("tail", "").split("/", 1)[0]
     if not bucket:  # the list of buckets: refused to an anonymous request
         raise _refused(403, "AccessDenied", MSG_DENIED)
-    if not bucket.startswith(BUCKET_PREFIX) or bucket[len(BUCKET_PREFIX):] not in registry.vendors:
+    if bucket_vendor(registry, request, bucket) is None:
         raise _refused(404, "NoSuchBucket", MSG_NO_BUCKET, BucketName=bucket)
     if request.method not in ("GET", "HEAD"):
         error = _refused(405, "MethodNotAllowed", MSG_METHOD, Method=request.method, ResourceType="OBJECT")
@@ -194,8 +205,7 @@ def _written(runtime: Runtime) -> bool:
 
 def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> None:
     def vendor_of(request: web.Request) -> VendorApp | None:
-        bucket = request.match_info["bucket"]
-        return registry.vendors.get(bucket[len(BUCKET_PREFIX):]) if bucket.startswith(BUCKET_PREFIX) else None
+        return bucket_vendor(registry, request, request.match_info["bucket"])
 
     app.router.add_get(MOUNT + "/{bucket}/{tenant}/{key:.+}", make_s3_handler(
         runtime, lambda request, now: get_object(runtime, vendor_of(request), request, now), "GetObject"))

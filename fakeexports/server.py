@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .app import create_app
+from .app import create_app, make_runner
 from .proxy import Site, listen
 from .registry import REGISTRY, Registry
 from .runtime import RUNTIME, Runtime
@@ -79,12 +79,13 @@ class ServerThread:
             self._error = exc
             self._ready.set()
         finally:
+            _cancel_left(loop)
             loop.close()
 
     async def _main(self) -> None:
         self._stop = asyncio.Event()
         self.app = create_app(self.settings)
-        runner = web.AppRunner(self.app, access_log=None)
+        runner = make_runner(self.app)
         await runner.setup()
         self.site = await listen(runner, self.settings)
         self.port = int(runner.addresses[0][1])
@@ -142,3 +143,13 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _cancel_left(loop: asyncio.AbstractEventLoop) -> None:
+    """What is still running when the server has stopped (aiohttp lingering over a body a client will never send),
+    cancelled and awaited as asyncio.run does, so that no task is destroyed pending."""
+    left = asyncio.all_tasks(loop)
+    for task in left:
+        task.cancel()
+    if left:
+        loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))

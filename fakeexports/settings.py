@@ -58,6 +58,10 @@ def _link_ttl(value: int) -> str | None:
     return None if 0 < value <= 604800 else "must be 1..604800 seconds (S3 presigns a week at most)"
 
 
+def _cap(value: int) -> str | None:
+    return None if value >= 0 else "must be 0 (automatic) or more"
+
+
 def _token(value: str | None) -> str | None:
     return None if value is None or value.strip() else "must not be empty"
 
@@ -132,6 +136,18 @@ class Settings:
                         "127.0.0.1 and the --public-url host (or --tls-cert/--tls-key)")
     tls_cert: str | None = setting(None, "PEM certificate chain for --tls (may hold the key too); implies --tls")
     tls_key: str | None = setting(None, "PEM private key for --tls-cert")
+    header_timeout: float = setting(10.0, "real seconds a connection may take to send a whole request head, from "
+                                    "when it opens or its previous answer ends; a slower one (or an idle keep-alive "
+                                    "one) is closed. Also the limit of a TLS handshake (default 10)", check=_timeout,
+                                    metavar="S")
+    body_timeout: float = setting(30.0, "real seconds a request body may take to arrive in full; a slower one gets "
+                                  "the vendor's 408 and the connection is closed (default 30)", check=_timeout,
+                                  metavar="S")
+    max_connections: int = setting(0, "connections open at once, in all; at the cap a newcomer takes the place of the "
+                                   "oldest connection that has not sent a whole request head yet, or is closed "
+                                   "(default 0: the open-file limit less 128, never more)", check=_cap, metavar="N")
+    max_connections_per_address: int = setting(0, "connections open at once from one client address, the same way "
+                                               "(default 0: half of --max-connections)", check=_cap, metavar="N")
     no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (kept, params, moments, "
                                          "shared, sizes): every answer stays the same, only slower (caches.py)",
                                          check=_caches, metavar="NAMES")

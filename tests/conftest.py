@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from fakeexports import create_app
+from fakeexports.app import make_runner
 from fakeexports.settings import Settings
 
 # CI runs the suite twice: as it is, and with FAKEEXPORTS_NO_CACHES=all, every cache of every app off (caches.py): the
@@ -43,6 +44,14 @@ def basic(user: str = ACCOUNT, password: str = TOKEN) -> dict[str, str]:
 ClientFactory = Callable[..., Any]
 
 
+class FakeServer(TestServer):
+    """aiohttp's test server, its runner made as ``fakeexports serve`` makes it (app.make_runner: the same timeouts,
+    no lingering, and a handler not cancelled when its client hangs up)."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.AppRunner:
+        return make_runner(self.app)
+
+
 @pytest.fixture
 async def client_for() -> AsyncIterator[ClientFactory]:
     """An aiohttp test client on a fresh in-process app: ``await client_for(seed=3, fixtures="none")``.
@@ -51,7 +60,7 @@ async def client_for() -> AsyncIterator[ClientFactory]:
 
     async def make(**overrides: Any) -> TestClient[Any, Any]:
         app_settings = settings(clock="virtual", strict=True).with_(**overrides)
-        client: TestClient[Any, Any] = TestClient(TestServer(create_app(app_settings)))
+        client: TestClient[Any, Any] = TestClient(FakeServer(create_app(app_settings)))
         await client.start_server()
         clients.append(client)
         return client

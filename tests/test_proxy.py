@@ -89,6 +89,10 @@ def test_a_wildcard_host_and_a_second_vendor_through_one_proxy(server: ServerThr
     "eviltalkdeskid.com:443",  # *.talkdeskid.com is a subdomain pattern, not a suffix of letters
     "127.0.0.1:22",
     "[::1]:443",
+    "bulkexports.twilio.com:8443",  # a vendor host, but only its HTTPS port 443 is served
+    "api.didww.com:80",
+    "a.b.talkdeskid.com:443",  # one label under *.talkdeskid.com, not any depth
+    "x.y.z.acme-co.talkdeskid.com:443",
 ])
 def test_a_tunnel_to_any_other_host_is_refused_with_a_403(server: ServerThread, target: str) -> None:
     sock, data = connect(server, target)
@@ -101,12 +105,37 @@ def test_a_tunnel_to_any_other_host_is_refused_with_a_403(server: ServerThread, 
 
 
 @pytest.mark.parametrize("line", ["CONNECT nonsense HTTP/1.1", "CONNECT api.didww.com:https HTTP/1.1",
-                                  "CONNECT a b c HTTP/1.1", "CONNECT api.didww.com:443 SPDY/3"])
+                                  "CONNECT a b c HTTP/1.1", "CONNECT api.didww.com:443 SPDY/3",
+                                  "CONNECT bulkexports.twilio.com:443:443 HTTP/1.1",  # one port
+                                  "CONNECT evil.com#.talkdeskid.com:443 HTTP/1.1",  # names are letters, digits, -
+                                  "CONNECT evil.com/.talkdeskid.com:443 HTTP/1.1",
+                                  "CONNECT -x.talkdeskid.com:443 HTTP/1.1",
+                                  "CONNECT api..didww.com:443 HTTP/1.1"])
 def test_a_malformed_connect_is_a_400(server: ServerThread, line: str) -> None:
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(line.encode() + b"\r\n\r\n")
         data = read_to_end(sock, b"")
     assert data.startswith(b"HTTP/1.1 400 Bad Request")
+
+
+@pytest.mark.parametrize(("url", "vendor"), [
+    ("https://bulkexports.twilio.com/_fakeexports/health", "twilio"),  # the control API is not in a tunnel
+    ("https://bulkexports.twilio.com/_fakeexports/journal", "twilio"),
+    ("https://api.didww.com/twilio/v1/Exports/Calls", "didww"),  # another vendor's mount is not either
+    ("https://bulkexports.twilio.com/didww/v3/exports", "twilio"),
+])
+def test_inside_a_tunnel_only_that_hosts_vendor_answers(server: ServerThread, ca_dir: Path, url: str,
+                                                        vendor: str) -> None:
+    resp = requests.get(url, auth=(ACCOUNT, TOKEN), **through(server, ca_dir))  # type: ignore[arg-type]
+    assert resp.status_code in (403, 404), resp.text[:300]  # the tunnel's vendor's refusal
+    entry = server.runtime.journal.entries[-1]  # journaled as that vendor's
+    assert (entry.vendor, entry.status, entry.path) == (vendor, resp.status_code, "/" + url.split("/", 3)[3])
+
+
+@pytest.mark.parametrize("path", ["/_s3/fakeexports-twilio/x", "/_s3/fakeexports-twilio/AC1/x.csv.gz?X-Amz-Date=1"])
+def test_inside_a_tunnel_another_vendors_bucket_is_not_there(server: ServerThread, ca_dir: Path, path: str) -> None:
+    resp = requests.get("https://api.hookbridge.io" + path, **through(server, ca_dir))  # type: ignore[arg-type]
+    assert resp.status_code == 404 and b"<Code>NoSuchBucket</Code>" in resp.content
 
 
 def test_an_overlong_connect_head_is_refused(server: ServerThread) -> None:
