@@ -201,7 +201,8 @@ def _project(v: VendorApp, key: str) -> str | None:
     """The key's project: ``proj_`` + a stable hash of the key, or the credentials file's project_id."""
     credentials = v.runtime.credentials
     if not credentials.restricted:
-        return v.runtime.store.common(v.name).get("projects", key) or \
+        common = v.runtime.store.find(v.name, "")  # read only: a loose state made and dropped per request costs
+        return (common.get("projects", key) if common is not None else None) or \
             "proj_" + hex_id(0, "hookbridge-project", key, length=24)
     entry = credentials.find(v.name, api_key=key)
     if entry is None:
