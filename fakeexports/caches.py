@@ -11,7 +11,7 @@ tenant states (kept answers, a Holder) is also emptied by a reset, so that a res
 Each stays because a benchmark of bench/ shows it earns at least 20% on its path (README, "Performance"):
 
     kept     kept.py: a poller's repeated GET answered from what was kept (bench/throughput.py: 8.6x on Twilio's
-             job list, 6.2x on DIDWW's, 1.6x on a HookBridge fetch); at most 4,096 answers
+             job list, 6.2x on DIDWW's, 1.6x on a HookBridge fetch); at most 1,024 answers
     params   validation.RequestValidator: a raw path's checked parameters (1.21x on --endpoint twilio-job, where
              every request takes the whole path)
     moments  jobs.Jobs: a schedule's moments, shared by jobs with equal schedules (bench/clock.py: 1.42x events/s)

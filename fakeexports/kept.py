@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Key = tuple[str, tuple[tuple[bytes, bytes], ...]]
 LIMIT = 8 * 1024 * 1024
-ENTRIES = 4096
+ENTRIES = 1024
 
 
 @dataclass(slots=True, eq=False, kw_only=True)
