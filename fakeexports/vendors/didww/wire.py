@@ -91,8 +91,8 @@ def _credential(v: VendorApp, key: str) -> dict[str, Any] | None:
 
 @VENDOR.hook
 def readmit(v: VendorApp, request: web.Request, op: Operation, tenant: str) -> str:
-    """A kept answer's request again, its key byte for byte the one that named ``tenant`` (the credentials file does
-    not change while the server runs): only the rate limit counts it."""
+    """The rate limit counts the request (429 past it). A kept answer's request again takes only this: its key is
+    byte for byte the one that named ``tenant`` (the credentials file does not change while the server runs)."""
     if v.config["rate_limits"]:
         v.local.limit.count(tenant)
     return tenant
@@ -113,9 +113,7 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
         raise envelope.error("unauthorized")
     if v.runtime.credentials.restricted and _credential(v, key) is None:
         raise envelope.error("unauthorized")
-    if v.config["rate_limits"]:
-        v.local.limit.count(key)
-    return key
+    return readmit(v, request, op, key)
 
 
 @VENDOR.hook

@@ -31,20 +31,17 @@ def setup(v: VendorApp) -> Local:
 # --- auth -> tenant (A5) ----------------------------------------------------------------------------------------
 @VENDOR.hook
 def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
-    tenant = _account(v, request.headers.get("Authorization"))
-    request[TENANT] = tenant
-    inflight = v.local.inflight
-    inflight[tenant] = inflight.get(tenant, 0) + 1  # until its answer (response_headers)
-    return tenant
+    return readmit(v, request, op, _account(v, request.headers.get("Authorization")))
 
 
 @VENDOR.hook
 def readmit(v: VendorApp, request: web.Request, op: Operation, tenant: str) -> str:
-    """A kept answer's request again: its Authorization header is byte for byte the one that named ``tenant`` (and
-    the credentials file does not change while the server runs), so only the account's requests in flight count."""
+    """The account's requests in flight count this one until its answer (response_headers). A kept answer's request
+    again takes only this: its Authorization header is byte for byte the one that named ``tenant`` (and the
+    credentials file does not change while the server runs)."""
     request[TENANT] = tenant
     inflight = v.local.inflight
-    inflight[tenant] = inflight.get(tenant, 0) + 1  # until its answer (response_headers)
+    inflight[tenant] = inflight.get(tenant, 0) + 1
     return tenant
 
 
