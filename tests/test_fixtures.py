@@ -165,8 +165,8 @@ async def test_our_own_bug_while_loading_is_a_journaled_500_not_the_documents_fa
     client = await client_for(fixtures="none")
     didww = client.app[REGISTRY].vendors["didww"]
 
-    def created(v: Any, state: Any, job: Any) -> None:  # a hook of the job engine failing as a fixture job is made
-        raise bug
+    def created(v: Any, state: Any, job: Any) -> None:  # a bug injected on purpose: a hook of the job engine
+        raise bug                                          # failing as a fixture job is made
 
     didww.hooks["created"] = created
     r = await client.post("/_fakeexports/fixtures", json={"vendor": "didww", "tenants": {

@@ -32,6 +32,7 @@ from fakeexports.pipeline import MSG_UNWRITTEN
 from fakeexports.runtime import RUNTIME
 from fakeexports.settings import Settings
 from tests.conftest import ACCOUNT, basic, settings
+from tests.reference import skip_or_fail
 from tests.shared.conftest import VENDORS, WITH_RECIPES, driver
 
 Factory = Any
@@ -357,16 +358,16 @@ class Disk:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Disk]:
-    """A 2 MB tmpfs mounted for the test (unmounted after it). It needs root and mount(8): CI has both; elsewhere the
-    test is skipped, saying so."""
+    """A 2 MB tmpfs mounted for the test (unmounted after it). It needs root and mount(8): CI has both (under CI=true
+    the test fails without them); elsewhere the test is skipped, saying so."""
     where = tmp_path / "disk"
     where.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root and mount(8) to mount a 2 MB tmpfs (mount -t tmpfs -o size=2m); CI runs as root")
+        skip_or_fail("needs root and mount(8) to mount a 2 MB tmpfs (mount -t tmpfs -o size=2m); CI runs as root")
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True,
                           text=True)
     if done.returncode != 0:
-        pytest.skip(f"needs permission to mount a 2 MB tmpfs: mount says {done.stderr.strip()!r}")
+        skip_or_fail(f"needs permission to mount a 2 MB tmpfs: mount says {done.stderr.strip()!r}")
     try:
         yield Disk(where)
     finally:
