@@ -20,6 +20,7 @@ import gzip
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,21 @@ class RssPeak:
         self.thread.join()
 
 
+async def tenant_volume(s: aiohttp.ClientSession, base: str, vendor: str,
+                        job: str) -> Callable[[int], Awaitable[None]]:
+    """What sets the records a day of the tenant that made ``job`` (named as the jobs view shows it; the control
+    API takes that form)."""
+    async with s.get(base + f"/_fakeexports/jobs?vendor={vendor}") as r:
+        tenant = next(j["tenant"] for j in (await r.json())["jobs"] if j["id"] == job)
+
+    async def volume(n: int) -> None:
+        async with s.post(base + f"/_fakeexports/tenants/{vendor}/{tenant}", json={"records_per_day": n}) as r:
+            if r.status != 200:
+                raise RuntimeError(f"{vendor}: {r.status} {await r.text()}")
+
+    return volume
+
+
 async def measure(base: str, pid: int, vendor: str, fmt: str, recipe: Recipe, rows: int) -> list[dict[str, Any]]:
     timeout = aiohttp.ClientTimeout(total=3600)
     async with aiohttp.ClientSession(timeout=timeout) as s:
@@ -86,14 +102,7 @@ async def measure(base: str, pid: int, vendor: str, fmt: str, recipe: Recipe, ro
         d = Driver.over(s, base, recipe, recipe.tenants[0], mount)
         await d.login()
         job = await d.create()
-        async with s.get(base + f"/_fakeexports/jobs?vendor={vendor}") as r:
-            tenant = next(j["tenant"] for j in (await r.json())["jobs"] if j["id"] == job)
-
-        async def volume(n: int) -> None:
-            async with s.post(base + f"/_fakeexports/tenants/{vendor}/{tenant}", json={"records_per_day": n}) as r:
-                if r.status != 200:
-                    raise RuntimeError(f"{vendor}: {r.status} {await r.text()}")
-
+        volume = await tenant_volume(s, base, vendor, job)
         await volume(1000)
         await d.create()
         await d.until_done()

@@ -36,7 +36,7 @@ from yarl import URL
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import throughput as t
-from files import records_in
+from files import records_in, tenant_volume
 
 from fakeexports.recipe import Answer, Driver, Recipe
 from fakeexports.vendors import discover
@@ -106,13 +106,7 @@ async def run(base: str, vendor: str, recipe: Recipe, rows: int, idle: float) ->
                    mount=discover()[vendor].mount)
         await d.login()
         job = await d.create()
-        async with s.get(base + f"/_fakeexports/jobs?vendor={vendor}") as r:
-            tenant = next(j["tenant"] for j in (await r.json())["jobs"] if j["id"] == job)
-
-        async def volume(n: int) -> None:
-            async with s.post(base + f"/_fakeexports/tenants/{vendor}/{tenant}", json={"records_per_day": n}) as r:
-                assert r.status == 200, await r.text()
-
+        volume = await tenant_volume(s, base, vendor, job)
         await volume(1000)
         await d.create()
         await d.until_done()
