@@ -6,7 +6,7 @@ A Memo is a bounded map with one invalidation rule, stated where it is made: eit
 values depend on (the routes a method and path resolve to, a raw path's checked parameters), or its user compares
 a version counter kept with each value (kept answers: the tenant state's version and the options' version). At
 ``limit`` entries it is emptied; off, it keeps nothing. No cache here is keyed by ``id()``. A cache whose values hold
-tenant states (kept answers, a Holder) is also emptied by a reset, so that a reset gives its memory back.
+tenant states (a Holder: kept answers, file sizes) forgets what a reset dropped.
 
 Each stays because a benchmark of bench/ shows it earns at least 20% on its path (README, "Performance"):
 
@@ -34,13 +34,17 @@ NAMES = ("params", "kept", "moments", "shared", "sizes")
 
 
 class Holder(Protocol):
-    """A cache made elsewhere (kept.KeptAnswers) that the owner empties on reset and counts."""
+    """A cache made elsewhere (kept.KeptAnswers, files.Sizes) whose values depend on tenants' state: the owner
+    tells it of each reset (all, a vendor's, a tenant's) and counts it."""
 
     name: str
     stored: int
 
-    def clear(self) -> None: ...
+    def reset(self, vendor: str | None, tenant: str | None) -> None: ...
     def __len__(self) -> int: ...
+
+
+H = TypeVar("H", bound=Holder)
 
 
 class Memo(Generic[V]):
@@ -78,15 +82,16 @@ class Caches:
         self.memos: list[Memo[Any]] = []
         self.holders: list[Holder] = []
 
-    def holder(self, cache: Holder) -> None:
-        """A cache whose values hold tenant states (kept answers) is emptied when state is reset, so that a reset
-        gives its memory back at once, not when its entries would be replaced."""
+    def holder(self, cache: H) -> H:
+        """A cache whose values depend on tenants' state forgets what a reset dropped at once (kept answers give
+        their memory back; a file size of a job id made again would be another file's)."""
         assert cache.name in NAMES, cache.name
         self.holders.append(cache)
+        return cache
 
-    def reset(self) -> None:
+    def reset(self, vendor: str | None = None, tenant: str | None = None) -> None:
         for cache in self.holders:
-            cache.clear()
+            cache.reset(vendor, tenant)
 
     def enabled(self, name: str) -> bool:
         assert name in NAMES, name
@@ -101,7 +106,8 @@ class Caches:
         """Per cache name (summed over its memos): whether it is on, its entries, the values put in over its life."""
         out: dict[str, dict[str, int]] = {name: {"on": int(self.enabled(name)), "entries": 0, "stored": 0}
                                           for name in NAMES}
-        for memo in [*self.memos, *self.holders]:
+        counted: list[Memo[Any] | Holder] = [*self.memos, *self.holders]
+        for memo in counted:
             out[memo.name]["entries"] += len(memo)
             out[memo.name]["stored"] += memo.stored
         return out

@@ -193,6 +193,7 @@ class Sizes:
 
     def __init__(self, enabled: bool = True, limit: int = 20_000):
         self.enabled, self.limit = enabled, limit
+        self.name, self.stored = "sizes", 0  # as caches.Caches counts it (a Holder)
         self.thread = FileThread()
         self._sizes: OrderedDict[Hashable, int] = OrderedDict()
         self._measuring: dict[Hashable, _Measuring] = {}
@@ -230,6 +231,7 @@ class Sizes:
                 del self._measuring[key]
         if current and self.enabled:
             self._sizes[key] = total
+            self.stored += 1
             if len(self._sizes) > self.limit:
                 self._sizes.popitem(last=False)
         return total
@@ -239,6 +241,9 @@ class Sizes:
         cursor = _Cursor(chunks)
         while (chunk := await self.thread.run(cursor.next)) is not None:
             yield chunk
+
+    def __len__(self) -> int:
+        return len(self._sizes)
 
     def forget(self, key: Hashable) -> None:
         self._sizes.pop(key, None)
@@ -287,7 +292,7 @@ class FileBody:
     async def measure(self, sizes: Sizes | None = None) -> int:
         """The exact size: known, or measured in the file thread of ``self.sizes`` (else of ``sizes``)."""
         if self._size is None:
-            owner = self.sizes or sizes
+            owner = self.sizes if self.sizes is not None else sizes  # a Sizes with no entries yet is falsy
             if owner is None:
                 raise ValueError("a FileBody of unknown size needs the app's sizes (runtime.sizes) to be measured")
             self._size = await owner.measure(self.key, self._chunks)

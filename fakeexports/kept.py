@@ -9,7 +9,7 @@ queued. It is still authenticated (a rate limit counts it) and journaled, and it
 id, in its headers and wherever the kept body had the first answer's), Date and the vendor's headers, so a client
 sees what the full pipeline would have sent; the work of validation, the handler and serialization is saved. At
 most ``ENTRIES`` answers and ``LIMIT`` bytes of bodies are kept (a poller repeats a handful of requests; a crowd of
-new credentials must not grow the server), and a reset forgets them all (caches.Caches.on_reset)."""
+new credentials must not grow the server), and a reset forgets them all (caches.Holder)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,9 @@ class KeptAnswers:
     def clear(self) -> None:
         self.entries.clear()
         self.size = 0
+
+    def reset(self, vendor: str | None, tenant: str | None) -> None:  # caches.Holder: any reset empties it
+        self.clear()
 
     def __len__(self) -> int:
         return len(self.entries)

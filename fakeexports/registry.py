@@ -55,9 +55,8 @@ class Registry:
         if clock and not self.can_restart_clock(vendor, tenant):
             raise ValueError("only a full reset on the virtual clock can restart the clock")
         dropped = runtime.store.reset(vendor, tenant)
-        runtime.caches.reset()
+        runtime.caches.reset(vendor, tenant)  # kept answers, file sizes (a job id made again names another file)
         runtime.keys.kept_after_reset()  # --state: the server's keys stay in the file
-        runtime.sizes.reset(vendor, tenant)  # a job id made again may name another file
         for name, v in self.vendors.items():
             if vendor is None or name == vendor:
                 v.reset(tenant)

@@ -102,6 +102,6 @@ def make_runtime(settings: Settings) -> Runtime:
         pools=Pools(settings.seed),
         webhooks=Webhooks(clock, scheduler, allow=Allow(settings.webhook_allow), timeout=settings.webhook_timeout),
         tokens=Tokens(settings.seed),
-        sizes=Sizes(caches.enabled("sizes")),
+        sizes=caches.holder(Sizes(caches.enabled("sizes"))),
         caches=caches,
     )
