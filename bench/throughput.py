@@ -9,8 +9,9 @@ Endpoints: ``twilio`` GET /twilio/v1/Exports/Messages/Jobs?PageSize=50 (50 jobs)
 /didww/v3/exports?page[size]=50 with X-DIDWW-API-Version 2026-04-16 (50 exports); ``hookbridge`` GET
 /hookbridge/v1/exports/{id} (one export). Validation and authentication on, as ``serve`` runs by default.
 
-``--baseline CHECKOUT`` also runs another checkout of fakeexports (its own .venv, e.g. a worktree of the previous
-main) in the same rounds, so that a change is measured side by side with what it changes; ``--no-caches NAMES`` runs
+``--baseline CHECKOUT`` (repeatable) also runs another checkout of fakeexports (its own .venv, e.g. a worktree of the
+previous main) in the same rounds, so that a change is measured side by side with what it changes (this checkout as
+its own baseline shows how far two runs of the same code differ); ``--no-caches NAMES`` runs
 this checkout's server with those caches off (caches.py), and ``--compare-caches`` adds a row per cache with that one
 off, to show what each earns on this path.
 
@@ -319,7 +320,8 @@ def main() -> int:
     ap.add_argument("--no-prism", action="store_true", help="skip the Prism 5 mock")
     ap.add_argument("--endpoint", choices=("twilio", "twilio-job", "didww", "hookbridge"), default="twilio")
     ap.add_argument("--json", help="also write the results to this file (bench/all.py)")
-    ap.add_argument("--baseline", help="another checkout of fakeexports (with its own .venv) to run beside this one")
+    ap.add_argument("--baseline", action="append", default=[],
+                    help="another checkout of fakeexports (with its own .venv) to run beside this one; repeatable")
     ap.add_argument("--no-caches", default="", help="this server's caches to turn off (caches.py names, or all)")
     ap.add_argument("--compare-caches", action="store_true",
                     help="also run this server once per cache with that cache off (and once with all off)")
@@ -355,8 +357,8 @@ def main() -> int:
 
     caches = ["--no-caches", args.no_caches] if args.no_caches else []
     extra: dict[str, tuple[list[str], list[str]]] = {}  # more fakeexports servers: name -> (command, serve options)
-    if args.baseline:
-        base = Path(args.baseline).resolve()
+    for checkout in args.baseline:
+        base = Path(checkout).resolve()
         extra[f"fakeexports at {base.name}"] = ([str(base / ".venv" / "bin" / "fakeexports")], [])
     if args.compare_caches:
         from fakeexports.caches import NAMES
