@@ -2,14 +2,15 @@
 invalidation and its records.
 
 A handler may say until when its answer holds (``Reply.fresh_until``: the next moment anything it shows changes).
-Such an answer is kept, serialized, with the version of the tenant state it was made from and the vendor's options'
-version. The same request again (the same raw path and query, the same request headers byte for byte: a poller's
-repeat) is answered from it while neither version has moved, the clock is before that moment and no fault is
-queued. It is still authenticated (a rate limit counts it) and journaled, and it gets its own answer id (a request
-id, in its headers and wherever the kept body had the first answer's), Date and the vendor's headers, so a client
-sees what the full pipeline would have sent; the work of validation, the handler and serialization is saved. At
-most ``ENTRIES`` answers and ``LIMIT`` bytes of bodies are kept (a poller repeats a handful of requests; a crowd of
-new credentials must not grow the server), and a reset forgets them all (caches.Holder)."""
+Such an answer is kept, serialized, with the versions of what it was made from: the tenant's state, the vendor's
+common state (a key's project...) and the vendor's options. The same request again (the same raw path and query, the
+same request headers byte for byte: a poller's repeat) is answered from it while none of them has moved, the clock
+is before that moment and no fault is queued. It is still admitted (the vendor's readmit: a rate limit counts it)
+and journaled, and it gets its own answer id (a request id, in its headers and wherever the kept body had the first
+answer's), Date and the vendor's headers, so a client sees what the full pipeline would have sent; the work of
+validation, the handler and serialization is saved. At most ``ENTRIES`` answers and ``LIMIT`` bytes of bodies are
+kept (a poller repeats a handful of requests; a crowd of new credentials must not grow the server), and a reset
+forgets them all (caches.Holder)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Kept:
 
     state: TenantState
     state_version: int
+    common_version: int  # the vendor's common state's (-1: it had none)
     options_version: int
     until: float
     reply: Reply  # as the handler answered without its body, for the vendor's per-answer headers
@@ -65,7 +67,8 @@ class KeptAnswers:
         self.size = 0
 
     def reset(self, vendor: str | None, tenant: str | None) -> None:  # caches.Holder: any reset empties it
-        self.clear()
+        if self.entries:
+            self.clear()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -90,7 +93,12 @@ class KeptAnswers:
     def valid(self, hit: Kept, now: float) -> bool:
         state, pipeline = hit.state, self.pipeline
         return (now < hit.until and hit.state_version == state.version and state.alive
+                and hit.common_version == self.common_version()
                 and hit.options_version == pipeline.vendor.config_version and not pipeline.runtime.faults.queue)
+
+    def common_version(self) -> int:
+        common = self.pipeline.runtime.store.find(self.pipeline.vendor.name, "")
+        return -1 if common is None else common.version
 
     def replay(self, hit: Kept, request: web.Request, match: Mapping[str, str],
                now: float) -> web.StreamResponse | None:
@@ -130,7 +138,8 @@ class KeptAnswers:
         if parts is not None and len(parts) > 2:  # an id that is there more than once: not kept
             return
         state = ctx.state
-        entry = Kept(state=state, state_version=state.version, options_version=self.pipeline.vendor.config_version,
+        entry = Kept(state=state, state_version=state.version, common_version=self.common_version(),
+                     options_version=self.pipeline.vendor.config_version,
                      until=reply.fresh_until, reply=replace(reply, body=None), body=data,
                      headers=dict(reply.headers or {}),
                      tail={k: response.headers[k] for k in ("Content-Type", "ETag") if k in response.headers},

@@ -97,10 +97,15 @@ def origin_of(request: web.Request, public_url: str | None) -> str:
     if public_url:
         return public_url.rstrip("/")
     headers = request.headers
-    proto = headers.get("X-Forwarded-Proto", "").split(",", 1)[0].strip().lower()
-    host = headers.get("X-Forwarded-Host", "").split(",", 1)[0].strip()
-    scheme = proto if proto in ("http", "https") else request.scheme
-    if not _HOST.fullmatch(host):
+    scheme, host = request.scheme, ""
+    proto = headers.get("X-Forwarded-Proto")
+    if proto is not None:
+        proto = proto.split(",", 1)[0].strip().lower()
+        scheme = proto if proto in ("http", "https") else scheme
+    forwarded = headers.get("X-Forwarded-Host")
+    if forwarded is not None:
+        host = forwarded.split(",", 1)[0].strip()
+    if not host or not _HOST.fullmatch(host):
         host = request.host
         if not _HOST.fullmatch(host):
             raise VendorError(400, BAD_HOST, kind="validation")

@@ -116,6 +116,8 @@ BAD = [
     ("hookbridge", bad_item("hookbridge", expire_at="2026-02-01T00:00:00Z"), "exports[1]",
      "did you mean 'expires_at'?"),
     ("hookbridge", bad_part("hookbridge", project_id=7), "project_id", "must be a string, not 7"),
+    ("hookbridge", bad_part("hookbridge", project_id="proj_elsewhere"), "project_id",
+     "must be text matching ^proj_[0-9a-f]+$"),
     # Acme, a vendor from another package
     ("acme", bad_item("acme", dataset="orders"), "exports[1].dataset", "must be one of events, invoices"),
     ("acme", bad_item("acme", to="tomorrow"), "exports[1]", "from and to must be an RFC 3339 date-time"),

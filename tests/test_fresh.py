@@ -95,3 +95,19 @@ async def test_a_vendor_switch_turned_since_voids_a_kept_answer(client_for: Any)
     assert r.status == 200, await r.text()
     statuses = [(await client.get(f"/hookbridge/v1/exports/{export}", headers=HB)).status for _ in range(6)]
     assert 429 in statuses, statuses  # counted again: no kept answer skips the limit
+
+
+async def test_a_key_given_another_project_since_never_gets_the_old_projects_kept_answer(client_for: Any) -> None:
+    """A HookBridge key's project lives in the vendor's common state; a kept answer holds that state's version too,
+    so a fixture that gives the key another project is seen at once (readmit does not read the key again)."""
+    client = await client_for(fixtures="none")
+    r = await client.post("/hookbridge/v1/exports", headers=HB, json={
+        "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-02T00:00:00Z"})
+    mine = f"/hookbridge/v1/exports/{(await r.json())['data']['id']}"
+    assert [(await get(client, mine, HB))[0] for _ in range(3)] == [200] * 3  # kept from the second on
+    r = await client.post("/_fakeexports/fixtures", json={"vendor": "hookbridge", "tenants": {"hb_test_fresh": {
+        "project_id": "proj_e15e", "exports": [{"start_time": "2026-01-01T00:00:00Z",
+                                                "end_time": "2026-01-02T00:00:00Z"}]}}})
+    assert r.status == 201, await r.text()
+    status, _, body = await get(client, mine, HB)  # the key's project is another now: the export is not its
+    assert status == 404, body

@@ -96,7 +96,8 @@ FIXTURE_EXPORT = {
 FIXTURE_SCHEMA = {
     "type": "object", "additionalProperties": False,
     "properties": {
-        "project_id": {"type": "string", "minLength": 1},
+        # the pattern every answer's project_id must match (specs/hookbridge.yaml, Export.project_id)
+        "project_id": {"type": "string", "pattern": "^proj_[0-9a-f]+$"},
         "exports": {"type": ["array", "null"], "items": FIXTURE_EXPORT},
     },
 }
@@ -179,22 +180,38 @@ def reset(v: VendorApp, tenant: str | None) -> None:
 # --- auth -> tenant -------------------------------------------------------------------------------------
 @VENDOR.hook
 def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
-    limited, local = v.config["rate_limits"], v.local
+    limited = v.config["rate_limits"]
     address = request.remote or ""
-    if limited and (wait := local.failures.full(address)) is not None:
-        # after so many failed authentications within a minute, 429 RATE_LIMITED for that address, whatever key it
-        # sends, until the oldest of them is a minute old (docs: error-handling)
-        raise VendorError(429, MSG_AUTH_THROTTLED, code="RATE_LIMITED", kind="rate_limited",
-                          headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    if limited:
+        _throttle(v, address)
     key = bearer_token(request.headers.get("Authorization"))
     project = _project(v, key) if key and KEY.match(key) else None
     if project is None:
         if limited:
-            local.failures.add(address)
+            v.local.failures.add(address)
         raise VendorError(401, MSG_UNAUTHORIZED, kind="auth")
     if limited:
         _count(v, project)
     return project
+
+
+@VENDOR.hook
+def readmit(v: VendorApp, request: web.Request, op: Operation, tenant: str) -> str:
+    """A kept answer's request again: its key is byte for byte the one that named the project ``tenant`` (a key's
+    project from a fixture lives in the common state, whose version a kept answer holds), so only admission is left:
+    the address's throttle, then the project's rate limit."""
+    if v.config["rate_limits"]:
+        _throttle(v, request.remote or "")
+        _count(v, tenant)
+    return tenant
+
+
+def _throttle(v: VendorApp, address: str) -> None:
+    """After so many failed authentications within a minute, 429 RATE_LIMITED for that address, whatever key it
+    sends, until the oldest of them is a minute old (docs: error-handling)."""
+    if (wait := v.local.failures.full(address)) is not None:
+        raise VendorError(429, MSG_AUTH_THROTTLED, code="RATE_LIMITED", kind="rate_limited",
+                          headers={"Retry-After": str(max(1, math.ceil(wait)))})
 
 
 def _project(v: VendorApp, key: str) -> str | None:

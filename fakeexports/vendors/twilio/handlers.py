@@ -25,6 +25,14 @@ def _positions(state: TenantState, now: float) -> dict[str, int]:
     return {j.id: i + 1 for i, j in enumerate(queue.queue(state, now))}
 
 
+def _position(state: TenantState, now: float, job_id: str) -> int | None:
+    """One job's place in the account's queue (1 first), None once it has left it."""
+    for i, j in enumerate(queue.queue(state, now), 1):
+        if j.id == job_id:
+            return i
+    return None
+
+
 def _job(ctx: Context) -> Job:
     job = ctx.state.jobs.get(ctx.params["JobSid"])
     if job is None or status_at(job.schedule, ctx.now) == "DeletedByUserRequest":
@@ -88,7 +96,7 @@ async def create_export_custom_job(ctx: Context) -> Reply:
         "friendly_name": body["FriendlyName"], "start_day": start.isoformat(), "end_day": end.isoformat(),
         "webhook_url": body.get("WebhookUrl"), "webhook_method": body.get("WebhookMethod"), "email": body.get("Email"),
     }, ctx=ctx)
-    answer = _job_body(ctx.vendor, ctx.state, job, ctx.now, _positions(ctx.state, ctx.now).get(job.id))
+    answer = _job_body(ctx.vendor, ctx.state, job, ctx.now, _position(ctx.state, ctx.now, job.id))
     # A create answers details null: two real answers (2020 and 2022) show it so (tigerfarm/work@388d561
     # twiliocli/README.md); the days appear in details from the first fetch on.
     answer["details"] = None
@@ -126,7 +134,7 @@ async def list_export_custom_job(ctx: Context) -> Reply:
 @VENDOR.operation("FetchJob")
 async def fetch_job(ctx: Context) -> Reply:
     job = _job(ctx)
-    body = _job_body(ctx.vendor, ctx.state, job, ctx.now, _positions(ctx.state, ctx.now).get(job.id))
+    body = _job_body(ctx.vendor, ctx.state, job, ctx.now, _position(ctx.state, ctx.now, job.id))
     body["url"] = ctx.url(f"/v1/Exports/Jobs/{job.id}")
     return Reply(200, body)
 
