@@ -12,7 +12,7 @@ state file, and it is valid while the fixture documents and the vendors' options
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .pagination import Index
@@ -30,7 +30,7 @@ def _copy_index(index: Index[Any, Any], jobs: dict[str, Job] | None = None) -> I
 
 
 def _copy_state(state: TenantState, sink: Any) -> TenantState:
-    jobs = {job_id: replace(job, shared=True) for job_id, job in state.jobs.items()}  # attrs copied on change
+    jobs = {job_id: job.sharing_copy() for job_id, job in state.jobs.items()}  # attrs copied on change
     return TenantState(state.vendor, state.tenant, jobs=jobs,
                        collections={name: _copy_index(c, jobs) for name, c in state.collections.items()},
                        data={kind: dict(values) for kind, values in state.data.items()},

@@ -33,9 +33,9 @@ from .jobs import Ids, Jobs, Timed
 from .lifecycle import Lifecycle
 from .options import Option
 from .recipe import Recipe
+from .schemacheck import SchemaCheck
 from .specs import Operation, data_dir
 from .store import VOLUME, VOLUME_LIMIT, Job, TenantState
-from .validation import Lazy
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -221,9 +221,8 @@ class Vendor:
         self.fixture_ids = fixture_ids  # fixture keys naming one job: never repeated (fixtures.py)
         self.fixtures = fixtures  # a vendor from another package: its fixture file, beside its module
         self.fixture_schema = fixture_schema  # JSON Schema of a tenant's part of a fixture document (fixtures.py)
-        # Compiled on the first fixture document, once a process: the code depends on the schema only, so every app
-        # may run it (10-20 ms a schema; per app it made each app five times slower to create, 11 ms -> 80 ms).
-        self.fixture_validator = Lazy(fixture_schema) if fixture_schema is not None else None
+        # Walked, not compiled: compiling cost 10-15 ms a vendor on a process's first fixture document (schemacheck.py)
+        self.fixture_validator = SchemaCheck(fixture_schema) if fixture_schema is not None else None
         self.timed = timed  # indexes whose records expire on the clock (Twilio's day files)
         self.module: str = str(sys._getframe(1).f_globals.get("__name__", ""))  # its files' home: where declared
         self.operations: dict[str, Callable[[Context], Awaitable[Reply]]] = {}
