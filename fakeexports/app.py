@@ -10,9 +10,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from . import control, fixtures, persist, s3
 from .clock import RealClock
+from .clocks import CLOCKS, ClockError, Clocks, sweeper
+from .clocks import PREFIX as CLOCK_PREFIX
 from .pipeline import expect_continue
 from .registry import REGISTRY, Registry, load_vendors
 from .routing import ROUTER, Router
@@ -33,10 +36,13 @@ def _load_fixtures(registry: Registry) -> None:
         raise RuntimeError(f"a bug of the fake while loading the fixtures: {exc!r}") from exc
 
 
-def create_app(settings: Settings | None = None) -> web.Application:
-    """The whole fake as an aiohttp application (vendors, S3 stand-in, control API)."""
+def create_app(settings: Settings | None = None, *, parent: Runtime | None = None,
+               url_prefix: str = "") -> web.Application:
+    """The whole fake as an aiohttp application (vendors, S3 stand-in, control API). ``parent`` and ``url_prefix``:
+    a clock's world inside a server (clocks.py), with the server's keys, its URLs under ``url_prefix``."""
     settings = settings or Settings()
-    runtime = make_runtime(settings)
+    runtime = make_runtime(settings, keys=parent.keys if parent is not None else None)
+    runtime.url_prefix = url_prefix
     registry = load_vendors(runtime)
     registry.fixture_docs = fixtures.read_fixtures(settings.fixtures, settings.cache_path(),
                                                    [v.decl.fixture_path() for v in registry.vendors.values()])
@@ -56,6 +62,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
     control.add_routes(app)
     s3.add_routes(app, runtime, registry)
     router = Router()
+    if parent is None:  # a server: clocks made through its control API, each a world of its own
+        app[CLOCKS] = router.clocks = Clocks(runtime, _world)
+        app.router.add_route("*", CLOCK_PREFIX + "/{clock}/{tail:[\\s\\S]*}", _to_clock,
+                             expect_handler=expect_continue)
+        app.cleanup_ctx.append(sweeper)
     for name in registry.vendors:
         router.add(runtime, registry.operations[name])
     for mount, dispatch in router.mounts.items():  # the router's mount keys, given to aiohttp's prefix index
@@ -71,8 +82,34 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.on_cleanup.append(_close_files)
     if runtime.state_file is not None:
         app.on_cleanup.append(_close_state)
-    app.cleanup_ctx.append(_warm_up)
+    if parent is None:  # a clock's world compiles a validator on its first use only: it serves a test or two
+        app.cleanup_ctx.append(_warm_up)
     return app
+
+
+def _world(settings: Settings, parent: Runtime, url_prefix: str) -> web.Application:
+    """A clock's world (clocks.py): a whole fake of its own inside the server."""
+    return create_app(settings, parent=parent, url_prefix=url_prefix)
+
+
+async def _to_clock(request: web.Request) -> web.StreamResponse:
+    """Everything under /_clocks/{id}/: the vendor paths of the URLs a clock's answers carry (links, next pages,
+    Locations: a credential or a signature admits them there) and the clock's control API, /_clocks/{id}/_fakeexports/
+    (its token or the server's control token)."""
+    clocks, tail = request.app[CLOCKS], request.match_info["tail"]
+    timeline = clocks.by_id.get(request.match_info["clock"])
+    if tail == "_fakeexports" or tail.startswith("_fakeexports/"):
+        try:
+            timeline = clocks.find(request.match_info["clock"], request.headers.get("Authorization"))
+        except ClockError as exc:
+            return web.json_response({"error": exc.message}, status=exc.status,
+                                     headers={"Date": request.app[RUNTIME].date()})
+    if timeline is None:
+        return web.json_response({"error": f"no clock {request.match_info['clock']} (deleted, dropped after "
+                                           f"--clock-idle, or never made)"}, status=404,
+                                 headers={"Date": request.app[RUNTIME].date()})
+    raw = request.raw_path  # as sent, its escapes and query kept: the clock's router reads it as the server's would
+    return await timeline.forward(request, URL(raw[len(CLOCK_PREFIX) + len(timeline.id) + 1:], encoded=True))
 
 
 def runner_options(app: web.Application) -> dict[str, Any]:

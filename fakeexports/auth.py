@@ -32,6 +32,11 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
+def basic_header(user: str, password: str) -> str:
+    """The ``Authorization`` value of HTTP Basic for ``user`` and ``password``."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
 def masked(secret: str) -> str:
     """A secret shown so that its owner recognises it and nobody else learns it: its first and last four characters
     when it is long enough that those are a small part of it, else its last four, else nothing."""

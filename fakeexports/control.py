@@ -7,6 +7,7 @@ it), the state file written before the answer, and Date on the fake clock."""
 from __future__ import annotations
 
 import hmac
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from itertools import islice
@@ -14,10 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
+from multidict import CIMultiDict
 
 from . import fixtures, ui
+from .clock import ClockRangeError, in_range
+from .clocks import CLOCKS, ClockError, Clocks, Timeline
 from .errors import BodyError, ClientGone, StateWriteError, VendorError
 from .faults import FaultError
+from .files import hex_id
 from .fixtures import FixtureError
 from .pipeline import expect_continue, origin_of, oversized, read_body, tunnel_of
 from .registry import REGISTRY
@@ -34,7 +39,9 @@ if TYPE_CHECKING:
     from .vendor import VendorApp
 
 PREFIX = "/_fakeexports"
-OPEN = ("/health", "/ui")  # without the control token: the health check and the dashboard's static page
+# without the control token: the health check, the dashboard's static page, and the clocks (a CI job makes its own,
+# then drives it with its token; listing every clock needs the control token: clocks_list checks it)
+OPEN = ("/health", "/ui", "/clocks", "/clocks/{clock}", "/clocks/{clock}/tenants")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROUTES = web.RouteTableDef()
 
@@ -49,7 +56,7 @@ class ControlError(Exception):
 
 
 # The project's declared errors, each a client's mistake: the answer says what was wrong.
-REFUSED = (ControlError, VendorError, FaultError, FixtureError)
+REFUSED = (ControlError, ClockError, VendorError, FaultError, FixtureError)
 
 
 def shown(request: web.Request, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -115,7 +122,7 @@ def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
 async def _answer(fn: Handler, request: web.Request, runtime: Runtime) -> web.StreamResponse:
     try:
         return await fn(request)
-    except ControlError as exc:
+    except (ControlError, ClockError) as exc:
         return reply({"error": exc.message}, exc.status)
     except VendorError as exc:
         return reply({"error": exc.message}, exc.status)
@@ -308,7 +315,7 @@ async def jobs(request: web.Request) -> web.StreamResponse:
     if limit_text and not limit_text.isdigit():
         raise ControlError(400, "'limit' must be a whole number")
     limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
-    origin = origin_of(request, runtime.settings.public_url)  # of the file links
+    origin = origin_of(request, runtime.settings.public_url, runtime.url_prefix)  # of the file links
     out: list[dict[str, Any]] = []
     total = 0
     for name, vendor in registry.vendors.items():
@@ -432,6 +439,132 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
 @endpoint("*", "/{tail:[\\s\\S]*}")
 async def unknown(request: web.Request) -> web.StreamResponse:
     raise ControlError(404, f"no control endpoint {request.method} {request.path}")
+
+
+# --- clocks (clocks.py) ---------------------------------------------------------------------------------------
+def clocks_of(request: web.Request) -> Clocks:
+    clocks = request.app.get(CLOCKS)
+    if clocks is None:
+        raise ControlError(404, "clocks are made on the server, not inside a clock")
+    return clocks
+
+
+def clock_named(request: web.Request) -> Timeline:
+    """The clock the path names, if the request holds its token (or the server's control token)."""
+    return clocks_of(request).find(request.match_info["clock"], request.headers.get("Authorization"))
+
+
+@endpoint("POST", "/clocks")
+async def clock_create(request: web.Request) -> web.StreamResponse:
+    """A clock of its own, standing still at ``start`` (RFC 3339; default 2026-01-15T12:00:00Z, the virtual clock's)
+    until moved, with ``tenants`` attached at once, and with ``fresh_tenants`` (a test's id) the credentials of a new
+    tenant of every vendor in the answer. Open to anyone: the answer's ``token`` drives it."""
+    clocks = clocks_of(request)
+    data = await json_body(request)
+    start, wanted, fresh = _string(data, "start"), data.get("tenants", []), data.get("fresh_tenants")
+    if fresh is not None and (not isinstance(fresh, str) or not fresh):
+        raise ControlError(400, "'fresh_tenants' must be a text the fresh credentials are made from (a test's id)")
+    if start is not None:
+        try:
+            when = parse_rfc3339(start)
+        except ValueError:
+            raise ControlError(400, f"'start' must be an RFC 3339 time, e.g. 2026-01-15T12:00:00Z, not {start!r}") \
+                from None
+        try:
+            in_range(when, "a clock's start")
+        except ClockRangeError as exc:
+            raise ControlError(400, str(exc)) from None
+    if not isinstance(wanted, list):
+        raise ControlError(400, "'tenants' must be a list of {vendor, tenant} or {vendor, headers}")
+    named = [_tenant_for(request, item) for item in wanted]  # all checked before the clock is made
+    made = fresh_credentials(request.app[REGISTRY], fresh) if fresh else {}
+    async with clocks.lock:
+        timeline = await clocks.create(start)
+        try:
+            for vendor, tenant in named:
+                clocks.attach(timeline, vendor, tenant)
+        except ClockError:
+            await clocks.delete(timeline)
+            raise
+    view = timeline.view(request.app[REGISTRY].vendors)
+    return reply({**view, "token": timeline.token, **({"credentials": made} if fresh else {})}, 201)
+
+
+def fresh_credentials(registry: Registry, made_from: str) -> dict[str, dict[str, dict[str, str]]]:
+    """A new tenant of every vendor that can make one, from ``made_from`` (a test's id) and the seed: the same test
+    gets the same tenants, so the same records, in process and on any clock. They are reached through the clock's own
+    base URL, not attached by credential: two runs of one test may hold them on two clocks at once."""
+    seed = next(iter(registry.vendors.values())).runtime.settings.seed if registry.vendors else 0
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for vendor in registry.vendors.values():
+        creds = vendor.fresh_credentials(hex_id(seed, "fresh-tenant", made_from, vendor.name))
+        if creds is not None:
+            out[vendor.name] = {"fields": creds[0], "headers": creds[1]}
+    return out
+
+
+@endpoint("GET", "/clocks")
+async def clocks_list(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    token = runtime.settings.control_token
+    if token is not None and not _authorized(request, token):
+        raise ControlError(401, "listing every clock needs the control token; a clock's own view is "
+                                "GET /_fakeexports/clocks/{id} with its token")
+    vendors = request.app[REGISTRY].vendors
+    return reply({"clocks": [t.view(vendors) for t in clocks_of(request).by_id.values()],
+                  "idle_limit_seconds": runtime.settings.clock_idle})
+
+
+@endpoint("GET", "/clocks/{clock}")
+async def clock_get(request: web.Request) -> web.StreamResponse:
+    timeline = clock_named(request)
+    timeline.touched = time.time()
+    return reply(timeline.view(request.app[REGISTRY].vendors))
+
+
+@endpoint("DELETE", "/clocks/{clock}")
+async def clock_delete(request: web.Request) -> web.StreamResponse:
+    clocks, timeline = clocks_of(request), clock_named(request)
+    async with clocks.lock:
+        jobs = timeline.runtime.store.job_count()
+        await clocks.delete(timeline)
+    return reply({"deleted": timeline.id, "jobs_dropped": jobs})
+
+
+@endpoint("POST", "/clocks/{clock}/tenants")
+async def clock_attach(request: web.Request) -> web.StreamResponse:
+    """Attach a tenant: ``{"vendor", "tenant"}``, or ``{"vendor", "headers"}`` with the headers its client sends
+    (the tenant their credential names)."""
+    clocks, timeline = clocks_of(request), clock_named(request)
+    vendor, tenant = _tenant_for(request, await json_body(request))
+    async with clocks.lock:
+        clocks.attach(timeline, vendor, tenant)
+    return reply({"clock": timeline.id, "vendor": vendor.name, "tenant": vendor.tenant_label(tenant)}, 201)
+
+
+def _tenant_for(request: web.Request, item: Any) -> tuple[VendorApp, str]:
+    if not isinstance(item, dict):
+        raise ControlError(400, "a tenant to attach is {vendor, tenant} or {vendor, headers}")
+    name = _string(item, "vendor") or ""
+    if name not in request.app[REGISTRY].vendors:
+        raise ControlError(400, f"unknown vendor {name!r}; vendors: {', '.join(request.app[REGISTRY].vendors)}")
+    vendor = vendor_of(request, name)
+    if not vendor.names_tenants:
+        raise ControlError(400, f"{vendor.name} cannot put tenants on a clock: it does not say which tenant a "
+                                f"credential names (the vendor hook credential_tenant)")
+    tenant, headers = _string(item, "tenant"), item.get("headers")
+    if (tenant is None) == (headers is None):
+        raise ControlError(400, "give 'tenant' (as the vendor names it) or 'headers' (what its client sends)")
+    if headers is not None:
+        if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+            raise ControlError(400, "'headers' must map header names to strings")
+        tenant = vendor.credential_tenant(CIMultiDict(headers))
+        if tenant is None:
+            raise ControlError(400, f"those headers name no {vendor.name} tenant (no credential it accepts)")
+    assert tenant is not None
+    if not tenant:
+        raise ControlError(400, "'tenant' must not be empty")
+    return vendor, tenant
 
 
 def add_routes(app: web.Application) -> None:

@@ -4,7 +4,7 @@ The built-in vendors import only from here too, so what a third-party vendor can
 
 from __future__ import annotations
 
-from .auth import Credentials, basic_credentials, bearer_token, masked, read_jwt, sign_jwt
+from .auth import Credentials, basic_credentials, basic_header, bearer_token, masked, read_jwt, sign_jwt
 from .caches import Memo
 from .clock import Clock
 from .errors import VendorError, Violation
@@ -53,7 +53,7 @@ __all__ = [
     "FIXTURE_AGE", "INF", "KEPT_SECONDS", "REMOVE", "VOLUME", "Call", "Clock", "Context", "Credentials", "Effect",
     "FileBody", "FixtureError", "FixtureItem", "Ids", "Index", "Job", "Jobs", "Lifecycle", "Memo", "Operation",
     "Option", "Page", "Pools", "Progress", "Recipe", "Reply", "Schedule", "Sizes", "TenantState", "Timed", "Tokens",
-    "Vendor", "VendorApp", "VendorError", "Violation", "Window", "basic_credentials", "batched_lines",
+    "Vendor", "VendorApp", "VendorError", "Violation", "Window", "basic_credentials", "basic_header", "batched_lines",
     "bearer_token", "csv_lines", "dumps", "entered_at", "fixture_items", "gzip_chunks", "hex_id", "masked",
     "measure", "next_change_at", "parse_instant", "parse_rfc3339", "read_jwt", "records_for", "rfc3339", "rng",
     "sign_jwt", "sorted_compact", "stamp", "status_at", "time_in", "time_of", "time_when", "uuid4_from",

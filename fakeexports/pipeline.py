@@ -87,15 +87,17 @@ BAD_HOST = "The Host header is not a host name"
 GONE = "The client closed the connection before its request body arrived"
 
 
-def origin_of(request: web.Request, public_url: str | None) -> str:
+def origin_of(request: web.Request, public_url: str | None, prefix: str = "") -> str:
     """Where the client reached us, the origin of every URL the fake emits: a proxy tunnel's vendor host (https),
     else --public-url, else a reverse proxy's X-Forwarded-Proto and X-Forwarded-Host (each only where it is http or
-    https, and a host name), else the request's own scheme and Host (a 400 where that is no host name)."""
+    https, and a host name), else the request's own scheme and Host (a 400 where that is no host name). ``prefix``
+    (a clock's /_clocks/{id}: clocks.py) follows the origin, except in a tunnel, which reaches the vendor's root
+    only (there the credential brings a request back to its clock)."""
     tunnel = tunnel_of(request)
     if tunnel is not None:
         return f"https://{tunnel}"
     if public_url:
-        return public_url.rstrip("/")
+        return public_url.rstrip("/") + prefix
     headers = request.headers
     scheme, host = request.scheme, ""
     proto = headers.get("X-Forwarded-Proto")
@@ -109,7 +111,7 @@ def origin_of(request: web.Request, public_url: str | None) -> str:
         host = request.host
         if not _HOST.fullmatch(host):
             raise VendorError(400, BAD_HOST, kind="validation")
-    return f"{scheme}://{host}"
+    return f"{scheme}://{host}{prefix}"
 
 
 async def expect_continue(request: web.Request) -> None:
@@ -248,7 +250,8 @@ class Pipeline:
 
     async def handle(self, x: Exchange) -> None:
         assert x.entry is not None and x.params is not None
-        base = origin_of(x.request, self.runtime.settings.public_url) + self.mount
+        runtime = self.runtime
+        base = origin_of(x.request, runtime.settings.public_url, runtime.url_prefix) + self.mount
         x.ctx = Context(x.request, self.runtime, self.vendor, x.entry.op, x.tenant or "", x.params, x.body, base)
         x.reply = await x.entry.handler(x.ctx)
 

@@ -26,6 +26,7 @@ from .validation import RequestValidator, ResponseValidator
 from .vendor import VendorApp
 
 if TYPE_CHECKING:
+    from .clocks import Clocks
     from .runtime import Runtime
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
@@ -112,6 +113,7 @@ class Dispatch:
     def __init__(self, runtime: Runtime, operations: Operations, mount: str):
         vendor = operations.vendor
         self.vendor = vendor.name
+        self.app_vendor = vendor  # its VendorApp (a clock routes by its credential_tenant hook)
         self.mount = mount
         slash = "/?" if vendor.trailing_slash else ""
         kept = runtime.caches.enabled("kept")
@@ -157,6 +159,7 @@ class Router:
     proxy's tunnels reaches that host's vendor only, at its root, whatever its path or Host say."""
 
     def __init__(self) -> None:
+        self.clocks: Clocks | None = None  # a server's: a request whose credential names a tenant on one goes there
         self.mounts: dict[str, Dispatch] = {}
         self.hosts: dict[str, Dispatch] = {}
         self.wildcards: dict[str, Dispatch] = {}  # ".talkdeskid.com": dispatch
@@ -198,7 +201,9 @@ class Router:
         """The aiohttp handler of a mount's routes: its Dispatch, unless the request came through a tunnel."""
         async def mounted(request: web.Request) -> web.StreamResponse:
             host = tunnel_of(request)
-            return await (dispatch.handle(request) if host is None else self.tunneled(request, host))
+            if host is not None:
+                return await self.tunneled(request, host)
+            return await self.answer(dispatch, request)
 
         return mounted
 
@@ -207,6 +212,15 @@ class Router:
         that vendor's answer, at its root; its 404 for another vendor's mount or the control API."""
         dispatch = self.for_host(host)
         assert dispatch is not None, host
+        return await self.answer(dispatch, request)
+
+    async def answer(self, dispatch: Dispatch, request: web.Request) -> web.StreamResponse:
+        """The vendor's answer: from the clock its tenant is attached to, if the credential names one."""
+        clocks = self.clocks
+        if clocks is not None and clocks.bound:
+            timeline = clocks.route(dispatch.app_vendor, request)
+            if timeline is not None:
+                return await timeline.forward(request)
         return await dispatch.handle(request)
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse | None:
@@ -215,7 +229,7 @@ class Router:
         if host is not None:
             return await self.tunneled(request, host)
         dispatch = self.for_path(request.rel_url.path_safe) or self.for_host(request.host)  # a mount wins
-        return None if dispatch is None else await dispatch.handle(request)
+        return None if dispatch is None else await self.answer(dispatch, request)
 
 
 # Where each vendor is reached, its mounts and host names (proxy.py opens tunnels to those hosts only).

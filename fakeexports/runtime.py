@@ -51,6 +51,7 @@ class Runtime:
     sizes: Sizes
     caches: Caches = field(default_factory=Caches)  # every cache and interning table of this app (caches.py)
     state_file: Durable | None = None  # --state: the store kept in SQLite (persist.StateFile)
+    url_prefix: str = ""  # a clock's world: /_clocks/{id} after the origin of every URL it writes (clocks.py)
     http_date: HttpDate = field(default_factory=HttpDate)
 
     def date(self) -> str:
@@ -75,7 +76,9 @@ class Runtime:
 RUNTIME = web.AppKey("fakeexports_runtime", Runtime)
 
 
-def make_runtime(settings: Settings) -> Runtime:
+def make_runtime(settings: Settings, keys: Keys | None = None) -> Runtime:
+    """The services of one app; ``keys``: the server's, for a clock's world (clocks.py), which signs and reads the
+    same tokens and links."""
     if settings.clock == "virtual":
         clock: Clock = VirtualClock(parse_rfc3339(settings.start) if settings.start else None)
     else:
@@ -88,7 +91,7 @@ def make_runtime(settings: Settings) -> Runtime:
 
     scheduler = Scheduler(clock, on_error)
     caches = Caches(settings.no_caches)
-    keys = Keys()
+    keys = keys or Keys()
     return Runtime(
         settings=settings,
         clock=clock,

@@ -42,6 +42,10 @@ def _timeout(value: float) -> str | None:
     return None if 0 < value <= 300 else "must be more than 0 and at most 300 seconds"
 
 
+def _idle(value: float) -> str | None:
+    return None if 1 <= value <= 30 * 86400 else "must be from 1 second to 30 days (2592000)"
+
+
 def _start(value: str | None) -> str | None:
     from .times import EARLIEST, LATEST, parse_rfc3339, stamp
 
@@ -119,6 +123,8 @@ class Settings:
     control_token: str | None = setting(None, "require 'Authorization: Bearer <token>' on the control API "
                                         "/_fakeexports/ (its health check stays open); for a fake shared by a team "
                                         "or a fleet", check=_token)
+    clock_idle: float = setting(3600.0, "real seconds a clock made through POST /_fakeexports/clocks may go unused "
+                                "before it is dropped with its tenants (default 3600)", check=_idle, metavar="S")
     webhook_allow: tuple[str, ...] = setting((), "comma-separated hosts (wildcards: *.example.com) and networks "
                                              "(10.0.0.0/8) webhooks and callbacks may call; others are refused and "
                                              "logged (default: any)", check=_allow)

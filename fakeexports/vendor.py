@@ -193,7 +193,13 @@ HOOKS: dict[str, tuple[str, Callable[..., Any] | None, str]] = {
     "load_tenant": ("tenants", _nothing, "(v, tenant, read): load what read_tenant made of a tenant's part"),
     "configure_tenant": ("tenants", _no_tenant_settings, "(v, state, settings) -> the tenant's settings changed"),
     "tenant_settings": ("tenants", _tenant_settings, "(v, state) -> the tenant's settings now"),
+    "fresh_credentials": ("tenants", _nothing, "(v, token) -> ({field: value}, {header: value}): credentials of a "
+                          "tenant nobody has used, made from ``token`` (random hex): what its client is configured "
+                          "with and the headers that carry them (the pytest fixture's handle.credentials), or None"),
     "tenant_label": ("tenants", _as_it_is, "(v, tenant) -> the tenant as views show it (a secret key masked)"),
+    "credential_tenant": ("tenants", _nothing, "(v, headers) -> the tenant a request's credential names, read "
+                          "without admitting it (no count, no refusal), or None: a clock's tenants are found by it "
+                          "(clocks.py); a vendor without it cannot put tenants on a clock"),
     "volume_state": ("tenants", _volume_state, "(v, tenant) -> the state that holds a tenant's records_per_day"),
     "s3_object": ("files", _nothing, "(v, tenant, key) -> FileBody or None: the file behind a presigned link"),
     "file_keys": ("files", _no_keys, "(v, state, job) -> the S3 keys of the job's files that exist now"),
@@ -390,6 +396,21 @@ class VendorApp:
     def configure_tenant(self, state: TenantState, settings: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = self.hooks["configure_tenant"](self, state, settings)
         return out
+
+    def credential_tenant(self, headers: Mapping[str, str]) -> str | None:
+        """The tenant the credential in these request headers names (None: none, or the vendor cannot say)."""
+        tenant: str | None = self.hooks["credential_tenant"](self, headers)
+        return tenant
+
+    def fresh_credentials(self, token: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        """A new tenant's credentials from ``token`` (random hex): its client's fields and the headers carrying them."""
+        made: tuple[dict[str, str], dict[str, str]] | None = self.hooks["fresh_credentials"](self, token)
+        return made
+
+    @property
+    def names_tenants(self) -> bool:
+        """The vendor has a credential_tenant hook: its tenants can be put on a clock."""
+        return self.hooks["credential_tenant"] is not _nothing
 
     def tenant_label(self, tenant: str) -> str:
         """The tenant as the control API's views and the dashboard show it: a tenant named by a secret (DIDWW's API

@@ -6,6 +6,7 @@ dashboard's links."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +115,18 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
     if v.runtime.credentials.restricted and _credential(v, key) is None:
         raise envelope.error("unauthorized")
     return readmit(v, request, op, key)
+
+
+@VENDOR.hook
+def credential_tenant(v: VendorApp, headers: Mapping[str, str]) -> str | None:
+    """The API key (an Api-Key header, or a bearer token), as authenticate reads it."""
+    key = headers.get("Api-Key", "") or (bearer_token(headers.get("Authorization")) or "")
+    return key if key and envelope.PRINTABLE.match(key) else None
+
+
+@VENDOR.hook
+def fresh_credentials(v: VendorApp, token: str) -> tuple[dict[str, str], dict[str, str]]:
+    return {"api_key": token}, {"Api-Key": token}
 
 
 @VENDOR.hook

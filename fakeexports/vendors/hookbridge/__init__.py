@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,6 +194,19 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
     if limited:
         _count(v, project)
     return project
+
+
+@VENDOR.hook
+def credential_tenant(v: VendorApp, headers: Mapping[str, str]) -> str | None:
+    """The project of the bearer key, as authenticate finds it (no throttle, no count)."""
+    key = bearer_token(headers.get("Authorization"))
+    return _project(v, key) if key and KEY.match(key) else None
+
+
+@VENDOR.hook
+def fresh_credentials(v: VendorApp, token: str) -> tuple[dict[str, str], dict[str, str]]:
+    key = "hb_test_" + token
+    return {"api_key": key}, {"Authorization": f"Bearer {key}"}
 
 
 @VENDOR.hook

@@ -4,6 +4,7 @@ and its file's download and delete (A.6)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...kit import Context, Job, Reply, VendorError, hex_id, rfc3339, sign_jwt, stamp, status_at
 from . import envelope
@@ -140,10 +141,9 @@ async def get_report_job(ctx: Context) -> Reply:
     document = _document(ctx, job)
     if document["job"]["status"] != "done":
         return Reply(200, document)
-    # Done: 300 with a relative Location (seed 002), written with the fake's mount in front so that it resolves
-    # here (DESIGN "Redirect targets keep the mount"); 302/303 for clients that must follow it.
-    mount = ctx.vendor.mount if ctx.base.endswith(ctx.vendor.mount) else ""
-    location = f"{mount}/data/reports/{job.collection}/files/{job.id}"
+    # Done: 300 with a relative Location (seed 002), written with the fake's mount (and a clock's /_clocks/{id}) in
+    # front so that it resolves here (DESIGN "Redirect targets keep the mount"); 302/303 for clients that must follow.
+    location = f"{urlsplit(ctx.base).path}/data/reports/{job.collection}/files/{job.id}"
     return Reply(int(ctx.vendor.config["done_status"]), document, headers={"Location": location})
 
 

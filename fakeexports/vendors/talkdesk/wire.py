@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -21,6 +22,7 @@ from ...kit import (
     VendorError,
     Violation,
     basic_credentials,
+    basic_header,
     batched_lines,
     bearer_token,
     read_jwt,
@@ -85,6 +87,24 @@ def authenticate(v: VendorApp, request: web.Request, op: Operation) -> str:
             if scope not in held:
                 raise VendorError(403, MSG_SCOPE.format(scope=scope), kind="forbidden")
     return client
+
+
+@VENDOR.hook
+def credential_tenant(v: VendorApp, headers: Mapping[str, str]) -> str | None:
+    """The client: of a Basic header (the token request), or the subject of an access token this server signed."""
+    header = headers.get("Authorization")
+    creds = basic_credentials(header)
+    if creds is not None:
+        return creds[0] or None
+    token = bearer_token(header)
+    claims = read_jwt(token_key(v), token) if token else None
+    return claims["sub"] if claims is not None and isinstance(claims.get("sub"), str) else None
+
+
+@VENDOR.hook
+def fresh_credentials(v: VendorApp, token: str) -> tuple[dict[str, str], dict[str, str]]:
+    client, secret = "client-" + token[:16], token
+    return {"client_id": client, "client_secret": secret}, {"Authorization": basic_header(client, secret)}
 
 
 def _client(v: VendorApp, request: web.Request) -> str:

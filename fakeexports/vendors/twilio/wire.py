@@ -3,12 +3,13 @@ account's settings, and the X-Twilio-Signature of its completion webhooks (A3)."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from ...kit import Context, Operation, Reply, TenantState, VendorApp, VendorError, Violation, hex_id
+from ...kit import Context, Operation, Reply, TenantState, VendorApp, VendorError, Violation, basic_header, hex_id
 from . import envelope
 from .declaration import VENDOR
 
@@ -43,6 +44,21 @@ def readmit(v: VendorApp, request: web.Request, op: Operation, tenant: str) -> s
     inflight = v.local.inflight
     inflight[tenant] = inflight.get(tenant, 0) + 1
     return tenant
+
+
+@VENDOR.hook
+def credential_tenant(v: VendorApp, headers: Mapping[str, str]) -> str | None:
+    """The account a Basic header names (an API key's account with a credentials file), as authenticate reads it."""
+    try:
+        return envelope.account(v.runtime.credentials, headers.get("Authorization"))[0]
+    except VendorError:
+        return None
+
+
+@VENDOR.hook
+def fresh_credentials(v: VendorApp, token: str) -> tuple[dict[str, str], dict[str, str]]:
+    sid, secret = "AC" + token[:32].rjust(32, "0"), token[:32]
+    return {"account_sid": sid, "auth_token": secret}, {"Authorization": basic_header(sid, secret)}
 
 
 def _account(v: VendorApp, header: str | None) -> str:
