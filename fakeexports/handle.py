@@ -48,3 +48,10 @@ class Fake(Protocol):
 
     def server_errors(self) -> list[str]:
         """Server-side errors since the test began (they fail it)."""
+
+    def credentials(self, vendor: str) -> dict[str, str]:
+        """A tenant of the test's own, nobody else's: what its client is configured with (Twilio ``account_sid`` and
+        ``auth_token``, DIDWW and HookBridge ``api_key``, Talkdesk ``client_id`` and ``client_secret``)."""
+
+    def headers(self, vendor: str) -> dict[str, str]:
+        """The request headers that carry ``credentials(vendor)``."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from .control import fresh_credentials
 from .faults import Fault
 from .handle import Fake
 from .journal import Entry
@@ -31,9 +32,25 @@ class FakeExports:
     """What the ``fakeexports`` fixture gives a test: the server's URLs and its clock, journal, faults
     and jobs, acted on directly (no HTTP round trip)."""
 
-    def __init__(self, server: ServerThread):
+    def __init__(self, server: ServerThread, test: str = ""):
         self.server = server
         self.mark = server.runtime.journal.mark
+        self.made = fresh_credentials(server.registry, test or "in process")
+
+    def credentials(self, vendor: str) -> dict[str, str]:
+        """A tenant of this test's own (fresh: no fixture, no other test's state), made from the test's id and the
+        seed: what its client is configured with, e.g. Twilio's ``account_sid`` and ``auth_token``. Against a shared
+        server (FAKEEXPORTS_URL) the same test gets the same tenant, on its own clock."""
+        return dict(self._made(vendor)["fields"])
+
+    def headers(self, vendor: str) -> dict[str, str]:
+        """The request headers that carry ``credentials(vendor)``."""
+        return dict(self._made(vendor)["headers"])
+
+    def _made(self, vendor: str) -> dict[str, dict[str, str]]:
+        if vendor not in self.made:
+            raise KeyError(f"no fresh {vendor} tenant: the vendor makes none (its hook fresh_credentials)")
+        return self.made[vendor]
 
     @property
     def url(self) -> str:
@@ -130,7 +147,7 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
     marker = request.node.get_closest_marker("fakeexports")
     own: ServerThread | None = None
     if isinstance(fakeexports_server, RemoteFake):
-        yield from _remote(fakeexports_server, marker)
+        yield from _remote(fakeexports_server, marker, request.node.nodeid)
         return
     if marker is not None and (marker.kwargs or marker.args):
         own = ServerThread(fakeexports_settings.with_(**marker.kwargs)).start()
@@ -141,7 +158,7 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
             server.run(_reset_all, server)
         else:
             server.reset()
-    handle = FakeExports(server)
+    handle = FakeExports(server, request.node.nodeid)
     try:
         yield handle
         errors = handle.server_errors()
@@ -152,14 +169,24 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
             own.stop()
 
 
-def _remote(remote: RemoteFake, marker: pytest.Mark | None) -> Iterator[RemoteFake]:
+def _remote(remote: RemoteFake, marker: pytest.Mark | None, test: str) -> Iterator[RemoteFake]:
+    """A test against a shared server: on a clock of its own with fresh tenants (clocks.py), dropped after it;
+    FAKEEXPORTS_CLOCK_PER_TEST=0 gives every test the server itself, reset first, as before clocks."""
     if marker is not None and (marker.kwargs or marker.args):
         pytest.skip(f"needs a fake of its own with {marker.kwargs}; FAKEEXPORTS_URL points at an external one")
-    remote.reset()
-    yield remote
-    errors = remote.server_errors()
-    if errors:
-        pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
+    if os.environ.get("FAKEEXPORTS_CLOCK_PER_TEST", "1") == "0":
+        handle = remote
+        handle.reset()
+    else:
+        handle = RemoteFake.on_new_clock(remote.server_url, test)
+    try:
+        yield handle
+        errors = handle.server_errors()
+        if errors:
+            pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
+    finally:
+        if handle is not remote:
+            handle.close()
 
 
 def _handles(local: FakeExports, remote: RemoteFake) -> tuple[Fake, Fake]:

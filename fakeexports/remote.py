@@ -6,22 +6,54 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from .clocks import PREFIX as CLOCK_PREFIX
 from .ctl import Control, Refused
 from .faults import Fault, FaultError
 from .journal import Entry
 
 
 class RemoteFake:
-    """What the fixture gives a test when FAKEEXPORTS_URL is set. Jobs are not reachable as objects (``job``);
-    ``proxy_env`` needs the server's CA file, which is on its machine."""
+    """What the fixture gives a test when FAKEEXPORTS_URL is set: the server there, or one clock of it (``clock``,
+    made by ``on_new_clock``: the test's own clock and tenants, driven with the clock's token). Jobs are not reachable
+    as objects (``job``); ``proxy_env`` needs the server's CA file, which is on its machine."""
 
-    def __init__(self, url: str, token: str | None = None):
-        self.url = url.rstrip("/")
+    def __init__(self, url: str, token: str | None = None, *, clock: str | None = None,
+                 credentials: dict[str, dict[str, dict[str, str]]] | None = None):
+        self.server_url = url.rstrip("/")
+        self.clock = clock
+        # a clock's handle: every URL is under the clock's own base (its answers' links are, too)
+        self.url = self.server_url + (f"{CLOCK_PREFIX}/{clock}" if clock else "")
         self.control = Control(self.url, token)
         health = self.control.call("GET", "/health")
         self.mounts: dict[str, str] = health["vendors"]
         self.virtual = health["clock"] == "virtual"
         self.mark = 0
+        self.made = credentials or {}
+
+    @classmethod
+    def on_new_clock(cls, url: str, test: str) -> RemoteFake:
+        """A clock of the server at ``url`` made for the test ``test`` (its id), with a fresh tenant of every vendor
+        that can have one (``credentials``, made from the test's id as in process): what the test does touches
+        nothing of any other test's."""
+        made = Control(url.rstrip("/")).call("POST", "/clocks", {"fresh_tenants": test})
+        return cls(url, made["token"], clock=made["id"], credentials=made.get("credentials") or {})
+
+    def close(self) -> None:
+        """Drop this test's clock and its tenants (a server-wide handle: nothing to do)."""
+        if self.clock is not None:
+            Control(self.server_url, self.control.token).call("DELETE", f"/clocks/{self.clock}")
+
+    def credentials(self, vendor: str) -> dict[str, str]:
+        return dict(self._made(vendor)["fields"])
+
+    def headers(self, vendor: str) -> dict[str, str]:
+        return dict(self._made(vendor)["headers"])
+
+    def _made(self, vendor: str) -> dict[str, dict[str, str]]:
+        if vendor not in self.made:
+            raise KeyError(f"no fresh {vendor} tenant for this test: the handle has {sorted(self.made)} (a "
+                           f"server-wide handle has none; a vendor without the credential_tenant hook neither)")
+        return self.made[vendor]
 
     def vendor_url(self, vendor: str) -> str:
         return self.url + self.mounts[vendor]

@@ -13,13 +13,13 @@ from didww.exceptions import DidwwApiError
 from didww.query_params import QueryParams
 from didww.resources.export import Export
 
-KEY = "sdk-test-key"
+KEY = "sdk-test-key"  # listed in tests/data/credentials.yaml
 CREDENTIALS = str(Path(__file__).resolve().parents[1] / "data" / "credentials.yaml")
 
 
 @pytest.fixture
 def client(fakeexports):  # type: ignore[no-untyped-def]
-    return DidwwClient(KEY, base_url=fakeexports.vendor_url("didww"))
+    return DidwwClient(fakeexports.credentials("didww")["api_key"], base_url=fakeexports.vendor_url("didww"))
 
 
 def new_export(kind: ExportType = ExportType.CDR_IN, **filters: str) -> Export:

@@ -11,14 +11,13 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from tests.conftest import ACCOUNT, TOKEN
-
 
 @pytest.fixture
 def client(fakeexports, monkeypatch):  # type: ignore[no-untyped-def]
     for var in ("TWILIO_REGION", "TWILIO_EDGE"):  # either would rewrite the host (A9)
         monkeypatch.delenv(var, raising=False)
-    c = Client(ACCOUNT, TOKEN)
+    mine = fakeexports.credentials("twilio")  # a tenant of this test's own (on its own clock on a shared server)
+    c = Client(mine["account_sid"], mine["auth_token"])
     c.bulkexports.base_url = fakeexports.vendor_url("twilio")
     return c
 
@@ -86,7 +85,8 @@ def test_export_lifecycle_through_the_official_sdk(fakeexports, client):  # type
     assert len(response.content) == target.size
     lines = gzip.decompress(response.content).decode().splitlines()
     records = [json.loads(line) for line in lines]
-    assert records and all(r["account_sid"] == ACCOUNT and r["sid"].startswith("SM") for r in records)
+    account = fakeexports.credentials("twilio")["account_sid"]
+    assert records and all(r["account_sid"] == account and r["sid"].startswith("SM") for r in records)
     assert all(r["date_created"].startswith(target.day) and r["date_created"].endswith("Z") for r in records)
     assert "price_units" not in records[0] and "uri" not in records[0]
 
@@ -115,9 +115,10 @@ def test_wrong_credentials_are_a_401_with_code_20003(fakeexports):  # type: igno
 
 
 def test_a_tenant_sees_only_its_own_jobs(fakeexports):  # type: ignore[no-untyped-def]
-    mine = Client(ACCOUNT, TOKEN)
+    creds = fakeexports.credentials("twilio")
+    mine = Client(creds["account_sid"], creds["auth_token"])
     mine.bulkexports.base_url = fakeexports.vendor_url("twilio")
-    theirs = Client("AC" + "9" * 32, TOKEN)
+    theirs = Client("AC" + "9" * 32, "theirs")
     theirs.bulkexports.base_url = fakeexports.vendor_url("twilio")
     job = mine.bulkexports.v1.exports("Calls").export_custom_jobs.create(
         start_day="2026-01-10", end_day="2026-01-11", friendly_name="mine")
