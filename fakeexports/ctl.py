@@ -95,6 +95,8 @@ def add_parsers(sub: Any) -> None:
     common.add_argument("--url", default=None, help=f"the server (default: FAKEEXPORTS_URL or {DEFAULT_URL})")
     common.add_argument("--token", default=None, help="control token (default: FAKEEXPORTS_CONTROL_TOKEN)")
     common.add_argument("--json", action="store_true", help="print the control API's JSON, for scripts")
+    common.add_argument("--clock-id", metavar="ID", help="act on this clock of the server (clocks made with "
+                        "`fakeexports clocks new`), with its token as --token")
 
     def command(name: str, text: str) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = sub.add_parser(name, parents=[common], help=text, description=text + ".",
@@ -103,8 +105,19 @@ def add_parsers(sub: Any) -> None:
 
     p = command("advance", "move a running server's fake clock forward, firing what comes due")
     p.add_argument("seconds", type=seconds, help="how far: 90, 90s, 10m, 2h, 1d")
+    p.add_argument("--clock", dest="clock_id", metavar="ID", help="that clock instead (as --clock-id)")
     p = command("clock", "show a running server's fake clock, or --set it")
     p.add_argument("--set", metavar="RFC3339", help="move it to this time (forward only)")
+    p = command("clocks", "list a running server's clocks (control token), make one, or delete one")
+    csub = p.add_subparsers(dest="action", required=True)
+    csub.add_parser("list", parents=[common], help="every clock: its time, next event, tenants, idle time",
+                    epilog=EPILOG)
+    new_clock = csub.add_parser("new", parents=[common], help="make a clock; prints its id and token", epilog=EPILOG)
+    new_clock.add_argument("--start", metavar="RFC3339", help="its start (default 2026-01-15T12:00:00Z)")
+    new_clock.add_argument("--tenant", action="append", default=[], metavar="VENDOR=TENANT",
+                           help="attach this tenant (repeatable), e.g. twilio=AC0123...")
+    drop = csub.add_parser("delete", parents=[common], help="delete a clock and its tenants' state", epilog=EPILOG)
+    drop.add_argument("id")
     p = command("jobs", "list a running server's jobs")
     p.add_argument("--vendor")
     p.add_argument("--tenant")
@@ -135,11 +148,13 @@ def add_parsers(sub: Any) -> None:
     clear.add_argument("--vendor", help="only this vendor's")
 
 
-COMMANDS = ("advance", "clock", "jobs", "reset", "journal", "faults")
+COMMANDS = ("advance", "clock", "clocks", "jobs", "reset", "journal", "faults")
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
-    control = Control(args.url or os.environ.get("FAKEEXPORTS_URL") or DEFAULT_URL,
+    url = (args.url or os.environ.get("FAKEEXPORTS_URL") or DEFAULT_URL).rstrip("/")
+    on_clock = getattr(args, "clock_id", None) if args.command != "clocks" else None
+    control = Control(url + (f"/_clocks/{on_clock}" if on_clock else ""),
                       args.token or os.environ.get("FAKEEXPORTS_CONTROL_TOKEN"))
     try:
         if args.command == "journal" and args.follow:
@@ -169,6 +184,8 @@ def act(control: Control, args: argparse.Namespace) -> Any:
         return control.call("POST", "/clock/advance", {"seconds": args.seconds})
     if c == "clock":
         return control.call("POST", "/clock/set", {"now": args.set}) if args.set else control.call("GET", "/clock")
+    if c == "clocks":
+        return _clocks(control, args)
     if c == "jobs":
         return control.call("GET", "/jobs" + _query(vendor=args.vendor, tenant=args.tenant, limit=args.limit))
     if c == "reset":
@@ -183,6 +200,23 @@ def act(control: Control, args: argparse.Namespace) -> Any:
     fault = {k: getattr(args, k) for k in ("vendor", "operation", "tenant", "status", "outcome", "message", "times")
              if getattr(args, k) is not None}
     return control.call("POST", "/faults", fault)
+
+
+def _clocks(control: Control, args: argparse.Namespace) -> Any:
+    if args.action == "list":
+        return control.call("GET", "/clocks")
+    if args.action == "delete":
+        return control.call("DELETE", f"/clocks/{urllib.parse.quote(args.id)}")
+    tenants = []
+    for given in args.tenant:
+        vendor, sep, tenant = given.partition("=")
+        if not sep or not vendor or not tenant:
+            raise Refused(400, f"--tenant takes VENDOR=TENANT, e.g. twilio=AC0123..., not {given!r}")
+        tenants.append({"vendor": vendor, "tenant": tenant})
+    body: dict[str, Any] = {"tenants": tenants}
+    if args.start:
+        body["start"] = args.start
+    return control.call("POST", "/clocks", body)
 
 
 def follow(control: Control, args: argparse.Namespace, out: Callable[[str], None]) -> int:
@@ -204,6 +238,17 @@ def follow(control: Control, args: argparse.Namespace, out: Callable[[str], None
 
 
 # --- human output ---------------------------------------------------------------------------------------------
+def _clocks_text(args: argparse.Namespace, data: Any) -> str:
+    if args.action == "delete":
+        return f"clock {data['deleted']} deleted, {data['jobs_dropped']} job(s) dropped"
+    if args.action == "new":
+        return (f"clock {data['id']} at {data['now']}\ntoken {data['token']}\n"
+                f"drive it: fakeexports advance 10m --clock {data['id']} --token {data['token']}")
+    rows = [[c["id"], c["now"], c["next_event"] or "-", ", ".join(f"{t['vendor']} {t['tenant']}" for t in c["tenants"])
+             or "-", c["jobs"], f"{c['idle_seconds']:.0f} s"] for c in data["clocks"]]
+    return table(("CLOCK", "NOW", "NEXT EVENT", "TENANTS", "JOBS", "IDLE"), rows) + f"\n({len(rows)} clocks)"
+
+
 def _at(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -240,6 +285,8 @@ def human(args: argparse.Namespace, data: Any) -> str:
     c = args.command
     if c in ("advance", "clock"):
         return _clock_line(data)
+    if c == "clocks":
+        return _clocks_text(args, data)
     if c == "jobs":
         rows = []
         for j in data["jobs"]:

@@ -194,3 +194,28 @@ def test_a_url_that_is_not_a_fakeexports_server_is_said(capsys: pytest.CaptureFi
     assert code == 3 and "is not a fakeexports server" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["journal", "--follow", "--interval", "0"])
+
+
+def test_clocks_are_made_driven_listed_and_deleted_from_the_cli(fake: ServerThread,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = ctl(capsys, "clocks", "new", "--start", "2026-03-01T00:00:00Z", "--tenant", "hookbridge=proj_c1",
+                       "--json")
+    assert code == 0
+    made = json.loads(out)
+    clock, token = made["id"], made["token"]
+    code, out, _ = ctl(capsys, "advance", "90s", "--clock", clock, "--token", token)
+    assert (code, out.split(",")[0]) == (0, "clock 2026-03-01T00:01:30Z (virtual)")
+    code, out, _ = ctl(capsys, "clock")  # the server's own never moved
+    assert out.startswith("clock 2026-01-15T12:00:00Z")
+    code, out, _ = ctl(capsys, "jobs", "--clock-id", clock, "--token", token)
+    assert (code, out.strip().splitlines()[-1]) == (0, "(0 jobs)")
+    code, out, _ = ctl(capsys, "clocks", "list")
+    lines = out.strip().splitlines()
+    assert code == 0 and lines[0].split()[:3] == ["CLOCK", "NOW", "NEXT"] and clock in lines[1]
+    assert "hookbridge proj_c1" in lines[1] and lines[-1] == "(1 clocks)"
+    code, _, err = ctl(capsys, "advance", "1m", "--clock", clock)  # without its token
+    assert code == 1 and "needs 'Authorization: Bearer <its token>'" in err
+    code, out, _ = ctl(capsys, "clocks", "delete", clock, "--token", token)
+    assert (code, out.strip()) == (0, f"clock {clock} deleted, 0 job(s) dropped")
+    code, _, err = ctl(capsys, "clocks", "new", "--tenant", "twilio")
+    assert code == 1 and "--tenant takes VENDOR=TENANT" in err
