@@ -14,7 +14,7 @@ from .control import fresh_credentials
 from .faults import Fault
 from .handle import Fake
 from .journal import Entry
-from .remote import RemoteFake
+from .remote import RemoteFake, place, session_name
 from .server import ServerThread
 from .settings import Settings
 from .store import Job
@@ -131,8 +131,9 @@ def fakeexports_server(fakeexports_settings: Settings) -> Iterator[ServerThread 
     """The session's fake server (a ServerThread), started on first use and stopped at the end; with
     FAKEEXPORTS_URL set, the server there instead (a RemoteFake over its control API, as moto's server mode)."""
     url = os.environ.get("FAKEEXPORTS_URL")
-    if url:
-        yield RemoteFake(url, os.environ.get("FAKEEXPORTS_CONTROL_TOKEN"))
+    if url:  # several, comma-separated: this session runs on one, placed by a stable hash of its name
+        urls = [u.strip() for u in url.split(",") if u.strip()]
+        yield RemoteFake(place(urls, session_name()), os.environ.get("FAKEEXPORTS_CONTROL_TOKEN"))
         return
     with ServerThread(fakeexports_settings) as server:
         yield server

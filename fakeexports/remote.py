@@ -3,6 +3,9 @@ shared instance), as moto's server mode: the same methods as the in-process fixt
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 from typing import Any
 from urllib.parse import quote
 
@@ -10,6 +13,20 @@ from .clocks import PREFIX as CLOCK_PREFIX
 from .ctl import Control, Refused
 from .faults import Fault, FaultError
 from .journal import Entry
+
+
+def place(urls: list[str], session: str) -> str:
+    """The server of several (FAKEEXPORTS_URL=url,url,...) a pytest session runs on: rendezvous hashing of the
+    session's name, so every client places a session alike with no coordination, and a server added or removed
+    moves only the sessions that were or will be on it."""
+    if not urls:
+        raise ValueError("no server URL")
+    return max(urls, key=lambda url: hashlib.blake2b(f"{session}\n{url}".encode(), digest_size=8).digest())
+
+
+def session_name() -> str:
+    """FAKEEXPORTS_SESSION (a CI job's id, to keep its place between reruns), else this process on this machine."""
+    return os.environ.get("FAKEEXPORTS_SESSION") or f"{socket.gethostname()}/{os.getpid()}"
 
 
 class RemoteFake:

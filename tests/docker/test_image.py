@@ -23,6 +23,7 @@ import requests
 from fakeexports.remote import RemoteFake
 from tests.conftest import ACCOUNT, TOKEN
 from tests.reference import skip_or_fail
+from tests.test_fleet import run_placed_sessions, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = os.environ.get("FAKEEXPORTS_DOCKER_BASE", "python:3.11-slim")
@@ -164,5 +165,25 @@ def test_the_compose_example_runs_an_unchanged_app_beside_the_fake(image: str) -
                                "app"], capture_output=True, text=True, env=env, timeout=600)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         assert "app got {'data': [], 'meta': {'request_id': 'req_" in proc.stdout  # HookBridge, via the proxy
+    finally:
+        subprocess.run([*compose, *files, "down", "-v"], capture_output=True, env=env, timeout=120)
+
+
+def test_three_servers_in_compose_take_a_parallel_run_placed_by_hash(image: str, tmp_path: Path) -> None:
+    """docker/compose.fleet.yaml: three servers, each with its own state volume; six pytest sessions at once, two
+    placed on each by the hash of their names, each running an export on its own clock there."""
+    compose = ["docker-compose"] if shutil.which("docker-compose") else ["docker", "compose"]
+    if subprocess.run([*compose, "version"], capture_output=True).returncode != 0:
+        skip_or_fail("the compose test needs docker-compose (apt-get install docker-compose) or Compose v2")
+    ports = [free_port() for _ in range(3)]
+    files = ["-p", f"fxfleet{os.getpid()}", "-f", str(ROOT / "docker" / "compose.fleet.yaml")]
+    env = {**os.environ, "FAKEEXPORTS_BASE": BASE, **{f"FLEET_PORT_{i + 1}": str(p) for i, p in enumerate(ports)}}
+    try:
+        proc = subprocess.run([*compose, *files, "up", "-d", "--build"], capture_output=True, text=True, env=env,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        wait_healthy(urls)
+        run_placed_sessions(tmp_path, urls)
     finally:
         subprocess.run([*compose, *files, "down", "-v"], capture_output=True, env=env, timeout=120)
