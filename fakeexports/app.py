@@ -46,9 +46,11 @@ def create_app(settings: Settings | None = None, *, parent: Runtime | None = Non
     registry = load_vendors(runtime)
     registry.fixture_docs = fixtures.read_fixtures(settings.fixtures, settings.cache_path(),
                                                    [v.decl.fixture_path() for v in registry.vendors.values()])
+    state_file = None
     if settings.state:
-        persist.attach(runtime, registry, settings.state)
-        runtime.keys.keep_in(runtime.store)  # the keys the file holds, or this server's, written to it now
+        state_file = persist.attach(runtime, registry, settings.state)
+        if parent is None:  # a clock's world signs with the server's keys, which the server's own file keeps
+            runtime.keys.keep_in(runtime.store)  # the keys the file holds, or this server's, written to it now
         runtime.flush()
     else:
         _load_fixtures(registry)
@@ -63,7 +65,10 @@ def create_app(settings: Settings | None = None, *, parent: Runtime | None = Non
     s3.add_routes(app, runtime, registry)
     router = Router()
     if parent is None:  # a server: clocks made through its control API, each a world of its own
-        app[CLOCKS] = router.clocks = Clocks(runtime, _world)
+        app[CLOCKS] = router.clocks = clocks = Clocks(runtime, _world)
+        if state_file is not None:  # --state: the clocks and who is on them, beside the server's state
+            clocks.saved = state_file.get_meta("clocks", list)  # made again when the app starts (clocks.sweeper)
+            state_file.meta["clocks"] = (lambda: clocks.version, clocks.to_json)
         app.router.add_route("*", CLOCK_PREFIX + "/{clock}/{tail:[\\s\\S]*}", _to_clock,
                              expect_handler=expect_continue)
         app.cleanup_ctx.append(sweeper)

@@ -27,6 +27,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -101,21 +102,47 @@ class Clocks:
         self.by_id: dict[str, Timeline] = {}
         self.bound: dict[str, dict[str, Timeline]] = {}  # vendor -> tenant -> its clock
         self.lock = asyncio.Lock()
+        self.version = 0  # moves with every clock made, deleted or given a tenant: --state writes them then
+        self.saved: list[Any] | None = None  # --state: the clocks the file kept, made again at start (sweeper)
+        # --state: each clock's world keeps its own file beside the server's (<state>.clocks/<id>.sqlite)
+        self.state_dir = Path(runtime.settings.state + ".clocks") if runtime.settings.state else None
 
     # --- making and dropping -------------------------------------------------------------------------------------
-    async def create(self, start: str | float | None = None) -> Timeline:
+    async def create(self, start: str | float | None = None, *, clock_id: str | None = None,
+                     token: str | None = None, made: float | None = None) -> Timeline:
+        """A new clock (``clock_id``, ``token`` and ``made``: one the state file kept, its world read back from its
+        own file)."""
         when = DEFAULT_START if start is None else parse_rfc3339(start) if isinstance(start, str) else float(start)
         in_range(when, "a clock's start")
-        clock_id = "clk_" + secrets.token_hex(8)
-        settings = self.runtime.settings.with_(clock="virtual", start=stamp(when), state=None, fixtures="none",
+        clock_id = clock_id or "clk_" + secrets.token_hex(8)
+        state = None
+        if self.state_dir is not None:
+            self.state_dir.mkdir(mode=0o700, exist_ok=True)
+            state = str(self.state_dir / f"{clock_id}.sqlite")
+        settings = self.runtime.settings.with_(clock="virtual", start=stamp(when), state=state, fixtures="none",
                                                control_token=None, proxy=False)
         app = self.make_world(settings, self.runtime, f"{PREFIX}/{clock_id}")
         app.freeze()
         await app.startup()
         now = time.time()
-        timeline = Timeline(clock_id, secrets.token_urlsafe(24), app, when, now, now)
+        timeline = Timeline(clock_id, token or secrets.token_urlsafe(24), app, when, made or now, now)
         self.by_id[clock_id] = timeline
+        self.version += 1
         return timeline
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """What --state keeps of the clocks (each world's own state is in its own file)."""
+        return [{"id": t.id, "token": t.token, "start": t.start, "made": t.made, "tenants": sorted(t.tenants)}
+                for t in self.by_id.values()]
+
+    async def restore(self, saved: Any) -> None:
+        """The clocks the state file kept, each back with its world (read from its own file) and its tenants; the
+        idle time starts again from now."""
+        for item in saved if isinstance(saved, list) else []:
+            timeline = await self.create(item["start"], clock_id=item["id"], token=item["token"], made=item["made"])
+            for vendor, tenant in item["tenants"]:
+                self.bound.setdefault(vendor, {})[tenant] = timeline
+                timeline.tenants.add((vendor, tenant))
 
     async def delete(self, timeline: Timeline) -> None:
         """Drop the clock, its tenants' state with it; its tenants are free to be attached again."""
@@ -127,12 +154,18 @@ class Clocks:
                 if not tenants:
                     del self.bound[vendor]
         timeline.tenants.clear()
+        self.version += 1
         await timeline.app.shutdown()
         await timeline.app.cleanup()
+        if self.state_dir is not None:  # its world's file, closed by its cleanup, goes with it
+            for path in self.state_dir.glob(f"{timeline.id}.sqlite*"):
+                path.unlink(missing_ok=True)
 
     async def close(self) -> None:
+        """The server stops: every world closed (its state file with it), the clocks left as --state keeps them."""
         for timeline in list(self.by_id.values()):
-            await self.delete(timeline)
+            await timeline.app.shutdown()
+            await timeline.app.cleanup()
 
     async def sweep(self, idle: float) -> int:
         """Drop the clocks untouched for ``idle`` real seconds; how many went."""
@@ -159,6 +192,7 @@ class Clocks:
         self.bound.setdefault(vendor.name, {})[tenant] = timeline
         timeline.tenants.add((vendor.name, tenant))
         timeline.touched = time.time()
+        self.version += 1
 
     def route(self, vendor: VendorApp, request: web.BaseRequest) -> Timeline | None:
         """The clock of the tenant a vendor request's credential names, if it has one."""
@@ -189,6 +223,9 @@ CLOCKS = web.AppKey("fakeexports_clocks", Clocks)
 async def sweeper(app: web.Application) -> AsyncIterator[None]:
     """Drop idle clocks now and then (a shared server must not grow with every CI run); close them all at the end."""
     clocks, idle = app[CLOCKS], app[RUNTIME].settings.clock_idle
+    if clocks.saved:  # --state: the clocks it kept, back before the first request
+        await clocks.restore(clocks.saved)
+        clocks.saved = None
 
     async def sweep() -> None:
         while True:

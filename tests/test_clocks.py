@@ -219,3 +219,34 @@ async def test_another_app_answers_a_request_through_aiohttps_handle() -> None:
     async with TestClient(TestServer(outer)) as client:
         r = await client.get("/world")
         assert (r.status, await r.text()) == (200, "inner world True")
+
+
+def test_clocks_and_their_tenants_live_in_the_state_file(tmp_path: Any) -> None:
+    """--state: a restart brings every clock back with its token, its tenants, its time and its tenants' jobs (each
+    world in its own file beside the server's); deleting one removes its file."""
+    import requests
+
+    from fakeexports.server import ServerThread
+    from tests.conftest import settings
+
+    state = tmp_path / "state.sqlite"
+    with ServerThread(settings(clock="virtual", strict=True, fixtures="none", state=str(state))) as server:
+        made = requests.post(server.url + "/_fakeexports/clocks", timeout=10,
+                             json={"tenants": [{"vendor": "twilio", "tenant": A}]}).json()
+        r = requests.post(server.url + TWILIO, headers=basic(A), timeout=10,
+                          data={"StartDay": "2026-01-01", "EndDay": "2026-01-02", "FriendlyName": "kept"})
+        sid = r.json()["job_sid"]
+        requests.post(f"{server.url}/_clocks/{made['id']}/_fakeexports/clock/advance", headers=bearer(made),
+                      json={"seconds": 75}, timeout=10)
+    assert (tmp_path / "state.sqlite.clocks" / f"{made['id']}.sqlite").exists()
+    with ServerThread(settings(clock="virtual", strict=True, fixtures="none", state=str(state))) as server:
+        view = requests.get(f"{server.url}/_fakeexports/clocks/{made['id']}", headers=bearer(made), timeout=10)
+        assert view.status_code == 200 and view.json()["now"] == "2026-01-15T12:01:15Z"
+        job = requests.get(f"{server.url}/twilio/v1/Exports/Jobs/{sid}", headers=basic(A), timeout=10).json()
+        assert [d["status"] for d in job["details"]] == ["Running", "Submitted"]  # its first day, on its clock
+        assert requests.get(server.url + "/_fakeexports/clock", timeout=10).json()["now"] == "2026-01-15T12:00:00Z"
+        r = requests.delete(f"{server.url}/_fakeexports/clocks/{made['id']}", headers=bearer(made), timeout=10)
+        assert r.json()["jobs_dropped"] == 1
+    assert list((tmp_path / "state.sqlite.clocks").iterdir()) == []
+    with ServerThread(settings(clock="virtual", strict=True, fixtures="none", state=str(state))) as server:
+        assert requests.get(server.url + "/_fakeexports/clocks", timeout=10).json()["clocks"] == []
