@@ -115,7 +115,7 @@ def add_parsers(sub: Any) -> None:
     new_clock = csub.add_parser("new", parents=[common], help="make a clock; prints its id and token", epilog=EPILOG)
     new_clock.add_argument("--start", metavar="RFC3339", help="its start (default 2026-01-15T12:00:00Z)")
     new_clock.add_argument("--tenant", action="append", default=[], metavar="VENDOR=TENANT",
-                           help="attach this tenant (repeatable), e.g. twilio=AC0123...")
+                           help="attach this tenant, as its vendor names it (repeatable)")
     drop = csub.add_parser("delete", parents=[common], help="delete a clock and its tenants' state", epilog=EPILOG)
     drop.add_argument("id")
     p = command("jobs", "list a running server's jobs")
@@ -211,7 +211,7 @@ def _clocks(control: Control, args: argparse.Namespace) -> Any:
     for given in args.tenant:
         vendor, sep, tenant = given.partition("=")
         if not sep or not vendor or not tenant:
-            raise Refused(400, f"--tenant takes VENDOR=TENANT, e.g. twilio=AC0123..., not {given!r}")
+            raise Refused(400, f"--tenant takes VENDOR=TENANT, not {given!r}")
         tenants.append({"vendor": vendor, "tenant": tenant})
     body: dict[str, Any] = {"tenants": tenants}
     if args.start:

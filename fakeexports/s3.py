@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from .clocks import CLOCKS
 from .errors import StateWriteError, VendorError
 from .files import FileResponse, hex_id
 from .links import AMZ_DATE, BUCKET_PREFIX, MAX_EXPIRES, MOUNT
@@ -207,8 +208,26 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
     def vendor_of(request: web.Request) -> VendorApp | None:
         return bucket_vendor(registry, request, request.match_info["bucket"])
 
-    app.router.add_get(MOUNT + "/{bucket}/{tenant}/{key:.+}", make_s3_handler(
-        runtime, lambda request, now: get_object(runtime, vendor_of(request), request, now), "GetObject"))
+    get = make_s3_handler(runtime, lambda request, now: get_object(runtime, vendor_of(request), request, now),
+                          "GetObject")
+
+    async def get_here_or_on_its_clock(request: web.Request) -> web.StreamResponse:
+        """A link to the files of a tenant on a clock is that clock's to answer (its time says if it expired), by
+        whatever way it came: a link a tunnel carries names no clock, only its tenant."""
+        clocks = request.app.get(CLOCKS)
+        vendor = vendor_of(request)
+        if clocks is not None and vendor is not None and clocks.bound.get(vendor.name):
+            tenants = clocks.bound[vendor.name]
+            named = request.match_info["tenant"]
+            timeline = tenants.get(named)
+            if timeline is None:  # a masked key (tenant_label) names one tenant at most
+                on = {t for tenant, t in tenants.items() if vendor.tenant_label(tenant) == named}
+                timeline = on.pop() if len(on) == 1 else None
+            if timeline is not None:
+                return await timeline.forward(request)
+        return await get(request)
+
+    app.router.add_get(MOUNT + "/{bucket}/{tenant}/{key:.+}", get_here_or_on_its_clock)
     other = make_s3_handler(runtime, lambda request, now: elsewhere(registry, request), None)
     app.router.add_route("*", MOUNT, other)
     app.router.add_route("*", MOUNT + "/{tail:[\\s\\S]*}", other)

@@ -79,6 +79,12 @@ async def test_a_clocks_urls_lead_back_to_it(client_for: Any) -> None:
     assert r.status == 307 and f"/_clocks/{clock['id']}/_s3/" in link
     r = await client.get(link[link.index("/_clocks/"):])  # a presigned link: no credential, its signature admits it
     assert r.status == 200 and len(await r.read()) > 0
+    plain = link[link.index("/_s3/"):]  # as a proxy tunnel carries it: no clock in it, only the tenant
+    assert (await client.get(plain)).status == 200
+    await client.post(f"/_clocks/{clock['id']}/_fakeexports/clock/advance", headers=bearer(clock),
+                      json={"seconds": 3601})
+    r = await client.get(plain)  # expired on its tenant's clock (the server's has not moved)
+    assert r.status == 403 and b"Request has expired" in await r.read()
 
 
 async def test_every_vendor_routes_by_its_credential(client_for: Any) -> None:
