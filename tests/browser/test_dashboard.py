@@ -142,3 +142,32 @@ def test_what_clients_send_is_shown_as_text_never_as_markup(browser: Any, fake: 
     expect(page.locator("#journal")).to_contain_text("/didww/v3/exports")
     assert page.locator("img").count() == 0 and page.title() == "fakeexports"
     assert page.errors == []
+
+
+def test_a_clock_picked_on_the_page_shows_and_moves_only_that_clock(browser: Any, fake: ServerThread) -> None:
+    """The clock picker: every clock with its time and next event; picking one shows its jobs and journal and
+    drives it (with its token, which the page asks for), while the server's clock stays where it was."""
+    made = requests.post(fake.url + "/_fakeexports/clocks", timeout=10,
+                         json={"tenants": [{"vendor": "hookbridge", "headers": {"Authorization": "Bearer hb_test_pick"}}]}
+                         ).json()
+    job = requests.post(fake.vendor_url("hookbridge") + "/v1/exports", headers={"Authorization": "Bearer hb_test_pick"},
+                        json={"start_time": "2026-01-14T00:00:00Z", "end_time": "2026-01-15T00:00:00Z"},
+                        timeout=10).json()["data"]["id"]
+    page = page_of(browser, fake.url)
+    picker = page.locator("#clock-pick")
+    option = picker.locator(f"option[value='{made['id']}']")
+    expect(option).to_contain_text(f"{made['id']} at 2026-01-15T12:00:00Z, next ")
+    expect(option).to_contain_text("(hookbridge proj_")
+    assert page.locator(f"#jobs tr[data-job='{job}']").count() == 0  # not on the server's clock
+    picker.select_option(made["id"])
+    page.locator("#banner.show").wait_for()  # a clock's data needs its token
+    page.fill("#token", made["token"])
+    page.click("#token-save")
+    row = page.locator(f"#jobs tr[data-job='{job}']")
+    expect(row.locator(".status")).to_have_text("pending")
+    expect(page.locator("#journal")).to_contain_text("POST /hookbridge/v1/exports")
+    page.click("[data-advance='60']")
+    expect(page.locator("#clock-now")).to_have_text("2026-01-15T12:01:00Z")
+    expect(row.locator(".status")).to_have_text("processing")
+    assert fake.runtime.clock.now() == 1768478400  # the server's own clock did not move
+    assert page.errors == []
