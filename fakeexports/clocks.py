@@ -220,6 +220,28 @@ class Clocks:
 CLOCKS = web.AppKey("fakeexports_clocks", Clocks)
 
 
+def tunnel_clock(clocks: Clocks | None, request: web.BaseRequest) -> Timeline | None:
+    """The clock a proxy tunnel's CONNECT named in its credentials (proxy.Front), if the token is its own;
+    ClockError (407) for credentials that name no clock or with another token."""
+    transport = request.transport
+    creds = getattr(transport.get_protocol(), "clock", None) if transport is not None else None
+    if creds is None or clocks is None:
+        return None
+    try:
+        return clocks.find(creds[0], f"Bearer {creds[1]}")
+    except ClockError as exc:
+        raise ClockError(407, exc.message.replace("'Authorization: Bearer <its token>'",
+                                                  "its token as the proxy password")) from None
+
+
+def refused(exc: ClockError, date: str) -> web.Response:
+    """A clock refusal as the server answers it (JSON; a 407 asks for the proxy credentials)."""
+    headers = {"Date": date}
+    if exc.status == 407:
+        headers["Proxy-Authenticate"] = 'Basic realm="fakeexports clock"'
+    return web.json_response({"error": exc.message}, status=exc.status, headers=headers)
+
+
 async def sweeper(app: web.Application) -> AsyncIterator[None]:
     """Drop idle clocks now and then (a shared server must not grow with every CI run); close them all at the end."""
     clocks, idle = app[CLOCKS], app[RUNTIME].settings.clock_idle

@@ -18,6 +18,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from . import fixtures, ui
+from .ca import CertificateAuthority
 from .clock import ClockRangeError, in_range
 from .clocks import CLOCKS, ClockError, Clocks, Timeline
 from .errors import BodyError, ClientGone, StateWriteError, VendorError
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 PREFIX = "/_fakeexports"
 # without the control token: the health check, the dashboard's static page, and the clocks (a CI job makes its own,
 # then drives it with its token; listing every clock needs the control token: clocks_list checks it)
-OPEN = ("/health", "/ui", "/clocks", "/clocks/{clock}", "/clocks/{clock}/tenants")
+OPEN = ("/health", "/ui", "/ca.pem", "/clocks", "/clocks/{clock}", "/clocks/{clock}/tenants")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROUTES = web.RouteTableDef()
 
@@ -439,6 +440,17 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
 @endpoint("*", "/{tail:[\\s\\S]*}")
 async def unknown(request: web.Request) -> web.StreamResponse:
     raise ControlError(404, f"no control endpoint {request.method} {request.path}")
+
+
+@endpoint("GET", "/ca.pem")
+async def ca_certificate(request: web.Request) -> web.StreamResponse:
+    """The fake's CA certificate (public: what a client of the proxy trusts), for a client on another machine than
+    the server's (RemoteFake.proxy_env)."""
+    settings = request.app[RUNTIME].settings
+    if not settings.proxy:
+        raise ControlError(404, "the proxy is off (--no-proxy): there is no CA to trust")
+    path = CertificateAuthority(settings.ca_dir).cert_path
+    return web.Response(body=path.read_bytes(), content_type="application/x-pem-file")
 
 
 # --- clocks (clocks.py) ---------------------------------------------------------------------------------------

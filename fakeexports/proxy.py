@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import orjson
 from aiohttp import web
 
+from .auth import basic_credentials
 from .ca import CertificateAuthority, server_context
 from .gate import Caps, Gate, Listener, refuse
 from .routing import ROUTER, Router
@@ -82,6 +83,7 @@ class Front(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None  # the TLS session's once a tunnel is open
         self.inner: asyncio.Protocol | None = None  # aiohttp's, once it has the connection
         self.tunnel: str | None = None  # the vendor host of a tunnel (pipeline.tunnel_of reads it)
+        self.clock: tuple[str, str] | None = None  # a clock's id and token its CONNECT gave (clocks.tunnel_clock)
         self.buffer = b""
         self.done = False  # the first bytes were looked at
         self.fresh = True  # no whole request head yet
@@ -286,7 +288,20 @@ class Front(asyncio.Protocol):
             self._release()
             return
         self.tunnel = host
+        self.clock = _proxy_clock(head)
         self._hand_over(tls, early.take())
+
+
+def _proxy_clock(head: str) -> tuple[str, str] | None:
+    """The clock a CONNECT names in its proxy credentials (HTTPS_PROXY=http://<clock id>:<its token>@host:port): the
+    requests of that tunnel are that clock's (clocks.py), checked when each arrives."""
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "proxy-authorization":
+            creds = basic_credentials(value.strip())
+            if creds is not None and creds[0].startswith("clk_"):
+                return creds
+    return None
 
 
 class _Early(asyncio.Protocol):

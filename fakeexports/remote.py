@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import tempfile
+import urllib.parse
+import urllib.request
 from typing import Any
 from urllib.parse import quote
 
@@ -32,7 +35,7 @@ def session_name() -> str:
 class RemoteFake:
     """What the fixture gives a test when FAKEEXPORTS_URL is set: the server there, or one clock of it (``clock``,
     made by ``on_new_clock``: the test's own clock and tenants, driven with the clock's token). Jobs are not reachable
-    as objects (``job``); ``proxy_env`` needs the server's CA file, which is on its machine."""
+    as objects (``job``)."""
 
     def __init__(self, url: str, token: str | None = None, *, clock: str | None = None,
                  credentials: dict[str, dict[str, dict[str, str]]] | None = None):
@@ -46,6 +49,7 @@ class RemoteFake:
         self.virtual = health["clock"] == "virtual"
         self.mark = 0
         self.made = credentials or {}
+        self._ca: str | None = None  # the server's CA certificate, fetched once (proxy_env)
 
     @classmethod
     def on_new_clock(cls, url: str, test: str) -> RemoteFake:
@@ -76,7 +80,21 @@ class RemoteFake:
         return self.url + self.mounts[vendor]
 
     def proxy_env(self) -> dict[str, str]:
-        raise NotImplementedError("proxy_env needs the server's CA file: run `fakeexports ca` where it runs")
+        """HTTPS_PROXY and the CA variables that send an unchanged client to this server's proxy, trusting its CA
+        (fetched once from GET /_fakeexports/ca.pem into a temporary file). On a clock, the proxy URL carries the
+        clock's id and token as its credentials: every request of the client's tunnels is then that clock's."""
+        if self._ca is None:
+            request = urllib.request.Request(self.server_url + "/_fakeexports/ca.pem")
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                pem = answer.read()
+            handle, path = tempfile.mkstemp(prefix="fakeexports-ca-", suffix=".pem")
+            with os.fdopen(handle, "wb") as out:
+                out.write(pem)
+            self._ca = path
+        parts = urllib.parse.urlsplit(self.server_url)
+        proxy = self.server_url if self.clock is None else (
+            f"{parts.scheme}://{self.clock}:{urllib.parse.quote(str(self.control.token), safe='')}@{parts.netloc}")
+        return {"HTTPS_PROXY": proxy, "https_proxy": proxy, "REQUESTS_CA_BUNDLE": self._ca, "SSL_CERT_FILE": self._ca}
 
     @property
     def now(self) -> float:

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .caches import Caches
+from .clocks import ClockError, refused, tunnel_clock
 from .errors import SpecError
 from .kept import KeptAnswers
 from .pipeline import Entry, Pipeline, tunnel_of
+from .runtime import RUNTIME
 from .specs import SpecDoc
 from .validation import RequestValidator, ResponseValidator
 from .vendor import VendorApp
@@ -28,6 +30,11 @@ from .vendor import VendorApp
 if TYPE_CHECKING:
     from .clocks import Clocks
     from .runtime import Runtime
+
+
+def dispatch_date(request: web.Request) -> str:
+    """The Date of a refusal before any vendor answers: the server's fake clock."""
+    return str(request.app[RUNTIME].date())
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")  # one DNS label, as a wildcard host's first one
@@ -210,6 +217,9 @@ class Router:
     async def tunneled(self, request: web.Request, host: str) -> web.StreamResponse:
         """A request inside a tunnel to ``host`` (a host some vendor answers for, or proxy.Front had not opened it):
         that vendor's answer, at its root; its 404 for another vendor's mount or the control API."""
+        on_clock = await self.tunneled_on_clock(request)
+        if on_clock is not None:
+            return on_clock
         dispatch = self.for_host(host)
         assert dispatch is not None, host
         return await self.answer(dispatch, request)
@@ -222,6 +232,14 @@ class Router:
             if timeline is not None:
                 return await timeline.forward(request)
         return await dispatch.handle(request)
+
+    async def tunneled_on_clock(self, request: web.Request) -> web.StreamResponse | None:
+        """A request in a tunnel whose CONNECT named a clock: that clock's answer (a 407 for a wrong token)."""
+        try:
+            timeline = tunnel_clock(self.clocks, request)
+        except ClockError as exc:
+            return refused(exc, dispatch_date(request))
+        return await timeline.forward(request) if timeline is not None else None
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse | None:
         """The vendor's answer to a request that reached one of its hosts or mounts; None for anything else."""

@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from .clocks import CLOCKS
+from .clocks import CLOCKS, ClockError, refused, tunnel_clock
 from .errors import StateWriteError, VendorError
 from .files import FileResponse, hex_id
 from .links import AMZ_DATE, BUCKET_PREFIX, MAX_EXPIRES, MOUNT
@@ -215,6 +215,12 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
         """A link to the files of a tenant on a clock is that clock's to answer (its time says if it expired), by
         whatever way it came: a link a tunnel carries names no clock, only its tenant."""
         clocks = request.app.get(CLOCKS)
+        try:
+            on_clock = tunnel_clock(clocks, request)  # a tunnel whose CONNECT named a clock
+        except ClockError as exc:
+            return refused(exc, runtime.date())
+        if on_clock is not None:
+            return await on_clock.forward(request)
         vendor = vendor_of(request)
         if clocks is not None and vendor is not None and clocks.bound.get(vendor.name):
             tenants = clocks.bound[vendor.name]

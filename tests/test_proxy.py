@@ -348,3 +348,37 @@ async def test_the_aiohttp_internals_the_listening_site_relies_on_are_there() ->
         assert SiteInternals(site).server is runner.server
     finally:
         await runner.cleanup()
+
+
+def test_an_unchanged_client_through_the_proxy_lands_on_the_clock_its_proxy_credentials_name(
+        server: ServerThread) -> None:
+    """RemoteFake.proxy_env on a clock: HTTPS_PROXY carries the clock's id and token, the CA comes from
+    GET /_fakeexports/ca.pem; every request of those tunnels (API calls and presigned links) is the clock's, so a
+    test's fresh tenant is reached through the vendor's real host name with no attachment; a wrong token is a 407."""
+    import requests
+
+    from fakeexports.remote import RemoteFake
+
+    handle = RemoteFake.on_new_clock(server.url, "tests/test_proxy.py::through-a-clock")
+    try:
+        env = handle.proxy_env()
+        assert env["HTTPS_PROXY"] == f"http://{handle.clock}:{handle.control.token}@127.0.0.1:{server.port}"
+        assert Path(env["SSL_CERT_FILE"]).read_bytes() == Path(server.proxy_env()["SSL_CERT_FILE"]).read_bytes()
+        via = {"proxies": {"https": env["HTTPS_PROXY"]}, "verify": env["REQUESTS_CA_BUNDLE"], "timeout": 10}
+        headers = handle.headers("hookbridge")
+        made = requests.post("https://api.hookbridge.io/v1/exports", headers=headers, json={
+            "start_time": "2026-01-01T00:00:00Z", "end_time": "2026-01-02T00:00:00Z"}, **via)  # type: ignore[arg-type]
+        assert made.status_code == 201, made.text
+        export = made.json()["data"]["id"]
+        handle.advance(3600)  # the clock's time, not the server's
+        done = requests.get(f"https://api.hookbridge.io/v1/exports/{export}", headers=headers, **via)  # type: ignore[arg-type]
+        assert done.json()["data"]["status"] == "completed"
+        assert [e.operation for e in handle.journal() if e.vendor == "hookbridge"] == ["CreateExport", "GetExport"]
+        server_jobs = requests.get(server.url + "/_fakeexports/jobs?vendor=hookbridge", timeout=10).json()["jobs"]
+        assert export not in {j["id"] for j in server_jobs}
+        wrong = env["HTTPS_PROXY"].replace(str(handle.control.token), "not-its-token")
+        r = requests.get(f"https://api.hookbridge.io/v1/exports/{export}", headers=headers, timeout=10,
+                         proxies={"https": wrong}, verify=env["REQUESTS_CA_BUNDLE"])
+        assert r.status_code == 407 and "its token as the proxy password" in r.json()["error"]
+    finally:
+        handle.close()
