@@ -34,15 +34,11 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import throughput as t
+from clock import p  # the same percentile as bench/clock.py
 
 EXPORT = {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {"year": 2026,
                                                                                            "month": 1}}}}
 JSON_API = {"Accept": "application/vnd.api+json", "Content-Type": "application/vnd.api+json"}
-
-
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def load(base: str, clocks: int, per_clock: int, rounds: int, on_clocks: bool, pid: int) -> dict[str, Any]:

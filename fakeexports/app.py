@@ -14,7 +14,7 @@ from yarl import URL
 
 from . import control, fixtures, persist, s3
 from .clock import RealClock
-from .clocks import CLOCKS, ClockError, Clocks, sweeper
+from .clocks import CLOCKS, ClockError, Clocks, refused, sweeper
 from .clocks import PREFIX as CLOCK_PREFIX
 from .pipeline import expect_continue
 from .registry import REGISTRY, Registry, load_vendors
@@ -101,18 +101,12 @@ async def _to_clock(request: web.Request) -> web.StreamResponse:
     """Everything under /_clocks/{id}/: the vendor paths of the URLs a clock's answers carry (links, next pages,
     Locations: a credential or a signature admits them there) and the clock's control API, /_clocks/{id}/_fakeexports/
     (its token or the server's control token)."""
-    clocks, tail = request.app[CLOCKS], request.match_info["tail"]
-    timeline = clocks.by_id.get(request.match_info["clock"])
-    if tail == "_fakeexports" or tail.startswith("_fakeexports/"):
-        try:
-            timeline = clocks.find(request.match_info["clock"], request.headers.get("Authorization"))
-        except ClockError as exc:
-            return web.json_response({"error": exc.message}, status=exc.status,
-                                     headers={"Date": request.app[RUNTIME].date()})
-    if timeline is None:
-        return web.json_response({"error": f"no clock {request.match_info['clock']} (deleted, dropped after "
-                                           f"--clock-idle, or never made)"}, status=404,
-                                 headers={"Date": request.app[RUNTIME].date()})
+    clocks, tail, clock_id = request.app[CLOCKS], request.match_info["tail"], request.match_info["clock"]
+    try:
+        control = tail == "_fakeexports" or tail.startswith("_fakeexports/")
+        timeline = clocks.find(clock_id, request.headers.get("Authorization")) if control else clocks.get(clock_id)
+    except ClockError as exc:
+        return refused(exc, request)
     raw = request.raw_path  # as sent, its escapes and query kept: the clock's router reads it as the server's would
     return await timeline.forward(request, URL(raw[len(CLOCK_PREFIX) + len(timeline.id) + 1:], encoded=True))
 

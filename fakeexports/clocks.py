@@ -203,11 +203,16 @@ class Clocks:
         return tenants.get(tenant) if tenant is not None else None
 
     # --- who may drive a clock -------------------------------------------------------------------------------------
-    def find(self, clock_id: str, authorization: str | None) -> Timeline:
-        """The clock ``clock_id``, if ``authorization`` is its token or the server's control token."""
+    def get(self, clock_id: str) -> Timeline:
+        """The clock ``clock_id``; ClockError 404 if there is none."""
         timeline = self.by_id.get(clock_id)
         if timeline is None:
             raise ClockError(404, f"no clock {clock_id} (deleted, dropped after --clock-idle, or never made)")
+        return timeline
+
+    def find(self, clock_id: str, authorization: str | None) -> Timeline:
+        """The clock ``clock_id``, if ``authorization`` is its token or the server's control token."""
+        timeline = self.get(clock_id)
         given = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else ""
         control = self.runtime.settings.control_token
         if not given or not (hmac.compare_digest(given, timeline.token)
@@ -234,9 +239,10 @@ def tunnel_clock(clocks: Clocks | None, request: web.BaseRequest) -> Timeline | 
                                                   "its token as the proxy password")) from None
 
 
-def refused(exc: ClockError, date: str) -> web.Response:
-    """A clock refusal as the server answers it (JSON; a 407 asks for the proxy credentials)."""
-    headers = {"Date": date}
+def refused(exc: ClockError, request: web.Request) -> web.Response:
+    """A clock refusal as the server answers it (JSON, Date on the server's clock; a 407 asks for the proxy
+    credentials)."""
+    headers = {"Date": request.app[RUNTIME].date()}
     if exc.status == 407:
         headers["Proxy-Authenticate"] = 'Basic realm="fakeexports clock"'
     return web.json_response({"error": exc.message}, status=exc.status, headers=headers)

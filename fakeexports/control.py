@@ -557,10 +557,10 @@ async def clock_attach(request: web.Request) -> web.StreamResponse:
 def _tenant_for(request: web.Request, item: Any) -> tuple[VendorApp, str]:
     if not isinstance(item, dict):
         raise ControlError(400, "a tenant to attach is {vendor, tenant} or {vendor, headers}")
-    name = _string(item, "vendor") or ""
-    if name not in request.app[REGISTRY].vendors:
-        raise ControlError(400, f"unknown vendor {name!r}; vendors: {', '.join(request.app[REGISTRY].vendors)}")
-    vendor = vendor_of(request, name)
+    name, vendors = _string(item, "vendor") or "", request.app[REGISTRY].vendors
+    vendor = vendors.get(name)
+    if vendor is None:  # in the body: the request's fault (400), not a path that names nothing (vendor_of's 404)
+        raise ControlError(400, f"unknown vendor {name!r}; vendors: {', '.join(vendors)}")
     if not vendor.names_tenants:
         raise ControlError(400, f"{vendor.name} cannot put tenants on a clock: it does not say which tenant a "
                                 f"credential names (the vendor hook credential_tenant)")

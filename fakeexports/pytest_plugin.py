@@ -159,18 +159,23 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
             server.run(_reset_all, server)
         else:
             server.reset()
-    handle = FakeExports(server, request.node.nodeid)
     try:
-        yield handle
-        errors = handle.server_errors()
-        if errors:
-            pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
+        yield from _watched(FakeExports(server, request.node.nodeid))
     finally:
         if own is not None:
             own.stop()
 
 
-def _remote(remote: RemoteFake, marker: pytest.Mark | None, test: str) -> Iterator[RemoteFake]:
+def _watched(handle: Fake) -> Iterator[Fake]:
+    """The test runs with ``handle``; a server-side error during it (a handler crash, a strict-mode mismatch)
+    fails it."""
+    yield handle
+    errors = handle.server_errors()
+    if errors:
+        pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
+
+
+def _remote(remote: RemoteFake, marker: pytest.Mark | None, test: str) -> Iterator[Fake]:
     """A test against a shared server: on a clock of its own with fresh tenants (clocks.py), dropped after it;
     FAKEEXPORTS_CLOCK_PER_TEST=0 gives every test the server itself, reset first, as before clocks."""
     if marker is not None and (marker.kwargs or marker.args):
@@ -181,10 +186,7 @@ def _remote(remote: RemoteFake, marker: pytest.Mark | None, test: str) -> Iterat
     else:
         handle = RemoteFake.on_new_clock(remote.server_url, test)
     try:
-        yield handle
-        errors = handle.server_errors()
-        if errors:
-            pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
+        yield from _watched(handle)
     finally:
         if handle is not remote:
             handle.close()

@@ -22,7 +22,6 @@ from .clocks import ClockError, refused, tunnel_clock
 from .errors import SpecError
 from .kept import KeptAnswers
 from .pipeline import Entry, Pipeline, tunnel_of
-from .runtime import RUNTIME
 from .specs import SpecDoc
 from .validation import RequestValidator, ResponseValidator
 from .vendor import VendorApp
@@ -30,11 +29,6 @@ from .vendor import VendorApp
 if TYPE_CHECKING:
     from .clocks import Clocks
     from .runtime import Runtime
-
-
-def dispatch_date(request: web.Request) -> str:
-    """The Date of a refusal before any vendor answers: the server's fake clock."""
-    return str(request.app[RUNTIME].date())
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")  # one DNS label, as a wildcard host's first one
@@ -238,7 +232,7 @@ class Router:
         try:
             timeline = tunnel_clock(self.clocks, request)
         except ClockError as exc:
-            return refused(exc, dispatch_date(request))
+            return refused(exc, request)
         return await timeline.forward(request) if timeline is not None else None
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse | None:

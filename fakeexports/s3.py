@@ -218,7 +218,7 @@ def add_routes(app: web.Application, runtime: Runtime, registry: Registry) -> No
         try:
             on_clock = tunnel_clock(clocks, request)  # a tunnel whose CONNECT named a clock
         except ClockError as exc:
-            return refused(exc, runtime.date())
+            return refused(exc, request)
         if on_clock is not None:
             return await on_clock.forward(request)
         vendor = vendor_of(request)
