@@ -17,7 +17,7 @@ import orjson
 from aiohttp import web
 from multidict import CIMultiDict
 
-from . import fixtures, ui
+from . import fixtures, lint, ui
 from .ca import CertificateAuthority
 from .clock import ClockRangeError, in_range
 from .clocks import CLOCKS, ClockError, Clocks, Timeline
@@ -28,6 +28,7 @@ from .fixtures import FixtureError
 from .pipeline import expect_continue, origin_of, oversized, read_body, tunnel_of
 from .registry import REGISTRY
 from .routing import ROUTER
+from .rules import SEVERITIES
 from .runtime import RUNTIME
 from .store import VOLUME
 from .times import parse_rfc3339, stamp
@@ -305,6 +306,34 @@ async def webhooks(request: web.Request) -> web.StreamResponse:
     attempts = [a for a in request.app[RUNTIME].webhooks.to_json(request.query.get("vendor"))
                 if a["vendor"] not in registry.vendors or named(registry.vendors[a["vendor"]], a["tenant"], wanted)]
     return reply({"attempts": shown(request, attempts)})
+
+
+# --- lint: how the clients behaved (lint.py) -------------------------------------------------------------------
+@endpoint("GET", "/lint")
+async def lint_findings(request: web.Request) -> web.StreamResponse:
+    """The lint findings over the journal (since a mark), of a vendor and a tenant if named, at or above a
+    severity."""
+    registry, q = request.app[REGISTRY], request.query
+    since, severity, wanted = q.get("since", "0"), q.get("severity", "info"), q.get("tenant")
+    if not since.isdigit():
+        raise ControlError(400, "'since' must be a journal mark (a whole number)")
+    if severity not in SEVERITIES:
+        raise ControlError(400, f"'severity' must be one of {', '.join(SEVERITIES)}")
+    vendor = vendor_of(request, q["vendor"]).name if q.get("vendor") else None
+    findings = lint.lint(registry, since=int(since), vendor=vendor,
+                         tenant=None if not wanted else lambda v, t: t is not None and named(v, t, wanted))
+    found = lint.at_least(findings, severity)
+    return reply({"findings": [f.to_json() for f in found], "mark": request.app[RUNTIME].journal.mark,
+                  "counts": {s: sum(1 for f in found if f.severity == s) for s in SEVERITIES}})
+
+
+@endpoint("GET", "/lint/rules")
+async def lint_rules(request: web.Request) -> web.StreamResponse:
+    """Every vendor's lint rules: what each judges, its figures and the source behind them."""
+    vendors = request.app[REGISTRY].vendors
+    wanted = request.query.get("vendor")
+    return reply({"rules": {name: [r.describe() for r in v.decl.lint] for name, v in sorted(vendors.items())
+                            if v.decl.lint and (not wanted or wanted == name)}})
 
 
 # --- jobs ----------------------------------------------------------------------------------------------------

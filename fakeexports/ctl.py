@@ -130,6 +130,16 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--vendor")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new entries until interrupted")
     p.add_argument("--interval", type=interval, default=0.5, help="seconds between polls with --follow (default 0.5)")
+    p = command("lint", "judge how the clients behaved: the vendors' lint rules over the journal")
+    p.add_argument("--vendor")
+    p.add_argument("--tenant", help="as the journal shows it (a masked key works)")
+    p.add_argument("--since", type=int, default=0, metavar="MARK", help="only requests after this journal mark")
+    p.add_argument("--fail-on", choices=("info", "warning", "error"), default="warning",
+                   help="exit 1 when there are findings at or above this severity (default warning)")
+    p.add_argument("--rules", action="store_true", help="list the rules, their figures and sources instead")
+    p.add_argument("--clock", dest="clock_id", metavar="ID", help="that clock's journal (as --clock-id)")
+    p.epilog = "exit codes: 0 no findings at or above --fail-on, 1 findings (or the server refused), 2 usage " \
+               "error, 3 no server answered"
     faults = command("faults", "list, add or clear injected faults")
     fsub = faults.add_subparsers(dest="action", required=True)
     fsub.add_parser("list", parents=[common], help="the faults waiting to be used", epilog=EPILOG)
@@ -148,7 +158,8 @@ def add_parsers(sub: Any) -> None:
     clear.add_argument("--vendor", help="only this vendor's")
 
 
-COMMANDS = ("advance", "clock", "clocks", "jobs", "reset", "journal", "faults")
+COMMANDS = ("advance", "clock", "clocks", "jobs", "reset", "journal", "lint", "faults")
+FINDINGS = 1  # fakeexports lint: findings at or above --fail-on
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
@@ -170,6 +181,8 @@ def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
         out(json.dumps(data, indent=2, sort_keys=True))
     else:
         out(human(args, data))
+    if args.command == "lint" and not args.rules and data["findings"]:
+        return FINDINGS
     return OK
 
 
@@ -193,6 +206,11 @@ def act(control: Control, args: argparse.Namespace) -> Any:
         return control.call("POST", "/reset", {**body, "clock": args.clock})
     if c == "journal":
         return control.call("GET", "/journal" + _query(vendor=args.vendor))
+    if c == "lint":
+        if args.rules:
+            return control.call("GET", "/lint/rules" + _query(vendor=args.vendor))
+        return control.call("GET", "/lint" + _query(vendor=args.vendor, tenant=args.tenant, since=args.since or None,
+                                                     severity=args.fail_on))
     if args.action == "list":
         return control.call("GET", "/faults")
     if args.action == "clear":
@@ -249,6 +267,24 @@ def _clocks_text(args: argparse.Namespace, data: Any) -> str:
     return table(("CLOCK", "NOW", "NEXT EVENT", "TENANTS", "JOBS", "IDLE"), rows) + f"\n({len(rows)} clocks)"
 
 
+def _lint_text(args: argparse.Namespace, data: Any) -> str:
+    if args.rules:
+        rows = [[vendor, r["id"], r["severity"], r["message"], r["source"][:70]]
+                for vendor, rules in data["rules"].items() for r in rules]
+        return table(("VENDOR", "RULE", "SEVERITY", "JUDGES", "SOURCE"), rows)
+    found = data["findings"]
+    if not found:
+        return f"no lint findings at or above {args.fail_on}"
+    rows = [[f["severity"], f["vendor"], f["tenant"], f["rule"], f["subject"][:48], f["count"]] for f in found]
+    text = [table(("SEVERITY", "VENDOR", "TENANT", "RULE", "SUBJECT", "REQUESTS"), rows), ""]
+    for n, f in enumerate(found, 1):
+        seqs = ", ".join(f"#{e['seq']}" for e in f["evidence"] if "seq" in e)
+        text += [f"{n}. {f['vendor']} {f['rule']}: {f['message']}", f"   do instead: {f['advice']}",
+                 f"   source: {f['source']}"] + ([f"   requests: {seqs}"] if seqs else [])
+    counts = ", ".join(f"{v} {k}" for k, v in data["counts"].items() if v)
+    return "\n".join(text) + f"\n({len(found)} findings: {counts})"
+
+
 def _at(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -297,6 +333,8 @@ def human(args: argparse.Namespace, data: Any) -> str:
         return text + (f"\n({shown} of {total} jobs)" if total != shown else f"\n({total} jobs)")
     if c == "reset":
         return f"reset: {data['tenants_dropped']} tenant(s) dropped, fixtures loaded again"
+    if c == "lint":
+        return _lint_text(args, data)
     if c == "journal":
         return table(JOURNAL_HEADERS, [_entry_row(e) for e in data["entries"]]) + f"\n({len(data['entries'])} entries)"
     if args.action == "list":

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from .faults import Fault
 from .journal import Entry
+from .lint import Finding
 
 
 class Fake(Protocol):
@@ -48,6 +49,9 @@ class Fake(Protocol):
 
     def server_errors(self) -> list[str]:
         """Server-side errors since the test began (they fail it)."""
+
+    def lint(self, vendor: str | None = None, severity: str = "info") -> list[Finding]:
+        """The vendors' lint rules the test's clients broke since it began (lint.py), at or above ``severity``."""
 
     def credentials(self, vendor: str) -> dict[str, str]:
         """A tenant of the test's own, nobody else's: what its client is configured with (Twilio ``account_sid`` and

@@ -91,6 +91,7 @@ class Creator(Protocol):
 
     op: Operation
     tenant: str
+    made: str | None
 
 
 class Jobs:
@@ -152,6 +153,8 @@ class Jobs:
         self.vendor.hooks["created"](self.vendor, state, job)
         self.runtime.store.interning.attributes(job)  # one dict for every job made alike (copied on change)
         self.arm(state, job)
+        if ctx is not None:
+            ctx.made = job.id
         if ctx is not None and state.jobs.get(job.id) is job:
             outcome = self.runtime.faults.outcome(self.vendor.name, ctx.op.operation_id, ctx.tenant)
             if outcome:

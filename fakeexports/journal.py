@@ -4,12 +4,22 @@ errors (a handler crash, a strict-mode mismatch, a failing scheduled event) that
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+
+BODY = 16 * 1024  # a request body kept for the lint rules: enough to tell two creates apart
+PUBLIC = ("seq", "at", "vendor", "tenant", "method", "path", "status", "operation", "error", "reason", "job")
 
 
 @dataclass(slots=True)
 class Entry:
+    """One request and its answer. ``error`` names what a refusal was in the vendor-neutral words of VendorError's
+    ``kind`` (``auth``, ``rate_limited``, ``expired``...) and ``reason`` gives the vendor's words; ``job`` is the job
+    the request created. The rest is kept for the lint rules (lint.py) and never shown as it is: ``params`` the
+    checked path, query and header values, ``sent`` the request's headers, ``body`` its body (raw, up to BODY bytes),
+    ``answered`` the answer's headers. They are references to what the request path had anyway: nothing is copied."""
+
     seq: int
     at: float
     vendor: str
@@ -19,6 +29,16 @@ class Entry:
     status: int
     operation: str | None
     error: str | None = None
+    reason: str | None = None
+    job: str | None = None
+    params: Mapping[str, Any] | None = None
+    sent: Mapping[str, str] | None = None
+    body: bytes | None = None
+    answered: Mapping[str, str] | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What views show: the fields in PUBLIC (what RemoteFake builds an Entry from again)."""
+        return {name: getattr(self, name) for name in PUBLIC}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +73,18 @@ class Journal:
         status: int,
         operation: str | None,
         error: str | None = None,
+        reason: str | None = None,
+        job: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        sent: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        answered: Mapping[str, str] | None = None,
     ) -> None:
         self._seq += 1
-        self.entries.append(Entry(self._seq, at, vendor, tenant, method, path, status, operation, error))
+        if body is not None and len(body) > BODY:
+            body = body[:BODY]
+        self.entries.append(Entry(self._seq, at, vendor, tenant, method, path, status, operation, error, reason, job,
+                                  params, sent, body, answered))
 
     def server_error(self, at: float, where: str, message: str, traceback: str) -> None:
         self._seq += 1
@@ -73,7 +102,7 @@ class Journal:
 
     def to_json(self, mark: int = 0, vendor: str | None = None) -> dict[str, Any]:
         return {
-            "entries": [asdict(e) for e in self.since(mark, vendor)],
+            "entries": [e.public() for e in self.since(mark, vendor)],
             "errors": [asdict(e) for e in self.errors_since(mark)],
             "mark": self.mark,
         }

@@ -49,6 +49,7 @@ class Kept:
     split: tuple[bytes, bytes] | None  # the body around its answer's id, or None: the body as it is
     tenant: str | None
     op: Operation  # the operation it answered
+    params: Mapping[str, object] | None  # its checked values (the same request's: journaled again)
 
 
 class KeptAnswers:
@@ -110,7 +111,7 @@ class KeptAnswers:
             try:
                 tenant = vendor.readmit(request, hit.op, hit.tenant)
             except VendorError as err:
-                x = Exchange(request, match, now, tenant=None, reply=vendor.render_error(err, request))
+                x = Exchange(request, match, now, tenant=None, reply=vendor.render_error(err, request), refusal=err)
                 return pipeline.finish(x)
         if tenant != hit.tenant:
             return None
@@ -124,7 +125,8 @@ class KeptAnswers:
         headers.update(hit.tail)
         response = web.Response(status=hit.reply.status, body=body, headers=headers)
         pipeline.runtime.journal.record(now, vendor.name, tenant, request.method, request.path_qs, response.status,
-                                        hit.op.operation_id)
+                                        hit.op.operation_id, params=hit.params, sent=request.headers,
+                                        answered=response.headers)
         return response
 
     def keep(self, key: Key, x: Exchange, response: web.StreamResponse) -> None:
@@ -144,7 +146,7 @@ class KeptAnswers:
                      headers=dict(reply.headers or {}),
                      tail={k: response.headers[k] for k in ("Content-Type", "ETag") if k in response.headers},
                      split=None if parts is None or len(parts) == 1 else (parts[0], parts[1]), tenant=x.tenant,
-                     op=x.entry.op)
+                     op=x.entry.op, params=x.params)
         if self.size + len(data) > LIMIT or len(self.entries) >= ENTRIES:
             self.clear()
         old = self.entries.get(key)

@@ -43,6 +43,7 @@ from .limits import Window
 from .options import Option
 from .pagination import Index, Page, Tokens
 from .recipe import Call, Recipe
+from .rules import REFUSED_AGAIN, Rule, standard
 from .specs import Operation
 from .store import VOLUME, Job, TenantState, records_for
 from .times import parse_instant, parse_rfc3339, rfc3339, stamp, writable
@@ -50,12 +51,12 @@ from .vendor import Context, Reply, Vendor, VendorApp
 from .wire import dumps
 
 __all__ = [
-    "FIXTURE_AGE", "INF", "KEPT_SECONDS", "REMOVE", "VOLUME", "Call", "Clock", "Context", "Credentials", "Effect",
-    "FileBody", "FixtureError", "FixtureItem", "Ids", "Index", "Job", "Jobs", "Lifecycle", "Memo", "Operation",
-    "Option", "Page", "Pools", "Progress", "Recipe", "Reply", "Schedule", "Sizes", "TenantState", "Timed", "Tokens",
-    "Vendor", "VendorApp", "VendorError", "Violation", "Window", "basic_credentials", "basic_header", "batched_lines",
-    "bearer_token", "csv_lines", "dumps", "entered_at", "fixture_items", "gzip_chunks", "hex_id", "masked",
-    "measure", "next_change_at", "parse_instant", "parse_rfc3339", "read_jwt", "records_for", "rfc3339", "rng",
-    "sign_jwt", "sorted_compact", "stamp", "status_at", "time_in", "time_of", "time_when", "uuid4_from",
-    "uuid7_from", "writable",
+    "FIXTURE_AGE", "INF", "KEPT_SECONDS", "REFUSED_AGAIN", "REMOVE", "VOLUME", "Call", "Clock", "Context",
+    "Credentials", "Effect", "FileBody", "FixtureError", "FixtureItem", "Ids", "Index", "Job", "Jobs", "Lifecycle",
+    "Memo", "Operation", "Option", "Page", "Pools", "Progress", "Recipe", "Reply", "Rule", "Schedule", "Sizes",
+    "TenantState", "Timed", "Tokens", "Vendor", "VendorApp", "VendorError", "Violation", "Window",
+    "basic_credentials", "basic_header", "batched_lines", "bearer_token", "csv_lines", "dumps", "entered_at",
+    "fixture_items", "gzip_chunks", "hex_id", "masked", "measure", "next_change_at", "parse_instant", "parse_rfc3339",
+    "read_jwt", "records_for", "rfc3339", "rng", "sign_jwt", "sorted_compact", "stamp", "standard", "status_at",
+    "time_in", "time_of", "time_when", "uuid4_from", "uuid7_from", "writable",
 ]

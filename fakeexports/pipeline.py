@@ -69,6 +69,8 @@ class Exchange:
     reply: Reply | None = None
     close: bool = False  # the body was not read to its end: the answer ends the connection
     gone: bool = False  # the client hung up before its body arrived: nobody to answer
+    raw: bytes | None = None  # the body as it came (journaled for the lint rules)
+    refusal: VendorError | None = None  # why the answer is a refusal (journaled: its kind and words)
 
     @property
     def operation(self) -> str | None:
@@ -180,6 +182,7 @@ class Pipeline:
             self.fault(x)
             await self.handle(x)
         except VendorError as err:
+            x.refusal = err
             x.reply = self.vendor.render_error(err, x.request)
             x.close = isinstance(err, BodyError)
         except ClientGone:  # answered as any refusal (the vendor's hooks see an answer), but nobody will read it
@@ -235,7 +238,7 @@ class Pipeline:
             raise vendor.violation(problem, op, request)
         x.params = params
         if validator.wants_body:
-            raw = await read_body(request, self.runtime.settings.body_timeout)
+            x.raw = raw = await read_body(request, self.runtime.settings.body_timeout)
             x.body, problem = validator.body(request.headers.get("Content-Type", ""), raw)
             if problem is not None:
                 raise vendor.violation(problem, op, request)
@@ -284,10 +287,12 @@ class Pipeline:
         return response
 
     def record(self, x: Exchange, response: web.StreamResponse) -> None:
-        request = x.request
+        request, refusal = x.request, x.refusal
         status = 499 if x.gone else response.status  # nginx's "client closed request": what was sent, nobody read
-        self.runtime.journal.record(x.now, self.vendor.name, x.tenant, request.method, request.path_qs, status,
-                                    x.operation)
+        self.runtime.journal.record(
+            x.now, self.vendor.name, x.tenant, request.method, request.path_qs, status, x.operation,
+            None if refusal is None else refusal.kind, None if refusal is None else refusal.message,
+            None if x.ctx is None else x.ctx.made, x.params, request.headers, x.raw, response.headers)
 
 
 def render(runtime: Runtime, vendor: VendorApp, request: web.Request, reply: Reply) -> web.StreamResponse:

@@ -14,10 +14,20 @@ from .control import fresh_credentials
 from .faults import Fault
 from .handle import Fake
 from .journal import Entry
+from .lint import Finding, at_least, lint, report
 from .remote import RemoteFake, place, session_name
+from .rules import SEVERITIES
 from .server import ServerThread
 from .settings import Settings
 from .store import Job
+
+LINT_INI = "fakeexports_lint"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(LINT_INI, "fail every test whose client broke a vendor's lint rule at or above this severity "
+                  "(info, warning or error; off by default); @pytest.mark.fakeexports_lint sets it per test",
+                  default="off")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -26,6 +36,23 @@ def pytest_configure(config: pytest.Config) -> None:
         "fakeexports(**settings): Settings fields for this test's fake server (e.g. seed=7, "
         "credentials='creds.yaml'); such a test gets a server of its own",
     )
+    config.addinivalue_line(
+        "markers",
+        "fakeexports_lint(severity='warning'): fail the test if its client broke a vendor's lint rule at or above "
+        "the severity (info, warning, error; 'off' turns the ini setting off for this test)",
+    )
+
+
+def lint_floor(request: pytest.FixtureRequest) -> str | None:
+    """The severity at which this test fails for lint findings: its marker's, else the ini setting's; None: off."""
+    marker = request.node.get_closest_marker("fakeexports_lint")
+    if marker is not None:
+        chosen = str(marker.kwargs.get("severity", marker.args[0] if marker.args else "warning"))
+    else:
+        chosen = str(request.config.getini(LINT_INI) or "off")
+    if chosen not in ("off", *SEVERITIES):
+        raise pytest.UsageError(f"fakeexports_lint: {chosen!r} is not off, {', '.join(SEVERITIES)}")
+    return None if chosen == "off" else chosen
 
 
 class FakeExports:
@@ -119,6 +146,12 @@ class FakeExports:
     def server_errors(self) -> list[str]:
         return [f"{e.where}: {e.message}\n{e.traceback}" for e in self.server.runtime.journal.errors_since(self.mark)]
 
+    def lint(self, vendor: str | None = None, severity: str = "info") -> list[Finding]:
+        """How this test's clients behaved: the vendors' lint rules broken since the test began (lint.py), at or
+        above ``severity``, the most severe first."""
+        found = self.server.run(lambda: lint(self.server.registry, since=self.mark, vendor=vendor))
+        return at_least(found, severity)
+
 
 @pytest.fixture(scope="session")
 def fakeexports_settings() -> Settings:
@@ -148,7 +181,7 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
     marker = request.node.get_closest_marker("fakeexports")
     own: ServerThread | None = None
     if isinstance(fakeexports_server, RemoteFake):
-        yield from _remote(fakeexports_server, marker, request.node.nodeid)
+        yield from _remote(fakeexports_server, marker, request.node.nodeid, lint_floor(request))
         return
     if marker is not None and (marker.kwargs or marker.args):
         own = ServerThread(fakeexports_settings.with_(**marker.kwargs)).start()
@@ -160,22 +193,27 @@ def fakeexports(request: pytest.FixtureRequest, fakeexports_settings: Settings,
         else:
             server.reset()
     try:
-        yield from _watched(FakeExports(server, request.node.nodeid))
+        yield from _watched(FakeExports(server, request.node.nodeid), lint_floor(request))
     finally:
         if own is not None:
             own.stop()
 
 
-def _watched(handle: Fake) -> Iterator[Fake]:
+def _watched(handle: Fake, floor: str | None = None) -> Iterator[Fake]:
     """The test runs with ``handle``; a server-side error during it (a handler crash, a strict-mode mismatch)
-    fails it."""
+    fails it, and so do lint findings at or above ``floor`` where the test asked for that."""
     yield handle
     errors = handle.server_errors()
     if errors:
         pytest.fail("fakeexports server-side errors during this test:\n" + "\n".join(errors), pytrace=False)
+    if floor is not None:
+        found = handle.lint(severity=floor)
+        if found:
+            pytest.fail(f"fakeexports lint: this test's client broke vendor rules (at or above {floor}):\n"
+                        + report(found), pytrace=False)
 
 
-def _remote(remote: RemoteFake, marker: pytest.Mark | None, test: str) -> Iterator[Fake]:
+def _remote(remote: RemoteFake, marker: pytest.Mark | None, test: str, floor: str | None) -> Iterator[Fake]:
     """A test against a shared server: on a clock of its own with fresh tenants (clocks.py), dropped after it;
     FAKEEXPORTS_CLOCK_PER_TEST=0 gives every test the server itself, reset first, as before clocks."""
     if marker is not None and (marker.kwargs or marker.args):
@@ -186,7 +224,7 @@ def _remote(remote: RemoteFake, marker: pytest.Mark | None, test: str) -> Iterat
     else:
         handle = RemoteFake.on_new_clock(remote.server_url, test)
     try:
-        yield from _watched(handle)
+        yield from _watched(handle, floor)
     finally:
         if handle is not remote:
             handle.close()

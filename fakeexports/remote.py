@@ -16,6 +16,7 @@ from .clocks import PREFIX as CLOCK_PREFIX
 from .ctl import Control, Refused
 from .faults import Fault, FaultError
 from .journal import Entry
+from .lint import Finding
 
 
 def place(urls: list[str], session: str) -> str:
@@ -130,6 +131,10 @@ class RemoteFake:
 
     def force(self, vendor: str, job_id: str, status: str) -> None:
         self.control.call("POST", f"/jobs/{quote(vendor)}/{quote(job_id)}/force", {"status": status})
+
+    def lint(self, vendor: str | None = None, severity: str = "info") -> list[Finding]:
+        query = f"?since={self.mark}&severity={quote(severity)}" + (f"&vendor={quote(vendor)}" if vendor else "")
+        return [Finding(**f) for f in self.control.call("GET", "/lint" + query)["findings"]]
 
     def server_errors(self) -> list[str]:
         errors = self.control.call("GET", f"/journal?since={self.mark}")["errors"]

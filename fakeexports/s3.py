@@ -65,8 +65,12 @@ def s3_error(error: VendorError, request_id: str) -> web.Response:
 KINDS = {400: "validation", 403: "auth", 404: "not_found", 405: "method", 500: "internal", 503: "internal"}
 
 
-def _refused(status: int, code: str, message: str, **extra: str) -> VendorError:
-    return VendorError(status, message, code=code, kind=KINDS[status], extra=extra)
+def _refused(status: int, code: str, message: str, kind: str | None = None, **extra: str) -> VendorError:
+    return VendorError(status, message, code=code, kind=kind or KINDS[status], extra=extra)
+
+
+# whose file a link names, once its signature says (the journal's tenant, and the vendor the lint rules give it to)
+OWNER = web.RequestKey("fakeexports_s3_owner", dict)
 
 
 def expires_of(text: str) -> int:
@@ -128,8 +132,9 @@ def get_object(runtime: Runtime, vendor: VendorApp | None, request: web.Request,
     tenant = signed_for(runtime, vendor, named, key, date, expires, sig)
     if tenant is None:
         raise _refused(403, "SignatureDoesNotMatch", MSG_SIGNATURE)
+    request[OWNER] = {"vendor": vendor.name, "tenant": tenant, "key": key}  # the path may show a masked tenant
     if now > signed_at + expires:
-        raise _refused(403, "AccessDenied", MSG_EXPIRED, **{
+        raise _refused(403, "AccessDenied", MSG_EXPIRED, "expired", **{
             "X-Amz-Expires": str(expires), "Expires": _stamp(signed_at + expires), "ServerTime": _stamp(now)})
     body = vendor.s3_object(tenant, key)
     if body is None:
@@ -176,20 +181,24 @@ def make_s3_handler(runtime: Runtime, answer: Answer, operation: str | None) -> 
         if runtime.scheduler.has_due(now):
             runtime.scheduler.run_due(now)
         request_id = hex_id(runtime.settings.seed, "s3", runtime.journal.mark, length=16).upper()
+        refusal: VendorError | None = None
         try:
             if not _written(runtime):  # --state: the disk is full or read-only; nothing is shown until it is written
                 raise _refused(503, "ServiceUnavailable", MSG_UNAVAILABLE)
             response = answer(request, now)
             response.headers["x-amz-request-id"] = request_id
         except VendorError as err:
-            response = s3_error(err, request_id)
+            refusal, response = err, s3_error(err, request_id)
         except Exception as exc:  # our bug: journaled loudly (the pytest plugin fails the test), answered as S3's 500
             runtime.journal.server_error(now, f"s3 {request.method} {request.path}", repr(exc), traceback.format_exc())
             response = s3_error(_refused(500, "InternalError", MSG_INTERNAL), request_id)
         response.headers["Date"] = runtime.date()  # the fake clock's, as every answer's
         runtime.try_flush()  # --state: a file's size, where it is kept, is written too
+        owner = request.get(OWNER)
         runtime.journal.record(now, "s3", request.match_info.get("tenant"), request.method, request.path_qs,
-                               response.status, operation)
+                               response.status, operation, None if refusal is None else refusal.kind,
+                               None if refusal is None else refusal.message, params=owner, sent=request.headers,
+                               answered=response.headers)
         return response
 
     return handle

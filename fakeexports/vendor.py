@@ -33,6 +33,7 @@ from .jobs import Ids, Jobs, Timed
 from .lifecycle import Lifecycle
 from .options import Option
 from .recipe import Recipe
+from .rules import Rule
 from .schemacheck import SchemaCheck
 from .specs import Operation, data_dir
 from .store import VOLUME, VOLUME_LIMIT, Job, TenantState
@@ -71,6 +72,7 @@ class Context:
     params: dict[str, Any]  # checked path, query and header values; shared by identical requests: read only
     body: Any
     base: str  # origin + mount, e.g. http://127.0.0.1:8080/twilio
+    made: str | None = None  # the job this request created (the job engine says; the journal keeps it)
 
     @property
     def now(self) -> float:
@@ -217,7 +219,8 @@ class Vendor:
                  host_path: str = "", json_type: str = "application/json", trailing_slash: bool = False,
                  lifecycle: Lifecycle | None = None, ids: Ids | None = None, options: tuple[Option, ...] = (),
                  recipe: Recipe | None = None, fixture_ids: tuple[str, ...] = ("id",), fixtures: str | None = None,
-                 fixture_schema: Mapping[str, Any] | None = None, timed: tuple[Timed, ...] = ()):
+                 fixture_schema: Mapping[str, Any] | None = None, timed: tuple[Timed, ...] = (),
+                 lint: tuple[Rule, ...] = ()):
         self.name, self.mount, self.specs = name, mount, dict(specs)
         self.hosts, self.host_path = hosts, host_path  # real host names (wildcards: *.example.com); paths' prefix
         self.json_type, self.trailing_slash = json_type, trailing_slash  # every path also with a trailing "/"
@@ -230,6 +233,7 @@ class Vendor:
         # Walked, not compiled: compiling cost 10-15 ms a vendor on a process's first fixture document (schemacheck.py)
         self.fixture_validator = SchemaCheck(fixture_schema) if fixture_schema is not None else None
         self.timed = timed  # indexes whose records expire on the clock (Twilio's day files)
+        self.lint = lint  # how its clients are judged (lint.py): rules as data, each with its source
         self.module: str = str(sys._getframe(1).f_globals.get("__name__", ""))  # its files' home: where declared
         self.operations: dict[str, Callable[[Context], Awaitable[Reply]]] = {}
         self.effects: dict[str, Callable[..., None]] = {}
@@ -265,6 +269,8 @@ class Vendor:
         if self.lifecycle.progress is not None:
             named.add(self.lifecycle.progress.effect.name)
         missing += [f"effect {name}" for name in sorted(named - set(self.effects))]
+        missing += [f"operation {op} (lint rule {rule.id})" for rule in self.lint for op in rule.operations
+                    if op not in self.operations]
         if missing:
             raise SpecError(f"vendor {self.name}: missing {', '.join(missing)}")
 

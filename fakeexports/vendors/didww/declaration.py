@@ -7,6 +7,7 @@ from __future__ import annotations
 from ...kit import Effect, Ids, Lifecycle, Option, Vendor
 from . import envelope
 from .fixtures import SCHEMA as FIXTURE_SCHEMA
+from .lint import RULES
 from .recipe import RECIPE
 
 # --- lifecycle (B2) -----------------------------------------------------------------------------------------
@@ -34,6 +35,7 @@ VENDOR = Vendor(
     ),
     ids=Ids("didww-export"),  # UUIDs (B2)
     recipe=RECIPE,
+    lint=RULES,  # how its clients are judged (lint.py)
     options=(
         Option("default_version", str, "2021-12-15", "the API version of a key that sends no X-DIDWW-API-Version "
                "(per key: the credentials file or the control API's tenant settings)",

@@ -45,6 +45,7 @@ from ...kit import (
     time_of,
 )
 from . import records
+from .lint import RULES
 
 # --- auth -> tenant (B.1) -------------------------------------------------------------------------------
 KEY = re.compile(r"^hb_(live|test)_[A-Za-z0-9]+$")
@@ -135,6 +136,7 @@ VENDOR = Vendor(
         delete=Call("DELETE", "/v1/exports/{job}", status=(204,)),
         step=10.0,
     ),
+    lint=RULES,  # how its clients are judged (lint.py)
     options=(
         Option("rate_limits", bool, False, "enforce the per-project limits and failed-login throttling, counted on "
                "the fake clock (off by default)"),

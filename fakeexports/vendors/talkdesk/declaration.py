@@ -8,6 +8,7 @@ from __future__ import annotations
 from ...kit import KEPT_SECONDS, Ids, Lifecycle, Option, Vendor
 from . import records
 from .fixtures import SCHEMA as FIXTURE_SCHEMA
+from .lint import RULES
 from .recipe import RECIPE
 
 # --- lifecycle (A.9) ------------------------------------------------------------------------------------
@@ -30,6 +31,7 @@ VENDOR = Vendor(
     ),
     ids=Ids("talkdesk-job"),  # UUIDs (A.4)
     recipe=RECIPE,
+    lint=RULES,  # how its clients are judged (lint.py)
     options=(
         Option("done_status", int, 300, "the answer to a finished report job: 300 as documented, or 302/303 for "
                "clients that follow redirects (python-requests and Go follow no 300; the Airbyte connector needs "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...kit import KEPT_SECONDS, REMOVE, Effect, Ids, Lifecycle, Option, Progress, Timed, Vendor
 from .fixtures import OUTCOMES
 from .fixtures import SCHEMA as FIXTURE_SCHEMA
+from .lint import RULES
 from .queue import DAY_SECONDS, FINISHED, OPEN, RETENTION_SECONDS, RETRY_SECONDS, SUBMIT_SECONDS
 from .recipe import RECIPE
 
@@ -36,6 +37,7 @@ VENDOR = Vendor(
     ),
     ids=Ids("twilio-job", kind="sid", prefix="JS"),  # ^JS[0-9a-fA-F]{32}$ (A2)
     recipe=RECIPE,
+    lint=RULES,  # how its clients are judged (lint.py)
     options=(
         Option("days_per_day", int, 366, "days an account may request per UTC day (twilio.com/docs/usage/bulkexport; "
                "0 turns the quota off)", minimum=0),
