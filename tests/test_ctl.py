@@ -219,3 +219,29 @@ def test_clocks_are_made_driven_listed_and_deleted_from_the_cli(fake: ServerThre
     assert (code, out.strip()) == (0, f"clock {clock} deleted, 0 job(s) dropped")
     code, _, err = ctl(capsys, "clocks", "new", "--tenant", "twilio")
     assert code == 1 and "--tenant takes VENDOR=TENANT" in err
+
+
+def test_lint_prints_a_table_and_exits_1_at_or_above_its_severity(fake: ServerThread,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = ctl(capsys, "lint")
+    assert code == 0 and "no lint findings" in out
+    job = create_export(fake)
+    for _ in range(3):  # three reads at one instant: a poll too fast (a warning)
+        assert requests.get(fake.vendor_url("hookbridge") + f"/v1/exports/{job}", timeout=10,
+                            headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    code, out, _ = ctl(capsys, "lint")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].split() == ["SEVERITY", "VENDOR", "TENANT", "RULE", "SUBJECT", "REQUESTS"]
+    assert lines[1].split()[:4] == ["warning", "hookbridge", lines[1].split()[2], "poll-too-fast"]
+    assert "do instead: wait at least 5 s" in out and "source: INFERRED" in out and "requests: #2, #3, #4" in out
+    code, out, _ = ctl(capsys, "lint", "--fail-on", "error")
+    assert code == 0 and "no lint findings at or above error" in out
+    code, out, _ = ctl(capsys, "lint", "--json", "--vendor", "hookbridge")
+    data = json.loads(out)
+    assert code == 1 and [f["rule"] for f in data["findings"]] == ["poll-too-fast"]
+    assert data["findings"][0]["evidence"][0]["operation"] == "GetExport"
+    code, out, _ = ctl(capsys, "lint", "--since", str(data["mark"]))
+    assert code == 0  # nothing since that mark
+    code, out, _ = ctl(capsys, "lint", "--rules", "--vendor", "talkdesk")
+    assert code == 0 and "refused-again" in out and "docs.talkdesk.com" in out

@@ -92,6 +92,23 @@ def test_a_job_on_the_page_moves_when_the_clock_is_advanced_from_the_page(browse
     assert page.errors == []
 
 
+def test_the_lint_panel_shows_what_a_client_did_wrong(browser: Any, fake: ServerThread) -> None:
+    page = page_of(browser, fake.url)
+    expect(page.locator("#lint-count")).to_have_text("none")
+    made = requests.post(fake.vendor_url("hookbridge") + "/v1/exports", headers={"Authorization": f"Bearer {KEY}"},
+                         json={"start_time": "2026-01-14T00:00:00Z", "end_time": "2026-01-15T00:00:00Z"}, timeout=10)
+    for _ in range(3):  # a poll too fast
+        requests.get(fake.vendor_url("hookbridge") + f"/v1/exports/{made.json()['data']['id']}", timeout=10,
+                     headers={"Authorization": f"Bearer {KEY}"})
+    row = page.locator("#lint tr[data-rule='poll-too-fast']")
+    row.wait_for()
+    assert "read 3 times with less than 5 s between reads" in row.inner_text()
+    assert "#2 #3 #4" in row.inner_text()
+    assert (row.locator("td[title^='INFERRED']").count()) == 1  # the rule's source, on hover
+    expect(page.locator("#lint-count")).to_have_text("1 warning")
+    assert page.errors == []
+
+
 def test_faults_and_vendor_settings_from_the_page(browser: Any, fake: ServerThread) -> None:
     page = page_of(browser, fake.url)
     page.wait_for_selector("#fault-vendor option[value='twilio']", state="attached")

@@ -117,3 +117,86 @@ def test_a_token_from_the_previous_test_is_refused(pytester: pytest.Pytester) ->
     )
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+LINTED = """
+    import json, urllib.request
+    import pytest
+
+    def get(fakeexports, path):
+        headers = fakeexports.headers("hookbridge")
+        req = urllib.request.Request(fakeexports.vendor_url("hookbridge") + path, headers=headers)
+        with urllib.request.urlopen(req) as resp:
+            return json.load(resp)
+
+    def create(fakeexports):
+        req = urllib.request.Request(
+            fakeexports.vendor_url("hookbridge") + "/v1/exports", method="POST",
+            data=json.dumps({"start_time": "2026-01-14T00:00:00Z", "end_time": "2026-01-15T00:00:00Z"}).encode(),
+            headers={**fakeexports.headers("hookbridge"), "Content-Type": "application/json"})
+        with urllib.request.urlopen(req) as resp:
+            return json.load(resp)["data"]["id"]
+
+    def hammer(fakeexports):
+        job = create(fakeexports)
+        for _ in range(3):
+            get(fakeexports, "/v1/exports/" + job)
+
+    def patient(fakeexports):
+        job = create(fakeexports)
+        while get(fakeexports, "/v1/exports/" + job)["data"]["status"] != "completed":
+            fakeexports.advance(10)
+
+    @pytest.mark.fakeexports_lint
+    def test_hammering_fails_with_the_marker(fakeexports):
+        hammer(fakeexports)
+
+    @pytest.mark.fakeexports_lint(severity="error")
+    def test_a_warning_passes_a_test_that_fails_on_errors_only(fakeexports):
+        hammer(fakeexports)
+
+    @pytest.mark.fakeexports_lint
+    def test_a_patient_client_passes(fakeexports):
+        patient(fakeexports)
+
+    def test_without_the_marker_it_is_only_reported(fakeexports):
+        hammer(fakeexports)
+        found = fakeexports.lint()
+        assert [f.rule for f in found] == ["poll-too-fast"]
+        assert fakeexports.lint(severity="error") == []
+        assert found[0].evidence[0]["operation"] == "GetExport"
+"""
+
+
+@pytest.mark.parametrize("remote", [False, True], ids=["in-process", "shared-server"])
+def test_lint_fails_a_test_that_opts_in_with_a_readable_message(pytester: pytest.Pytester, remote: bool) -> None:
+    from fakeexports.server import ServerThread
+    from fakeexports.settings import Settings
+
+    pytester.makepyfile(LINTED)
+    if not remote:
+        result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    else:
+        with ServerThread(Settings(clock="virtual", strict=True, port=0)) as server:
+            pytester._monkeypatch.setenv("FAKEEXPORTS_URL", server.url)
+            result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4, errors=1)  # the test passes its own asserts; its findings fail its teardown
+    text = result.stdout.str()
+    assert "ERROR at teardown of test_hammering_fails_with_the_marker" in text
+    assert "fakeexports lint: this test's client broke vendor rules (at or above warning)" in text
+    assert "[warning] hookbridge poll-too-fast" in text and "do instead: wait at least 5 s" in text
+    assert "source: INFERRED: HookBridge publishes no interval" in text
+    assert "GET /hookbridge/v1/exports/" in text or "GET /_clocks/" in text
+
+
+def test_the_ini_setting_turns_lint_on_for_every_test_and_a_marker_off_for_one(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nfakeexports_lint = warning\n")
+    pytester.makepyfile(LINTED.replace("@pytest.mark.fakeexports_lint\n    def test_hammering",
+                                       "@pytest.mark.fakeexports_lint('off')\n    def test_hammering"))
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    # the unmarked test now fails as well: the ini applies to it; the 'off' marker spares the first
+    result.assert_outcomes(passed=4, errors=1)
+    assert "ERROR at teardown of test_without_the_marker_it_is_only_reported" in result.stdout.str()
+    pytester.makeini("[pytest]\nfakeexports_lint = loud\n")
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    assert "'loud' is not off, info, warning, error" in result.stdout.str() + result.stderr.str()
