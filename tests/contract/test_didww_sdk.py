@@ -69,6 +69,9 @@ def test_export_lifecycle_through_the_official_sdk(fakeexports, client, tmp_path
     by_ref = client.exports().list(QueryParams().filter("external_reference_id", "ref-42"))
     assert [e.id for e in by_ref.data] == [made.id]
 
+    # judged by the vendor's lint rules, the flow is clean: the README's "What the official clients do" says so
+    assert fakeexports.lint() == [], [f.line() for f in fakeexports.lint()]
+
 
 def test_callback_method_and_paging_through_the_sdk(fakeexports, client):  # type: ignore[no-untyped-def]
     for _ in range(3):

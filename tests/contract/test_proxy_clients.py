@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import requests
 
+from fakeexports.lint import lint
 from fakeexports.server import ServerThread
 from tests.conftest import ACCOUNT, TOKEN, settings
 from tests.contract.test_talkdesk_airbyte import connector_python
@@ -53,6 +54,7 @@ def test_twilio_sdk_in_its_default_configuration(proxied: ServerThread) -> None:
     from twilio.rest import Client
 
     client = Client(ACCOUNT, TOKEN)
+    mark = proxied.runtime.journal.mark
     jobs = client.bulkexports.v1.exports("Calls").export_custom_jobs
     made = jobs.create(start_day="2026-01-10", end_day="2026-01-11", friendly_name="through the proxy")
     assert made.job_sid.startswith("JS")
@@ -71,6 +73,8 @@ def test_twilio_sdk_in_its_default_configuration(proxied: ServerThread) -> None:
     assert len(body.content) == days[0].size and json.loads(lines[0])["account_sid"] == ACCOUNT
     kinds = {e.operation for e in proxied.runtime.journal.entries if e.vendor == "twilio"}
     assert {"CreateExportCustomJob", "ListExportCustomJob", "FetchJob", "ListDay", "FetchDay"} <= kinds
+    # the 307's link was followed on the vendor's own host, with no mount: the lint rules see it so
+    assert linted(proxied, mark) == []
 
 
 def test_didww_sdk_in_its_default_configuration(proxied: ServerThread, tmp_path: Path) -> None:
@@ -96,6 +100,7 @@ def test_didww_sdk_in_its_default_configuration(proxied: ServerThread, tmp_path:
 def test_hookbridge_sdk_in_its_default_configuration(proxied: ServerThread) -> None:
     from hookbridge import HookBridge
 
+    mark = proxied.runtime.journal.mark
     with HookBridge("hb_test_proxy", retries=0) as client:  # httpx: HTTPS_PROXY and SSL_CERT_FILE
         made = client.create_export(start_time="2026-01-14T00:00:00Z", end_time="2026-01-15T00:00:00Z")
         assert [e.id for e in client.list_exports()] == [made.id]
@@ -107,6 +112,11 @@ def test_hookbridge_sdk_in_its_default_configuration(proxied: ServerThread) -> N
     data = requests.get(location, timeout=10).content
     assert len(data) == done.file_size_bytes
     assert len(list(csv.DictReader(io.StringIO(data.decode())))) == done.row_count
+    assert linted(proxied, mark) == []
+
+
+def linted(server: ServerThread, mark: int) -> list[str]:
+    return [f.line() for f in server.run(lambda: lint(server.registry, since=mark))]
 
 
 def trusting_certifi(python: str, ca: Path, into: Path) -> Path:

@@ -78,6 +78,9 @@ def test_the_airbyte_connector_syncs_incrementally(fakeexports: Any, tmp_path: P
     again = [m["record"]["data"] for m in second if m["type"] == "RECORD" and m["record"]["stream"] == "calls"]
     assert all(c["end_at"] >= cursor for c in again)
 
+    # judged by the vendor's lint rules, the flow is clean: the README's "What the official clients do" says so
+    assert fakeexports.lint() == [], [f.line() for f in fakeexports.lint()]
+
     # what the connector did on the fake: tokens, jobs (two per stream and read), 303s, files
     ops = [e.operation for e in fakeexports.journal()]
     assert ops.count("CreateToken") >= 4
