@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import yaml
 
 from fakeexports.cli import build_parser, vendor_options
@@ -92,7 +93,7 @@ def of(kind: str) -> list[Any]:
 
 def test_every_block_says_what_it_is() -> None:
     known = {"pytest", "python", "sh", "fixture", "refused", "refusal", "credentials", "synopsis", "output", "tested-by",
-             "sketch", "same-as", "layout"}
+             "sketch", "same-as", "layout", "lint-report"}
     unmarked = [f"{b.page.name}:{b.line}" for b in BLOCKS if b.kind not in known]
     assert not unmarked, f"code blocks without an <!-- example: KIND --> marker (see {__name__}): {unmarked}"
 
@@ -259,6 +260,26 @@ def test_a_block_run_elsewhere_names_its_test(block: Block) -> None:
             continue
         command = words[:2] if words[0] in ("docker", "make", "fakeexports") else words[:1]
         assert all(w in source for w in command), f"{block.id}: {block.arg} never runs {' '.join(command)!r}"
+
+
+@pytest.mark.parametrize("block", of("lint-report"))
+def test_a_lint_report_shown_is_what_a_client_that_polls_too_fast_gets(block: Block, live: ServerThread) -> None:
+    from fakeexports.lint import lint, report
+
+    live.run(lambda: live.registry.reset(clock=True))
+    mark = live.runtime.journal.mark
+    headers = {"Authorization": "Bearer hb_test_readme"}
+    made = requests.post(live.vendor_url("hookbridge") + "/v1/exports", headers=headers, timeout=10,
+                         json={"start_time": "2026-01-14T00:00:00Z", "end_time": "2026-01-15T00:00:00Z"})
+    for _ in range(3):
+        requests.get(live.vendor_url("hookbridge") + f"/v1/exports/{made.json()['data']['id']}", headers=headers,
+                     timeout=10)
+    found = live.run(lambda: lint(live.registry, since=mark))
+    printed = ("fakeexports lint: this test's client broke vendor rules (at or above warning):\n"
+               + report(found)).splitlines()
+    for line in block.text.rstrip("\n").splitlines():  # "…" stands for what differs: ids, tenants, numbers
+        pattern = re.compile(".*".join(re.escape(part) for part in re.split(r"#\d+|…", line)) + "$")
+        assert any(pattern.match(p) for p in printed), f"{block.id}: {line!r} is not what the report prints"
 
 
 @pytest.mark.parametrize("block", of("sketch"))
