@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from .vendor import VendorApp
 
 EVIDENCE = 10  # entries a finding cites (its count says how many there were)
-CREDENTIAL_HEADERS = ("authorization", "api-key", "x-api-key")  # what makes a request "the same request" besides
 _CLOCK_PREFIX = re.compile(r"^/_clocks/[^/]+")
 
 
@@ -78,8 +77,9 @@ class Scope:
 
     def status_at(self, job_id: str, at: float) -> str | None:
         """The job's status at ``at`` as its answers then showed it; None for a job no longer held."""
-        found = self.vendor.find_job(job_id)
-        return None if found is None else self.vendor.jobs.status(found[1], at)
+        state = self.vendor.runtime.store.find(self.vendor.name, self.tenant) if self.tenant is not None else None
+        job = state.jobs.get(job_id) if state is not None else None
+        return None if job is None else self.vendor.jobs.status(job, at)
 
     def rule(self, check: str) -> Rule | None:
         return next((r for r in self.vendor.decl.lint if r.check == check), None)
@@ -148,7 +148,7 @@ def poll_finished(scope: Scope, rule: Rule) -> Iterator[Hit]:
 def _wait(e: Entry, default: float) -> float:
     """Seconds a 429 asked the client to wait: its Retry-After (seconds, or an HTTP date on the fake clock), else
     the vendor's documented back-off."""
-    given = (e.answered or {}).get("Retry-After")
+    given = dict(e.answered or ()).get("Retry-After")
     if given:
         given = given.strip()
         if given.isdigit():
@@ -219,7 +219,7 @@ def redirect_unfollowed(scope: Scope, rule: Rule) -> Iterator[Hit]:
         last[resource(e.path, mount)] = e.seq
     unfollowed: dict[str, list[Entry]] = {}  # by target: the redirects to it, while none was followed
     for e in scope.entries:
-        location = (e.answered or {}).get("Location") if e.operation in rule.operations else None
+        location = dict(e.answered or ()).get("Location") if e.operation in rule.operations else None
         if e.status in statuses and location:
             target = resource(location, mount)
             if target not in unfollowed:  # the first redirect there: followed if the target was requested since
@@ -264,7 +264,7 @@ def repeated_download(scope: Scope, rule: Rule) -> Iterator[Hit]:
 
 
 def _same_request(e: Entry) -> str:
-    credentials = [(e.sent or {}).get(h, "") for h in CREDENTIAL_HEADERS]
+    credentials = e.sent or ()
     digest = hashlib.blake2b(repr((e.method, e.path, credentials)).encode() + (e.body or b""), digest_size=16)
     return digest.hexdigest()
 
@@ -344,7 +344,7 @@ def _tenant_of(v: VendorApp, e: Entry) -> str | None:
     if e.tenant is not None or not e.sent:
         return e.tenant
     try:
-        return v.hooks["credential_tenant"](v, e.sent)  # type: ignore[no-any-return]
+        return v.hooks["credential_tenant"](v, dict(e.sent))  # type: ignore[no-any-return]
     except Exception:  # a credential the hook cannot read names no one
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -234,7 +235,8 @@ def test_lint_prints_a_table_and_exits_1_at_or_above_its_severity(fake: ServerTh
     lines = out.splitlines()
     assert lines[0].split() == ["SEVERITY", "VENDOR", "TENANT", "RULE", "SUBJECT", "REQUESTS"]
     assert lines[1].split()[:4] == ["warning", "hookbridge", lines[1].split()[2], "poll-too-fast"]
-    assert "do instead: wait at least 5 s" in out and "source: INFERRED" in out and "requests: #2, #3, #4" in out
+    assert "do instead: wait at least 5 s" in out and "source: INFERRED" in out
+    assert re.search(r"requests: #(\d+), #\d+, #\d+\n", out)  # the three reads (the create before them is fine)
     code, out, _ = ctl(capsys, "lint", "--fail-on", "error")
     assert code == 0 and "no lint findings at or above error" in out
     code, out, _ = ctl(capsys, "lint", "--json", "--vendor", "hookbridge")
