@@ -30,8 +30,9 @@ class Entry:
     """One request and its answer. ``error`` names what a refusal was in the vendor-neutral words of VendorError's
     ``kind`` (``auth``, ``rate_limited``, ``expired``...) and ``reason`` gives the vendor's words; ``job`` is the job
     the request created. The rest is kept for the lint rules (lint.py) and never shown as it is: ``params`` the
-    checked path, query and header values (the validator's own dict), ``sent`` the request's credential headers
-    (CREDENTIALS), ``body`` its body (raw, up to BODY bytes), ``answered`` the answer's Location and Retry-After."""
+    checked path, query and header values (the validator's own dict), ``sent`` a refused request's credential
+    headers (CREDENTIALS), ``body`` its body (raw, up to BODY bytes), ``answered`` a redirect's or a 429's Location
+    and Retry-After."""
 
     seq: int
     at: float
@@ -96,9 +97,12 @@ class Journal:
         self._seq += 1
         if body is not None and len(body) > BODY:
             body = body[:BODY]
+        # the credentials of a refusal (whose tenant the journal may not know), the Location and Retry-After of a
+        # redirect or a 429: nothing more is read on the way of a 2xx
         self.entries.append(Entry(self._seq, at, vendor, tenant, method, path, status, operation, error, reason, job,
-                                  params, None if sent is None else kept(sent, CREDENTIALS), body,
-                                  None if answered is None else kept(answered, ANSWER)))
+                                  params, kept(sent, CREDENTIALS) if sent is not None and status >= 400 else None,
+                                  body, kept(answered, ANSWER) if answered is not None and (
+                                      300 <= status < 400 or status == 429) else None))
 
     def server_error(self, at: float, where: str, message: str, traceback: str) -> None:
         self._seq += 1

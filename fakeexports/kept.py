@@ -125,8 +125,8 @@ class KeptAnswers:
         headers.update(hit.tail)
         response = web.Response(status=hit.reply.status, body=body, headers=headers)
         pipeline.runtime.journal.record(now, vendor.name, tenant, request.method, request.path_qs, response.status,
-                                        hit.op.operation_id, params=hit.params, sent=request.headers,
-                                        answered=response.headers)
+                                        hit.op.operation_id, None, None, None, hit.params, request.headers, None,
+                                        response.headers)
         return response
 
     def keep(self, key: Key, x: Exchange, response: web.StreamResponse) -> None:
