@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from .journal import Entry
 from .rules import SEVERITIES, Rule
@@ -89,9 +88,14 @@ Hit = tuple[str, str, list[Any]]  # subject, what happened (a sentence), the evi
 Check = Callable[[Scope, Rule], Iterator[Hit]]
 
 
-def resource(path: str, mount: str) -> str:
-    """A URL's path as the vendor knows it: without a clock's /_clocks/{id} or the vendor's mount, without query."""
-    path = _CLOCK_PREFIX.sub("", urlsplit(path).path)
+def resource(url: str, mount: str) -> str:
+    """A URL's path as the vendor knows it: without scheme and host, a clock's /_clocks/{id}, the vendor's mount or
+    the query. Cut by hand, never parsed: a client's path may be anything (``//[x`` is an invalid IPv6 host to
+    urlsplit)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "/" not in scheme:
+        url = "/" + rest.partition("/")[2]
+    path = _CLOCK_PREFIX.sub("", url.partition("?")[0])
     return path[len(mount):] if mount and path.startswith(mount + "/") else path
 
 
@@ -155,7 +159,7 @@ def _wait(e: Entry, default: float) -> float:
             return float(given)
         try:
             return max(0.0, parsedate_to_datetime(given).timestamp() - e.at)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             pass
     return default
 
@@ -257,7 +261,7 @@ def repeated_download(scope: Scope, rule: Rule) -> Iterator[Hit]:
     for e in _downloads(scope, rule):
         if e.status == 200:
             target = resource(e.path, scope.vendor.mount)
-            by_file[target + "?" + urlsplit(e.path).query if per_link else target].append(e)
+            by_file[target + "?" + e.path.partition("?")[2] if per_link else target].append(e)
     for target, found in by_file.items():
         if len(found) >= times:
             yield target, f"{target} was downloaded {len(found)} times", found

@@ -83,6 +83,14 @@ async def test_hostile_inputs_never_get_a_500(client_for: Any, vendor: str) -> N
     resp = await client.get("/_fakeexports/health")
     assert (await resp.json())["status"] == "ok"
     assert job in await d.ids()
+    # and the lint rules judge all of it (hostile paths, bodies and credentials among it) without an error
+    for path in (f"/{vendor}//x://y", "/%00?%ff", "/" + "a" * 5000):
+        await client.get(URL(path, encoded=True))
+    resp = await client.get("/_fakeexports/lint")
+    assert resp.status == 200, await resp.text()
+    if cls.lint:  # a hostile client breaks rules: at least the same refusal repeated
+        assert (await resp.json())["findings"]
+    assert not runtime.journal.errors
 
 
 # --- the S3 stand-in: every bad link gets S3's XML error with S3's status ------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fakeexports.lint import CHECKS
+from fakeexports.lint import CHECKS, resource
 from fakeexports.recipe import Call, Driver, RecipeError
 from fakeexports.rules import SEVERITIES, STANDARD
 
@@ -232,3 +232,15 @@ async def test_lint_refuses_what_it_cannot_read(client_for: Any) -> None:
     rules = (await (await client.get("/_fakeexports/lint/rules")).json())["rules"]
     assert set(rules) == set(JUDGED)
     assert all(r["source"] for rs in rules.values() for r in rs)
+
+
+@pytest.mark.parametrize(("url", "mount", "seen"), [
+    ("/twilio/v1/Exports/Jobs/JS1?PageSize=2", "/twilio", "/v1/Exports/Jobs/JS1"),
+    ("/_clocks/clk_1/talkdesk/data/reports/calls/files/f", "/talkdesk", "/data/reports/calls/files/f"),
+    ("https://api.hookbridge.io/_s3/fakeexports-hookbridge/k/exports/e.csv?X-Amz-Date=1", "/hookbridge",
+     "/_s3/fakeexports-hookbridge/k/exports/e.csv"),
+    ("//[x?y", "/twilio", "//[x"),  # no IPv6 host to urlsplit: a client's path is cut, never parsed
+    ("/a://b/c", "/a", "/a://b/c"),
+])
+def test_a_url_is_the_resource_the_vendor_knows(url: str, mount: str, seen: str) -> None:
+    assert resource(url, mount) == seen
