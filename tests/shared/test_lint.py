@@ -244,3 +244,27 @@ async def test_lint_refuses_what_it_cannot_read(client_for: Any) -> None:
 ])
 def test_a_url_is_the_resource_the_vendor_knows(url: str, mount: str, seen: str) -> None:
     assert resource(url, mount) == seen
+
+
+@pytest.mark.parametrize(("vendor", "limits"), [
+    ("didww", {"didww_rate_limits": True, "didww_per_second": 2}),  # no Retry-After: the INFERRED 1 s
+    ("hookbridge", {"hookbridge_rate_limits": True, "hookbridge_burst": 2}),  # Retry-After: 1
+])
+async def test_a_real_rate_limit_retried_at_once_is_retry_after_ignored(client_for: Any, vendor: str,
+                                                                        limits: dict[str, Any]) -> None:
+    client, d = await start(client_for, vendor, **limits)
+    refused = 0
+    for _ in range(4):  # the burst, and two more at the same instant
+        try:
+            await d.ids()
+        except RecipeError as exc:
+            assert exc.status == 429
+            refused += 1
+    assert refused == 2
+    found = await lint(client, vendor)
+    assert [f["rule"] for f in found] == ["retry-after-ignored"], found
+    assert "asked to wait 1 s" in found[0]["message"]
+    # a client that then waits as asked and comes back is not judged again for it
+    await d.advance(2)
+    await d.ids()
+    assert [f["rule"] for f in await lint(client, vendor)] == ["retry-after-ignored"]
