@@ -26,9 +26,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from fakeexports import create_app
 from fakeexports.registry import REGISTRY
 from fakeexports.runtime import RUNTIME
+from fakeexports.shape import Rules, compare, header_problems
 from tests.conftest import settings
-
-from .shape import Rules, compare, header_problems
 
 MISSING: Any = object()
 

@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 from aiohttp.test_utils import TestClient
 
+from fakeexports.shape import Rules
 from tests.reference import available, reference_file
 
 from .corpus import MISSING, Call, Example, Req, VendorConfig
-from .shape import Rules
 
 KEY = "conformance-api-key"
 JSONAPI = "application/vnd.api+json"

@@ -10,10 +10,10 @@ from typing import Any
 import yaml
 from aiohttp.test_utils import TestClient
 
+from fakeexports.shape import Rules
 from fakeexports.specs import data_dir
 
 from .corpus import Advance, Call, Example, Replay, Req, VendorConfig
-from .shape import Rules
 
 SEED = "seeds/003_2a29ebdbb954a091.txt (https://docs.hookbridge.io/api/operations/getexport)"
 DOWNLOAD = "https://docs.hookbridge.io/api/operations/downloadexport"

@@ -10,8 +10,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from fakeexports.shape import Rules
+
 from .corpus import Advance, Call, Example, Replay, Req, VendorConfig
-from .shape import Rules
 
 CLIENT = "conformance"
 MOUNT = "/talkdesk"

@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from fakeexports.shape import Rules
 from tests.reference import available, reference_file
 
 from .corpus import Advance, Call, Example, Replay, Req, VendorConfig
-from .shape import Rules
 
 ACCOUNT = "AC" + "1" * 32
 

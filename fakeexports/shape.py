@@ -1,4 +1,5 @@
-"""Comparing a body the vendor recorded or documented with the fake's answer to the same request: the same
+"""Comparing a body the vendor recorded or documented (or answered just now: ``fakeexports verify``) with the
+fake's answer to the same request: the same
 keys, the same JSON types, the same string formats (id patterns, date and time forms, URLs), nullability, and
 the same words where a word is the value (statuses, types, enums). Ids, times and generated content differ by
 nature and are compared by form only.
@@ -82,6 +83,7 @@ class Rules:
     mount: str = ""
     hosts: tuple[str, ...] = ()
     ignore: Mapping[str, str] = field(default_factory=dict)  # path pattern -> why (an accepted divergence)
+    counts: bool = True  # False: arrays compare by their items' shape only (two runs of a vendor list different jobs)
 
 
 _ID_SEGMENT = re.compile(
@@ -124,42 +126,55 @@ def compare(recorded: Any, actual: Any, rules: Rules, where: str = "") -> list[s
     if rec_kind != act_kind and not (rec_kind == "number" and act_kind == "integer"):
         return [f"{label}: {describe(recorded)} recorded, {describe(actual)} in the fake"]
     if rec_kind == "object":
-        if not recorded:
-            return []  # {}: an untyped placeholder object (twilio-oai's "details": [{}])
-        problems = []
-        missing = [k for k in recorded if k not in actual]
-        extra = [k for k in actual if k not in recorded]
-        if missing:
-            problems.append(f"{label}: keys {missing} recorded, missing in the fake")
-        if extra:
-            problems.append(f"{label}: keys {extra} in the fake, not recorded")
-        for key in recorded:
-            if key in actual:
-                problems += compare(recorded[key], actual[key], rules, f"{where}.{key}" if where else key)
-        return problems
+        return _objects(recorded, actual, rules, where, label)
     if rec_kind == "array":
-        if not recorded or not actual:
-            return [] if len(recorded) == len(actual) or not recorded else [
-                f"{label}: {len(recorded)} items recorded, none in the fake"]
-        problems = []
-        for i, item in enumerate(actual):
-            problems += compare(recorded[min(i, len(recorded) - 1)], item, rules, f"{where}[]")
-            if problems:
-                break
-        if len(recorded) != len(actual):
-            problems.append(f"{label}: {len(recorded)} items recorded, {len(actual)} in the fake")
-        return problems
+        return _arrays(recorded, actual, rules, where, label)
     if rec_kind == "string":
-        rec_fmt, act_fmt = string_format(recorded), string_format(actual)
-        if name in rules.words:
-            return [] if recorded == actual else [f"{label}: {recorded!r} recorded, {actual!r} in the fake"]
-        if rec_fmt != act_fmt:
-            return [f"{label}: {rec_fmt} {recorded!r} recorded, {act_fmt} {actual!r} in the fake"]
-        if rec_fmt == "url":
-            return compare_url(recorded, actual, rules, label)
-        return []
+        return _strings(recorded, actual, rules, name, label)
     if rec_kind == "boolean" and name in rules.words and recorded != actual:
         return [f"{label}: {recorded} recorded, {actual} in the fake"]
+    return []
+
+
+def _objects(recorded: dict[str, Any], actual: dict[str, Any], rules: Rules, where: str, label: str) -> list[str]:
+    if not recorded:
+        return []  # {}: an untyped placeholder object (twilio-oai's "details": [{}])
+    problems = []
+    missing = [k for k in recorded if k not in actual]
+    extra = [k for k in actual if k not in recorded]
+    if missing:
+        problems.append(f"{label}: keys {missing} recorded, missing in the fake")
+    if extra:
+        problems.append(f"{label}: keys {extra} in the fake, not recorded")
+    for key in recorded:
+        if key in actual:
+            problems += compare(recorded[key], actual[key], rules, f"{where}.{key}" if where else key)
+    return problems
+
+
+def _arrays(recorded: list[Any], actual: list[Any], rules: Rules, where: str, label: str) -> list[str]:
+    if not recorded or not actual:
+        if not rules.counts or len(recorded) == len(actual) or not recorded:
+            return []
+        return [f"{label}: {len(recorded)} items recorded, none in the fake"]
+    problems: list[str] = []
+    for i, item in enumerate(actual):
+        problems += compare(recorded[min(i, len(recorded) - 1)], item, rules, f"{where}[]")
+        if problems:
+            break
+    if len(recorded) != len(actual) and rules.counts:
+        problems.append(f"{label}: {len(recorded)} items recorded, {len(actual)} in the fake")
+    return problems
+
+
+def _strings(recorded: str, actual: str, rules: Rules, name: str, label: str) -> list[str]:
+    rec_fmt, act_fmt = string_format(recorded), string_format(actual)
+    if name in rules.words:
+        return [] if recorded == actual else [f"{label}: {recorded!r} recorded, {actual!r} in the fake"]
+    if rec_fmt != act_fmt:
+        return [f"{label}: {rec_fmt} {recorded!r} recorded, {act_fmt} {actual!r} in the fake"]
+    if rec_fmt == "url":
+        return compare_url(recorded, actual, rules, label)
     return []
 
 
