@@ -148,9 +148,11 @@ def test_the_control_token_from_a_flag_or_the_environment(capsys: pytest.Capture
 
 def test_journal_follow_prints_requests_as_they_come(fake: ServerThread) -> None:
     env: dict[str, Any] = {**os.environ, "FAKEEXPORTS_URL": fake.url, "PYTHONUNBUFFERED": "1"}
+    # Ctrl-C as a terminal sends it: a shell's background job (nohup, `&`, a CI runner) starts children with SIGINT
+    # ignored, and Python then never turns it into KeyboardInterrupt; the child gets the default back
     proc = subprocess.Popen([sys.executable, "-m", "fakeexports", "journal", "--follow", "--json",
                              "--interval", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+                            env=env, preexec_fn=_default_sigint)
     try:
         job = create_export(fake)  # whether it lands before or after the first poll, it is printed once
         assert proc.stdout is not None
@@ -162,6 +164,10 @@ def test_journal_follow_prints_requests_as_they_come(fake: ServerThread) -> None
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0  # Ctrl-C ends it cleanly
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_journal_follow_ends_with_3_when_the_server_goes_away(capsys: pytest.CaptureFixture[str]) -> None:
