@@ -60,6 +60,23 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
                                    "REQUESTS_CA_BUNDLE / SSL_CERT_FILE", description="Print the CA certificate's path.")
     ca.add_argument("--ca-dir", help="default: FAKEEXPORTS_CA_DIR or $XDG_DATA_HOME/fakeexports/ca")
     ctl.add_parsers(sub)  # advance, clock, jobs, reset, journal, faults: a running server's control API
+    verify = sub.add_parser("verify", help="run a vendor's recipe against the real vendor and against a fake here, "
+                                           "and report where the fake drifts", description="Check the fake against "
+                            "the real vendor: says what it will send first, sends nothing without --yes.",
+                            epilog="exit codes: 0 no drift, 1 drift, 2 nothing sent (no --yes, or a usage error)")
+    verify.add_argument("vendor")
+    verify.add_argument("--url", required=True, help="the vendor's API as its clients reach it, e.g. "
+                        "https://bulkexports.twilio.com or https://api.didww.com/v3")
+    verify.add_argument("--credentials", required=True, metavar="FILE", help="YAML or JSON: tenant (account_sid, "
+                        "client_id) and the recipe's credential names (auth_token, api_key, client_secret); never "
+                        "printed or saved")
+    verify.add_argument("--yes", action="store_true", help="go ahead: the run creates one small export")
+    verify.add_argument("--poll", type=float, metavar="SECONDS", help="seconds between polls of the real vendor "
+                        "(default: the vendor's lint interval)")
+    verify.add_argument("--timeout", type=float, default=900.0, metavar="SECONDS",
+                        help="give up on the job after this long (default 900)")
+    verify.add_argument("--junit", metavar="FILE", help="write the checks as JUnit XML")
+    verify.add_argument("--save", metavar="DIR", help="save the real run's transcript there, secrets removed")
     health = sub.add_parser("health", help="exit 0 when a local server answers its health check (Docker "
                                            "HEALTHCHECK)", description="Check a running server's health.")
     health.add_argument("--host", default="127.0.0.1")
@@ -181,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ctl.COMMANDS:
         return ctl.run(args)
+    if args.command == "verify":
+        from . import verify
+
+        return verify.main(args)
     if args.command == "health":
         env = Settings.from_env()
         return health_check(args.host, args.port or env.port, env.https)

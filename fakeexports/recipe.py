@@ -60,6 +60,9 @@ class Recipe:
     tenants: tuple[str, str] = ("tenant-a", "tenant-b")
     gone: tuple[int, ...] = (404,)
     step: float = 30.0
+    # the credential variables the templates use besides {tenant}, each the fake's value as a template over {tenant}
+    # (Twilio's {"auth_token": "auth-token"}); fakeexports verify takes a real account's from a file
+    credentials: Mapping[str, str] = field(default_factory=dict)
 
 
 class RecipeError(AssertionError):
@@ -138,13 +141,18 @@ def pick(answer: Answer, where: str) -> Any:
 class Driver:
     """Runs a vendor's recipe for one tenant. ``send`` does the HTTP (following no redirect), ``advance`` moves the
     fake clock, ``now`` reads it; ``mount`` prefixes the recipe's paths (the vendor's mount, or "" with ``host``
-    set to reach the vendor by its own host name)."""
+    set to reach the vendor by its own host name); ``credentials``: the recipe's credential variables (and
+    ``tenant``) as a real account has them."""
 
     def __init__(self, recipe: Recipe, tenant: str, *, send: Send, advance: Callable[[float], Awaitable[None]],
-                 now: Callable[[], Awaitable[float]], mount: str, host: str | None = None):
+                 now: Callable[[], Awaitable[float]], mount: str, host: str | None = None,
+                 credentials: Mapping[str, str] | None = None):
         self.recipe, self.send, self.advance, self.now = recipe, send, advance, now
         self.mount, self.host = mount, host
         self.vars: dict[str, Any] = {"tenant": tenant}
+        for name, template in recipe.credentials.items():  # the fake's, unless given (a real account's)
+            self.vars[name] = fill(template, self.vars, 0.0)
+        self.vars.update(credentials or {})
 
     async def call(self, call: Call, **variables: Any) -> Answer:
         """One call: filled in, sent, its status checked and its variables saved."""

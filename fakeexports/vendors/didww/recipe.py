@@ -7,8 +7,9 @@ from . import envelope
 
 # This month's inbound CDRs in the default version (2021-12-15), downloaded from the export's url.
 RECIPE = Recipe(
+    credentials={"api_key": "{tenant}"},
     tenants=("recipe-key-a", "recipe-key-b"),
-    headers={"Api-Key": "{tenant}", "Accept": envelope.JSONAPI},
+    headers={"Api-Key": "{api_key}", "Accept": envelope.JSONAPI},
     create=Call("POST", "/exports", json={"data": {"type": "exports", "attributes": {
         "export_type": "cdr_in", "filters": {"year": "{now:0:%Y}", "month": "{now:0:%m}"}}}},
         headers={"Content-Type": envelope.JSONAPI}, status=(201,), save={"job": "json:data.id"}),

@@ -122,7 +122,8 @@ VENDOR = Vendor(
     # An hour of deliveries; the finished export states its file size, its download 302s to the link.
     recipe=Recipe(
         tenants=("alpha", "beta"),
-        headers={"Authorization": "Bearer hb_test_{tenant}"},
+        headers={"Authorization": "Bearer {api_key}"},
+        credentials={"api_key": "hb_test_{tenant}"},
         create=Call("POST", "/v1/exports", json={"start_time": "{now:-7200:%Y-%m-%dT%H:%M:%SZ}",
                                                  "end_time": "{now:-3600:%Y-%m-%dT%H:%M:%SZ}"},
                     status=(201,), save={"job": "json:data.id"}),

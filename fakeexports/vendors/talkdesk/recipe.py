@@ -7,9 +7,10 @@ from ...kit import Call, Recipe
 
 # A client-credentials token, then a day of calls as CSV: done answers 300, the files 303 to the link.
 RECIPE = Recipe(
+    credentials={"client_secret": "secret"},
     tenants=("recipe-client-a", "recipe-client-b"),
     login=(Call("POST", "/oauth/token", form={"grant_type": "client_credentials"},
-                headers={"Authorization": "{basic:{tenant}:secret}"}, save={"token": "json:access_token"},
+                headers={"Authorization": "{basic:{tenant}:{client_secret}}"}, save={"token": "json:access_token"},
                 auth=False),),
     headers={"Authorization": "Bearer {token}"},
     create=Call("POST", "/data/reports/calls/jobs", json={"format": "csv", "timespan": {

@@ -6,8 +6,9 @@ from ...kit import Call, Recipe
 
 # A one-day job five days back; its day's file is listed with its size, then 307 to the presigned link.
 RECIPE = Recipe(
+    credentials={"auth_token": "auth-token"},
     tenants=("AC" + "a" * 32, "AC" + "b" * 32),
-    headers={"Authorization": "{basic:{tenant}:auth-token}"},
+    headers={"Authorization": "{basic:{tenant}:{auth_token}}"},
     create=Call("POST", "/v1/Exports/Messages/Jobs", form={
         "StartDay": "{now:-432000:%Y-%m-%d}", "EndDay": "{now:-432000:%Y-%m-%d}", "FriendlyName": "recipe"},
         status=(201,), save={"job": "json:job_sid"}),

@@ -1,0 +1,189 @@
+"""A transcript: the exchanges of one run of a vendor's recipe (``fakeexports verify``), each a request and its
+answer with the step it belongs to. Saved as JSON with every secret taken out: credentials in headers, tokens and
+secrets in bodies, the signature of every signed URL. Nothing in a saved transcript can be replayed against the
+account it came from."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+HIDDEN = "***"
+SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization",
+                            "x-twilio-signature", "x-hookbridge-signature", "x-didww-signature"})
+# members of a JSON or form body whose value is a secret
+SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "client_secret", "auth_token", "api_key",
+                         "password", "secret", "token", "signing_secret", "callback_secret"})
+# query parameters that sign or authorize a URL (S3's presigned links, tokens in links)
+SECRET_QUERY = re.compile(r"^(x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|token|"
+                          r"access_token|key|api_key)$", re.IGNORECASE)
+BODY_LIMIT = 256 * 1024  # of an answer kept in a transcript (a file: its head is enough to compare its format)
+
+
+def redact_url(url: str) -> str:
+    """The URL with every signing or authorizing query value hidden (and a user:password in it)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = urlencode([(k, HIDDEN if SECRET_QUERY.match(k) else v) for k, v in parse_qsl(parts.query,
+                                                                                          keep_blank_values=True)],
+                      safe="*:/")
+    netloc = parts.netloc.rsplit("@", 1)[-1] if "@" in parts.netloc else parts.netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Secret headers keep their scheme (``Basic``, ``Bearer``) and lose their value; a Location its signature."""
+    out = {}
+    for name, value in headers.items():
+        low = name.lower()
+        if low in SECRET_HEADERS:
+            scheme, sep, _ = value.partition(" ")
+            out[name] = f"{scheme} {HIDDEN}" if sep and scheme.isalpha() and low.endswith("authorization") else HIDDEN
+        elif low in ("location", "content-location"):
+            out[name] = redact_url(value)
+        else:
+            out[name] = value
+    return out
+
+
+def redact_value(value: Any) -> Any:
+    """A JSON value with every secret member hidden and every URL's signature taken out."""
+    if isinstance(value, dict):
+        return {k: HIDDEN if k.lower() in SECRET_KEYS and v is not None else redact_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(v) for v in value]
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return redact_url(value)
+    return value
+
+
+def redact_body(data: bytes, content_type: str) -> bytes:
+    """A body with its secrets hidden: JSON members, form fields; other bodies (files, XML) as they are."""
+    if not data:
+        return data
+    if "json" in content_type:
+        try:
+            return json.dumps(redact_value(json.loads(data))).encode()
+        except ValueError:
+            return data
+    if "x-www-form-urlencoded" in content_type:
+        pairs = parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True)
+        return urlencode([(k, HIDDEN if k.lower() in SECRET_KEYS or k.lower().endswith("token") else v)
+                          for k, v in pairs]).encode()
+    return data
+
+
+@dataclass
+class Exchange:
+    """One request and its answer. ``step`` names what the recipe was doing (``create``, ``poll``, ``download 2``,
+    ``bad: unknown job``...); ``at`` is the answer's Date (the vendor's clock), ``status_word`` the job status a
+    poll's answer showed."""
+
+    step: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    at: float | None = None
+    status_word: str | None = None
+
+    def header(self, name: str) -> str | None:
+        low = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == low), None)
+
+    @property
+    def content_type(self) -> str:
+        return self.header("Content-Type") or ""
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+    def redacted(self) -> Exchange:
+        sent_type = next((v for k, v in self.request_headers.items() if k.lower() == "content-type"), "")
+        return Exchange(self.step, self.method, redact_url(self.url), redact_headers(self.request_headers),
+                        redact_body(self.request_body, sent_type), self.status, redact_headers(self.headers),
+                        redact_body(self.body[:BODY_LIMIT], self.content_type), self.at, self.status_word)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.step, "method": self.method, "url": self.url, "request_headers": self.request_headers,
+                "request_body": _text(self.request_body), "status": self.status, "headers": self.headers,
+                "body": _text(self.body), "at": self.at, "status_word": self.status_word}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Exchange:
+        return cls(str(data["step"]), str(data["method"]), str(data["url"]), dict(data.get("request_headers") or {}),
+                   _bytes(data.get("request_body")), int(data["status"]), dict(data.get("headers") or {}),
+                   _bytes(data.get("body")), data.get("at"), data.get("status_word"))
+
+
+def _text(data: bytes) -> dict[str, str]:
+    try:
+        return {"text": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(data).decode()}
+
+
+def _bytes(value: Any) -> bytes:
+    if not value:
+        return b""
+    if isinstance(value, str):
+        return value.encode()
+    if "base64" in value:
+        return base64.b64decode(value["base64"])
+    return str(value.get("text", "")).encode()
+
+
+def date_of(headers: Mapping[str, str]) -> float | None:
+    """An answer's Date header as epoch seconds (the clock of whoever answered), or None."""
+    value = next((v for k, v in headers.items() if k.lower() == "date"), None)
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+@dataclass
+class Transcript:
+    """A run of a vendor's recipe: where it ran, and its exchanges in order."""
+
+    vendor: str
+    base: str
+    exchanges: list[Exchange] = field(default_factory=list)
+    error: str | None = None  # the run stopped: the vendor answered what the recipe did not expect
+
+    def redacted(self) -> Transcript:
+        return Transcript(self.vendor, redact_url(self.base), [e.redacted() for e in self.exchanges], self.error)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fakeexports_transcript": 1, "vendor": self.vendor, "base": self.base, "error": self.error,
+                "exchanges": [e.to_json() for e in self.exchanges]}
+
+    def save(self, folder: Path, name: str) -> Path:
+        """Written redacted, always."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        path.write_text(json.dumps(self.redacted().to_json(), indent=1) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Transcript:
+        data = json.loads(path.read_text())
+        return cls(str(data["vendor"]), str(data["base"]), [Exchange.from_json(e) for e in data["exchanges"]],
+                   data.get("error"))
