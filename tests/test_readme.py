@@ -93,7 +93,8 @@ def of(kind: str) -> list[Any]:
 
 def test_every_block_says_what_it_is() -> None:
     known = {"pytest", "python", "sh", "fixture", "refused", "refusal", "credentials", "synopsis", "output", "tested-by",
-             "sketch", "same-as", "layout", "lint-report"}
+             "sketch", "same-as", "layout", "lint-report",
+             "verify-report"}
     unmarked = [f"{b.page.name}:{b.line}" for b in BLOCKS if b.kind not in known]
     assert not unmarked, f"code blocks without an <!-- example: KIND --> marker (see {__name__}): {unmarked}"
 
@@ -280,6 +281,31 @@ def test_a_lint_report_shown_is_what_a_client_that_polls_too_fast_gets(block: Bl
     for line in block.text.rstrip("\n").splitlines():  # "…" stands for what differs: ids, tenants, numbers
         pattern = re.compile(".*".join(re.escape(part) for part in re.split(r"#\d+|…", line)) + "$")
         assert any(pattern.match(p) for p in printed), f"{block.id}: {line!r} is not what the report prints"
+
+
+@pytest.mark.parametrize("block", of("verify-report"))
+def test_a_drift_table_shown_is_what_verify_prints_for_that_difference(block: Block) -> None:
+    import asyncio
+    import tempfile
+
+    import yaml
+
+    from fakeexports.vendors import discover
+    from fakeexports.verify import drift_table, verify
+
+    with tempfile.TemporaryDirectory() as folder:
+        creds = Path(folder) / "accounts.yaml"
+        creds.write_text(yaml.safe_dump({"talkdesk": [{"client_id": "readme", "client_secret": "s"}]}))
+        with ServerThread(settings(clock="real", speed=120, fixtures="none", credentials=str(creds),
+                                   talkdesk_done_status=303)) as vendor:
+            _, _, checks = asyncio.run(verify(discover()["talkdesk"], vendor.vendor_url("talkdesk"),
+                                              {"client_id": "readme", "client_secret": "s"}, poll=0.05, timeout=60))
+    printed = drift_table(checks).splitlines()
+    lines = block.text.rstrip("\n").splitlines()
+    assert len(lines) == len(printed), f"{block.id}: the table has {len(printed)} lines: {printed}"
+    for line in lines:  # "…" stands for the count of checks
+        pattern = re.compile(".*".join(re.escape(part) for part in line.split("…")) + "$")
+        assert any(pattern.match(p.rstrip()) for p in printed), f"{block.id}: {line!r} not in {printed}"
 
 
 @pytest.mark.parametrize("block", of("sketch"))

@@ -273,3 +273,20 @@ def test_the_command_writes_junit_and_a_transcript_without_secrets(
     links = [e.header("Location") for e in transcript.exchanges if e.header("Location")]
     assert links and all(f"X-Amz-Signature={HIDDEN}" in link or "X-Amz-Signature" not in link for link in links)
     assert any("X-Amz-Signature" in link for link in links)
+
+
+def test_a_vendor_that_cannot_be_reached_is_said_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once it is closed
+    creds = tmp_path / "creds.yaml"
+    creds.write_text(yaml.safe_dump(ACCOUNTS["hookbridge"]))
+    code = main(["verify", "hookbridge", "--url", f"http://127.0.0.1:{port}/hookbridge", "--credentials", str(creds),
+                 "--yes", "--poll", "0.05"])
+    out, _ = capsys.readouterr()
+    assert code == 1 and "ClientConnectorError" in out
+    assert main(["verify", "hookbridge", "--url", "ftp://x", "--credentials", str(creds)]) == 2
+    assert main(["verify", "nobody", "--url", "http://x", "--credentials", str(creds)]) == 2
+    assert main(["verify", "hookbridge", "--url", "http://x", "--credentials", str(tmp_path / "none")]) == 2
