@@ -77,6 +77,20 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
                         help="give up on the job after this long (default 900)")
     verify.add_argument("--junit", metavar="FILE", help="write the checks as JUnit XML")
     verify.add_argument("--save", metavar="DIR", help="save the real run's transcript there, secrets removed")
+    imp = sub.add_parser("import", help="turn recordings of a vendor's API (a verify transcript, a HAR file, a "
+                         "vcrpy cassette, a Postman collection) into conformance corpus entries",
+                         description="Write each recording as corpus entries under DIR/VENDOR/, secrets removed.")
+    imp.add_argument("vendor")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--out", default="conformance", metavar="DIR", help="the corpus folder (default conformance)")
+    imp.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="add this header to every recorded "
+                     "request (what the recording left out, e.g. 'X-DIDWW-API-Version: 2026-04-16'); repeatable")
+    conf = sub.add_parser("conformance", help="replay every corpus entry under DIR against a fresh fake and report "
+                          "the drift", description="Check the fake against a corpus `fakeexports import` wrote.",
+                          epilog="exit codes: 0 no drift, 1 drift")
+    conf.add_argument("folder", nargs="?", default="conformance", metavar="DIR")
+    conf.add_argument("--vendor", help="only this vendor's entries")
+    conf.add_argument("--junit", metavar="FILE", help="write the checks as JUnit XML")
     health = sub.add_parser("health", help="exit 0 when a local server answers its health check (Docker "
                                            "HEALTHCHECK)", description="Check a running server's health.")
     health.add_argument("--host", default="127.0.0.1")
@@ -198,6 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ctl.COMMANDS:
         return ctl.run(args)
+    if args.command in ("import", "conformance"):
+        from . import replay
+
+        return replay.import_main(args) if args.command == "import" else replay.conformance_main(args)
     if args.command == "verify":
         from . import verify
 

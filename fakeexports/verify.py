@@ -95,7 +95,7 @@ async def run(vendor: Vendor, side: Side, session: aiohttp.ClientSession, timeou
         async with session.request(method, URL(url, encoded=True), headers=headers, data=data,
                                    allow_redirects=False) as resp:
             body = await resp.read()
-            answered = dict(resp.headers)
+            answered = {str(k): str(v) for k, v in resp.headers.items()}
         transcript.exchanges.append(Exchange(step[0], method, url, dict(headers), bytes(sent), resp.status, answered,
                                              body, date_of(answered)))
         return Answer(resp.status, answered, body)
