@@ -65,8 +65,8 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
                             "the real vendor: says what it will send first, sends nothing without --yes.",
                             epilog="exit codes: 0 no drift, 1 drift, 2 nothing sent (no --yes, or a usage error)")
     verify.add_argument("vendor")
-    verify.add_argument("--url", required=True, help="the vendor's API as its clients reach it, e.g. "
-                        "https://bulkexports.twilio.com or https://api.didww.com/v3")
+    verify.add_argument("--url", required=True, help="the vendor's API as its clients reach it, its version path "
+                        "included (e.g. https://api.example.com/v3)")
     verify.add_argument("--credentials", required=True, metavar="FILE", help="YAML or JSON: tenant (account_sid, "
                         "client_id) and the recipe's credential names (auth_token, api_key, client_secret); never "
                         "printed or saved")
@@ -84,7 +84,7 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--out", default="conformance", metavar="DIR", help="the corpus folder (default conformance)")
     imp.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="add this header to every recorded "
-                     "request (what the recording left out, e.g. 'X-DIDWW-API-Version: 2026-04-16'); repeatable")
+                     "request (what the recording left out, e.g. an API version header); repeatable")
     conf = sub.add_parser("conformance", help="replay every corpus entry under DIR against a fresh fake and report "
                           "the drift", description="Check the fake against a corpus `fakeexports import` wrote.",
                           epilog="exit codes: 0 no drift, 1 drift")

@@ -24,7 +24,7 @@ from yarl import URL
 
 from .recipe import Answer, Call, Driver, RecipeError, fill, pick
 from .shape import Rules
-from .transcript import SECRET_HEADERS, Exchange, Transcript, date_of
+from .transcript import SECRET_HEADER, SECRET_HEADERS, Exchange, Transcript, date_of
 from .vendor import Vendor
 from .verify import (
     _IDS,
@@ -184,7 +184,8 @@ async def step(r: Replay, e: Exchange, base: str, label: str, rules: Rules) -> l
         path = _substitute(path, r.mapped)
         poll = _template(recipe.poll.path).match(path.split("?")[0])
     target = root + path
-    headers = {k: v for k, v in e.request_headers.items() if k.lower() not in SECRET_HEADERS | HOP}
+    headers = {k: v for k, v in e.request_headers.items()
+               if k.lower() not in SECRET_HEADERS | HOP and not SECRET_HEADER.search(k)}
     # the fake account's credentials; a refused one's replayed refused (the recording's own is not kept)
     headers.update(r.headers() if e.status not in (401, 403) else r.spoiled_headers())
     if poll is not None and e.method == "GET":

@@ -16,8 +16,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 HIDDEN = "***"
-SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization",
-                            "x-twilio-signature", "x-hookbridge-signature", "x-didww-signature"})
+SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization"})
+# and any header whose name says it signs or carries a secret (a vendor's X-…-Signature on its callbacks)
+SECRET_HEADER = re.compile(r"signature|secret|token|api-?key|authorization|cookie", re.IGNORECASE)
 # members of a JSON or form body whose value is a secret
 SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "client_secret", "auth_token", "api_key",
                          "password", "secret", "token", "signing_secret", "callback_secret"})
@@ -45,7 +46,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     out = {}
     for name, value in headers.items():
         low = name.lower()
-        if low in SECRET_HEADERS:
+        if low in SECRET_HEADERS or SECRET_HEADER.search(low):
             scheme, sep, _ = value.partition(" ")
             out[name] = f"{scheme} {HIDDEN}" if sep and scheme.isalpha() and low.endswith("authorization") else HIDDEN
         elif low in ("location", "content-location"):

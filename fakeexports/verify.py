@@ -45,8 +45,8 @@ from .vendor import Vendor
 ANY_STATUS = tuple(range(100, 600))
 RECORDS_PER_DAY = 200  # of the fake's account: a day of it always has a file
 FAKE_STEP = 1.0  # seconds the fake's clock moves between polls: every status seen, and its length to a second
-MEANINGFUL = re.compile(r"(request-id|requestid|ratelimit|rate-limit|retry-after|^twilio-|^x-amz-request-id$|"
-                        r"^content-encoding$|^etag$)", re.IGNORECASE)
+MEANINGFUL = re.compile(r"(request-id|requestid|ratelimit|rate-limit|retry-after|concurrent-requests|"
+                        r"request-duration|^content-encoding$|^etag$)", re.IGNORECASE)
 _DATEISH = re.compile(r"\{now:[^{}]*\}")
 
 
