@@ -28,6 +28,7 @@ from aiohttp import web
 from .auth import basic_credentials
 from .ca import CertificateAuthority, server_context
 from .gate import Caps, Gate, Listener, refuse
+from .record import Recorder, parse_hosts, parse_upstreams
 from .routing import ROUTER, Router
 from .settings import Settings
 
@@ -51,13 +52,17 @@ class Tunnels:
     """What the proxy may open: the hosts some vendor answers for, and the CA that signs for them (made on the
     first tunnel, so that a server nobody tunnels through never touches the disk)."""
 
-    def __init__(self, router: Router, ca_dir: str | None):
+    def __init__(self, router: Router, ca_dir: str | None, recorder: Recorder | None = None):
         self.router = router
         self.ca_dir = ca_dir
+        self.recorder = recorder  # serve --record: tunnels to its hosts go to the real vendor (record.py)
         self._ca: CertificateAuthority | None = None
 
     def knows(self, host: str) -> bool:
-        return self.router.for_host(host) is not None
+        return self.router.for_host(host) is not None or (self.recorder is not None and self.recorder.records(host))
+
+    def recorded(self, host: str | None) -> bool:
+        return host is not None and self.recorder is not None and self.recorder.records(host)
 
     def certificate_name(self, host: str) -> str:
         """The name to sign for: one ``*.domain`` certificate for every host one label under a wildcard pattern
@@ -189,7 +194,12 @@ class Front(asyncio.Protocol):
         self.transport = transport
         if transport.get_protocol() is not self:
             transport.set_protocol(self)  # a tunnel's TLS session: its events come here too
-        handler = self.site.web_server()
+        tunnels = self.site.tunnels
+        if tunnels is not None and tunnels.recorded(self.tunnel):  # --record: the real vendor answers, never the fake
+            assert tunnels.recorder is not None
+            handler = tunnels.recorder.server()
+        else:
+            handler = self.site.web_server()
         self.inner = handler
         handler.connection_made(transport)
         if data:
@@ -406,6 +416,8 @@ class Site(web.BaseSite):
     async def stop(self) -> None:
         """Close the listener, then the connections still being looked at or tunnelling (aiohttp closes its own)."""
         await super().stop()
+        if self.tunnels is not None and self.tunnels.recorder is not None:
+            await self.tunnels.recorder.close()
         for task in list(self.opening):
             task.cancel()
         for front in list(self.pending):
@@ -414,8 +426,13 @@ class Site(web.BaseSite):
 
 def tunnels_for(app: web.Application, settings: Settings) -> Tunnels | None:
     if not settings.proxy:
+        if settings.record:
+            raise ValueError("--record records through the proxy: it cannot be used with --no-proxy")
         return None
-    return Tunnels(app[ROUTER], settings.ca_dir)
+    recorder = None
+    if settings.record:
+        recorder = Recorder(settings.record, parse_hosts(settings.record_hosts), parse_upstreams(settings.upstreams))
+    return Tunnels(app[ROUTER], settings.ca_dir, recorder)
 
 
 def tls_context(settings: Settings, tunnels: Tunnels | None) -> ssl.SSLContext | None:

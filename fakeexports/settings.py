@@ -136,6 +136,16 @@ class Settings:
     proxy: bool = setting(True, "also answer HTTP CONNECT for the vendors' real host names (HTTPS_PROXY=<this "
                           "server>), terminating TLS with certificates from the fake's own CA; other hosts get a "
                           "403, nothing is forwarded (default on)")
+    record: str | None = setting(None, "record mode (off by default): the proxy's tunnels to --record-hosts go to "
+                                 "the real vendor, and each exchange is saved in this folder as a transcript, secrets "
+                                 "removed, for `fakeexports import`; what clients send those hosts leaves the machine",
+                                 metavar="DIR")
+    record_hosts: str | None = setting(None, "with --record: the hosts whose tunnels go to the real vendor, "
+                                       "comma-separated (fnmatch patterns: the API's host and its files' host)",
+                                       metavar="HOSTS")
+    upstreams: str | None = setting(None, "with --record: HOST=URL pairs, comma-separated: where a host's requests "
+                                    "go instead of https://HOST (a vendor's sandbox, a test's second fake)",
+                                    metavar="MAP")
     ca_dir: str | None = setting(None, "where the fake's CA is made and kept (default $XDG_DATA_HOME/fakeexports/ca, "
                                  "i.e. ~/.local/share/fakeexports/ca)")
     tls: bool = setting(False, "serve HTTPS on the port, with a certificate from the fake's CA for localhost, "
