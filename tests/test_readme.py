@@ -296,7 +296,7 @@ def test_a_drift_table_shown_is_what_verify_prints_for_that_difference(block: Bl
     with tempfile.TemporaryDirectory() as folder:
         creds = Path(folder) / "accounts.yaml"
         creds.write_text(yaml.safe_dump({"talkdesk": [{"client_id": "readme", "client_secret": "s"}]}))
-        with ServerThread(settings(clock="real", speed=120, fixtures="none", credentials=str(creds),
+        with ServerThread(settings(clock="real", speed=60, fixtures="none", credentials=str(creds),
                                    talkdesk_done_status=303)) as vendor:
             _, _, checks = asyncio.run(verify(discover()["talkdesk"], vendor.vendor_url("talkdesk"),
                                               {"client_id": "readme", "client_secret": "s"}, poll=0.05, timeout=60))

@@ -40,14 +40,14 @@ JUDGED = sorted(ACCOUNTS)
 
 @pytest.fixture
 def upstream(tmp_path: Path) -> Iterator[Callable[..., ServerThread]]:
-    """A second fakeexports as the vendor: its own clock running 120 times real time (a Talkdesk token lasts 5 real
+    """A second fakeexports as the vendor: its own clock running 60 times real time (a Talkdesk token lasts 10 real
     seconds), the accounts listed."""
     started: list[ServerThread] = []
     creds = tmp_path / "accounts.yaml"
     creds.write_text(yaml.safe_dump({v: [fields] for v, fields in ACCOUNTS.items()}))
 
     def start(**options: Any) -> ServerThread:
-        server = ServerThread(Settings(clock="real", speed=120, strict=True, fixtures="none", port=0,
+        server = ServerThread(Settings(clock="real", speed=60, strict=True, fixtures="none", port=0,
                                        credentials=str(creds)).with_(**options)).start()
         started.append(server)
         for vendor, fields in ACCOUNTS.items():  # the account has records every day (its recipe's day among them)
