@@ -34,8 +34,9 @@ serve: $(BIN)/.installed  ## run the fake on 127.0.0.1:8080 (real clock, all ven
 test: $(BIN)/.installed $(BIN)/.acme $(AIRBYTE)/.installed  ## the whole test suite
 	$(BIN)/python -m pytest $(ARGS)
 
-conformance: $(BIN)/.installed $(BIN)/.acme  ## replay the vendors' recorded exchanges; a table per vendor (tests/conformance)
+conformance: $(BIN)/.installed $(BIN)/.acme  ## replay the vendors' recorded exchanges (tests/conformance), and yours (conformance/)
 	$(BIN)/python -m tests.conformance
+	@if [ -d conformance ]; then $(BIN)/python -m fakeexports conformance conformance; fi
 
 e2e: $(BIN)/.installed  ## only the dashboard (Chromium) and Docker tests; FAKEEXPORTS_DOCKER_BASE picks the base image
 	$(BIN)/python -m pytest tests/browser tests/docker $(ARGS)

@@ -290,3 +290,20 @@ def test_a_vendor_that_cannot_be_reached_is_said_not_raised(tmp_path: Path, caps
     assert main(["verify", "hookbridge", "--url", "ftp://x", "--credentials", str(creds)]) == 2
     assert main(["verify", "nobody", "--url", "http://x", "--credentials", str(creds)]) == 2
     assert main(["verify", "hookbridge", "--url", "http://x", "--credentials", str(tmp_path / "none")]) == 2
+
+
+def test_a_field_of_another_type_and_one_that_is_null(upstream: Callable[..., ServerThread]) -> None:
+    def retype(request: web.Request, status: int, headers: dict[str, str], body: bytes) -> Any:
+        if request.method == "GET" and "/v1/exports/" in request.path and status == 200 and body.startswith(b"{"):
+            doc = json.loads(body)
+            if "row_count" in doc["data"]:
+                doc["data"]["row_count"] = str(doc["data"]["row_count"])  # a number as text
+            doc["data"]["filter_endpoint_id"] = None  # always null at this vendor
+            body = json.dumps(doc).encode()
+        return status, headers, body
+
+    checks = through_proxy(upstream(), "hookbridge", retype)
+    found = drift(checks)
+    assert found and all(aspect == "body" for aspect, _ in found), drift_table(checks)
+    said = " ".join(c.real for c in checks if not c.ok)
+    assert "data.row_count: integer-text" in said and "in the fake" in said
