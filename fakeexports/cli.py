@@ -24,6 +24,15 @@ from .settings import declared as declared_settings
 from .vendors import discover
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fakeexports")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def vendor_options() -> list[tuple[str, Option]]:
     """Every discovered vendor's declared options, by settings key (``talkdesk_done_status``)."""
     return [(opts.key(name, option), option) for name, cls in discover().items() for option in cls.options]
@@ -36,6 +45,7 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
         "FAKEEXPORTS_<OPTION> (e.g. FAKEEXPORTS_PORT=9000, FAKEEXPORTS_<VENDOR>_<OPTION>); a flag wins "
         "over the environment.",
     )
+    parser.add_argument("--version", action="version", version=f"fakeexports {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the fake server", description="Run the fake server.")
     for f in settings_fields():  # each setting's flag, from its one declaration (settings.py)
@@ -95,6 +105,7 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
                                            "HEALTHCHECK)", description="Check a running server's health.")
     health.add_argument("--host", default="127.0.0.1")
     health.add_argument("--port", type=int, help="default: FAKEEXPORTS_PORT or 8080")
+    health.add_argument("--url", help="a server elsewhere, e.g. http://fake:8080 (instead of --host and --port)")
     return parser
 
 
@@ -120,6 +131,23 @@ def health_check(host: str, port: int, https: bool = False) -> int:
             break  # nothing listens: the other scheme will not do better
         except (OSError, http.client.HTTPException) as exc:
             problem = f"{url}: {exc}"
+    print(f"fakeexports: unhealthy: {problem}", file=sys.stderr)
+    return 1
+
+
+def health_url(url: str) -> int:
+    """0 when the server at ``url`` answers its health check (its certificate checked, for https)."""
+    import http.client
+    import urllib.request
+
+    target = url.rstrip("/") + "/_fakeexports/health"
+    try:
+        with urllib.request.urlopen(target, timeout=3) as resp:
+            if resp.status == 200:
+                return 0
+            problem = f"{target} answered {resp.status}"
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        problem = f"{target}: {exc}"
     print(f"fakeexports: unhealthy: {problem}", file=sys.stderr)
     return 1
 
@@ -175,6 +203,10 @@ async def serve(settings: Settings) -> None:
         print(f"{name:<11} {url}", flush=True)
     print(f"{'control':<11} {scheme}://{shown}:{port}/_fakeexports/  (clock: {settings.clock}, "
           f"strict: {'on' if settings.strict else 'off'})", flush=True)
+    print(f"{'dashboard':<11} {scheme}://{shown}:{port}/_fakeexports/ui", flush=True)
+    if site.tunnels is not None and site.tunnels.recorder is not None:
+        print(f"{'recording':<11} tunnels to {', '.join(site.tunnels.recorder.hosts)} go to the real vendor; "
+              f"transcripts in {settings.record}", flush=True)
     if site.tunnels is not None:
         try:
             path = ca.ensure(settings.ca_dir)  # made on the first start; loaded on the first tunnel
@@ -222,6 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return verify.main(args)
     if args.command == "health":
         env = Settings.from_env()
+        if args.url:
+            return health_url(args.url)
         return health_check(args.host, args.port or env.port, env.https)
     if args.command == "ca":
         try:

@@ -130,6 +130,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--vendor")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new entries until interrupted")
     p.add_argument("--interval", type=interval, default=0.5, help="seconds between polls with --follow (default 0.5)")
+    p = command("webhooks", "list the webhook and callback attempts a running server made, with their answers")
+    p.add_argument("--vendor")
+    p.add_argument("--tenant")
     p = command("lint", "judge how the clients behaved: the vendors' lint rules over the journal")
     p.add_argument("--vendor")
     p.add_argument("--tenant", help="as the journal shows it (a masked key works)")
@@ -158,7 +161,7 @@ def add_parsers(sub: Any) -> None:
     clear.add_argument("--vendor", help="only this vendor's")
 
 
-COMMANDS = ("advance", "clock", "clocks", "jobs", "reset", "journal", "lint", "faults")
+COMMANDS = ("advance", "clock", "clocks", "jobs", "reset", "journal", "webhooks", "lint", "faults")
 FINDINGS = 1  # fakeexports lint: findings at or above --fail-on
 
 
@@ -206,6 +209,8 @@ def act(control: Control, args: argparse.Namespace) -> Any:
         return control.call("POST", "/reset", {**body, "clock": args.clock})
     if c == "journal":
         return control.call("GET", "/journal" + _query(vendor=args.vendor))
+    if c == "webhooks":
+        return control.call("GET", "/webhooks" + _query(vendor=args.vendor, tenant=args.tenant))
     if c == "lint":
         if args.rules:
             return control.call("GET", "/lint/rules" + _query(vendor=args.vendor))
@@ -298,8 +303,15 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 JOURNAL_HEADERS = ("#", "AT", "VENDOR", "TENANT", "METHOD", "PATH", "STATUS", "OPERATION")
 
 
+PATH_WIDTH = 72  # a table's path column: a presigned link's query is cut (--json has it whole)
+
+
+def _cut(text: str, width: int = PATH_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _entry_row(e: dict[str, Any]) -> list[Any]:
-    return [e["seq"], _at(e["at"]), e["vendor"], e["tenant"], e["method"], e["path"], e["status"],
+    return [e["seq"], _at(e["at"]), e["vendor"], e["tenant"], e["method"], _cut(e["path"]), e["status"],
             e["operation"] or e.get("error")]
 
 
@@ -335,6 +347,12 @@ def human(args: argparse.Namespace, data: Any) -> str:
         return f"reset: {data['tenants_dropped']} tenant(s) dropped, fixtures loaded again"
     if c == "lint":
         return _lint_text(args, data)
+    if c == "webhooks":
+        rows = [[_at(a["at"]), a["vendor"], a["tenant"], a["method"], _cut(a["url"]), a["attempt"],
+                 (a["status"] or a["error"] or "") if not a["will_retry"] else f"{a['status'] or a['error']} (retried)"]
+                for a in data["attempts"]]
+        return table(("AT", "VENDOR", "TENANT", "METHOD", "URL", "TRY", "ANSWER"), rows) + \
+            f"\n({len(rows)} attempts)"
     if c == "journal":
         return table(JOURNAL_HEADERS, [_entry_row(e) for e in data["entries"]]) + f"\n({len(data['entries'])} entries)"
     if args.action == "list":

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 
 from fakeexports import create_app
 from fakeexports.cli import build_parser, settings_from, vendor_options
@@ -124,6 +125,10 @@ def test_python_dash_m_serves_and_bad_settings_exit_with_a_message() -> None:
     proc, lines = _serve([sys.executable, "-m", "fakeexports", "serve", "--clock", "virtual"], env)
     try:
         assert {line.split()[0] for line in lines} >= {"twilio", "didww", "control"}
+        assert proc.stdout is not None
+        dashboard = proc.stdout.readline().split()  # then where the dashboard is
+        assert dashboard[0] == "dashboard" and dashboard[1].endswith("/_fakeexports/ui")
+        assert requests.get(dashboard[1], timeout=10).status_code == 200
     finally:
         _stop(proc)
     bad = subprocess.run([sys.executable, "-m", "fakeexports", "serve", "--speed", "0"], capture_output=True,

@@ -253,3 +253,31 @@ def test_lint_prints_a_table_and_exits_1_at_or_above_its_severity(fake: ServerTh
     assert code == 0  # nothing since that mark
     code, out, _ = ctl(capsys, "lint", "--rules", "--vendor", "talkdesk")
     assert code == 0 and "refused-again" in out and "docs.talkdesk.com" in out
+
+
+def test_webhooks_lists_the_attempts_and_the_journal_cuts_long_links(fake: ServerThread,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = ctl(capsys, "webhooks")
+    assert code == 0 and "(0 attempts)" in out
+    resp = requests.post(fake.vendor_url("twilio") + "/v1/Exports/Messages/Jobs", auth=("AC" + "7" * 32, "tok"),
+                         data={"StartDay": "2026-01-10", "EndDay": "2026-01-10", "FriendlyName": "hooked",
+                               "WebhookUrl": "http://127.0.0.1:9/hook", "WebhookMethod": "POST"}, timeout=10)
+    assert resp.status_code == 201, resp.text
+    ctl(capsys, "advance", "2m")
+    code, out, _ = ctl(capsys, "webhooks", "--vendor", "twilio")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == ["AT", "VENDOR", "TENANT", "METHOD", "URL", "TRY", "ANSWER"]
+    assert "http://127.0.0.1:9/hook" in lines[1] and "(retried)" in lines[1]
+    requests.get(fake.url + "/_s3/fakeexports-twilio/" + "x" * 200 + "?X-Amz-Date=1", timeout=10)
+    code, out, _ = ctl(capsys, "journal")
+    assert code == 0 and max(len(line) for line in out.splitlines()) < 200  # a long link is cut in the table
+    assert "…" in out
+
+
+def test_version_and_health_of_a_url(fake: ServerThread, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("fakeexports ")
+    assert main(["health", "--url", fake.url]) == 0
+    assert main(["health", "--url", "http://127.0.0.1:9"]) == 1
+    assert "unhealthy" in capsys.readouterr().err
