@@ -77,9 +77,8 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
     verify.add_argument("vendor")
     verify.add_argument("--url", required=True, help="the vendor's API as its clients reach it, its version path "
                         "included (e.g. https://api.example.com/v3)")
-    verify.add_argument("--credentials", required=True, metavar="FILE", help="YAML or JSON: tenant (account_sid, "
-                        "client_id) and the recipe's credential names (auth_token, api_key, client_secret); never "
-                        "printed or saved")
+    verify.add_argument("--credentials", required=True, metavar="FILE", help="YAML or JSON: the fields the vendor's "
+                        "client is configured with (README: 'Verify the fake'); never printed or saved")
     verify.add_argument("--yes", action="store_true", help="go ahead: the run creates one small export")
     verify.add_argument("--poll", type=float, metavar="SECONDS", help="seconds between polls of the real vendor "
                         "(default: the vendor's lint interval)")

@@ -270,7 +270,7 @@ async def reset(request: web.Request) -> web.StreamResponse:
 @endpoint("GET", "/journal")
 async def journal(request: web.Request) -> web.StreamResponse:
     since = request.query.get("since", "0")
-    if not since.isdigit():
+    if not (since.isascii() and since.isdigit()):  # "²" is a digit to isdigit, and no number
         raise ControlError(400, "'since' must be a journal mark (a whole number)")
     view = request.app[RUNTIME].journal.to_json(int(since), request.query.get("vendor"))
     shown(request, view["entries"])
@@ -315,7 +315,7 @@ async def lint_findings(request: web.Request) -> web.StreamResponse:
     severity."""
     registry, q = request.app[REGISTRY], request.query
     since, severity, wanted = q.get("since", "0"), q.get("severity", "info"), q.get("tenant")
-    if not since.isdigit():
+    if not (since.isascii() and since.isdigit()):  # "²" is a digit to isdigit, and no number
         raise ControlError(400, "'since' must be a journal mark (a whole number)")
     if severity not in SEVERITIES:
         raise ControlError(400, f"'severity' must be one of {', '.join(SEVERITIES)}")

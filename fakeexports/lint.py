@@ -123,18 +123,25 @@ def _finished(scope: Scope, rule: Rule, job: str, at: float) -> bool:
     return scope.status_at(job, at) in rule.figures.get("finished", ())
 
 
+def _running(scope: Scope, rule: Rule, job: str, at: float) -> bool:
+    """The job was there and not finished at ``at``; a job no longer held (deleted, expired) tells nothing, so that
+    a client's last reads before it deleted a finished job are never taken for polls of a running one."""
+    status = scope.status_at(job, at)
+    return status is not None and status not in rule.figures.get("finished", ())
+
+
 # --- the checks --------------------------------------------------------------------------------------------------
 def poll_interval(scope: Scope, rule: Rule) -> Iterator[Hit]:
     """Reads of one job (``operations``, the job named by the path parameter ``param``) less than ``seconds`` apart
-    on the fake clock, while the client had not yet seen it ``finished`` (after that, poll_finished speaks)."""
+    on the fake clock, while it was running (after it ``finished``, poll_finished speaks; of a job no longer held
+    nothing is said)."""
     seconds = float(rule.figures["seconds"])
     for job, reads in _reads(scope, rule).items():
-        fast = [(a, b) for a, b in pairwise(reads)
-                if b.at - a.at < seconds and not _finished(scope, rule, job, a.at)]
+        fast = [(a, b) for a, b in pairwise(reads) if b.at - a.at < seconds and _running(scope, rule, job, a.at)]
         if fast:
             shortest = min(b.at - a.at for a, b in fast)
-            yield job, (f"job {job} was read {len(fast) + 1} times with less than {seconds:g} s between reads "
-                        f"(the shortest gap {shortest:.3g} s)"), [e for pair in fast for e in pair]
+            yield job, (f"job {job} was read again less than {seconds:g} s after the read before, {len(fast)} "
+                        f"times (the shortest gap {shortest:.3g} s)"), [e for pair in fast for e in pair]
 
 
 def poll_finished(scope: Scope, rule: Rule) -> Iterator[Hit]:
@@ -150,13 +157,14 @@ def poll_finished(scope: Scope, rule: Rule) -> Iterator[Hit]:
 
 
 def _wait(e: Entry, default: float) -> float:
-    """Seconds a 429 asked the client to wait: its Retry-After (seconds, or an HTTP date on the fake clock), else
-    the vendor's documented back-off."""
+    """Seconds a 429 asked the client to wait at least: its Retry-After (seconds, or an HTTP date on the fake
+    clock), else the vendor's documented back-off. Whole seconds are a rounding up (a vendor that knows the wait to
+    the millisecond says so in its body too): a second less is still waiting."""
     given = dict(e.answered or ()).get("Retry-After")
     if given:
         given = given.strip()
-        if given.isdigit():
-            return float(given)
+        if given.isascii() and given.isdigit():
+            return max(0.0, float(given) - 1.0)
         try:
             return max(0.0, parsedate_to_datetime(given).timestamp() - e.at)
         except (TypeError, ValueError, OverflowError):
@@ -180,7 +188,7 @@ def _limited(scope: Scope) -> tuple[dict[int, tuple[Entry, Entry, float]], list[
             continue
         wait = _wait(e, default)
         nxt = next((n for n in requests[i + 1:] if not by_operation or n.operation == e.operation), None)
-        if nxt is not None and nxt.at < e.at + wait:
+        if nxt is not None and (nxt.at <= e.at or nxt.at < e.at + wait):  # at the same instant is never waiting
             early[e.seq] = (e, nxt, wait)
             retried.add(nxt.seq)
     hits = [e for e in requests if e.status == 429 and e.seq not in early and e.seq not in retried]
@@ -195,10 +203,13 @@ def retry_after(scope: Scope, rule: Rule) -> Iterator[Hit]:
     by_operation: dict[str, list[tuple[Entry, Entry, float]]] = defaultdict(list)
     for e, nxt, wait in early.values():
         by_operation[e.operation or e.path].append((e, nxt, wait))
+    default = float(rule.figures.get("seconds", 1.0))
     for operation, found in by_operation.items():
-        e, nxt, wait = found[0]
+        e, nxt, _ = found[0]
+        given = dict(e.answered or ()).get("Retry-After")
+        asked = f"Retry-After: {given}" if given else f"no Retry-After, the vendor's back-off is {default:g} s"
         yield operation, (f"{len(found)} times a request came before the 429's wait was over: {nxt.method} "
-                          f"{nxt.path} {nxt.at - e.at:.3g} s after it, asked to wait {wait:g} s"), [
+                          f"{nxt.path} {nxt.at - e.at:.3g} s after it ({asked})"), [
             x for e, nxt, _ in found for x in (e, nxt)]
 
 
@@ -246,11 +257,14 @@ def _downloads(scope: Scope, rule: Rule) -> Iterator[Entry]:
 
 def expired_link(scope: Scope, rule: Rule) -> Iterator[Hit]:
     """A download refused because its link (or the export behind it: ``statuses`` of ``operations``) expired."""
-    statuses = tuple(rule.figures.get("statuses", ()))
+    statuses, by_target = tuple(rule.figures.get("statuses", ())), defaultdict(list)
     for e in _downloads(scope, rule):
         if (_is_s3(e) and e.error == "expired") or (not _is_s3(e) and e.status in statuses):
-            target = resource(e.path, scope.vendor.mount)
-            yield target, f"{target} was downloaded after its link expired ({e.status}: {e.reason})", [e]
+            by_target[resource(e.path, scope.vendor.mount)].append(e)
+    for target, found in by_target.items():
+        e = found[0]
+        yield target, (f"{target} was downloaded after its link expired ({e.status}: {e.reason}), "
+                       f"{len(found)} time{'s' if len(found) > 1 else ''}"), found
 
 
 def repeated_download(scope: Scope, rule: Rule) -> Iterator[Hit]:
@@ -278,7 +292,8 @@ def refused_again(scope: Scope, rule: Rule) -> Iterator[Hit]:
     unchanged: ``times`` times in all, ``auth_times`` for a refused credential (an expired token among them).
     ``retryable`` statuses (and 408, 429: retry_after's) are left out."""
     times, auth_times = int(rule.figures.get("times", 3)), int(rule.figures.get("auth_times", 2))
-    skip = {408, 429, *rule.figures.get("retryable", ())}
+    expired = scope.rule("expired_link")  # its refusals (an expired export's 410) are expired_link's to judge
+    skip = {408, 429, *rule.figures.get("retryable", ()), *(expired.figures.get("statuses", ()) if expired else ())}
     groups: dict[tuple[str, int], list[Entry]] = defaultdict(list)
     for e in scope.entries:
         if 400 <= e.status < 500 and e.status not in skip and not _is_s3(e):

@@ -63,6 +63,7 @@ class Recipe:
     # the credential variables the templates use besides {tenant}, each the fake's value as a template over {tenant}
     # (Twilio's {"auth_token": "auth-token"}); fakeexports verify takes a real account's from a file
     credentials: Mapping[str, str] = field(default_factory=dict)
+    tenant_field: str = "tenant"  # what a credentials file calls {tenant} (Twilio's account_sid)
 
 
 class RecipeError(AssertionError):

@@ -74,6 +74,9 @@ class Recorder:
         host = getattr(transport.get_protocol(), "tunnel", None) if transport is not None else None
         if host is None:  # not in a tunnel: cannot happen (only tunnels are handed here)
             return web.Response(status=502, text="fakeexports --record: not a tunnel")
+        target = request.raw_path
+        if not target.startswith("/"):  # absolute-form or worse: a tunnel carries origin-form requests only
+            return web.Response(status=400, text="fakeexports --record: a request in a tunnel names a path (/...)")
         upstream = self.upstreams.get(host, f"https://{host}")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP}
         if upstream.startswith("http://"):  # a mapped upstream without TLS: it writes its links as the vendor would
@@ -82,19 +85,20 @@ class Recorder:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         try:
-            async with self._session.request(request.method, URL(upstream + request.raw_path, encoded=True),
+            async with self._session.request(request.method, URL(upstream + target, encoded=True),
                                              headers=headers, data=body or None, allow_redirects=False) as resp:
                 data = await resp.read()
                 answered = {str(k): str(v) for k, v in resp.headers.items() if k.lower() not in HOP}
                 status = resp.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             data = f"fakeexports --record could not reach {upstream}: {type(exc).__name__}: {exc}".encode()
             status, answered = 502, {"Content-Type": "text/plain"}
-        self.keep(host, Exchange("recorded", request.method, f"https://{host}{request.raw_path}",
+        self.keep(host, Exchange("recorded", request.method, f"https://{host}{target}",
                                  dict(request.headers), body, status, answered, data, date_of(answered)))
         return web.Response(status=status, body=data, headers=answered)
 
     def keep(self, host: str, exchange: Exchange) -> None:
+        """Kept redacted and cut (a whole download is not held for the server's life), then written."""
         t = self.transcripts.setdefault(host, Transcript(host, f"https://{host}"))
-        t.exchanges.append(exchange)
+        t.exchanges.append(exchange.redacted())
         t.save(self.folder, f"{host}-{self.started}.json")

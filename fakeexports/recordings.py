@@ -21,8 +21,21 @@ class RecordingError(ValueError):
 
 
 def read(path: Path, vendor: str) -> list[Transcript]:
-    """The transcripts a recording holds: one for a sequence, one per saved response of a Postman collection."""
-    text = path.read_text()
+    """The transcripts a recording holds: one for a sequence, one per saved response of a Postman collection; a
+    RecordingError for a file that is none of them, or whose entries are not what its format says."""
+    try:
+        return _read(path, vendor)
+    except RecordingError:
+        raise
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise RecordingError(f"{path}: an entry is not as its format says: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _read(path: Path, vendor: str) -> list[Transcript]:
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise RecordingError(f"{path}: not text (a recording is JSON or YAML)") from None
     try:
         data: Any = json.loads(text)
     except ValueError:

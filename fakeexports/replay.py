@@ -29,6 +29,7 @@ from .vendor import Vendor
 from .verify import (
     _IDS,
     RECORDS_PER_DAY,
+    WORDS,
     Check,
     _fake_account,
     _neutral_json,
@@ -245,7 +246,7 @@ async def replay(vendor: Vendor, transcript: Transcript) -> list[Check]:
     from .settings import Settings
 
     assert vendor.recipe is not None, f"{vendor.name} declares no recipe"
-    first = next((e.at for e in transcript.exchanges if e.at), None)
+    first = next((e.at for e in transcript.exchanges if isinstance(e.at, int | float) and 0 < e.at < 2e10), None)
     start = datetime.fromtimestamp(first or datetime.now(UTC).timestamp(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with tempfile.TemporaryDirectory(prefix="fakeexports-replay-") as folder:
         creds = _fake_account(vendor, Path(folder))
@@ -256,7 +257,7 @@ async def replay(vendor: Vendor, transcript: Transcript) -> list[Check]:
     origin = str(server.make_url("")).rstrip("/")
     rules = Rules(base_path=urlsplit(transcript.base).path.rstrip("/") if transcript.base else vendor.host_path,
                   mount=vendor.mount, hosts=tuple(h for h in vendor.hosts if "*" not in h), counts=False,
-                  words=frozenset({"status", "type", "resource_type", "export_type", "format", "code"}))
+                  words=WORDS)
     checks: list[Check] = []
     try:
         async with aiohttp.ClientSession() as session:
@@ -266,7 +267,10 @@ async def replay(vendor: Vendor, transcript: Transcript) -> list[Check]:
                                     json={"records_per_day": RECORDS_PER_DAY}) as resp:
                 resp.raise_for_status()
             for n, e in enumerate(transcript.exchanges, 1):
-                label = f"{n} {e.step} {e.method} {_neutral_path(vendor, e.url, transcript.base)}"
+                try:
+                    label = f"{n} {e.step} {e.method} {_neutral_path(vendor, e.url, transcript.base)}"
+                except ValueError:
+                    label = f"{n} {e.step} {e.method} (a URL that is none)"
                 try:
                     checks += await step(r, e, transcript.base, label, rules)
                 except (RecipeError, ValueError, aiohttp.ClientError) as exc:  # a recording it cannot replay: said
@@ -335,7 +339,13 @@ def conformance_main(args: Any) -> int:
         vendor = vendors.get(path.parent.name)
         if vendor is None or (args.vendor and args.vendor != vendor.name):
             continue
-        checks = asyncio.run(replay(vendor, Transcript.load(path)))
+        try:
+            transcript = Transcript.load(path)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"{path}: UNREADABLE ({type(exc).__name__}: {exc})"[:300])
+            all_checks.append(Check("entry", path.stem, False, "unreadable", ""))
+            continue
+        checks = asyncio.run(replay(vendor, transcript))
         failed = [c for c in checks if not c.ok]
         print(f"{path}: {'ok' if not failed else 'DRIFT'} ({len(checks) - len(failed)}/{len(checks)} checks)")
         if failed:

@@ -17,14 +17,25 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 HIDDEN = "***"
 SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization"})
-# and any header whose name says it signs or carries a secret (a vendor's X-…-Signature on its callbacks)
-SECRET_HEADER = re.compile(r"signature|secret|token|api-?key|authorization|cookie", re.IGNORECASE)
-# members of a JSON or form body whose value is a secret
-SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "client_secret", "auth_token", "api_key",
-                         "password", "secret", "token", "signing_secret", "callback_secret"})
-# query parameters that sign or authorize a URL (S3's presigned links, tokens in links)
-SECRET_QUERY = re.compile(r"^(x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|token|"
-                          r"access_token|key|api_key)$", re.IGNORECASE)
+# and any header whose name says it signs, authorizes or carries a secret (a vendor's X-…-Signature on callbacks)
+SECRET_HEADER = re.compile(r"signature|secret|token|api-?key|auth|password|cookie|credential", re.IGNORECASE)
+# a JSON member or form field whose name (lower case, without _ and -) says its value is a secret
+SECRET_NAME = re.compile(r"(token|secret|password|apikey|privatekey|signature|credential)$")
+# query parameters that sign or authorize a URL (presigned links of S3 and others, tokens and keys in links)
+SECRET_QUERY = re.compile(r"^(x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|"
+                          r"x-goog-credential|signature|sig|token|access_token|key|api_key|apikey|api-key|"
+                          r"client_secret|password|secret)$", re.IGNORECASE)
+_SIGNED = re.compile(r"([?&](?:x-amz-signature|x-amz-credential|x-goog-signature|signature|sig|token|access_token|"
+                     r"api_?key|client_secret|password)=)[^&\s\"'<>]*", re.IGNORECASE)
+
+
+def secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name.lower().replace("_", "").replace("-", "")))
+
+
+def scrub(text: str) -> str:
+    """Any text (an error message, a header) with every signing or secret query value in it hidden."""
+    return _SIGNED.sub(lambda m: m.group(1) + HIDDEN, text)
 BODY_LIMIT = 256 * 1024  # of an answer kept in a transcript (a file: its head is enough to compare its format)
 
 
@@ -42,45 +53,51 @@ def redact_url(url: str) -> str:
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Secret headers keep their scheme (``Basic``, ``Bearer``) and lose their value; a Location its signature."""
+    """Secret headers keep their scheme (``Basic``, ``Bearer``) and lose their value; every other header loses the
+    secrets a URL in it carries (Location, Link, Refresh)."""
     out = {}
     for name, value in headers.items():
         low = name.lower()
         if low in SECRET_HEADERS or SECRET_HEADER.search(low):
             scheme, sep, _ = value.partition(" ")
             out[name] = f"{scheme} {HIDDEN}" if sep and scheme.isalpha() and low.endswith("authorization") else HIDDEN
-        elif low in ("location", "content-location"):
-            out[name] = redact_url(value)
         else:
-            out[name] = value
+            out[name] = scrub(value)
     return out
 
 
 def redact_value(value: Any) -> Any:
     """A JSON value with every secret member hidden and every URL's signature taken out."""
     if isinstance(value, dict):
-        return {k: HIDDEN if k.lower() in SECRET_KEYS and v is not None else redact_value(v) for k, v in value.items()}
+        return {k: HIDDEN if secret_name(str(k)) and v is not None else redact_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redact_value(v) for v in value]
-    if isinstance(value, str) and value.startswith(("http://", "https://")):
-        return redact_url(value)
+    if isinstance(value, str):
+        return redact_url(value) if value.startswith(("http://", "https://")) else scrub(value)
     return value
 
 
 def redact_body(data: bytes, content_type: str) -> bytes:
-    """A body with its secrets hidden: JSON members, form fields; other bodies (files, XML) as they are."""
+    """A body with its secrets hidden, whatever its Content-Type says (recordings often say nothing): JSON members,
+    form fields, and any signed URL in any other text; a binary body (a file) as it is."""
     if not data:
         return data
-    if "json" in content_type:
+    kind = content_type.lower()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    stripped = text.lstrip()
+    if "json" in kind or stripped[:1] in ("{", "["):
         try:
-            return json.dumps(redact_value(json.loads(data))).encode()
+            return json.dumps(redact_value(json.loads(text))).encode()
         except ValueError:
-            return data
-    if "x-www-form-urlencoded" in content_type:
-        pairs = parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True)
-        return urlencode([(k, HIDDEN if k.lower() in SECRET_KEYS or k.lower().endswith("token") else v)
-                          for k, v in pairs]).encode()
-    return data
+            pass
+    if "x-www-form-urlencoded" in kind or (not kind and "=" in text and "\n" not in text.strip()):
+        pairs = parse_qsl(text, keep_blank_values=True)
+        if pairs:
+            return urlencode([(k, HIDDEN if secret_name(k) else v) for k, v in pairs]).encode()
+    return scrub(text).encode()
 
 
 @dataclass
@@ -116,9 +133,11 @@ class Exchange:
 
     def redacted(self) -> Exchange:
         sent_type = next((v for k, v in self.request_headers.items() if k.lower() == "content-type"), "")
+        # redacted whole, then cut: a cut JSON body would no longer parse, and keep its secrets
         return Exchange(self.step, self.method, redact_url(self.url), redact_headers(self.request_headers),
-                        redact_body(self.request_body, sent_type), self.status, redact_headers(self.headers),
-                        redact_body(self.body[:BODY_LIMIT], self.content_type), self.at, self.status_word)
+                        redact_body(self.request_body, sent_type)[:BODY_LIMIT], self.status,
+                        redact_headers(self.headers), redact_body(self.body, self.content_type)[:BODY_LIMIT],
+                        self.at, self.status_word)
 
     def to_json(self) -> dict[str, Any]:
         return {"step": self.step, "method": self.method, "url": self.url, "request_headers": self.request_headers,
@@ -170,7 +189,8 @@ class Transcript:
     error: str | None = None  # the run stopped: the vendor answered what the recipe did not expect
 
     def redacted(self) -> Transcript:
-        return Transcript(self.vendor, redact_url(self.base), [e.redacted() for e in self.exchanges], self.error)
+        return Transcript(self.vendor, redact_url(self.base), [e.redacted() for e in self.exchanges],
+                          scrub(self.error) if self.error else self.error)
 
     def to_json(self) -> dict[str, Any]:
         return {"fakeexports_transcript": 1, "vendor": self.vendor, "base": self.base, "error": self.error,

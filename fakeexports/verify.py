@@ -43,6 +43,7 @@ from .transcript import Exchange, Transcript, date_of
 from .vendor import Vendor
 
 ANY_STATUS = tuple(range(100, 600))
+WORDS = frozenset({"status", "type", "format", "code"})  # members whose value is a word, compared exactly
 RECORDS_PER_DAY = 200  # of the fake's account: a day of it always has a file
 FAKE_STEP = 1.0  # seconds the fake's clock moves between polls: every status seen, and its length to a second
 MEANINGFUL = re.compile(r"(request-id|requestid|ratelimit|rate-limit|retry-after|concurrent-requests|"
@@ -106,8 +107,8 @@ async def run(vendor: Vendor, side: Side, session: aiohttp.ClientSession, timeou
         await _lifecycle(d, recipe, side, step, transcript, timeout)
     except RecipeError as exc:
         transcript.error = str(exc)
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:  # the vendor could not be reached: said, not raised
-        transcript.error = f"{step[0]}: {type(exc).__name__}: {exc}"
+    except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:  # unreachable, or an answer that is not
+        transcript.error = f"{step[0]}: {type(exc).__name__}: {exc}"     # what it says (HTML for JSON): said
     await _bad_requests(d, recipe, step)
     if recipe.delete is not None and "job" in d.vars:  # what it made goes, whatever happened
         step[0] = "delete"
@@ -158,7 +159,7 @@ async def _bad_requests(d: Driver, recipe: Recipe, step: list[str]) -> None:
 
 
 async def _try(call: Awaitable[Any]) -> None:
-    with contextlib.suppress(RecipeError, aiohttp.ClientError, TimeoutError):
+    with contextlib.suppress(RecipeError, aiohttp.ClientError, TimeoutError, OSError, ValueError):
         await call
 
 
@@ -329,6 +330,14 @@ def _file_of(t: Transcript, step: str) -> Exchange | None:
 
 
 def file_shape(data: bytes) -> FileShape:
+    """The form of a file; one that cannot be read as JSON, JSON lines or CSV is ``unreadable``."""
+    try:
+        return _file_shape(data)
+    except (ValueError, csv.Error):
+        return FileShape("gzip" if data[:2] == b"\x1f\x8b" else "none", "unreadable", (), (), "-", "-")
+
+
+def _file_shape(data: bytes) -> FileShape:
     compression = "gzip" if data[:2] == b"\x1f\x8b" else "none"
     if compression == "gzip":
         try:
@@ -462,7 +471,8 @@ async def verify(vendor: Vendor, base: str, credentials: Mapping[str, str], *, p
     parts = urlsplit(base)
     origin, mount = f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
     interval = poll if poll is not None else poll_interval(vendor)
-    creds = aliased(credentials)
+    assert vendor.recipe is not None
+    creds = aliased(credentials, vendor.recipe)
     tenant = creds.pop("tenant", None)
 
     async def sleep(seconds: float) -> None:
@@ -498,7 +508,7 @@ async def verify(vendor: Vendor, base: str, credentials: Mapping[str, str], *, p
     finally:
         await server.close()
     rules = Rules(base_path=mount, mount=vendor.mount, hosts=(parts.hostname or "",), counts=False,
-                  words=frozenset({"status", "type", "resource_type", "export_type", "format", "code"}))
+                  words=WORDS)
     fake_names = [n for n in (fake_tenant, *fake_creds.values()) if n]
     real_names = [n for n in (tenant, *creds.values()) if n]
     assert vendor.recipe is not None
@@ -520,15 +530,15 @@ def _fake_account(vendor: Vendor, folder: Path) -> dict[str, str]:
     made = fresh_credentials(create_app(Settings(fixtures="none"))[REGISTRY], "fakeexports verify")
     fields = made[vendor.name]["fields"] if vendor.name in made else {}
     (folder / "credentials.yaml").write_text(yaml.safe_dump({vendor.name: [dict(fields)]} if fields else {}))
-    return aliased(fields)
+    assert vendor.recipe is not None
+    return aliased(fields, vendor.recipe)
 
 
-def aliased(fields: Mapping[str, str]) -> dict[str, str]:
-    """Credential fields as the recipe's variables: ``account_sid`` and ``client_id`` are its ``tenant``."""
+def aliased(fields: Mapping[str, Any], recipe: Recipe) -> dict[str, str]:
+    """Credential fields as the recipe's variables: its ``tenant_field`` (an account's id) is its ``tenant``."""
     out = {str(k): str(v) for k, v in fields.items()}
-    for alias in ("account_sid", "client_id"):
-        if alias in out:
-            out.setdefault("tenant", out[alias])
+    if recipe.tenant_field in out:
+        out.setdefault("tenant", out[recipe.tenant_field])
     return out
 
 
@@ -558,16 +568,18 @@ def _clock(session: aiohttp.ClientSession, origin: str) -> Callable[[], Awaitabl
     return now
 
 
-def read_credentials(path: Path) -> dict[str, str]:
-    """A credentials file: YAML or JSON, a mapping of the recipe's credential names to values (``tenant``, and
-    Twilio ``auth_token``; DIDWW, HookBridge ``api_key``; Talkdesk ``client_secret``). ``account_sid`` and
-    ``client_id`` are read as ``tenant``."""
+def read_credentials(path: Path, recipe: Recipe) -> dict[str, str]:
+    """A credentials file: YAML or JSON, a mapping of the recipe's credential names to values (its
+    ``credentials``, and its ``tenant_field`` or ``tenant``)."""
     import yaml
 
-    data = yaml.safe_load(path.read_text())
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError):  # said without its text: it holds secrets
+        raise ValueError(f"{path}: not YAML or JSON") from None
     if not isinstance(data, dict) or not all(isinstance(v, str | int) for v in data.values()):
         raise ValueError(f"{path}: a credentials file is a mapping of names to strings")
-    return aliased(data)
+    return aliased(data, recipe)
 
 
 def save_junit(path: Path, vendor: str, checks: Sequence[Check], seconds: float) -> None:
@@ -592,7 +604,7 @@ def main(args: Any) -> int:
         print(f"fakeexports: --url must be an http:// or https:// URL, not {args.url!r}", file=sys.stderr)
         return 2
     try:
-        credentials = read_credentials(Path(args.credentials))
+        credentials = read_credentials(Path(args.credentials), vendor.recipe)
     except (OSError, ValueError) as exc:
         print(f"fakeexports: {exc}", file=sys.stderr)
         return 2

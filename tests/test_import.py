@@ -150,3 +150,49 @@ def test_didwws_postman_collections_imported_are_checked(tmp_path: Path, capsys:
     recorded_2022 = {k: ok for k, ok in results.items() if not k.startswith("exports-2026")}
     assert {k for k, ok in recorded_2022.items() if not ok} == BEYOND_A_GENERIC_REPLAY, out
     assert len(recorded_2022) == 18
+
+
+def test_recordings_and_corpus_entries_that_are_not_what_they_say_are_refused_in_a_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {
+        "no-response.har": json.dumps({"log": {"entries": [{"request": {"method": "GET", "url": "https://x/"}}]}}),
+        "status-word.json": json.dumps({"log": {"entries": [{"request": {"method": "GET", "url": "https://x/"},
+                                                             "response": {"status": "abc"}}]}}),
+        "not-a-list.yaml": yaml.safe_dump({"interactions": [1]}),
+        "folder.json": json.dumps({"item": {"a": 1}}),
+    }
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text)
+        assert main(["import", "twilio", str(tmp_path / name), "--out", str(tmp_path / "c")]) == 2, name
+        assert "fakeexports:" in capsys.readouterr().err
+    (tmp_path / "bytes.bin").write_bytes(b"\xff\xfe\x00")
+    assert main(["import", "twilio", str(tmp_path / "bytes.bin")]) == 2
+    corpus = tmp_path / "corpus" / "hookbridge"
+    corpus.mkdir(parents=True)
+    (corpus / "odd.json").write_text(json.dumps({"something": "else"}))
+    (corpus / "weird-url.json").write_text(json.dumps({"fakeexports_transcript": 1, "vendor": "hookbridge", "base": "",
+                                                       "exchanges": [{"step": "x", "method": "GET", "url": "http://[x/y",
+                                                                      "status": 200, "at": "yesterday"}]}))
+    capsys.readouterr()
+    assert main(["conformance", str(tmp_path / "corpus")]) == 1
+    out = capsys.readouterr().out
+    assert "odd.json: UNREADABLE" in out and "weird-url.json" in out
+
+
+def test_secrets_leave_with_nothing_whatever_their_size_or_place() -> None:
+    from fakeexports.transcript import Exchange, redact_body
+
+    big = json.dumps({"items": [{"url": "https://b/x?X-Amz-Signature=SIG&a=1", "token": "TOK", "accessToken": "A",
+                                 "clientSecret": "C", "next": "/x?api_key=K"}] * 3000}).encode()
+    e = Exchange("s", "GET", "https://h/p?client_secret=S", {"X-Auth-Key": "k"}, b"", 200,
+                 {"Content-Type": "Application/JSON", "Link": "<https://x/?token=T>"}, big)
+    r = e.redacted()
+    text = r.body.decode("utf-8", "replace")
+    for secret in ("SIG", '"TOK"', '"A"', '"C"', "api_key=K"):
+        assert secret not in text, secret
+    assert r.url == "https://h/p?client_secret=***" and r.request_headers == {"X-Auth-Key": HIDDEN}
+    assert r.headers["Link"] == "<https://x/?token=***>"
+    assert redact_body(b'{"client_secret": "s"}', "") == b'{"client_secret": "***"}'
+    assert b"s" not in redact_body(b"grant_type=client_credentials&client_secret=s", "").split(b"=")[-1]
+    t = Transcript("v", "", [e], error="GET https://b.s3/x?X-Amz-Signature=S answered 403")
+    assert t.redacted().error == "GET https://b.s3/x?X-Amz-Signature=*** answered 403"

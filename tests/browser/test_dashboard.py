@@ -102,7 +102,7 @@ def test_the_lint_panel_shows_what_a_client_did_wrong(browser: Any, fake: Server
                      headers={"Authorization": f"Bearer {KEY}"})
     row = page.locator("#lint tr[data-rule='poll-too-fast']")
     row.wait_for()
-    assert "read 3 times with less than 5 s between reads" in row.inner_text()
+    assert "was read again less than 5 s after the read before, 2 times" in row.inner_text()
     assert "#2 #3 #4" in row.inner_text()
     assert (row.locator("td[title^='INFERRED']").count()) == 1  # the rule's source, on hover
     expect(page.locator("#lint-count")).to_have_text("1 warning")

@@ -263,8 +263,38 @@ async def test_a_real_rate_limit_retried_at_once_is_retry_after_ignored(client_f
     assert refused == 2
     found = await lint(client, vendor)
     assert [f["rule"] for f in found] == ["retry-after-ignored"], found
-    assert "asked to wait 1 s" in found[0]["message"]
+    assert ("Retry-After: 1" if vendor == "hookbridge" else "the vendor's back-off is 1 s") in found[0]["message"]
     # a client that then waits as asked and comes back is not judged again for it
     await d.advance(2)
     await d.ids()
     assert [f["rule"] for f in await lint(client, vendor)] == ["retry-after-ignored"]
+
+
+async def test_reads_before_a_client_deletes_its_finished_job_are_not_fast_polls(client_for: Any) -> None:
+    """HookBridge's recipe reads the completed export for its details, downloads, deletes: the deleted job's status
+    is no longer known, so nothing is said of its reads (a false poll-too-fast was)."""
+    client, d = await start(client_for, "hookbridge")
+    await done(d)
+    await d.download()
+    await d.delete()
+    assert await lint(client, "hookbridge") == []
+
+
+async def test_an_expired_export_downloaded_again_and_again_is_one_finding(client_for: Any) -> None:
+    client, d = await start(client_for, "hookbridge")
+    await done(d)
+    await d.advance(8 * 86400)  # past expires_at: the export has expired
+    for _ in range(3):
+        with pytest.raises(RecipeError):
+            await d.call(recipe_of("hookbridge").download[1])
+    found = await lint(client, "hookbridge")
+    assert [(f["rule"], f["count"]) for f in found] == [("expired-link", 3)], found
+
+
+async def test_lint_since_takes_only_a_number(client_for: Any) -> None:
+    client = await client_for(fixtures="none")
+    for query in ({"since": "²"}, {"since": "-1"}):
+        resp = await client.get("/_fakeexports/lint", params=query)
+        assert resp.status == 400
+    resp = await client.get("/_fakeexports/journal", params={"since": "²"})
+    assert resp.status == 400

@@ -7,6 +7,7 @@ from ...kit import Call, Recipe
 
 # A client-credentials token, then a day of calls as CSV: done answers 300, the files 303 to the link.
 RECIPE = Recipe(
+    tenant_field="client_id",
     credentials={"client_secret": "secret"},
     tenants=("recipe-client-a", "recipe-client-b"),
     login=(Call("POST", "/oauth/token", form={"grant_type": "client_credentials"},

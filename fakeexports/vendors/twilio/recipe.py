@@ -6,6 +6,7 @@ from ...kit import Call, Recipe
 
 # A one-day job five days back; its day's file is listed with its size, then 307 to the presigned link.
 RECIPE = Recipe(
+    tenant_field="account_sid",
     credentials={"auth_token": "auth-token"},
     tenants=("AC" + "a" * 32, "AC" + "b" * 32),
     headers={"Authorization": "{basic:{tenant}:{auth_token}}"},
