@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,15 +27,15 @@ from .shape import Rules
 from .transcript import SECRET_HEADER, SECRET_HEADERS, Exchange, Transcript, date_of
 from .vendor import Vendor
 from .verify import (
-    _IDS,
+    IDS,
     RECORDS_PER_DAY,
     WORDS,
     Check,
-    _fake_account,
-    _neutral_json,
     compare_exchange,
     compare_files,
+    fake_account,
     file_shape,
+    neutral_json,
 )
 
 HOP = frozenset({"host", "content-length", "connection", "transfer-encoding", "accept-encoding", "user-agent",
@@ -133,9 +133,9 @@ def learn(recorded: Any, fake: Any, mapped: dict[str, str]) -> None:
         for r, f in zip(recorded, fake, strict=False):
             learn(r, f, mapped)
     elif (isinstance(recorded, str) and isinstance(fake, str) and recorded != fake
-          and (recorded.startswith(("http://", "https://")) or _IDS.fullmatch(recorded))):
+          and (recorded.startswith(("http://", "https://")) or IDS.fullmatch(recorded))):
         mapped[recorded] = fake
-        for r_id, f_id in zip(_IDS.findall(recorded), _IDS.findall(fake), strict=False):  # a link's ids too
+        for r_id, f_id in zip(IDS.findall(recorded), IDS.findall(fake), strict=False):  # a link's ids too
             mapped.setdefault(r_id, f_id)
 
 
@@ -180,7 +180,7 @@ async def step(r: Replay, e: Exchange, base: str, label: str, rules: Rules) -> l
         return await _login(r, e, login, label, rules)
     poll = _template(recipe.poll.path).match(path.split("?")[0])
     if poll is not None and "job" in poll.groupdict() and poll["job"] not in r.mapped.values() \
-            and _IDS.fullmatch(poll["job"]) and e.status < 400:  # a job the recording found, not one it did not
+            and IDS.fullmatch(poll["job"]) and e.status < 400:  # a job the recording found, not one it did not
         await presuppose(r, poll["job"])
         path = _substitute(path, r.mapped)
         poll = _template(recipe.poll.path).match(path.split("?")[0])
@@ -199,9 +199,7 @@ async def step(r: Replay, e: Exchange, base: str, label: str, rules: Rules) -> l
 
 async def _login(r: Replay, e: Exchange, login: Call, label: str, rules: Rules) -> list[Check]:
     d = r.driver()
-    answer = await d.call(login.__class__(login.method, login.path, json=login.json, form=login.form,
-                                          headers=login.headers, status=tuple(range(100, 600)), save=login.save,
-                                          auth=login.auth))
+    answer = await d.call(replace(login, status=tuple(range(100, 600))))  # its answer, whatever it is
     r.vars.update({k: v for k, v in d.vars.items() if k in login.save})
     fake = Exchange("replayed", login.method, login.path, {}, b"", answer.status, dict(answer.headers), answer.body)
     return _compared(e, fake, label, rules, r)
@@ -249,7 +247,7 @@ async def replay(vendor: Vendor, transcript: Transcript) -> list[Check]:
     first = next((e.at for e in transcript.exchanges if isinstance(e.at, int | float) and 0 < e.at < 2e10), None)
     start = datetime.fromtimestamp(first or datetime.now(UTC).timestamp(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with tempfile.TemporaryDirectory(prefix="fakeexports-replay-") as folder:
-        creds = _fake_account(vendor, Path(folder))
+        creds = fake_account(vendor, Path(folder))
         app = create_app(Settings(clock="virtual", start=start, strict=True, fixtures="none", port=0,
                                   credentials=str(Path(folder) / "credentials.yaml")))
     server = TestServer(app, host="127.0.0.1")
@@ -281,7 +279,7 @@ async def replay(vendor: Vendor, transcript: Transcript) -> list[Check]:
 
 
 def _neutral_path(vendor: Vendor, url: str, base: str) -> str:
-    return str(_neutral_json(vendor_path(vendor, url, base).split("?")[0], ()))
+    return str(neutral_json(vendor_path(vendor, url, base).split("?")[0], ()))
 
 
 # --- the commands --------------------------------------------------------------------------------------------------

@@ -221,7 +221,7 @@ def compare_runs(real: Transcript, fake: Transcript, rules: Rules,
     return checks
 
 
-_IDS = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+IDS = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
                   r"|(?<![A-Za-z0-9])[A-Z]{2}[0-9a-fA-F]{32}|[0-9a-fA-F]{24,}")
 
 
@@ -230,14 +230,14 @@ def neutral(text: str, tenants: Sequence[str] = ()) -> str:
     for tenant in tenants:
         if len(tenant) >= 4:
             text = text.replace(tenant, "{tenant}")
-    return _IDS.sub("{id}", text)
+    return IDS.sub("{id}", text)
 
 
-def _neutral_json(value: Any, tenants: Sequence[str]) -> Any:
+def neutral_json(value: Any, tenants: Sequence[str]) -> Any:
     if isinstance(value, dict):
-        return {k: _neutral_json(v, tenants) for k, v in value.items()}
+        return {k: neutral_json(v, tenants) for k, v in value.items()}
     if isinstance(value, list):
-        return [_neutral_json(v, tenants) for v in value]
+        return [neutral_json(v, tenants) for v in value]
     if isinstance(value, str) and value.startswith(("http://", "https://", "/")):
         return neutral(value, tenants)
     return value
@@ -254,7 +254,7 @@ def compare_exchange(r: Exchange, f: Exchange, label: str, rules: Rules,
     checks.append(Check("headers", label, rn == fn, ", ".join(rn) or "(none)", ", ".join(fn) or "(none)"))
     rj, fj = r.json(), f.json()
     if rj is not None and fj is not None and "json" in rt:
-        problems = compare(_neutral_json(rj, tenants[0]), _neutral_json(fj, tenants[1]), rules)
+        problems = compare(neutral_json(rj, tenants[0]), neutral_json(fj, tenants[1]), rules)
         aspect = "error envelope" if label.startswith("bad:") or r.status >= 400 else "body"
         checks.append(Check(aspect, label, not problems, "; ".join(problems)[:300] if problems else "same shape",
                             "" if not problems else "(the fake's shape differs)"))
@@ -483,7 +483,7 @@ async def verify(vendor: Vendor, base: str, credentials: Mapping[str, str], *, p
 
     start = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with tempfile.TemporaryDirectory(prefix="fakeexports-verify-") as folder:
-        fake_creds = _fake_account(vendor, Path(folder))
+        fake_creds = fake_account(vendor, Path(folder))
         app = create_app(Settings(clock="virtual", start=start, strict=True, fixtures="none", port=0,
                                   credentials=str(Path(folder) / "credentials.yaml")))
     fake_tenant = fake_creds.pop("tenant", None)
@@ -495,8 +495,8 @@ async def verify(vendor: Vendor, base: str, credentials: Mapping[str, str], *, p
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=session_timeout)) as session:
             # the fake's account has records every day, so that its run always reaches a file to compare
-            fake_account = fake_tenant or next(iter(fake_creds.values()), "")
-            async with session.post(f"{fake_origin}/_fakeexports/tenants/{vendor.name}/{fake_account}",
+            account = fake_tenant or next(iter(fake_creds.values()), "")
+            async with session.post(f"{fake_origin}/_fakeexports/tenants/{vendor.name}/{account}",
                                     json={"records_per_day": RECORDS_PER_DAY}) as resp:
                 resp.raise_for_status()
             ended = finished_statuses(vendor)
@@ -516,7 +516,7 @@ async def verify(vendor: Vendor, base: str, credentials: Mapping[str, str], *, p
                                     f"download {len(vendor.recipe.download)}")
 
 
-def _fake_account(vendor: Vendor, folder: Path) -> dict[str, str]:
+def fake_account(vendor: Vendor, folder: Path) -> dict[str, str]:
     """The fake's side has an account as the real one does, the only one its credentials file lists: a wrong
     credential is refused there as it is by the vendor. Its fields as the recipe names them (``tenant`` among
     them)."""
