@@ -6,21 +6,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
 from yarl import URL
 
 from . import control, fixtures, persist, s3
 from .clock import RealClock
 from .clocks import CLOCKS, ClockError, Clocks, refused, sweeper
 from .clocks import PREFIX as CLOCK_PREFIX
-from .pipeline import expect_continue
+from .journal import explain, reason_line
+from .pipeline import JOURNALED, expect_continue
 from .registry import REGISTRY, Registry, load_vendors
 from .routing import ROUTER, Router
 from .runtime import RUNTIME, Runtime, make_runtime
 from .settings import Settings
+from .transcript import scrub
 from .vendors import discover
 
 
@@ -116,7 +121,25 @@ def runner_options(app: web.Application) -> dict[str, Any]:
     one whose request head does not arrive, is closed after --header-timeout (aiohttp's keep-alive timer, which runs
     from the connection's start and from the end of each answer until a whole head has arrived); a body the fake did
     not read to its end is not waited for after the answer: the connection closes (no lingering)."""
-    return {"access_log": None, "keepalive_timeout": app[RUNTIME].settings.header_timeout, "lingering_time": 0}
+    settings = app[RUNTIME].settings
+    log = {"access_log_class": RequestLog, "access_log": logging.getLogger("fakeexports.requests")} \
+        if settings.verbose else {"access_log": None}
+    return {**log, "keepalive_timeout": settings.header_timeout, "lingering_time": 0}
+
+
+class RequestLog(AbstractAccessLogger):
+    """serve --verbose: a line per vendor request as it is answered (method, path with signatures masked, status,
+    real milliseconds), and for each 4xx a second line with its reason (the journal's explanation). The control API
+    and the dashboard's own polling are left out. Written to stdout, where serve prints everything else."""
+
+    def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if "/_fakeexports" in request.path:
+            return
+        lines = [f"{request.method} {scrub(request.path_qs)} {response.status} {time * 1000:.1f} ms"]
+        entry = response.get(JOURNALED)
+        if entry is not None and 400 <= entry.status < 500:
+            lines.append("    " + reason_line(explain(entry)))
+        print("\n".join(lines), flush=True)
 
 
 def make_runner(app: web.Application, **kwargs: Any) -> web.AppRunner:

@@ -51,8 +51,8 @@ def build_parser(declared: Sequence[tuple[str, Option]] = ()) -> argparse.Argume
     for f in settings_fields():  # each setting's flag, from its one declaration (settings.py)
         flag, meta, text = "--" + f.name.replace("_", "-"), f.metadata, str(f.type)
         if "bool" in text:
-            serve.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
-                               help=meta["help"])
+            serve.add_argument(*([meta["short"]] if meta.get("short") else []), flag, dest=f.name,
+                               action=argparse.BooleanOptionalAction, default=None, help=meta["help"])
         else:
             serve.add_argument(flag, dest=f.name, default=None, help=meta["help"], choices=meta["choices"],
                                metavar=meta["metavar"], type=_parser(f.name, text))

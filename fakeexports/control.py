@@ -267,14 +267,34 @@ async def reset(request: web.Request) -> web.StreamResponse:
     return reply({"reset": True, "tenants_dropped": registry.reset(vendor, tenant, clock=restart)})
 
 
+DETAIL = {"true": True, "1": True, "false": False, "0": False}
+
+
 @endpoint("GET", "/journal")
 async def journal(request: web.Request) -> web.StreamResponse:
-    since = request.query.get("since", "0")
+    """The entries since a mark (``since``), of a vendor; ``detail=true`` gives each what GET /journal/{seq} does."""
+    since, detail = request.query.get("since", "0"), request.query.get("detail", "false").lower()
     if not (since.isascii() and since.isdigit()):  # "²" is a digit to isdigit, and no number
         raise ControlError(400, "'since' must be a journal mark (a whole number)")
-    view = request.app[RUNTIME].journal.to_json(int(since), request.query.get("vendor"))
+    if detail not in DETAIL:
+        raise ControlError(400, "'detail' must be true or false")
+    view = request.app[RUNTIME].journal.to_json(int(since), request.query.get("vendor"), DETAIL[detail])
     shown(request, view["entries"])
     return reply(view)
+
+
+@endpoint("GET", "/journal/{seq}")
+async def journal_entry(request: web.Request) -> web.StreamResponse:
+    """One entry with what was sent and answered (headers and bodies up to 8 KiB, secrets masked) and, for an
+    answer of 400 or more, why: ``explain`` {kind, reason, where, rule, spec} (journal.explain)."""
+    seq, journal = request.match_info["seq"], request.app[RUNTIME].journal
+    if not (seq.isascii() and seq.isdigit()):
+        raise ControlError(400, f"'seq' must be a journal entry's number (a whole number), not {seq!r}")
+    entry = journal.find(int(seq))
+    if entry is None:
+        raise ControlError(404, f"no journal entry #{seq}: there never was one, or the journal (the last "
+                                f"{journal.entries.maxlen} requests) dropped it")
+    return reply(shown(request, [entry.detail()])[0])
 
 
 @endpoint("DELETE", "/journal")

@@ -130,6 +130,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--vendor")
     p.add_argument("--follow", "-f", action="store_true", help="keep printing new entries until interrupted")
     p.add_argument("--interval", type=interval, default=0.5, help="seconds between polls with --follow (default 0.5)")
+    p.add_argument("--verbose", "-v", action="store_true", help="under each row: why a refused request was refused "
+                   "(the rule, the field, the spec's words) and the request's and answer's bodies, secrets masked")
     p = command("webhooks", "list the webhook and callback attempts a running server made, with their answers")
     p.add_argument("--vendor")
     p.add_argument("--tenant")
@@ -208,7 +210,7 @@ def act(control: Control, args: argparse.Namespace) -> Any:
         body = {k: v for k, v in {"vendor": args.vendor, "tenant": args.tenant}.items() if v is not None}
         return control.call("POST", "/reset", {**body, "clock": args.clock})
     if c == "journal":
-        return control.call("GET", "/journal" + _query(vendor=args.vendor))
+        return control.call("GET", "/journal" + _query(vendor=args.vendor, detail="true" if args.verbose else None))
     if c == "webhooks":
         return control.call("GET", "/webhooks" + _query(vendor=args.vendor, tenant=args.tenant))
     if c == "lint":
@@ -249,10 +251,12 @@ def follow(control: Control, args: argparse.Namespace, out: Callable[[str], None
     first = True
     try:
         while True:
-            data = control.call("GET", "/journal" + _query(since=mark, vendor=args.vendor))
+            data = control.call("GET", "/journal" + _query(since=mark, vendor=args.vendor,
+                                                           detail="true" if args.verbose else None))
             mark = data["mark"]
             for entry in data["entries"]:
-                out(json.dumps(entry, sort_keys=True) if args.json else _entry_line(entry, header=first))
+                out(json.dumps(entry, sort_keys=True) if args.json else "\n".join(
+                    [_entry_line(entry, header=first), *(_details(entry) if args.verbose else [])]))
                 first = False
             sys.stdout.flush()
             time.sleep(args.interval)
@@ -322,6 +326,33 @@ def _entry_line(e: dict[str, Any], header: bool) -> str:
     return (head + "\n" if header else "") + line.rstrip()
 
 
+BODY_SHOWN = 600  # characters of a body journal --verbose prints (the detail endpoint has up to 8 KiB)
+BODY_LINES = 12
+
+
+def _body_lines(mark: str, body: str | None, truncated: bool) -> list[str]:
+    if body is None:
+        return []
+    text, cut = body[:BODY_SHOWN], truncated or len(body) > BODY_SHOWN
+    lines = text.splitlines() or [""]
+    cut = cut or len(lines) > BODY_LINES
+    lines = lines[:BODY_LINES]
+    if cut:
+        lines[-1] += " …(cut; --json or GET /_fakeexports/journal/{seq} for more)"
+    return [f"      {mark} {line}" for line in lines]
+
+
+def _details(e: dict[str, Any]) -> list[str]:
+    """journal --verbose: under a row, why it was refused, then the request's and the answer's bodies."""
+    from .journal import reason_line
+
+    lines = [f"      {reason_line(e['explain'])}"] if e.get("explain") else []
+    request, response = e.get("request") or {}, e.get("response") or {}
+    lines += _body_lines(">", request.get("body"), bool(request.get("truncated")))
+    lines += _body_lines("<", response.get("body"), bool(response.get("truncated")))
+    return lines
+
+
 def _clock_line(c: dict[str, Any]) -> str:
     line = f"clock {c['now']} ({c['mode']})"
     if c.get("fired") is not None:
@@ -354,7 +385,12 @@ def human(args: argparse.Namespace, data: Any) -> str:
         return table(("AT", "VENDOR", "TENANT", "METHOD", "URL", "TRY", "ANSWER"), rows) + \
             f"\n({len(rows)} attempts)"
     if c == "journal":
-        return table(JOURNAL_HEADERS, [_entry_row(e) for e in data["entries"]]) + f"\n({len(data['entries'])} entries)"
+        text = table(JOURNAL_HEADERS, [_entry_row(e) for e in data["entries"]])
+        if args.verbose:  # each row, then what it says
+            head, *lines = text.split("\n")
+            text = "\n".join([head, *("\n".join([line, *_details(e)]) for line, e in zip(lines, data["entries"],
+                                                                                          strict=True))])
+        return text + f"\n({len(data['entries'])} entries)"
     if args.action == "list":
         faults = data["faults"]
         return table(("VENDOR", "OPERATION", "TENANT", "FAULT", "LEFT"), [

@@ -12,7 +12,9 @@ class VendorError(Exception):
     """A client-visible error. ``code`` and ``message`` are the vendor's; ``kind`` names what went wrong
     in vendor-neutral words (``auth``, ``not_found``, ``validation``, ``method``, ``too_large``,
     ``rate_limited``, ``conflict``, ``internal``) so a vendor can pick its own code when none is given.
-    ``extra`` carries envelope-specific members (a JSON:API ``source.pointer``, a ``Retry-After``...)."""
+    ``extra`` carries envelope-specific members (a JSON:API ``source.pointer``, a ``Retry-After``...). ``where``
+    names what was refused when a handler knows it (``body.EndDay``, ``query.page``): the journal's explanation
+    shows it (validation failures name theirs through their Violation); it never reaches the wire."""
 
     status: int
     message: str
@@ -20,6 +22,7 @@ class VendorError(Exception):
     kind: str = "validation"
     extra: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    where: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.status} {self.kind}: {self.message}")
@@ -38,13 +41,15 @@ class ClientGone(Exception):
 class Violation:
     """One request-validation failure, before a vendor turns it into its envelope.
     ``location`` is path, query, header, body or security; ``name`` is the parameter or field
-    (dotted for nested body fields); ``rule`` is the JSON Schema keyword that failed."""
+    (dotted for nested body fields); ``rule`` is the JSON Schema keyword that failed; ``schema`` the schema it
+    failed (the journal words the spec's rule and description from it)."""
 
     location: str
     name: str
     rule: str
     message: str
     value: Any = None
+    schema: Any = None
 
 
 class SpecError(Exception):

@@ -126,7 +126,7 @@ class KeptAnswers:
         response = web.Response(status=hit.reply.status, body=body, headers=headers)
         pipeline.runtime.journal.record(now, vendor.name, tenant, request.method, request.path_qs, response.status,
                                         hit.op.operation_id, None, None, None, hit.params, request.headers, None,
-                                        response.headers)
+                                        response.headers, body, hit.op)
         return response
 
     def keep(self, key: Key, x: Exchange, response: web.StreamResponse) -> None:

@@ -160,7 +160,7 @@ def _wait(e: Entry, default: float) -> float:
     """Seconds a 429 asked the client to wait at least: its Retry-After (seconds, or an HTTP date on the fake
     clock), else the vendor's documented back-off. Whole seconds are a rounding up (a vendor that knows the wait to
     the millisecond says so in its body too): a second less is still waiting."""
-    given = dict(e.answered or ()).get("Retry-After")
+    given = e.answer_header("Retry-After")
     if given:
         given = given.strip()
         if given.isascii() and given.isdigit():
@@ -206,7 +206,7 @@ def retry_after(scope: Scope, rule: Rule) -> Iterator[Hit]:
     default = float(rule.figures.get("seconds", 1.0))
     for operation, found in by_operation.items():
         e, nxt, _ = found[0]
-        given = dict(e.answered or ()).get("Retry-After")
+        given = e.answer_header("Retry-After")
         asked = f"Retry-After: {given}" if given else f"no Retry-After, the vendor's back-off is {default:g} s"
         yield operation, (f"{len(found)} times a request came before the 429's wait was over: {nxt.method} "
                           f"{nxt.path} {nxt.at - e.at:.3g} s after it ({asked})"), [
@@ -234,7 +234,7 @@ def redirect_unfollowed(scope: Scope, rule: Rule) -> Iterator[Hit]:
         last[resource(e.path, mount)] = e.seq
     unfollowed: dict[str, list[Entry]] = {}  # by target: the redirects to it, while none was followed
     for e in scope.entries:
-        location = dict(e.answered or ()).get("Location") if e.operation in rule.operations else None
+        location = e.answer_header("Location") if e.operation in rule.operations else None
         if e.status in statuses and location:
             target = resource(location, mount)
             if target not in unfollowed:  # the first redirect there: followed if the target was requested since

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import HttpVersion11, web
 
-from .errors import BodyError, ClientGone, StateWriteError, StrictModeError, VendorError
+from .errors import BodyError, ClientGone, StateWriteError, StrictModeError, VendorError, Violation
 from .files import FileResponse
+from .journal import Entry as JournalEntry
 from .specs import Operation
 from .validation import RequestValidator, ResponseValidator
 from .vendor import Context, Reply, VendorApp
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 Handler = Callable[[Context], Awaitable[Reply]]
+# a refused request's journal entry, on its answer: what serve --verbose prints its reason from (app.py RequestLog)
+JOURNALED = web.ResponseKey("fakeexports_journaled", JournalEntry)
 
 # --state: every answer while changes wait unwritten (the disk full or read-only: persist.py)
 MSG_UNWRITTEN = "The fake could not write its state file; try again later"
@@ -71,6 +74,7 @@ class Exchange:
     gone: bool = False  # the client hung up before its body arrived: nobody to answer
     raw: bytes | None = None  # the body as it came (journaled for the lint rules)
     refusal: VendorError | None = None  # why the answer is a refusal (journaled: its kind and words)
+    problem: Violation | None = None  # the validation failure behind a refusal (journaled: its field and rule)
 
     @property
     def operation(self) -> str | None:
@@ -235,12 +239,14 @@ class Pipeline:
         vendor.negotiate(request, op)
         params, problem = validator.params(x.match, request.query, request.headers, request.raw_path)
         if problem is not None:
+            x.problem = problem
             raise vendor.violation(problem, op, request)
         x.params = params
         if validator.wants_body:
             x.raw = raw = await read_body(request, self.runtime.settings.body_timeout)
             x.body, problem = validator.body(request.headers.get("Content-Type", ""), raw)
             if problem is not None:
+                x.problem = problem
                 raise vendor.violation(problem, op, request)
 
     def fault(self, x: Exchange) -> None:
@@ -287,12 +293,18 @@ class Pipeline:
         return response
 
     def record(self, x: Exchange, response: web.StreamResponse) -> None:
-        request, refusal = x.request, x.refusal
+        request, refusal, entry = x.request, x.refusal, x.entry
         status = 499 if x.gone else response.status  # nginx's "client closed request": what was sent, nobody read
-        self.runtime.journal.record(
+        held = type(response) is web.Response  # else a file, streamed in parts: never held whole
+        answer = response.body if isinstance(response, web.Response) else None
+        journaled = self.runtime.journal.record(
             x.now, self.vendor.name, x.tenant, request.method, request.path_qs, status, x.operation,
             None if refusal is None else refusal.kind, None if refusal is None else refusal.message,
-            None if x.ctx is None else x.ctx.made, x.params, request.headers, x.raw, response.headers)
+            None if x.ctx is None else x.ctx.made, x.params, request.headers, x.raw, response.headers,
+            answer if isinstance(answer, bytes) else None, None if entry is None else entry.op, refusal, x.problem,
+            not held)
+        if status >= 400:
+            response[JOURNALED] = journaled
 
 
 def render(runtime: Runtime, vendor: VendorApp, request: web.Request, reply: Reply) -> web.StreamResponse:

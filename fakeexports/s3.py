@@ -19,7 +19,7 @@ from .clocks import CLOCKS, ClockError, refused, tunnel_clock
 from .errors import StateWriteError, VendorError
 from .files import FileResponse, hex_id
 from .links import AMZ_DATE, BUCKET_PREFIX, MAX_EXPIRES, MOUNT
-from .pipeline import tunnel_of
+from .pipeline import JOURNALED, tunnel_of
 from .routing import ROUTER
 
 if TYPE_CHECKING:
@@ -195,10 +195,14 @@ def make_s3_handler(runtime: Runtime, answer: Answer, operation: str | None) -> 
         response.headers["Date"] = runtime.date()  # the fake clock's, as every answer's
         runtime.try_flush()  # --state: a file's size, where it is kept, is written too
         owner = request.get(OWNER)
-        runtime.journal.record(now, "s3", request.match_info.get("tenant"), request.method, request.path_qs,
+        entry = runtime.journal.record(now, "s3", request.match_info.get("tenant"), request.method, request.path_qs,
                                response.status, operation, None if refusal is None else refusal.kind,
                                None if refusal is None else refusal.message, params=owner, sent=request.headers,
-                               answered=response.headers)
+                               answered=response.headers, answer=response.body if type(response) is web.Response
+                               and isinstance(response.body, bytes) else None, refusal=refusal,
+                               streamed=type(response) is not web.Response)
+        if response.status >= 400:
+            response[JOURNALED] = entry
         return response
 
     return handle

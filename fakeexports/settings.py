@@ -19,11 +19,13 @@ ENV_PREFIX = "FAKEEXPORTS_"
 
 
 def setting(default: Any, help: str, *, flag: bool = True, choices: tuple[Any, ...] | None = None,
-            check: Callable[[Any], str | None] | None = None, metavar: str | None = None) -> Any:
+            check: Callable[[Any], str | None] | None = None, metavar: str | None = None,
+            short: str | None = None) -> Any:
     """A field of Settings: ``help`` for --help, ``flag`` False for a setting with no CLI flag (the environment and
-    Python only), ``choices`` the values it takes, ``check`` a problem with a value (None: fine)."""
+    Python only), ``choices`` the values it takes, ``check`` a problem with a value (None: fine), ``short`` a
+    one-letter flag beside the long one (``-v``)."""
     return field(default=default, metadata={"help": help, "flag": flag, "choices": choices, "check": check,
-                                            "metavar": metavar})
+                                            "metavar": metavar, "short": short})
 
 
 def _positive(value: float) -> str | None:
@@ -164,6 +166,8 @@ class Settings:
                                    "(default 0: the open-file limit less 128, never more)", check=_cap, metavar="N")
     max_connections_per_address: int = setting(0, "connections open at once from one client address, the same way "
                                                "(default 0: half of --max-connections)", check=_cap, metavar="N")
+    verbose: bool = setting(False, "print a line per vendor request as it is answered (method, path, status, ms) "
+                            "and, for each 4xx, a line with its reason (default off: quiet)", short="-v")
     no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (kept, params, moments, "
                                          "shared, sizes): every answer stays the same, only slower (caches.py)",
                                          check=_caches, metavar="NAMES")

@@ -134,6 +134,8 @@ class Operation:
     secured: bool
     security: tuple[dict[str, list[str]], ...]  # alternatives: scheme name -> scopes (OAuth2)
     raw: dict[str, Any] = field(repr=False, compare=False)
+    # the security schemes ``security`` names, as the document declares them (where a credential goes, its words)
+    schemes: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def handler_name(self) -> str:
@@ -193,6 +195,7 @@ def _load_spec_cached(vendor: str, key: str, path_text: str, sha: str, cache_dir
         raise SpecError(f"{path}: not an OpenAPI document")
     resolved = resolve_refs(doc)
     global_security = resolved.get("security")
+    declared = (resolved.get("components") or {}).get("securitySchemes") or {}
     operations: list[Operation] = []
     for route, item in (resolved.get("paths") or {}).items():
         shared = item.get("parameters", [])
@@ -240,6 +243,7 @@ def _load_spec_cached(vendor: str, key: str, path_text: str, sha: str, cache_dir
                     secured=bool(security),
                     security=tuple(dict(req) for req in security or ()),
                     raw=copy.deepcopy(op),
+                    schemes={name: declared[name] for req in security or () for name in req if name in declared},
                 )
             )
     return SpecDoc(vendor, key, path, sha, resolved, tuple(operations), doc)

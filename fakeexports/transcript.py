@@ -36,6 +36,40 @@ def secret_name(name: str) -> bool:
 def scrub(text: str) -> str:
     """Any text (an error message, a header) with every signing or secret query value in it hidden."""
     return _SIGNED.sub(lambda m: m.group(1) + HIDDEN, text)
+
+
+# a JSON member with a string value, or a form field, in text that does not parse (a body cut short)
+_MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*"?')
+_FIELD = re.compile(r"(^|&)([^=&\s]+)=([^&\s]*)")
+
+
+def scrub_members(text: str) -> str:
+    """Text that may be JSON or a form but does not parse as a whole (a body cut at a journal's cap): every secret
+    member's or field's value hidden where it stands (secret_name), and every signed URL's signature."""
+    text = _MEMBER.sub(lambda m: f'"{m.group(1)}"{m.group(2)}"{HIDDEN}"' if secret_name(m.group(1)) else m.group(0),
+                       text)
+    if "=" in text and "\n" not in text.strip():
+        text = _FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}={HIDDEN}" if secret_name(m.group(2)) else m.group(0),
+                          text)
+    return scrub(text)
+
+
+def redact_text(data: bytes, content_type: str) -> str:
+    """A UTF-8 body as text with its secrets hidden (redact_body), kept as it was sent where nothing in it is
+    secret: a JSON body is not re-serialized just to be shown."""
+    text = data.decode("utf-8")
+    hidden = redact_body(data, content_type)
+    if hidden == data:
+        return text
+    stripped = text.lstrip()
+    if "json" in content_type.lower() or stripped[:1] in ("{", "["):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return hidden.decode("utf-8")
+        if redact_value(value) == value:
+            return text
+    return hidden.decode("utf-8")
 BODY_LIMIT = 256 * 1024  # of an answer kept in a transcript (a file: its head is enough to compare its format)
 
 
@@ -92,7 +126,7 @@ def redact_body(data: bytes, content_type: str) -> bytes:
         try:
             return json.dumps(redact_value(json.loads(text))).encode()
         except ValueError:
-            pass
+            return scrub_members(text).encode()  # not JSON after all (or cut short): its members, where they stand
     if "x-www-form-urlencoded" in kind or (not kind and "=" in text and "\n" not in text.strip()):
         pairs = parse_qsl(text, keep_blank_values=True)
         if pairs:

@@ -118,7 +118,8 @@ def violation_from(exc: fastjsonschema.JsonSchemaValueException, location: str |
         if extra:
             name = ".".join([*path, extra.group(1)])
             message = f"{extra.group(1)} is not allowed"
-    return Violation(location=location, name=name, rule=str(exc.rule), message=message, value=exc.value)
+    return Violation(location=location, name=name, rule=str(exc.rule), message=message, value=exc.value,
+                     schema=exc.definition)
 
 
 class ParamGroup:

@@ -115,7 +115,7 @@ def _filtered(jobs: list[Job], key: str, value: str, now: float, version_: str) 
             bound = parse_rfc3339(value.replace(" ", "T"))
         except ValueError:
             raise VendorError(400, f"{value} is not a valid value for {key}.", code="107",
-                              extra={"title": "Invalid filter value"}) from None
+                              extra={"title": "Invalid filter value"}, where=f"query.filter[{key}]") from None
         return [j for j in jobs if (j.created >= bound if key.endswith("gteq") else j.created <= bound)]
     wanted = {w for w in value.split(",") if w}
     if key == "id":

@@ -523,9 +523,9 @@ async def download_export(ctx: Context) -> Reply:
     job = _job(ctx)
     status = status_at(job.schedule, ctx.now)
     if status == "expired":
-        raise VendorError(410, MSG_EXPIRED, code="EXPORT_EXPIRED")
+        raise VendorError(410, MSG_EXPIRED, code="EXPORT_EXPIRED", kind="expired")
     if status != "completed":
-        raise VendorError(409, MSG_NOT_READY, code="EXPORT_NOT_READY")
+        raise VendorError(409, MSG_NOT_READY, code="EXPORT_NOT_READY", kind="conflict")
     expires = time_of(job.schedule, "expired") or INF  # INF: held completed by a fixture
     ttl = int(min(ctx.runtime.settings.download_ttl, max(1, expires - ctx.now)))
     link = ctx.presign(f"exports/{job.id}.csv", ttl)
@@ -537,7 +537,7 @@ async def download_export(ctx: Context) -> Reply:
 async def delete_export(ctx: Context) -> Reply:
     job = _job(ctx)
     if status_at(job.schedule, ctx.now) in ("pending", "processing"):
-        raise VendorError(409, MSG_ACTIVE, code="EXPORT_ACTIVE")
+        raise VendorError(409, MSG_ACTIVE, code="EXPORT_ACTIVE", kind="conflict")
     ctx.state.remove_job(job)
     return Reply(204)
 

@@ -56,14 +56,16 @@ async def create_token(ctx: Context) -> Reply:
     form = ctx.body or {}
     grant = form.get("grant_type") or ctx.params.get("grant_type")
     if not grant:
-        raise VendorError(400, "grant_type is required", code="invalid_request")
+        raise VendorError(400, "grant_type is required", code="invalid_request", where="body.grant_type")
     if grant != "client_credentials":
-        raise VendorError(400, f"grant_type {grant} is not supported", code="unsupported_grant_type")
+        raise VendorError(400, f"grant_type {grant} is not supported", code="unsupported_grant_type",
+                          where="body.grant_type")
     allowed = granted(ctx.vendor, ctx.tenant)
     asked = str(form.get("scope") or "").split()
     missing = [s for s in asked if s not in allowed]
     if missing:
-        raise VendorError(400, f"scope {' '.join(missing)} is not granted to this client", code="invalid_scope")
+        raise VendorError(400, f"scope {' '.join(missing)} is not granted to this client", code="invalid_scope",
+                          where="body.scope")
     scope = " ".join(asked or allowed)
     state = ctx.state
     number = int(state.get("talkdesk", "tokens") or 0) + 1

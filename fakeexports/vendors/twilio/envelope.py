@@ -116,7 +116,7 @@ def parse_day(text: str, name: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise VendorError(400, MSG_INVALID.format(name=name, detail=f"{text!r} is not a date (yyyy-MM-dd)"),
-                          kind="validation") from None
+                          kind="validation", where=f"body.{name}") from None
 
 
 def file_key(tenant: str, rt: str, day: str) -> str:

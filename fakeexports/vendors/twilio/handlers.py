@@ -84,11 +84,12 @@ async def create_export_custom_job(ctx: Context) -> Reply:
     start, end = envelope.parse_day(body["StartDay"], "StartDay"), envelope.parse_day(body["EndDay"], "EndDay")
     latest = datetime.fromtimestamp(ctx.now, UTC).date() - timedelta(days=2)
     if end > latest:
-        raise VendorError(400, envelope.MSG_END_DAY_RECENT.format(latest=latest.isoformat()), kind="validation")
+        raise VendorError(400, envelope.MSG_END_DAY_RECENT.format(latest=latest.isoformat()), kind="validation",
+                          where="body.EndDay")
     if start > end:
-        raise VendorError(400, envelope.MSG_DAY_ORDER, kind="validation")
+        raise VendorError(400, envelope.MSG_DAY_ORDER, kind="validation", where="body.StartDay")
     if ("WebhookUrl" in body) != ("WebhookMethod" in body):
-        raise VendorError(400, envelope.MSG_WEBHOOK_PAIR, kind="validation")
+        raise VendorError(400, envelope.MSG_WEBHOOK_PAIR, kind="validation", where="body.WebhookMethod")
     queue.charge_quota(ctx.state, ctx.now, (end - start).days + 1, ctx.vendor.config["days_per_day"])
     if "WebhookUrl" in body:
         wire.remember_token(ctx)
