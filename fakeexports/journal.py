@@ -109,10 +109,10 @@ def shown_body(data: bytes | None, headers: Mapping[str, str] | None, size: int)
     """``{"body": text or None, "truncated": bool}``: a body as text up to CAP, secrets masked; a gzip or binary
     body (or one streamed, never held) as a one-line summary ("<gzip, 1234 bytes>")."""
     content_type = _header(headers, "Content-Type")
-    if data is None and size < 0:  # a file streamed to the client: its headers say what it was
-        length = _header(headers, "Content-Length")
-        what = "gzip" if _gzip(b"", headers, content_type) else content_type.split(";")[0] or "body"
-        return {"body": f"<{what}, streamed, {length or 'unknown'} bytes>", "truncated": False}
+    if data is None and size < 0:  # a file streamed to the client, never held: its headers say what it was
+        length = _header(headers, "Content-Length") or "?"
+        what = "gzip" if _gzip(b"", headers, content_type) else content_type.split(";")[0] or "file"
+        return {"body": f"<{what}, {length} bytes>", "truncated": False}
     if not data:
         return {"body": None, "truncated": False}
     if _gzip(data, headers, content_type):

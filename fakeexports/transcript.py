@@ -58,6 +58,8 @@ def redact_text(data: bytes, content_type: str) -> str:
     """A UTF-8 body as text with its secrets hidden (redact_body), kept as it was sent where nothing in it is
     secret: a JSON body is not re-serialized just to be shown."""
     text = data.decode("utf-8")
+    if "x-www-form-urlencoded" in content_type.lower():  # its fields where they stand, "***" not "%2A%2A%2A"
+        return scrub_members(text)
     hidden = redact_body(data, content_type)
     if hidden == data:
         return text

@@ -188,3 +188,29 @@ def test_a_clock_picked_on_the_page_shows_and_moves_only_that_clock(browser: Any
     expect(row.locator(".status")).to_have_text("processing")
     assert fake.runtime.clock.now() == 1768478400  # the server's own clock did not move
     assert page.errors == []
+
+
+def test_a_refused_requests_row_opens_its_reason_and_bodies(browser: Any, fake: ServerThread) -> None:
+    """Clicking a journal row opens the detail panel (GET /_fakeexports/journal/{seq}): why it was refused, in the
+    spec's words, and what was sent and answered, the credential masked."""
+    refused = requests.post(fake.vendor_url("hookbridge") + "/v1/exports", headers={"Authorization": f"Bearer {KEY}"},
+                            json={"start_time": "2026-13-01T00:00:00Z", "end_time": "2026-01-15T00:00:00Z"},
+                            timeout=10)
+    assert refused.status_code == 400
+    page = page_of(browser, fake.url)
+    assert page.locator("#journal-detail").is_hidden()
+    row = page.locator("#journal tr[data-seq='1']")
+    row.click()
+    panel = page.locator("#journal-detail")
+    expect(panel).to_be_visible()
+    expect(panel.locator(".why-reason")).to_have_text(refused.json()["error"]["message"])
+    expect(panel.locator(".why-where")).to_have_text("body.start_time")
+    expect(panel.locator(".why-spec")).to_contain_text("'2026-13-01T00:00:00Z' is not a 'date-time'")
+    expect(panel.locator("pre.body").first).to_contain_text('"start_time": "2026-13-01T00:00:00Z"')
+    expect(panel.locator("pre.body").last).to_have_text(refused.text)
+    expect(panel.locator("pre.headers").first).to_contain_text("Authorization: Bearer ***")
+    assert KEY not in panel.inner_text()
+    expect(row).to_have_class("picked")
+    page.click("#journal-detail-close")
+    expect(panel).to_be_hidden()
+    assert page.errors == []
