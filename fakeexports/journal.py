@@ -46,8 +46,8 @@ class Entry:
     the request created. The rest is never shown as it is: ``params`` the checked path, query and header values (the
     validator's own dict), ``headers`` the request's headers and ``body`` its body (raw, up to BODY bytes), ``answer``
     the answer's body (up to CAP bytes; None when it was streamed) of ``size`` bytes and ``answered`` its headers,
-    ``op`` the operation, ``refusal`` and ``problem`` why it was refused. The lint rules (lint.py) read ``params``,
-    ``body``, ``sent`` and ``location``; views read ``detail``."""
+    ``op`` the operation, ``where`` the field a refusal named and ``problem`` the validation failure behind it.
+    The lint rules (lint.py) read ``params``, ``body``, ``sent`` and ``answer_header``; views read ``detail``."""
 
     seq: int
     at: float
@@ -67,7 +67,7 @@ class Entry:
     answer: bytes | None = None
     size: int = 0
     op: Operation | None = None
-    refusal: VendorError | None = None
+    where: str | None = None
     problem: Violation | None = None
 
     def public(self) -> dict[str, Any]:
@@ -148,10 +148,9 @@ def explain(e: Entry) -> dict[str, Any] | None:
     of that answer)."""
     if e.status < 400:
         return None
-    refusal, problem, op = e.refusal, e.problem, e.op
+    problem, op = e.problem, e.op
     kind = e.error or ("internal" if e.status >= 500 else "refused")
-    out: dict[str, Any] = {"kind": kind, "reason": e.reason, "where": refusal.where if refusal else None,
-                           "rule": None, "spec": None}
+    out: dict[str, Any] = {"kind": kind, "reason": e.reason, "where": e.where, "rule": None, "spec": None}
     if problem is not None:
         where = problem.location + (f".{problem.name}" if problem.name else "")
         out.update(where=out["where"] or ("header.Content-Type" if problem.rule == "content-type" else where),
@@ -301,10 +300,11 @@ class Journal:
         size = -1 if streamed else 0
         if answer is not None:
             size = len(answer)
-            if size > CAP:
-                answer = answer[:CAP]
+            # a copy of CAP bytes at most: orjson's output keeps its whole 4 KiB buffer (bench/journal_memory.py)
+            answer = answer[:CAP] if size > CAP else bytes(memoryview(answer))
+        # the refusal's words and field, not the exception: its traceback holds the request's frames
         entry = Entry(self._seq, at, vendor, tenant, method, path, status, operation, error, reason, job, params, sent,
-                      body, answered, answer, size, op, refusal, problem)
+                      body, answered, answer, size, op, None if refusal is None else refusal.where, problem)
         self.entries.append(entry)
         return entry
 

@@ -249,12 +249,13 @@ def test_a_streamed_file_is_summarised_from_its_headers(fake: ServerThread) -> N
     assert d["response"]["body"] == f"<text/csv, {len(csv.content)} bytes>"
 
 
-def test_the_journal_keeps_references_not_copies() -> None:
+def test_the_journal_keeps_references_and_copies_only_answers() -> None:
     journal, body, answer = Journal(), b'{"a": 1}', b"x" * 100
     headers = {"Content-Type": "application/json"}
     entry = journal.record(0.0, "v", None, "POST", "/p", 201, "Op", sent=headers, body=body, answered=headers,
                            answer=answer)
-    assert entry.body is body and entry.answer is answer and entry.headers is headers
+    assert entry.body is body and entry.headers is headers and entry.answered is headers
+    assert entry.answer == answer and entry.size == 100  # a copy: orjson's bytes would hold their 4 KiB buffer
     big = journal.record(0.0, "v", None, "GET", "/p", 200, "Op", answer=b"y" * (CAP + 1))
     assert big.answer is not None and len(big.answer) == CAP and big.size == CAP + 1
 
