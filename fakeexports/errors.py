@@ -13,7 +13,7 @@ class VendorError(Exception):
     in vendor-neutral words (``auth``, ``not_found``, ``validation``, ``method``, ``too_large``,
     ``rate_limited``, ``conflict``, ``internal``) so a vendor can pick its own code when none is given.
     ``extra`` carries envelope-specific members (a JSON:API ``source.pointer``, a ``Retry-After``...). ``where``
-    names what was refused when a handler knows it (``body.EndDay``, ``query.page``): the journal's explanation
+    names what was refused when a handler knows it (``body.end``, ``query.page``): the journal's explanation
     shows it (validation failures name theirs through their Violation); it never reaches the wire."""
 
     status: int

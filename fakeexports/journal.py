@@ -142,7 +142,7 @@ WHERE_BY_STATUS = {406: "header.Accept", 408: "body", 413: "body", 415: "header.
 def explain(e: Entry) -> dict[str, Any] | None:
     """Why a request was refused, for every answer of 400 or more: ``kind`` (the rule that refused it: auth,
     validation, rate_limited, not_found, conflict, fault...), ``reason`` (the vendor's words), ``where`` (the parameter
-    or field: ``body.StartDay``, ``query.PageSize``, ``header.Authorization``; None when no one thing is), ``rule``
+    or field: ``body.start``, ``query.page_size``, ``header.Authorization``; None when no one thing is), ``rule``
     (the JSON Schema keyword that failed, or the security scheme) and ``spec`` (the spec's own words: the rule as the
     schema states it and the field's description, the security scheme's description, or the operation's description
     of that answer)."""
@@ -168,7 +168,7 @@ def explain(e: Entry) -> dict[str, Any] | None:
 
 def reason_line(why: Mapping[str, Any] | None, width: int = 300) -> str:
     """An explanation in one line, as serve --verbose and journal --verbose print it:
-    ``why: validation at body.EndDay: <the vendor's words> | spec: <the spec's words>``."""
+    ``why: validation at body.end: <the vendor's words> | spec: <the spec's words>``."""
     if not why:
         return ""
     text = f"why: {why.get('kind')}" + (f" at {why['where']}" if why.get("where") else "") + \
@@ -207,7 +207,7 @@ def _join(*parts: str | None) -> str | None:
 
 def schema_words(problem: Violation) -> str | None:
     """The rule a value broke, as the schema states it: "'2026-13-01' is not a 'date'", "'x' is not one of
-    ['csv', 'json']", "'AB' does not match '^JS[0-9a-f]{32}$'"..."""
+    ['csv', 'json']", "'AB' does not match '^[0-9a-f]{32}$'"..."""
     schema = problem.schema if isinstance(problem.schema, Mapping) else {}
     rule, value = problem.rule, problem.value
     leaf = problem.name.rsplit(".", 1)[-1] if problem.name else "the body"
