@@ -98,7 +98,13 @@ class Entry:
 
 
 def shown_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
-    return redact_headers(dict(headers.items())) if headers else {}
+    """Headers masked, as text JSON can carry: the bytes aiohttp could not read as UTF-8 (kept as surrogates) shown
+    as U+FFFD."""
+    return redact_headers({_text(k): _text(v) for k, v in headers.items()}) if headers else {}
+
+
+def _text(value: str) -> str:
+    return value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str:
@@ -137,6 +143,7 @@ def _gzip(data: bytes, headers: Mapping[str, str] | None, content_type: str) -> 
 # --- why a request was refused ---------------------------------------------------------------------------------------
 # where a refusal of this status points when nothing more precise is known (RFC 9110's meanings)
 WHERE_BY_STATUS = {406: "header.Accept", 408: "body", 413: "body", 415: "header.Content-Type"}
+WHERE_BY_KIND = {"too_large": "body", "timeout": "body", "method": "method"}  # whatever status the vendor gives them
 
 
 def explain(e: Entry) -> dict[str, Any] | None:
@@ -160,7 +167,8 @@ def explain(e: Entry) -> dict[str, Any] | None:
         out.update(where=out["where"] or credential_where(scheme), rule=f"security: {name}",
                    spec=scheme.get("description"))
     if out["where"] is None:
-        out["where"] = WHERE_BY_STATUS.get(e.status) or (_path_param(op) if kind == "not_found" else None)
+        out["where"] = WHERE_BY_KIND.get(kind) or WHERE_BY_STATUS.get(e.status) or (
+            _path_param(op) if kind == "not_found" else None)
     if out["spec"] is None and op is not None:
         out["spec"] = _answer_words(op, e.status)
     return out

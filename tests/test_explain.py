@@ -9,6 +9,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -152,6 +153,27 @@ def test_a_state_refusal_and_an_answer_that_was_not_refused(fake: ServerThread) 
                          allow_redirects=False)
     assert early.status_code == 409
     assert detail(fake)["explain"]["kind"] == "conflict"
+
+
+def test_bytes_a_header_cannot_hold_as_text_and_other_refusals_still_show(fake: ServerThread) -> None:
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=10) as raw:
+        raw.sendall(b"GET /twilio/v1/Exports/Calls/Jobs HTTP/1.1\r\nHost: x\r\nX-Odd: \xff\xfe odd\r\n"
+                    b"Authorization: Basic \xff\r\nConnection: close\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.1 401")
+    d = detail(fake)
+    assert d["request"]["headers"]["X-Odd"] == "\ufffd\ufffd odd" and d["request"]["headers"]["Authorization"] == \
+        "Basic ***"
+    assert requests.get(fake.url + "/_fakeexports/journal?detail=true", timeout=10).status_code == 200
+    # a method the path lacks, a body the fake stopped reading
+    assert requests.put(fake.vendor_url("twilio") + "/v1/Exports/Calls/Jobs", timeout=10).status_code == 405
+    assert detail(fake)["explain"]["where"] == "method"
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=10) as raw:  # a body said too large, not sent
+        raw.sendall(f"POST /hookbridge/v1/exports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nContent-Type: "
+                    f"application/json\r\nContent-Length: {fake.settings.max_body + 1}\r\n\r\n".encode())
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")  # HookBridge's PAYLOAD_TOO_LARGE is a 400
+    why = detail(fake)["explain"]
+    assert (why["kind"], why["where"]) == ("too_large", "body")
+    assert fake.runtime.journal.errors_since(0) == []
 
 
 def test_an_unknown_or_dropped_entry_is_a_404_in_the_control_apis_shape() -> None:
