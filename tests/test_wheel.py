@@ -61,7 +61,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     wheel = _wheel(tmp / "dist")
     venv = _venv(tmp / "venv", wheel)
     # nothing of the checkout on the path: run from elsewhere, with no PYTHONPATH, the CA in a folder of its own
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" and not k.startswith("FAKEEXPORTS_")}
+    # (of the FAKEEXPORTS_ settings only NO_CACHES passes: CI's second run turns the caches off, this server's too)
+    env = {k: v for k, v in os.environ.items()
+           if k != "PYTHONPATH" and (not k.startswith("FAKEEXPORTS_") or k == "FAKEEXPORTS_NO_CACHES")}
     env.update(FAKEEXPORTS_PORT="0", FAKEEXPORTS_CA_DIR=str(tmp / "ca"))
     proc = subprocess.Popen([str(venv / "bin" / "fakeexports"), "serve", "--clock", "virtual", "--strict"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp,
