@@ -199,11 +199,10 @@ def _string(data: dict[str, Any], key: str) -> str | None:
 
 # --- health and the clock ------------------------------------------------------------------------------------
 def clock_view(runtime: Runtime, registry: Registry) -> dict[str, Any]:
-    due = runtime.scheduler.next_due()
     return {
         **runtime.clock.describe(),
         "epoch": runtime.clock.now(),
-        "next_event_at": stamp(due) if due is not None else None,
+        **registry.next_event(),  # next_event_at, and next_status_change when a job's status changes then or later
         # the jobs' moments wait in each vendor's heap, behind one scheduler event per vendor
         "pending_events": runtime.scheduler.pending_count(exclude=registry.engines())
         + sum(v.jobs.pending() for v in registry.vendors.values()),
@@ -495,6 +494,11 @@ def clock_named(request: web.Request) -> Timeline:
     return clocks_of(request).find(request.match_info["clock"], request.headers.get("Authorization"))
 
 
+def clock_entry(request: web.Request, timeline: Timeline) -> dict[str, Any]:
+    """A clock's view, with its next event as its own world's registry sees it."""
+    return timeline.view(request.app[REGISTRY].vendors, timeline.app[REGISTRY].next_event()["next_event_at"])
+
+
 @endpoint("POST", "/clocks")
 async def clock_create(request: web.Request) -> web.StreamResponse:
     """A clock of its own, standing still at ``start`` (RFC 3339; default 2026-01-15T12:00:00Z, the virtual clock's)
@@ -527,7 +531,7 @@ async def clock_create(request: web.Request) -> web.StreamResponse:
         except ClockError:
             await clocks.delete(timeline)
             raise
-    view = timeline.view(request.app[REGISTRY].vendors)
+    view = clock_entry(request, timeline)
     return reply({**view, "token": timeline.token, **({"credentials": made} if fresh else {})}, 201)
 
 
@@ -551,8 +555,7 @@ async def clocks_list(request: web.Request) -> web.StreamResponse:
     if token is not None and not _authorized(request, token):
         raise ControlError(401, "listing every clock needs the control token; a clock's own view is "
                                 "GET /_fakeexports/clocks/{id} with its token")
-    vendors = request.app[REGISTRY].vendors
-    return reply({"clocks": [t.view(vendors) for t in clocks_of(request).by_id.values()],
+    return reply({"clocks": [clock_entry(request, t) for t in clocks_of(request).by_id.values()],
                   "idle_limit_seconds": runtime.settings.clock_idle})
 
 
@@ -560,7 +563,7 @@ async def clocks_list(request: web.Request) -> web.StreamResponse:
 async def clock_get(request: web.Request) -> web.StreamResponse:
     timeline = clock_named(request)
     timeline.touched = time.time()
-    return reply(timeline.view(request.app[REGISTRY].vendors))
+    return reply(clock_entry(request, timeline))
 
 
 @endpoint("DELETE", "/clocks/{clock}")
