@@ -384,6 +384,96 @@ async def force(request: web.Request) -> web.StreamResponse:
     return reply({"job": view})
 
 
+# --- the timeline (the dashboard draws it) -----------------------------------------------------------------------
+TIMELINE_LIMIT, TIMELINE_MAX = 100, 1000
+
+
+@endpoint("GET", "/timeline")
+async def job_timeline(request: web.Request) -> web.StreamResponse:
+    """The newest jobs (``limit``, default 100, at most 1000; of a ``vendor`` and a ``tenant`` if named), each with
+    its schedule (past and scheduled transitions), its effects, removal, forced outcome, parameters and files, the
+    webhook and callback attempts made for it and those waiting, and the journal's requests about it; with the
+    clock's time and the faults waiting to be used. Page cost follows ``limit`` and the logs' sizes, not the
+    store's."""
+    runtime, registry, q = request.app[RUNTIME], request.app[REGISTRY], request.query
+    limit_text = q.get("limit", str(TIMELINE_LIMIT))
+    if not (limit_text.isascii() and limit_text.isdigit()) or not 1 <= int(limit_text) <= TIMELINE_MAX:
+        raise ControlError(400, f"'limit' must be a whole number from 1 to {TIMELINE_MAX}")
+    if q.get("vendor"):
+        vendor_of(request, q["vendor"])
+    picked = newest_jobs(request, int(limit_text), q.get("vendor"), q.get("tenant"))
+    origin = origin_of(request, runtime.settings.public_url, runtime.url_prefix)
+    told = _webhooks_by_job(runtime)
+    asked = _requests_by_job(runtime, {(v.name, state.tenant, job.id) for v, state, job in picked})
+    jobs = []
+    for vendor, state, job in picked:
+        key = (vendor.name, state.tenant, job.id)
+        view = job_view(runtime, origin, vendor, state, job)
+        jobs.append({**view, **vendor.jobs.timeline(job), "parameters": dict(job.attrs),
+                     "webhooks": told.get(key, []), "requests": asked.get(key, [])})
+    total = sum(len(s.jobs) for name, v in registry.vendors.items() if not q.get("vendor") or name == q["vendor"]
+                for s in runtime.store.tenants(name) if named(v, s.tenant, q.get("tenant")))
+    now = runtime.clock.now()
+    return reply({"now": stamp(now), "epoch": now, "jobs": shown(request, jobs), "total": total,
+                  "faults": shown(request, runtime.faults.to_json())})
+
+
+def newest_jobs(request: web.Request, limit: int, vendor: str | None,
+                tenant: str | None) -> list[tuple[VendorApp, TenantState, Job]]:
+    """The ``limit`` jobs made last (by the store's sequence), in the order they were made: each tenant's newest
+    are the last of its jobs (a dict keeps the order they came in), so no more than ``limit`` of each is read."""
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    found: list[tuple[int, VendorApp, TenantState, Job]] = []
+    for name, v in registry.vendors.items():
+        if vendor and name != vendor:
+            continue
+        for state in runtime.store.tenants(name):
+            if named(v, state.tenant, tenant):
+                found.extend((job.seq, v, state, job) for job in islice(reversed(state.jobs.values()), limit))
+    found.sort(key=lambda item: item[0])
+    return [(v, state, job) for _, v, state, job in found[-limit:]]
+
+
+def _webhooks_by_job(runtime: Runtime) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """Each job's webhook and callback attempts, made (with their answer) and waiting (``scheduled``), in time
+    order; an attempt whose vendor named no job is on no row."""
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    hooks = runtime.webhooks
+    for a in hooks.attempts:
+        if a.job is not None:
+            ok = a.status is not None and 200 <= a.status < 300
+            out.setdefault((a.vendor, a.tenant, a.job), []).append({
+                "at": a.at, "attempt": a.attempt, "method": a.method, "url": a.url, "payload": a.payload,
+                "status": a.status, "error": a.error, "will_retry": a.will_retry, "ok": ok, "scheduled": False})
+    for record in sorted(hooks.pending.values(), key=lambda r: r["at"]):
+        job = record.get("job")
+        if isinstance(job, str):
+            out.setdefault((record["vendor"], record["tenant"], job), []).append({
+                "at": record["at"], "attempt": record["number"], "method": record["method"], "url": record["url"],
+                "payload": record["payload"], "status": None, "error": None, "will_retry": False, "ok": None,
+                "scheduled": True})
+    return out
+
+
+def _requests_by_job(runtime: Runtime, jobs: set[tuple[str, str, str]]) -> dict[tuple[str, str, str],
+                                                                             list[dict[str, Any]]]:
+    """The journal's requests about each of ``jobs``, oldest first: the one that made it, and those whose path
+    names it (a poll, a cancel, a download by the job's id)."""
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for e in runtime.journal.entries:
+        if e.tenant is None:
+            continue
+        if e.job is not None:
+            about = [e.job]
+        else:  # a segment of the path that is one of the jobs' ids
+            about = [part for part in e.path.partition("?")[0].split("/") if (e.vendor, e.tenant, part) in jobs]
+        for job in about[:1]:
+            out.setdefault((e.vendor, e.tenant, job), []).append({
+                "seq": e.seq, "at": e.at, "method": e.method, "path": e.path, "status": e.status,
+                "operation": e.operation, "made": e.job is not None})
+    return out
+
+
 # --- vendors, tenants, fixtures, specs ----------------------------------------------------------------------------
 @endpoint("GET", "/vendors")
 async def vendors(request: web.Request) -> web.StreamResponse:

@@ -175,6 +175,21 @@ class Jobs:
                 "next_status": nxt[1] if nxt is not None else None,
                 **self.vendor.hooks["describe"](self.vendor, state, job)}
 
+    def timeline(self, job: Job) -> dict[str, Any]:
+        """What the dashboard's timeline draws of a job besides its schedule: when it was made, its effects on
+        entering a status (past and to come; a unit of work's are left out), when it goes (None: it stays), whether
+        a fixture holds it, and the outcome forced on it (faults, fixtures, the control API) with the time its
+        schedule enters it."""
+        effects = [{"at": when, "effect": fx.name} for when, _, fx, index in self.moments(job)
+                   if index is None and fx is not REMOVE]
+        forced = job.attrs.get("forced")
+        forced_at = None
+        if isinstance(forced, str):
+            forced_at = next((t for t, s in reversed(job.schedule) if s == forced), None)
+        return {"created": job.created, "effects": effects, "removal_at": self.removal_time(job),
+                "held": self.held(job),
+                "forced": {"status": forced, "at": forced_at} if isinstance(forced, str) else None}
+
     # --- changes --------------------------------------------------------------------------------------
     def rewrite(self, state: TenantState, job: Job, tail: Sequence[tuple[str, float | None]], **attrs: Any) -> None:
         """From now on the job follows ``tail`` (statuses with durations, None for the last)."""
