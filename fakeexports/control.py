@@ -338,12 +338,16 @@ async def lint_rules(request: web.Request) -> web.StreamResponse:
 # --- jobs ----------------------------------------------------------------------------------------------------
 @endpoint("GET", "/jobs")
 async def jobs(request: web.Request) -> web.StreamResponse:
-    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
-    vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
     limit_text = request.query.get("limit", "")
     if limit_text and not limit_text.isdigit():
         raise ControlError(400, "'limit' must be a whole number")
     limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
+    return reply(jobs_view(request, request.query.get("vendor"), request.query.get("tenant"), limit))
+
+
+def jobs_view(request: web.Request, vendor_filter: str | None, tenant_filter: str | None,
+              limit: int | None) -> dict[str, Any]:
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
     origin = origin_of(request, runtime.settings.public_url, runtime.url_prefix)  # of the file links
     out: list[dict[str, Any]] = []
     total = 0
@@ -357,7 +361,7 @@ async def jobs(request: web.Request) -> web.StreamResponse:
             room = len(state.jobs) if limit is None else limit - len(out)
             out.extend(job_view(runtime, origin, vendor, state, job)
                        for job in islice(state.jobs.values(), max(0, room)))
-    return reply({"jobs": shown(request, out), "total": total})
+    return {"jobs": shown(request, out), "total": total}
 
 
 def job_view(runtime: Runtime, origin: str, vendor: VendorApp, state: TenantState, job: Job) -> dict[str, Any]:
@@ -395,27 +399,31 @@ async def job_timeline(request: web.Request) -> web.StreamResponse:
     webhook and callback attempts made for it and those waiting, and the journal's requests about it; with the
     clock's time and the faults waiting to be used. Page cost follows ``limit`` and the logs' sizes, not the
     store's."""
-    runtime, registry, q = request.app[RUNTIME], request.app[REGISTRY], request.query
+    q = request.query
     limit_text = q.get("limit", str(TIMELINE_LIMIT))
     if not (limit_text.isascii() and limit_text.isdigit()) or not 1 <= int(limit_text) <= TIMELINE_MAX:
         raise ControlError(400, f"'limit' must be a whole number from 1 to {TIMELINE_MAX}")
     if q.get("vendor"):
         vendor_of(request, q["vendor"])
-    picked = newest_jobs(request, int(limit_text), q.get("vendor"), q.get("tenant"))
+    return reply(timeline_view(request, int(limit_text), q.get("vendor"), q.get("tenant")))
+
+
+def timeline_view(request: web.Request, limit: int, vendor: str | None, tenant: str | None) -> dict[str, Any]:
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    picked = newest_jobs(request, limit, vendor, tenant)
     origin = origin_of(request, runtime.settings.public_url, runtime.url_prefix)
     told = _webhooks_by_job(runtime)
     asked = _requests_by_job(runtime, {(v.name, state.tenant, job.id) for v, state, job in picked})
     jobs = []
-    for vendor, state, job in picked:
-        key = (vendor.name, state.tenant, job.id)
-        view = job_view(runtime, origin, vendor, state, job)
-        jobs.append({**view, **vendor.jobs.timeline(job), "parameters": dict(job.attrs),
+    for v, state, job in picked:
+        key = (v.name, state.tenant, job.id)
+        jobs.append({**job_view(runtime, origin, v, state, job), **v.jobs.timeline(job), "parameters": dict(job.attrs),
                      "webhooks": told.get(key, []), "requests": asked.get(key, [])})
-    total = sum(len(s.jobs) for name, v in registry.vendors.items() if not q.get("vendor") or name == q["vendor"]
-                for s in runtime.store.tenants(name) if named(v, s.tenant, q.get("tenant")))
+    total = sum(len(s.jobs) for name, v in registry.vendors.items() if not vendor or name == vendor
+                for s in runtime.store.tenants(name) if named(v, s.tenant, tenant))
     now = runtime.clock.now()
-    return reply({"now": stamp(now), "epoch": now, "jobs": shown(request, jobs), "total": total,
-                  "faults": shown(request, runtime.faults.to_json())})
+    return {"now": stamp(now), "epoch": now, "jobs": shown(request, jobs), "total": total,
+            "faults": shown(request, runtime.faults.to_json())}
 
 
 def newest_jobs(request: web.Request, limit: int, vendor: str | None,
@@ -549,9 +557,18 @@ async def spec(request: web.Request) -> web.StreamResponse:
 
 @endpoint("GET", "/ui")
 async def dashboard(request: web.Request) -> web.StreamResponse:
-    """The dashboard: one static page (no build step, nothing from a CDN); it asks for the control token when the
-    API wants one and sends it on every call, so the page itself holds no data and is open."""
-    return web.Response(body=ui.page(), content_type="text/html", charset="utf-8",
+    """The dashboard: one page (no build step, nothing from a CDN). Its first paint has the data (the clock, the
+    timeline, the jobs) in the page, where the control API is open to the request (no --control-token, or the
+    request bears it) and the page is the server's own; otherwise the page holds no data and asks for the token,
+    which it sends on every call."""
+    runtime = request.app[RUNTIME]
+    token = runtime.settings.control_token
+    initial = None
+    if not runtime.url_prefix and (token is None or _authorized(request, token)):
+        initial = {"clock": clock_view(runtime, request.app[REGISTRY]),
+                   "timeline": timeline_view(request, TIMELINE_LIMIT, None, None),
+                   "jobs": jobs_view(request, None, None, ui.JOBS_SHOWN)}
+    return web.Response(body=ui.page(initial), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-cache", "Content-Security-Policy": ui.CSP})
 
 

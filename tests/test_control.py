@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -223,6 +224,28 @@ async def test_the_dashboard_page_is_open_and_self_contained_its_data_is_not(cli
     assert "http://" not in text and "https://" not in text  # no CDN, no remote font: it works offline
     assert (await client.get("/_fakeexports/vendors")).status == 401
     assert (await client.get("/_fakeexports/jobs")).status == 401
+    assert '<script id="initial" type="application/json">null</script>' in text  # no data without the token
+
+
+async def test_the_dashboard_carries_its_first_data_where_the_api_is_open(client_for: Any) -> None:
+    """The first paint has the data: the page holds the clock, the timeline and the jobs, as JSON no text a client
+    sent can break out of (every ``<`` escaped)."""
+    client = await client_for(fixtures="none")
+    made = await (await client.post(JOBS, data={**FORM, "FriendlyName": "</script><script>alert(1)</script>"},
+                                    headers=basic())).json()
+    text = await (await client.get("/_fakeexports/ui")).text()
+    start = text.index('<script id="initial" type="application/json">') + len('<script id="initial" type="application/json">')
+    raw = text[start:text.index("</script>", start)]
+    assert "<" not in raw
+    initial = json.loads(raw)
+    assert initial["clock"]["now"] == "2026-01-15T12:00:00Z"
+    assert [j["id"] for j in initial["timeline"]["jobs"]] == [j["id"] for j in initial["jobs"]["jobs"]] == [
+        made["job_sid"]]
+    assert initial["timeline"]["jobs"][0]["parameters"]["friendly_name"] == "</script><script>alert(1)</script>"
+    # under a token, a request that bears it gets the data too
+    client = await client_for(fixtures="none", control_token="team-secret")
+    text = await (await client.get("/_fakeexports/ui", headers={"Authorization": "Bearer team-secret"})).text()
+    assert '<script id="initial" type="application/json">{"clock":' in text
 
 
 async def test_vendors_view_and_jobs_limit(client_for: Any) -> None:
