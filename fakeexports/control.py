@@ -199,11 +199,10 @@ def _string(data: dict[str, Any], key: str) -> str | None:
 
 # --- health and the clock ------------------------------------------------------------------------------------
 def clock_view(runtime: Runtime, registry: Registry) -> dict[str, Any]:
-    due = runtime.scheduler.next_due()
     return {
         **runtime.clock.describe(),
         "epoch": runtime.clock.now(),
-        "next_event_at": stamp(due) if due is not None else None,
+        **registry.next_event(),  # next_event_at, and next_status_change when a job's status changes then or later
         # the jobs' moments wait in each vendor's heap, behind one scheduler event per vendor
         "pending_events": runtime.scheduler.pending_count(exclude=registry.engines())
         + sum(v.jobs.pending() for v in registry.vendors.values()),
@@ -339,12 +338,16 @@ async def lint_rules(request: web.Request) -> web.StreamResponse:
 # --- jobs ----------------------------------------------------------------------------------------------------
 @endpoint("GET", "/jobs")
 async def jobs(request: web.Request) -> web.StreamResponse:
-    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
-    vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
     limit_text = request.query.get("limit", "")
     if limit_text and not limit_text.isdigit():
         raise ControlError(400, "'limit' must be a whole number")
     limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
+    return reply(jobs_view(request, request.query.get("vendor"), request.query.get("tenant"), limit))
+
+
+def jobs_view(request: web.Request, vendor_filter: str | None, tenant_filter: str | None,
+              limit: int | None) -> dict[str, Any]:
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
     origin = origin_of(request, runtime.settings.public_url, runtime.url_prefix)  # of the file links
     out: list[dict[str, Any]] = []
     total = 0
@@ -358,7 +361,7 @@ async def jobs(request: web.Request) -> web.StreamResponse:
             room = len(state.jobs) if limit is None else limit - len(out)
             out.extend(job_view(runtime, origin, vendor, state, job)
                        for job in islice(state.jobs.values(), max(0, room)))
-    return reply({"jobs": shown(request, out), "total": total})
+    return {"jobs": shown(request, out), "total": total}
 
 
 def job_view(runtime: Runtime, origin: str, vendor: VendorApp, state: TenantState, job: Job) -> dict[str, Any]:
@@ -383,6 +386,100 @@ async def force(request: web.Request) -> web.StreamResponse:
     view = vendor.describe_job(state, job)
     view["tenant"] = vendor.tenant_label(state.tenant)
     return reply({"job": view})
+
+
+# --- the timeline (the dashboard draws it) -----------------------------------------------------------------------
+TIMELINE_LIMIT, TIMELINE_MAX = 100, 1000
+
+
+@endpoint("GET", "/timeline")
+async def job_timeline(request: web.Request) -> web.StreamResponse:
+    """The newest jobs (``limit``, default 100, at most 1000; of a ``vendor`` and a ``tenant`` if named), each with
+    its schedule (past and scheduled transitions), its effects, removal, forced outcome, parameters and files, the
+    webhook and callback attempts made for it and those waiting, and the journal's requests about it; with the
+    clock's time and the faults waiting to be used. Page cost follows ``limit`` and the logs' sizes, not the
+    store's."""
+    q = request.query
+    limit_text = q.get("limit", str(TIMELINE_LIMIT))
+    if not (limit_text.isascii() and limit_text.isdigit()) or not 1 <= int(limit_text) <= TIMELINE_MAX:
+        raise ControlError(400, f"'limit' must be a whole number from 1 to {TIMELINE_MAX}")
+    if q.get("vendor"):
+        vendor_of(request, q["vendor"])
+    return reply(timeline_view(request, int(limit_text), q.get("vendor"), q.get("tenant")))
+
+
+def timeline_view(request: web.Request, limit: int, vendor: str | None, tenant: str | None) -> dict[str, Any]:
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    picked = newest_jobs(request, limit, vendor, tenant)
+    origin = origin_of(request, runtime.settings.public_url, runtime.url_prefix)
+    told = _webhooks_by_job(runtime)
+    asked = _requests_by_job(runtime, {(v.name, state.tenant, job.id) for v, state, job in picked})
+    jobs = []
+    for v, state, job in picked:
+        key = (v.name, state.tenant, job.id)
+        jobs.append({**job_view(runtime, origin, v, state, job), **v.jobs.timeline(job), "parameters": dict(job.attrs),
+                     "webhooks": told.get(key, []), "requests": asked.get(key, [])})
+    total = sum(len(s.jobs) for name, v in registry.vendors.items() if not vendor or name == vendor
+                for s in runtime.store.tenants(name) if named(v, s.tenant, tenant))
+    now = runtime.clock.now()
+    return {"now": stamp(now), "epoch": now, "jobs": shown(request, jobs), "total": total,
+            "faults": shown(request, runtime.faults.to_json())}
+
+
+def newest_jobs(request: web.Request, limit: int, vendor: str | None,
+                tenant: str | None) -> list[tuple[VendorApp, TenantState, Job]]:
+    """The ``limit`` jobs made last (by the store's sequence), in the order they were made: each tenant's newest
+    are the last of its jobs (a dict keeps the order they came in), so no more than ``limit`` of each is read."""
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    found: list[tuple[int, VendorApp, TenantState, Job]] = []
+    for name, v in registry.vendors.items():
+        if vendor and name != vendor:
+            continue
+        for state in runtime.store.tenants(name):
+            if named(v, state.tenant, tenant):
+                found.extend((job.seq, v, state, job) for job in islice(reversed(state.jobs.values()), limit))
+    found.sort(key=lambda item: item[0])
+    return [(v, state, job) for _, v, state, job in found[-limit:]]
+
+
+def _webhooks_by_job(runtime: Runtime) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """Each job's webhook and callback attempts, made (with their answer) and waiting (``scheduled``), in time
+    order; an attempt whose vendor named no job is on no row."""
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    hooks = runtime.webhooks
+    for a in hooks.attempts:
+        if a.job is not None:
+            ok = a.status is not None and 200 <= a.status < 300
+            out.setdefault((a.vendor, a.tenant, a.job), []).append({
+                "at": a.at, "attempt": a.attempt, "method": a.method, "url": a.url, "payload": a.payload,
+                "status": a.status, "error": a.error, "will_retry": a.will_retry, "ok": ok, "scheduled": False})
+    for record in sorted(hooks.pending.values(), key=lambda r: r["at"]):
+        job = record.get("job")
+        if isinstance(job, str):
+            out.setdefault((record["vendor"], record["tenant"], job), []).append({
+                "at": record["at"], "attempt": record["number"], "method": record["method"], "url": record["url"],
+                "payload": record["payload"], "status": None, "error": None, "will_retry": False, "ok": None,
+                "scheduled": True})
+    return out
+
+
+def _requests_by_job(runtime: Runtime, jobs: set[tuple[str, str, str]]) -> dict[tuple[str, str, str],
+                                                                             list[dict[str, Any]]]:
+    """The journal's requests about each of ``jobs``, oldest first: the one that made it, and those whose path
+    names it (a poll, a cancel, a download by the job's id)."""
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for e in runtime.journal.entries:
+        if e.tenant is None:
+            continue
+        if e.job is not None:
+            about = [e.job]
+        else:  # a segment of the path that is one of the jobs' ids
+            about = [part for part in e.path.partition("?")[0].split("/") if (e.vendor, e.tenant, part) in jobs]
+        for job in about[:1]:
+            out.setdefault((e.vendor, e.tenant, job), []).append({
+                "seq": e.seq, "at": e.at, "method": e.method, "path": e.path, "status": e.status,
+                "operation": e.operation, "made": e.job is not None})
+    return out
 
 
 # --- vendors, tenants, fixtures, specs ----------------------------------------------------------------------------
@@ -460,9 +557,18 @@ async def spec(request: web.Request) -> web.StreamResponse:
 
 @endpoint("GET", "/ui")
 async def dashboard(request: web.Request) -> web.StreamResponse:
-    """The dashboard: one static page (no build step, nothing from a CDN); it asks for the control token when the
-    API wants one and sends it on every call, so the page itself holds no data and is open."""
-    return web.Response(body=ui.page(), content_type="text/html", charset="utf-8",
+    """The dashboard: one page (no build step, nothing from a CDN). Its first paint has the data (the clock, the
+    timeline, the jobs) in the page, where the control API is open to the request (no --control-token, or the
+    request bears it) and the page is the server's own; otherwise the page holds no data and asks for the token,
+    which it sends on every call."""
+    runtime = request.app[RUNTIME]
+    token = runtime.settings.control_token
+    initial = None
+    if not runtime.url_prefix and (token is None or _authorized(request, token)):
+        initial = {"clock": clock_view(runtime, request.app[REGISTRY]),
+                   "timeline": timeline_view(request, TIMELINE_LIMIT, None, None),
+                   "jobs": jobs_view(request, None, None, ui.JOBS_SHOWN)}
+    return web.Response(body=ui.page(initial), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-cache", "Content-Security-Policy": ui.CSP})
 
 
@@ -493,6 +599,11 @@ def clocks_of(request: web.Request) -> Clocks:
 def clock_named(request: web.Request) -> Timeline:
     """The clock the path names, if the request holds its token (or the server's control token)."""
     return clocks_of(request).find(request.match_info["clock"], request.headers.get("Authorization"))
+
+
+def clock_entry(request: web.Request, timeline: Timeline) -> dict[str, Any]:
+    """A clock's view, with its next event as its own world's registry sees it."""
+    return timeline.view(request.app[REGISTRY].vendors, timeline.app[REGISTRY].next_event()["next_event_at"])
 
 
 @endpoint("POST", "/clocks")
@@ -527,7 +638,7 @@ async def clock_create(request: web.Request) -> web.StreamResponse:
         except ClockError:
             await clocks.delete(timeline)
             raise
-    view = timeline.view(request.app[REGISTRY].vendors)
+    view = clock_entry(request, timeline)
     return reply({**view, "token": timeline.token, **({"credentials": made} if fresh else {})}, 201)
 
 
@@ -551,8 +662,7 @@ async def clocks_list(request: web.Request) -> web.StreamResponse:
     if token is not None and not _authorized(request, token):
         raise ControlError(401, "listing every clock needs the control token; a clock's own view is "
                                 "GET /_fakeexports/clocks/{id} with its token")
-    vendors = request.app[REGISTRY].vendors
-    return reply({"clocks": [t.view(vendors) for t in clocks_of(request).by_id.values()],
+    return reply({"clocks": [clock_entry(request, t) for t in clocks_of(request).by_id.values()],
                   "idle_limit_seconds": runtime.settings.clock_idle})
 
 
@@ -560,7 +670,7 @@ async def clocks_list(request: web.Request) -> web.StreamResponse:
 async def clock_get(request: web.Request) -> web.StreamResponse:
     timeline = clock_named(request)
     timeline.touched = time.time()
-    return reply(timeline.view(request.app[REGISTRY].vendors))
+    return reply(clock_entry(request, timeline))
 
 
 @endpoint("DELETE", "/clocks/{clock}")

@@ -84,6 +84,28 @@ def test_advance_moves_the_clock_and_the_job_with_it(fake: ServerThread, capsys:
     assert code == 0 and out.startswith("clock 2026-02-01T00:00:00Z")
 
 
+def test_clock_names_the_next_status_change_as_its_next_event(fake: ServerThread,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A status change with no effect (HookBridge's pending to processing) waits for no scheduled event, and is
+    still the next thing a user sees happen: ``clock`` names it, and an advance past it fires nothing."""
+    code, out, _ = ctl(capsys, "clock")
+    assert (code, out.strip()) == (0, "clock 2026-01-15T12:00:00Z (virtual), nothing scheduled")
+    job = create_export(fake)
+    code, out, _ = ctl(capsys, "clock")
+    assert out.strip() == (f"clock 2026-01-15T12:00:00Z (virtual), next event 2026-01-15T12:00:10Z "
+                           f"(hookbridge job {job} becomes processing)")
+    # past it: nothing fired (no moment waited there), and the next change is the next event
+    code, out, _ = ctl(capsys, "advance", "10s", "--json")
+    data = json.loads(out)
+    assert data["fired"] == 0 and data["next_event_at"] == "2026-01-15T12:01:10Z"
+    assert data["next_status_change"] == {"at": "2026-01-15T12:01:10Z", "vendor": "hookbridge",
+                                          "tenant": data["next_status_change"]["tenant"], "job": job,
+                                          "status": "completed"}
+    code, out, _ = ctl(capsys, "advance", "60s")
+    assert out.strip().startswith("clock 2026-01-15T12:01:10Z (virtual), 0 event(s) fired, next event ")
+    assert f"(hookbridge job {job} becomes expired)" in out
+
+
 def test_journal_and_reset(fake: ServerThread, capsys: pytest.CaptureFixture[str]) -> None:
     create_export(fake)
     code, out, _ = ctl(capsys, "journal")
