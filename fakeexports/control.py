@@ -183,8 +183,9 @@ class ControlDoc:
     and the checks strict mode holds every control answer to: the project's ResponseValidator, one per operation,
     each compiled on its first use. One per app (CONTROL_DOC)."""
 
-    def __init__(self, cache_dir: Path | None = None):
+    def __init__(self, cache_dir: Path | None = None, path: Path | None = None):
         self.cache_dir = cache_dir
+        self.path = path or data_dir("specs") / DOC_FILE
         self._spec: SpecDoc | None = None
         self._checks: dict[tuple[str, str], ResponseValidator] = {}
         self._patterns: list[tuple[re.Pattern[str], Operation]] | None = None
@@ -192,7 +193,7 @@ class ControlDoc:
     @property
     def spec(self) -> SpecDoc:
         if self._spec is None:
-            self._spec = load_spec("control", "control", data_dir("specs") / DOC_FILE, self.cache_dir)
+            self._spec = load_spec("control", "control", self.path, self.cache_dir)
         return self._spec
 
     def operation(self, method: str, route: str) -> Operation | None:
@@ -214,7 +215,7 @@ class ControlDoc:
         if checker is None:
             op = self.operation(method, route)
             if op is None:
-                raise StrictModeError(f"control {method} {route}: no operation of specs/{DOC_FILE} has this route")
+                raise StrictModeError(f"control {method} {route}: no operation of {self.path.name} has this route")
             checker = self._checks[method, route] = ResponseValidator(op)
         checker.check(response.status, response.content_type, response.body, response.headers)
 
