@@ -1,8 +1,11 @@
 """The control API under /_fakeexports/ (JSON in and out): health, the clock, reset, the request journal, faults,
-jobs and force, vendors and tenants, fixtures, specs and the dashboard. Each endpoint is a top-level handler;
+jobs and force, vendors and tenants, fixtures, specs and the dashboard, described by its own OpenAPI document
+(specs/control.yaml, served at /_fakeexports/openapi.json; docs/control-api.md). Each endpoint is a top-level handler;
 ``endpoint`` wraps it once with what every one needs: the control token, the project's own errors as 4xx (a
 client's mistake, with {"error": ...}), anything else as a journaled 500 (our bug: it fails the test that caused
-it), the state file written before the answer, and Date on the fake clock."""
+it), the state file written before the answer, in strict mode the answer checked against the document, and Date on
+the fake clock. An endpoint added here is added to the document too (tests/test_control_doc.py holds them
+together)."""
 
 from __future__ import annotations
 
@@ -48,8 +51,9 @@ if TYPE_CHECKING:
     from .vendor import VendorApp
 
 PREFIX = "/_fakeexports"
-# without the control token: the health check, the dashboard's static page, and the clocks (a CI job makes its own,
-# then drives it with its token; listing every clock needs the control token: clocks_list checks it)
+# without the control token: the health check, the dashboard's static page, the CA certificate, this API's document,
+# and the clocks (a CI job makes its own, then drives it with its token; listing every clock needs the control token:
+# clocks_list checks it)
 OPEN = ("/health", "/ui", "/ca.pem", "/openapi.json", "/openapi.yaml", "/clocks", "/clocks/{clock}",
         "/clocks/{clock}/tenants")
 CATCH_ALL = "/{tail:[\\s\\S]*}"  # a path no endpoint has: its 404 is no operation of the document
@@ -101,7 +105,7 @@ def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
     """Register a control handler at PREFIX + path, wrapped once with the token check, the error rule, the state
-    flush and the Date header."""
+    flush, the strict-mode check against the document (its operation at PREFIX + path) and the Date header."""
 
     def wrap(fn: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
