@@ -1,16 +1,22 @@
 """The control API under /_fakeexports/ (JSON in and out): health, the clock, reset, the request journal, faults,
-jobs and force, vendors and tenants, fixtures, specs and the dashboard. Each endpoint is a top-level handler;
+jobs and force, vendors and tenants, fixtures, specs and the dashboard, described by its own OpenAPI document
+(specs/control.yaml, served at /_fakeexports/openapi.json; docs/control-api.md). Each endpoint is a top-level handler;
 ``endpoint`` wraps it once with what every one needs: the control token, the project's own errors as 4xx (a
 client's mistake, with {"error": ...}), anything else as a journaled 500 (our bug: it fails the test that caused
-it), the state file written before the answer, and Date on the fake clock."""
+it), the state file written before the answer, in strict mode the answer checked against the document, and Date on
+the fake clock. An endpoint added here is added to the document too (tests/test_control_doc.py holds them
+together)."""
 
 from __future__ import annotations
 
+import copy
 import hmac
+import re
 import time
 import traceback
 from collections.abc import Awaitable, Callable
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -21,7 +27,8 @@ from . import fixtures, lint, ui
 from .ca import CertificateAuthority
 from .clock import ClockRangeError, in_range
 from .clocks import CLOCKS, ClockError, Clocks, Timeline
-from .errors import BodyError, ClientGone, StateWriteError, VendorError
+from .clocks import PREFIX as CLOCK_PREFIX
+from .errors import BodyError, ClientGone, StateWriteError, StrictModeError, VendorError
 from .faults import FaultError
 from .files import hex_id
 from .fixtures import FixtureError
@@ -30,20 +37,26 @@ from .registry import REGISTRY
 from .routing import ROUTER
 from .rules import SEVERITIES
 from .runtime import RUNTIME
+from .specs import data_dir, load_spec
 from .store import VOLUME
 from .times import parse_rfc3339, stamp
+from .validation import ResponseValidator
 from .wire import dumps
 
 if TYPE_CHECKING:
     from .registry import Registry
     from .runtime import Runtime
+    from .specs import Operation, SpecDoc
     from .store import Job, TenantState
     from .vendor import VendorApp
 
 PREFIX = "/_fakeexports"
-# without the control token: the health check, the dashboard's static page, and the clocks (a CI job makes its own,
-# then drives it with its token; listing every clock needs the control token: clocks_list checks it)
-OPEN = ("/health", "/ui", "/ca.pem", "/clocks", "/clocks/{clock}", "/clocks/{clock}/tenants")
+# without the control token: the health check, the dashboard's static page, the CA certificate, this API's document,
+# and the clocks (a CI job makes its own, then drives it with its token; listing every clock needs the control token:
+# clocks_list checks it)
+OPEN = ("/health", "/ui", "/ca.pem", "/openapi.json", "/openapi.yaml", "/clocks", "/clocks/{clock}",
+        "/clocks/{clock}/tenants")
+CATCH_ALL = "/{tail:[\\s\\S]*}"  # a path no endpoint has: its 404 is no operation of the document
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROUTES = web.RouteTableDef()
 
@@ -92,7 +105,7 @@ def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
     """Register a control handler at PREFIX + path, wrapped once with the token check, the error rule, the state
-    flush and the Date header."""
+    flush, the strict-mode check against the document (its operation at PREFIX + path) and the Date header."""
 
     def wrap(fn: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -110,6 +123,8 @@ def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
                 runtime.flush()  # --state: a change is written before its answer goes
             except StateWriteError as exc:  # the disk is full or read-only: no answer shows unwritten state
                 response = reply({"error": f"the state file could not be written: {exc}"}, 503)
+            if runtime.settings.strict and path != CATCH_ALL:
+                response = _as_documented(request, method, PREFIX + path, response)
             response.headers["Date"] = runtime.date()
             if oversized(request) or request.get(UNREAD, False):  # the rest of a body is not read: the connection ends
                 response.force_close()
@@ -136,6 +151,21 @@ async def _answer(fn: Handler, request: web.Request, runtime: Runtime) -> web.St
         return reply({"error": f"internal error of the fake: {exc!r}"}, 500)
 
 
+def _as_documented(request: web.Request, method: str, route: str, response: web.StreamResponse) -> web.StreamResponse:
+    """Strict mode: the answer as this API's own document describes it, or a 500 naming the operation and the field,
+    and a server-side error in the journal (which fails the test that caused it), as a vendor's answer is held to its
+    spec (pipeline.py, check)."""
+    if not isinstance(response, web.Response):
+        return response
+    runtime = request.app[RUNTIME]
+    try:
+        request.app[CONTROL_DOC].check(method, route, response)
+    except StrictModeError as exc:
+        runtime.journal.server_error(runtime.clock.now(), "strict mode", str(exc), "")
+        return reply({"error": f"strict mode: {exc}"}, 500, headers={"X-Fakeexports-Strict": "fail"})
+    return response
+
+
 def _authorized(request: web.Request, token: str) -> bool:
     given = request.headers.get("Authorization", "")
     scheme, _, value = given.partition(" ")
@@ -143,6 +173,74 @@ def _authorized(request: web.Request, token: str) -> bool:
 
 
 UNREAD = web.RequestKey("fakeexports_unread", bool)  # its body was not read to its end (BodyError)
+
+
+# --- this API's own document (specs/control.yaml) ---------------------------------------------------------------
+DOC_FILE = "control.yaml"
+_PLACEHOLDER = "http://127.0.0.1:8080"  # the document's servers' origin, rewritten to the fake's when served
+_NO_CLOCK = "clk_0000000000000000"  # the clock server's default id, a clock's own when served on one
+_IN_CLOCK = re.compile(re.escape(CLOCK_PREFIX) + r"/[^/]+(?=/_fakeexports(?:/|$))")
+
+
+class ControlDoc:
+    """This API's OpenAPI document, read when first needed (a strict-mode check, a request for it), never at startup;
+    and the checks strict mode holds every control answer to: the project's ResponseValidator, one per operation,
+    each compiled on its first use. One per app (CONTROL_DOC)."""
+
+    def __init__(self, cache_dir: Path | None = None, path: Path | None = None):
+        self.cache_dir = cache_dir
+        self.path = path or data_dir("specs") / DOC_FILE
+        self._spec: SpecDoc | None = None
+        self._checks: dict[tuple[str, str], ResponseValidator] = {}
+        self._patterns: list[tuple[re.Pattern[str], Operation]] | None = None
+
+    @property
+    def spec(self) -> SpecDoc:
+        if self._spec is None:
+            self._spec = load_spec("control", "control", self.path, self.cache_dir)
+        return self._spec
+
+    def operation(self, method: str, route: str) -> Operation | None:
+        """The operation of a route as registered (``/_fakeexports/jobs/{vendor}/{job_id}/force``)."""
+        return next((op for op in self.spec.operations if op.method == method and op.path == route), None)
+
+    def operation_at(self, method: str, path: str) -> Operation | None:
+        """The operation a request names by its method and path as sent (a clock's ``/_clocks/{id}`` in front or
+        not): for a client checking the answers it gets."""
+        if self._patterns is None:
+            self._patterns = [(re.compile("[^/]+".join(map(re.escape, re.split(r"\{[^/}]+\}", op.path))) + "$"), op)
+                              for op in self.spec.operations]
+        path = _IN_CLOCK.sub("", path, count=1)
+        return next((op for pattern, op in self._patterns if op.method == method and pattern.match(path)), None)
+
+    def check(self, method: str, route: str, response: web.Response) -> None:
+        """StrictModeError unless the answer is one the route's operation declares, in its shape."""
+        checker = self._checks.get((method, route))
+        if checker is None:
+            op = self.operation(method, route)
+            if op is None:
+                raise StrictModeError(f"control {method} {route}: no operation of {self.path.name} has this route")
+            checker = self._checks[method, route] = ResponseValidator(op)
+        checker.check(response.status, response.content_type, response.body, response.headers)
+
+    def served(self, origin: str, clock: str | None) -> dict[str, Any]:
+        """The document, its servers at ``origin``; asked for on a clock (``clock``: its id), with that id as the
+        clock server's default."""
+        doc = copy.deepcopy(self.spec.source)
+        groups = [doc.get("servers") or [], *(item.get("servers") or [] for item in doc["paths"].values())]
+        for server in (server for group in groups for server in group):
+            server["url"] = server["url"].replace(_PLACEHOLDER, origin)
+            if clock is not None and "clock" in server.get("variables", {}):
+                server["variables"]["clock"]["default"] = clock
+        return doc
+
+    def served_text(self, origin: str, clock: str | None) -> str:
+        """The same as YAML: the file as written (its comments kept), the same changes made."""
+        text = self.spec.path.read_text().replace(_PLACEHOLDER, origin)
+        return text if clock is None else text.replace(f"default: {_NO_CLOCK}", f"default: {clock}")
+
+
+CONTROL_DOC = web.AppKey("fakeexports_control_doc", ControlDoc)
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -572,7 +670,31 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
                         headers={"Cache-Control": "no-cache", "Content-Security-Policy": ui.CSP})
 
 
-@endpoint("*", "/{tail:[\\s\\S]*}")
+@endpoint("GET", "/openapi.json")
+async def control_spec(request: web.Request) -> web.StreamResponse:
+    """This API's own OpenAPI document (specs/control.yaml), its servers pointing at this fake and its clocks: for
+    generating a client in any language, or checking one's answers."""
+    return reply(_served(request))
+
+
+@endpoint("GET", "/openapi.yaml")
+async def control_spec_yaml(request: web.Request) -> web.StreamResponse:
+    """The same document as YAML (the file as written, comments and all)."""
+    return web.Response(text=request.app[CONTROL_DOC].served_text(*_where(request)), content_type="application/yaml")
+
+
+def _served(request: web.Request) -> dict[str, Any]:
+    return request.app[CONTROL_DOC].served(*_where(request))
+
+
+def _where(request: web.Request) -> tuple[str, str | None]:
+    """The origin the document's servers get, and the clock it was asked for on (a clock's world), if any."""
+    runtime = request.app[RUNTIME]
+    prefix = runtime.url_prefix  # a clock's world: /_clocks/{id}
+    return origin_of(request, runtime.settings.public_url), prefix.rsplit("/", 1)[-1] if prefix else None
+
+
+@endpoint("*", CATCH_ALL)
 async def unknown(request: web.Request) -> web.StreamResponse:
     raise ControlError(404, f"no control endpoint {request.method} {request.path}")
 
@@ -719,4 +841,5 @@ def _tenant_for(request: web.Request, item: Any) -> tuple[VendorApp, str]:
 
 
 def add_routes(app: web.Application) -> None:
+    app[CONTROL_DOC] = ControlDoc(app[RUNTIME].settings.cache_path())
     app.router.add_routes(ROUTES)

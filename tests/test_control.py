@@ -9,9 +9,20 @@ import pytest
 from aiohttp import web
 
 from tests.conftest import basic
+from tests.control_answers import ControlAnswers
 
 JOBS = "/twilio/v1/Exports/Messages/Jobs"
 FORM = {"StartDay": "2026-01-10", "EndDay": "2026-01-12", "FriendlyName": "x"}
+
+
+@pytest.fixture(autouse=True)
+def answers(monkeypatch: pytest.MonkeyPatch) -> ControlAnswers:
+    """Every control answer these tests get, refusals among them, checked against the control API's document
+    (specs/control.yaml) on the client's side; the server's strict mode checks them too (client_for fails a test on
+    its server-side errors)."""
+    watched = ControlAnswers()
+    watched.watch_test_clients(monkeypatch)
+    return watched
 
 
 async def test_health_and_clock(client_for: Any) -> None:

@@ -16,8 +16,10 @@ import pytest
 import requests
 
 from fakeexports.cli import main
+from fakeexports.clocks import CLOCKS
 from fakeexports.server import ServerThread
 from tests.conftest import settings
+from tests.control_answers import ControlAnswers
 
 KEY = "hb_test_ctl"
 
@@ -29,11 +31,25 @@ def server() -> Iterator[ServerThread]:
 
 
 @pytest.fixture
-def fake(server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> ServerThread:
+def answers(monkeypatch: pytest.MonkeyPatch) -> ControlAnswers:
+    """Every control answer the CLI gets in a test, checked against the control API's document (specs/control.yaml)
+    on the client's side: a test fails on one the document does not describe."""
+    watched = ControlAnswers()
+    watched.watch_urllib(monkeypatch)
+    return watched
+
+
+@pytest.fixture
+def fake(server: ServerThread, monkeypatch: pytest.MonkeyPatch, answers: ControlAnswers) -> Iterator[ServerThread]:
     server.call(_reset(server))
     monkeypatch.setenv("FAKEEXPORTS_URL", server.url)
     monkeypatch.delenv("FAKEEXPORTS_CONTROL_TOKEN", raising=False)
-    return server
+    answers.origins.append(server.url)
+    yield server
+    # strict mode: a control answer that drifted from the document is a server-side error (of a clock's world too)
+    worlds = [server.runtime, *(t.runtime for t in server.app[CLOCKS].by_id.values())] if server.app else []
+    errors = [f"{e.where}: {e.message}" for runtime in worlds for e in runtime.journal.errors]
+    assert not errors, f"server-side errors: {errors}"
 
 
 async def _reset(server: ServerThread) -> None:
@@ -157,8 +173,10 @@ def test_exit_codes_say_what_happened(fake: ServerThread, capsys: pytest.Capture
 
 
 def test_the_control_token_from_a_flag_or_the_environment(capsys: pytest.CaptureFixture[str],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    with ServerThread(settings(clock="virtual", control_token="s3cret", fixtures="none")) as srv:
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          answers: ControlAnswers) -> None:
+    with ServerThread(settings(clock="virtual", strict=True, control_token="s3cret", fixtures="none")) as srv:
+        answers.origins.append(srv.url)
         monkeypatch.setenv("FAKEEXPORTS_URL", srv.url)
         monkeypatch.delenv("FAKEEXPORTS_CONTROL_TOKEN", raising=False)
         code, _, err = ctl(capsys, "jobs")
@@ -303,3 +321,18 @@ def test_version_and_health_of_a_url(fake: ServerThread, capsys: pytest.CaptureF
     assert main(["health", "--url", fake.url]) == 0
     assert main(["health", "--url", "http://127.0.0.1:9"]) == 1
     assert "unhealthy" in capsys.readouterr().err
+
+
+def test_every_answer_the_cli_gets_is_one_the_control_document_describes(fake: ServerThread, answers: ControlAnswers,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Each command's answers, refusals among them, checked on the way in (the answers fixture) against
+    specs/control.yaml; the server's strict mode checks them too (the fake fixture fails on its errors)."""
+    create_export(fake)
+    for argv in (["health", "--url", fake.url], ["clock"], ["advance", "10s"], ["clock", "--set", "2020-01-01T00:00:00Z"],
+                 ["jobs", "--limit", "1"], ["journal"], ["webhooks"], ["lint"], ["lint", "--rules"], ["faults", "list"],
+                 ["faults", "add", "--vendor", "hookbridge", "--status", "503"], ["faults", "clear"],
+                 ["faults", "add", "--vendor", "nope", "--status", "503"], ["clocks", "list"], ["reset", "--clock"]):
+        ctl(capsys, *argv)
+    assert [line.rsplit(" ", 1)[1] for line in answers.seen] == [
+        "200", "200", "200", "400", "200", "200", "200", "200", "200", "200", "201", "200", "400", "200", "200"]
+    assert answers.seen[0] == "GET /_fakeexports/health 200"
