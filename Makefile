@@ -10,22 +10,31 @@ FUZZ := .venv-fuzz
 
 .PHONY: serve test lint bench conformance fuzz e2e docker clean
 
+# First-time setup says what it does: pip's own progress on a terminal, one line a step (and pip quiet) elsewhere.
+QUIET = $$([ -t 1 ] || echo -q)
+say = @printf 'fakeexports: %s\n' $(1) >&2
+
 $(BIN)/.installed: pyproject.toml
+	$(call say,"setting up $(VENV) with $(PYTHON) (first run or pyproject.toml changed: about a minute)")
 	$(PYTHON) -m venv $(VENV)
+	$(call say,"$(VENV): installing fakeexports and its test dependencies from PyPI")
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install $(QUIET) --progress-bar on -e '.[test]'
+	$(call say,"$(VENV) is ready")
 	touch $@
 
 # tests/acme: the fifth vendor, a package of its own found through the fakeexports.vendors entry point. A real
 # (not editable) install, as a user's vendor package would be; reinstalled whenever one of its files changes.
 $(BIN)/.acme: $(BIN)/.installed $(wildcard tests/acme/pyproject.toml tests/acme/fakeexports_acme/*)
+	$(call say,"installing tests/acme, the test suite's fifth vendor")
 	$(BIN)/pip install -q --no-build-isolation --no-deps --force-reinstall ./tests/acme
 	touch $@
 
 $(AIRBYTE)/.installed:
+	$(call say,"setting up $(AIRBYTE): the Airbyte Talkdesk connector the tests drive (its own old dependencies)")
 	$(PYTHON) -m venv $(AIRBYTE)
 	$(AIRBYTE)/bin/pip install -q --upgrade pip
-	$(AIRBYTE)/bin/pip install -q airbyte-source-talkdesk-explore==0.1.0
+	$(AIRBYTE)/bin/pip install $(QUIET) --progress-bar on airbyte-source-talkdesk-explore==0.1.0
 	touch $@
 
 serve: $(BIN)/.installed  ## run the fake on 127.0.0.1:8080 (real clock, all vendors)
@@ -45,6 +54,7 @@ docker:  ## build the image (BASE=... for another base image, e.g. one from dock
 	docker build --network host $(if $(BASE),--build-arg BASE=$(BASE)) -t fakeexports .
 
 $(FUZZ)/.installed:
+	$(call say,"setting up $(FUZZ): schemathesis for the fuzzing")
 	$(PYTHON) -m venv $(FUZZ)
 	$(FUZZ)/bin/pip install -q --upgrade pip
 	$(FUZZ)/bin/pip install -q schemathesis==4.32.5

@@ -36,6 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import throughput as t
 from clock import p  # the same percentile as bench/clock.py
 
+from fakeexports.progress import bar
+
 EXPORT = {"data": {"type": "exports", "attributes": {"export_type": "cdr_in", "filters": {"year": 2026,
                                                                                            "month": 1}}}}
 JSON_API = {"Accept": "application/vnd.api+json", "Content-Type": "application/vnd.api+json"}
@@ -82,7 +84,7 @@ async def load(base: str, clocks: int, per_clock: int, rounds: int, on_clocks: b
                 assert r.status == 200, await r.text()
 
         cpu0, requests = t.proc_cpu_s(pid), 0
-        for _ in range(rounds):
+        for _ in bar(range(rounds), desc="rounds"):
             await asyncio.gather(*(poll(k, i) for k, i in zip(keys, ids, strict=True)))
             requests += len(keys)
             if on_clocks:

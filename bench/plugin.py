@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from fakeexports.progress import bar
+
 CONFTEST = '''\
 import json, os, time
 
@@ -109,7 +111,7 @@ def main() -> int:
         (folder / "test_with.py").write_text(WITH + "".join(TEST_WITH.format(i=i) for i in range(1, args.tests)))
         (folder / "test_without.py").write_text("".join(TEST_WITHOUT.format(i=i) for i in range(args.tests)))
         (folder / "test_shape.py").write_text("".join(TEST_SHAPE.format(i=i) for i in range(args.tests)))
-        for _ in range(args.rounds):
+        for _ in bar(range(args.rounds), desc="rounds"):
             with_ = run(folder, "with")
             without = run(folder, "without")
             shape = run(folder, "shape")

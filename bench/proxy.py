@@ -18,6 +18,7 @@ import time
 
 import requests
 
+from fakeexports.progress import bar
 from fakeexports.server import ServerThread
 from fakeexports.settings import Settings
 
@@ -47,7 +48,7 @@ def main() -> None:
         direct, tunnel = requests.Session(), requests.Session()
         tunnel.proxies = proxies
         runs: dict[str, list[float]] = {"direct HTTP (reference)": [], "through the proxy, TLS": []}
-        for _ in range(args.rounds):  # interleaved, so that drift hits both alike
+        for _ in bar(range(args.rounds), desc="rounds"):  # interleaved, so that drift hits both alike
             runs["direct HTTP (reference)"].append(rate(direct, server.vendor_url("twilio") + PATH, args.requests,
                                                         True))
             runs["through the proxy, TLS"].append(rate(tunnel, "https://bulkexports.twilio.com" + PATH,

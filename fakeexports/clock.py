@@ -49,6 +49,12 @@ class Clock:
             raise ValueError("the clock only moves forward")
         return in_range(self.now() + seconds, "an advance of the clock")
 
+    def lasts(self, seconds: float) -> float:
+        """How many seconds of this clock a lifetime the vendor states (a token's expires_in, a link's
+        X-Amz-Expires) lasts: the client times it with its own wall clock, so on a clock that runs at wall pace or
+        stands still until a test moves it, the same number."""
+        return seconds
+
     def describe(self) -> dict[str, object]:
         return {"mode": self.kind, "now": stamp(self.now())}
 
@@ -95,12 +101,14 @@ class VirtualClock(Clock):
 
 class RealClock(Clock):
     """Wall time, sped up by ``speed`` from the moment the clock was made, plus an offset that
-    ``advance`` adds to."""
+    ``advance`` adds to. ``lifetimes``: ``wall`` (a token or link lasts its stated seconds of wall time, however
+    fast the clock runs: ``speed`` times as many of this clock's) or ``clock`` (its stated seconds of this clock)."""
 
     kind = "real"
 
-    def __init__(self, speed: float = 1.0) -> None:
+    def __init__(self, speed: float = 1.0, lifetimes: str = "wall") -> None:
         self.speed = speed
+        self.lifetimes = lifetimes
         self._origin_real = time.time()
         self._offset = 0.0
 
@@ -114,8 +122,12 @@ class RealClock(Clock):
         self._offset += seconds
         return self.now()
 
+    def lasts(self, seconds: float) -> float:
+        return seconds * self.speed if self.lifetimes == "wall" else seconds
+
     def describe(self) -> dict[str, object]:
-        return {**super().describe(), "speed": self.speed, "offset_seconds": self._offset}
+        return {**super().describe(), "speed": self.speed, "offset_seconds": self._offset,
+                "lifetimes": self.lifetimes}
 
     def snapshot(self) -> dict[str, object]:
         ahead = self.now() - time.time()

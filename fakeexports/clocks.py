@@ -70,11 +70,11 @@ class Timeline:
     def runtime(self) -> Runtime:
         return self.app[RUNTIME]
 
-    def view(self, labels: Mapping[str, VendorApp]) -> dict[str, Any]:
+    def view(self, labels: Mapping[str, VendorApp], next_event: str | None) -> dict[str, Any]:
+        """The clock as the control API shows it; ``next_event``: its world's (Registry.next_event)."""
         runtime = self.runtime
-        due = runtime.scheduler.next_due()
         return {"id": self.id, "now": stamp(runtime.clock.now()), "epoch": runtime.clock.now(),
-                "start": stamp(self.start), "next_event": stamp(due) if due is not None else None,
+                "start": stamp(self.start), "next_event": next_event,
                 "tenants": [{"vendor": v, "tenant": labels[v].tenant_label(t) if v in labels else t}
                             for v, t in sorted(self.tenants)],
                 "jobs": runtime.store.job_count(), "idle_seconds": round(time.time() - self.touched, 1),

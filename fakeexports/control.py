@@ -1,16 +1,22 @@
 """The control API under /_fakeexports/ (JSON in and out): health, the clock, reset, the request journal, faults,
-jobs and force, vendors and tenants, fixtures, specs and the dashboard. Each endpoint is a top-level handler;
+jobs and force, vendors and tenants, fixtures, specs and the dashboard, described by its own OpenAPI document
+(specs/control.yaml, served at /_fakeexports/openapi.json; docs/control-api.md). Each endpoint is a top-level handler;
 ``endpoint`` wraps it once with what every one needs: the control token, the project's own errors as 4xx (a
 client's mistake, with {"error": ...}), anything else as a journaled 500 (our bug: it fails the test that caused
-it), the state file written before the answer, and Date on the fake clock."""
+it), the state file written before the answer, in strict mode the answer checked against the document, and Date on
+the fake clock. An endpoint added here is added to the document too (tests/test_control_doc.py holds them
+together)."""
 
 from __future__ import annotations
 
+import copy
 import hmac
+import re
 import time
 import traceback
 from collections.abc import Awaitable, Callable
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -21,7 +27,8 @@ from . import fixtures, lint, ui
 from .ca import CertificateAuthority
 from .clock import ClockRangeError, in_range
 from .clocks import CLOCKS, ClockError, Clocks, Timeline
-from .errors import BodyError, ClientGone, StateWriteError, VendorError
+from .clocks import PREFIX as CLOCK_PREFIX
+from .errors import BodyError, ClientGone, StateWriteError, StrictModeError, VendorError
 from .faults import FaultError
 from .files import hex_id
 from .fixtures import FixtureError
@@ -30,20 +37,26 @@ from .registry import REGISTRY
 from .routing import ROUTER
 from .rules import SEVERITIES
 from .runtime import RUNTIME
+from .specs import data_dir, load_spec
 from .store import VOLUME
 from .times import parse_rfc3339, stamp
+from .validation import ResponseValidator
 from .wire import dumps
 
 if TYPE_CHECKING:
     from .registry import Registry
     from .runtime import Runtime
+    from .specs import Operation, SpecDoc
     from .store import Job, TenantState
     from .vendor import VendorApp
 
 PREFIX = "/_fakeexports"
-# without the control token: the health check, the dashboard's static page, and the clocks (a CI job makes its own,
-# then drives it with its token; listing every clock needs the control token: clocks_list checks it)
-OPEN = ("/health", "/ui", "/ca.pem", "/clocks", "/clocks/{clock}", "/clocks/{clock}/tenants")
+# without the control token: the health check, the dashboard's static page, the CA certificate, this API's document,
+# and the clocks (a CI job makes its own, then drives it with its token; listing every clock needs the control token:
+# clocks_list checks it)
+OPEN = ("/health", "/ui", "/ca.pem", "/openapi.json", "/openapi.yaml", "/clocks", "/clocks/{clock}",
+        "/clocks/{clock}/tenants")
+CATCH_ALL = "/{tail:[\\s\\S]*}"  # a path no endpoint has: its 404 is no operation of the document
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ROUTES = web.RouteTableDef()
 
@@ -92,7 +105,7 @@ def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
     """Register a control handler at PREFIX + path, wrapped once with the token check, the error rule, the state
-    flush and the Date header."""
+    flush, the strict-mode check against the document (its operation at PREFIX + path) and the Date header."""
 
     def wrap(fn: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -110,6 +123,8 @@ def endpoint(method: str, path: str) -> Callable[[Handler], Handler]:
                 runtime.flush()  # --state: a change is written before its answer goes
             except StateWriteError as exc:  # the disk is full or read-only: no answer shows unwritten state
                 response = reply({"error": f"the state file could not be written: {exc}"}, 503)
+            if runtime.settings.strict and path != CATCH_ALL:
+                response = _as_documented(request, method, PREFIX + path, response)
             response.headers["Date"] = runtime.date()
             if oversized(request) or request.get(UNREAD, False):  # the rest of a body is not read: the connection ends
                 response.force_close()
@@ -136,6 +151,21 @@ async def _answer(fn: Handler, request: web.Request, runtime: Runtime) -> web.St
         return reply({"error": f"internal error of the fake: {exc!r}"}, 500)
 
 
+def _as_documented(request: web.Request, method: str, route: str, response: web.StreamResponse) -> web.StreamResponse:
+    """Strict mode: the answer as this API's own document describes it, or a 500 naming the operation and the field,
+    and a server-side error in the journal (which fails the test that caused it), as a vendor's answer is held to its
+    spec (pipeline.py, check)."""
+    if not isinstance(response, web.Response):
+        return response
+    runtime = request.app[RUNTIME]
+    try:
+        request.app[CONTROL_DOC].check(method, route, response)
+    except StrictModeError as exc:
+        runtime.journal.server_error(runtime.clock.now(), "strict mode", str(exc), "")
+        return reply({"error": f"strict mode: {exc}"}, 500, headers={"X-Fakeexports-Strict": "fail"})
+    return response
+
+
 def _authorized(request: web.Request, token: str) -> bool:
     given = request.headers.get("Authorization", "")
     scheme, _, value = given.partition(" ")
@@ -143,6 +173,74 @@ def _authorized(request: web.Request, token: str) -> bool:
 
 
 UNREAD = web.RequestKey("fakeexports_unread", bool)  # its body was not read to its end (BodyError)
+
+
+# --- this API's own document (specs/control.yaml) ---------------------------------------------------------------
+DOC_FILE = "control.yaml"
+_PLACEHOLDER = "http://127.0.0.1:8080"  # the document's servers' origin, rewritten to the fake's when served
+_NO_CLOCK = "clk_0000000000000000"  # the clock server's default id, a clock's own when served on one
+_IN_CLOCK = re.compile(re.escape(CLOCK_PREFIX) + r"/[^/]+(?=/_fakeexports(?:/|$))")
+
+
+class ControlDoc:
+    """This API's OpenAPI document, read when first needed (a strict-mode check, a request for it), never at startup;
+    and the checks strict mode holds every control answer to: the project's ResponseValidator, one per operation,
+    each compiled on its first use. One per app (CONTROL_DOC)."""
+
+    def __init__(self, cache_dir: Path | None = None, path: Path | None = None):
+        self.cache_dir = cache_dir
+        self.path = path or data_dir("specs") / DOC_FILE
+        self._spec: SpecDoc | None = None
+        self._checks: dict[tuple[str, str], ResponseValidator] = {}
+        self._patterns: list[tuple[re.Pattern[str], Operation]] | None = None
+
+    @property
+    def spec(self) -> SpecDoc:
+        if self._spec is None:
+            self._spec = load_spec("control", "control", self.path, self.cache_dir)
+        return self._spec
+
+    def operation(self, method: str, route: str) -> Operation | None:
+        """The operation of a route as registered (``/_fakeexports/jobs/{vendor}/{job_id}/force``)."""
+        return next((op for op in self.spec.operations if op.method == method and op.path == route), None)
+
+    def operation_at(self, method: str, path: str) -> Operation | None:
+        """The operation a request names by its method and path as sent (a clock's ``/_clocks/{id}`` in front or
+        not): for a client checking the answers it gets."""
+        if self._patterns is None:
+            self._patterns = [(re.compile("[^/]+".join(map(re.escape, re.split(r"\{[^/}]+\}", op.path))) + "$"), op)
+                              for op in self.spec.operations]
+        path = _IN_CLOCK.sub("", path, count=1)
+        return next((op for pattern, op in self._patterns if op.method == method and pattern.match(path)), None)
+
+    def check(self, method: str, route: str, response: web.Response) -> None:
+        """StrictModeError unless the answer is one the route's operation declares, in its shape."""
+        checker = self._checks.get((method, route))
+        if checker is None:
+            op = self.operation(method, route)
+            if op is None:
+                raise StrictModeError(f"control {method} {route}: no operation of {self.path.name} has this route")
+            checker = self._checks[method, route] = ResponseValidator(op)
+        checker.check(response.status, response.content_type, response.body, response.headers)
+
+    def served(self, origin: str, clock: str | None) -> dict[str, Any]:
+        """The document, its servers at ``origin``; asked for on a clock (``clock``: its id), with that id as the
+        clock server's default."""
+        doc = copy.deepcopy(self.spec.source)
+        groups = [doc.get("servers") or [], *(item.get("servers") or [] for item in doc["paths"].values())]
+        for server in (server for group in groups for server in group):
+            server["url"] = server["url"].replace(_PLACEHOLDER, origin)
+            if clock is not None and "clock" in server.get("variables", {}):
+                server["variables"]["clock"]["default"] = clock
+        return doc
+
+    def served_text(self, origin: str, clock: str | None) -> str:
+        """The same as YAML: the file as written (its comments kept), the same changes made."""
+        text = self.spec.path.read_text().replace(_PLACEHOLDER, origin)
+        return text if clock is None else text.replace(f"default: {_NO_CLOCK}", f"default: {clock}")
+
+
+CONTROL_DOC = web.AppKey("fakeexports_control_doc", ControlDoc)
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -199,11 +297,10 @@ def _string(data: dict[str, Any], key: str) -> str | None:
 
 # --- health and the clock ------------------------------------------------------------------------------------
 def clock_view(runtime: Runtime, registry: Registry) -> dict[str, Any]:
-    due = runtime.scheduler.next_due()
     return {
         **runtime.clock.describe(),
         "epoch": runtime.clock.now(),
-        "next_event_at": stamp(due) if due is not None else None,
+        **registry.next_event(),  # next_event_at, and next_status_change when a job's status changes then or later
         # the jobs' moments wait in each vendor's heap, behind one scheduler event per vendor
         "pending_events": runtime.scheduler.pending_count(exclude=registry.engines())
         + sum(v.jobs.pending() for v in registry.vendors.values()),
@@ -359,12 +456,16 @@ async def lint_rules(request: web.Request) -> web.StreamResponse:
 # --- jobs ----------------------------------------------------------------------------------------------------
 @endpoint("GET", "/jobs")
 async def jobs(request: web.Request) -> web.StreamResponse:
-    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
-    vendor_filter, tenant_filter = request.query.get("vendor"), request.query.get("tenant")
     limit_text = request.query.get("limit", "")
     if limit_text and not limit_text.isdigit():
         raise ControlError(400, "'limit' must be a whole number")
     limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
+    return reply(jobs_view(request, request.query.get("vendor"), request.query.get("tenant"), limit))
+
+
+def jobs_view(request: web.Request, vendor_filter: str | None, tenant_filter: str | None,
+              limit: int | None) -> dict[str, Any]:
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
     origin = origin_of(request, runtime.settings.public_url, runtime.url_prefix)  # of the file links
     out: list[dict[str, Any]] = []
     total = 0
@@ -378,7 +479,7 @@ async def jobs(request: web.Request) -> web.StreamResponse:
             room = len(state.jobs) if limit is None else limit - len(out)
             out.extend(job_view(runtime, origin, vendor, state, job)
                        for job in islice(state.jobs.values(), max(0, room)))
-    return reply({"jobs": shown(request, out), "total": total})
+    return {"jobs": shown(request, out), "total": total}
 
 
 def job_view(runtime: Runtime, origin: str, vendor: VendorApp, state: TenantState, job: Job) -> dict[str, Any]:
@@ -403,6 +504,100 @@ async def force(request: web.Request) -> web.StreamResponse:
     view = vendor.describe_job(state, job)
     view["tenant"] = vendor.tenant_label(state.tenant)
     return reply({"job": view})
+
+
+# --- the timeline (the dashboard draws it) -----------------------------------------------------------------------
+TIMELINE_LIMIT, TIMELINE_MAX = 100, 1000
+
+
+@endpoint("GET", "/timeline")
+async def job_timeline(request: web.Request) -> web.StreamResponse:
+    """The newest jobs (``limit``, default 100, at most 1000; of a ``vendor`` and a ``tenant`` if named), each with
+    its schedule (past and scheduled transitions), its effects, removal, forced outcome, parameters and files, the
+    webhook and callback attempts made for it and those waiting, and the journal's requests about it; with the
+    clock's time and the faults waiting to be used. Page cost follows ``limit`` and the logs' sizes, not the
+    store's."""
+    q = request.query
+    limit_text = q.get("limit", str(TIMELINE_LIMIT))
+    if not (limit_text.isascii() and limit_text.isdigit()) or not 1 <= int(limit_text) <= TIMELINE_MAX:
+        raise ControlError(400, f"'limit' must be a whole number from 1 to {TIMELINE_MAX}")
+    if q.get("vendor"):
+        vendor_of(request, q["vendor"])
+    return reply(timeline_view(request, int(limit_text), q.get("vendor"), q.get("tenant")))
+
+
+def timeline_view(request: web.Request, limit: int, vendor: str | None, tenant: str | None) -> dict[str, Any]:
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    picked = newest_jobs(request, limit, vendor, tenant)
+    origin = origin_of(request, runtime.settings.public_url, runtime.url_prefix)
+    told = _webhooks_by_job(runtime)
+    asked = _requests_by_job(runtime, {(v.name, state.tenant, job.id) for v, state, job in picked})
+    jobs = []
+    for v, state, job in picked:
+        key = (v.name, state.tenant, job.id)
+        jobs.append({**job_view(runtime, origin, v, state, job), **v.jobs.timeline(job), "parameters": dict(job.attrs),
+                     "webhooks": told.get(key, []), "requests": asked.get(key, [])})
+    total = sum(len(s.jobs) for name, v in registry.vendors.items() if not vendor or name == vendor
+                for s in runtime.store.tenants(name) if named(v, s.tenant, tenant))
+    now = runtime.clock.now()
+    return {"now": stamp(now), "epoch": now, "jobs": shown(request, jobs), "total": total,
+            "faults": shown(request, runtime.faults.to_json())}
+
+
+def newest_jobs(request: web.Request, limit: int, vendor: str | None,
+                tenant: str | None) -> list[tuple[VendorApp, TenantState, Job]]:
+    """The ``limit`` jobs made last (by the store's sequence), in the order they were made: each tenant's newest
+    are the last of its jobs (a dict keeps the order they came in), so no more than ``limit`` of each is read."""
+    runtime, registry = request.app[RUNTIME], request.app[REGISTRY]
+    found: list[tuple[int, VendorApp, TenantState, Job]] = []
+    for name, v in registry.vendors.items():
+        if vendor and name != vendor:
+            continue
+        for state in runtime.store.tenants(name):
+            if named(v, state.tenant, tenant):
+                found.extend((job.seq, v, state, job) for job in islice(reversed(state.jobs.values()), limit))
+    found.sort(key=lambda item: item[0])
+    return [(v, state, job) for _, v, state, job in found[-limit:]]
+
+
+def _webhooks_by_job(runtime: Runtime) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """Each job's webhook and callback attempts, made (with their answer) and waiting (``scheduled``), in time
+    order; an attempt whose vendor named no job is on no row."""
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    hooks = runtime.webhooks
+    for a in hooks.attempts:
+        if a.job is not None:
+            ok = a.status is not None and 200 <= a.status < 300
+            out.setdefault((a.vendor, a.tenant, a.job), []).append({
+                "at": a.at, "attempt": a.attempt, "method": a.method, "url": a.url, "payload": a.payload,
+                "status": a.status, "error": a.error, "will_retry": a.will_retry, "ok": ok, "scheduled": False})
+    for record in sorted(hooks.pending.values(), key=lambda r: r["at"]):
+        job = record.get("job")
+        if isinstance(job, str):
+            out.setdefault((record["vendor"], record["tenant"], job), []).append({
+                "at": record["at"], "attempt": record["number"], "method": record["method"], "url": record["url"],
+                "payload": record["payload"], "status": None, "error": None, "will_retry": False, "ok": None,
+                "scheduled": True})
+    return out
+
+
+def _requests_by_job(runtime: Runtime, jobs: set[tuple[str, str, str]]) -> dict[tuple[str, str, str],
+                                                                             list[dict[str, Any]]]:
+    """The journal's requests about each of ``jobs``, oldest first: the one that made it, and those whose path
+    names it (a poll, a cancel, a download by the job's id)."""
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for e in runtime.journal.entries:
+        if e.tenant is None:
+            continue
+        if e.job is not None:
+            about = [e.job]
+        else:  # a segment of the path that is one of the jobs' ids
+            about = [part for part in e.path.partition("?")[0].split("/") if (e.vendor, e.tenant, part) in jobs]
+        for job in about[:1]:
+            out.setdefault((e.vendor, e.tenant, job), []).append({
+                "seq": e.seq, "at": e.at, "method": e.method, "path": e.path, "status": e.status,
+                "operation": e.operation, "made": e.job is not None})
+    return out
 
 
 # --- vendors, tenants, fixtures, specs ----------------------------------------------------------------------------
@@ -480,13 +675,46 @@ async def spec(request: web.Request) -> web.StreamResponse:
 
 @endpoint("GET", "/ui")
 async def dashboard(request: web.Request) -> web.StreamResponse:
-    """The dashboard: one static page (no build step, nothing from a CDN); it asks for the control token when the
-    API wants one and sends it on every call, so the page itself holds no data and is open."""
-    return web.Response(body=ui.page(), content_type="text/html", charset="utf-8",
+    """The dashboard: one page (no build step, nothing from a CDN). Its first paint has the data (the clock, the
+    timeline, the jobs) in the page, where the control API is open to the request (no --control-token, or the
+    request bears it) and the page is the server's own; otherwise the page holds no data and asks for the token,
+    which it sends on every call."""
+    runtime = request.app[RUNTIME]
+    token = runtime.settings.control_token
+    initial = None
+    if not runtime.url_prefix and (token is None or _authorized(request, token)):
+        initial = {"clock": clock_view(runtime, request.app[REGISTRY]),
+                   "timeline": timeline_view(request, TIMELINE_LIMIT, None, None),
+                   "jobs": jobs_view(request, None, None, ui.JOBS_SHOWN)}
+    return web.Response(body=ui.page(initial), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-cache", "Content-Security-Policy": ui.CSP})
 
 
-@endpoint("*", "/{tail:[\\s\\S]*}")
+@endpoint("GET", "/openapi.json")
+async def control_spec(request: web.Request) -> web.StreamResponse:
+    """This API's own OpenAPI document (specs/control.yaml), its servers pointing at this fake and its clocks: for
+    generating a client in any language, or checking one's answers."""
+    return reply(_served(request))
+
+
+@endpoint("GET", "/openapi.yaml")
+async def control_spec_yaml(request: web.Request) -> web.StreamResponse:
+    """The same document as YAML (the file as written, comments and all)."""
+    return web.Response(text=request.app[CONTROL_DOC].served_text(*_where(request)), content_type="application/yaml")
+
+
+def _served(request: web.Request) -> dict[str, Any]:
+    return request.app[CONTROL_DOC].served(*_where(request))
+
+
+def _where(request: web.Request) -> tuple[str, str | None]:
+    """The origin the document's servers get, and the clock it was asked for on (a clock's world), if any."""
+    runtime = request.app[RUNTIME]
+    prefix = runtime.url_prefix  # a clock's world: /_clocks/{id}
+    return origin_of(request, runtime.settings.public_url), prefix.rsplit("/", 1)[-1] if prefix else None
+
+
+@endpoint("*", CATCH_ALL)
 async def unknown(request: web.Request) -> web.StreamResponse:
     raise ControlError(404, f"no control endpoint {request.method} {request.path}")
 
@@ -513,6 +741,11 @@ def clocks_of(request: web.Request) -> Clocks:
 def clock_named(request: web.Request) -> Timeline:
     """The clock the path names, if the request holds its token (or the server's control token)."""
     return clocks_of(request).find(request.match_info["clock"], request.headers.get("Authorization"))
+
+
+def clock_entry(request: web.Request, timeline: Timeline) -> dict[str, Any]:
+    """A clock's view, with its next event as its own world's registry sees it."""
+    return timeline.view(request.app[REGISTRY].vendors, timeline.app[REGISTRY].next_event()["next_event_at"])
 
 
 @endpoint("POST", "/clocks")
@@ -547,7 +780,7 @@ async def clock_create(request: web.Request) -> web.StreamResponse:
         except ClockError:
             await clocks.delete(timeline)
             raise
-    view = timeline.view(request.app[REGISTRY].vendors)
+    view = clock_entry(request, timeline)
     return reply({**view, "token": timeline.token, **({"credentials": made} if fresh else {})}, 201)
 
 
@@ -571,8 +804,7 @@ async def clocks_list(request: web.Request) -> web.StreamResponse:
     if token is not None and not _authorized(request, token):
         raise ControlError(401, "listing every clock needs the control token; a clock's own view is "
                                 "GET /_fakeexports/clocks/{id} with its token")
-    vendors = request.app[REGISTRY].vendors
-    return reply({"clocks": [t.view(vendors) for t in clocks_of(request).by_id.values()],
+    return reply({"clocks": [clock_entry(request, t) for t in clocks_of(request).by_id.values()],
                   "idle_limit_seconds": runtime.settings.clock_idle})
 
 
@@ -580,7 +812,7 @@ async def clocks_list(request: web.Request) -> web.StreamResponse:
 async def clock_get(request: web.Request) -> web.StreamResponse:
     timeline = clock_named(request)
     timeline.touched = time.time()
-    return reply(timeline.view(request.app[REGISTRY].vendors))
+    return reply(clock_entry(request, timeline))
 
 
 @endpoint("DELETE", "/clocks/{clock}")
@@ -629,4 +861,5 @@ def _tenant_for(request: web.Request, item: Any) -> tuple[VendorApp, str]:
 
 
 def add_routes(app: web.Application) -> None:
+    app[CONTROL_DOC] = ControlDoc(app[RUNTIME].settings.cache_path())
     app.router.add_routes(ROUTES)

@@ -357,7 +357,13 @@ def _clock_line(c: dict[str, Any]) -> str:
     line = f"clock {c['now']} ({c['mode']})"
     if c.get("fired") is not None:
         line += f", {c['fired']} event(s) fired"
-    return line + (f", next event {c['next_event_at']}" if c.get("next_event_at") else ", nothing scheduled")
+    if not c.get("next_event_at"):
+        return line + ", nothing scheduled"
+    line += f", next event {c['next_event_at']}"
+    change = c.get("next_status_change")
+    if change and change["at"] == c["next_event_at"]:  # a status change is an event to a user, effect or none
+        line += f" ({change['vendor']} job {change['job']} becomes {change['status']})"
+    return line
 
 
 def human(args: argparse.Namespace, data: Any) -> str:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import fastjsonschema
 
 from .errors import VendorError
+from .progress import watching
 from .specs import data_dir, load_yaml
 from .store import VOLUME_LIMIT
 
@@ -111,6 +112,7 @@ FIXTURE_AGE: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": AGE_LI
 
 # --- repeat ----------------------------------------------------------------------------------------------------
 REPEAT_LIMIT = 10_000_000
+PROGRESS_FROM = 50_000  # items a load stands for before it shows a bar on a terminal (a few seconds of loading)
 FREEZE_AFTER = 10_000  # jobs a load must add before what it made is taken out of the cycle collector's way
 
 
@@ -235,6 +237,7 @@ class Read:
     tenant: str
     volume: int | None
     reading: Any
+    items: int  # the items its lists stand for (each ``repeat`` counted): what loading it makes, about
 
 
 def read_tenant(v: VendorApp, tenant: str, spec: Any) -> tuple[int | None, Any]:
@@ -291,16 +294,39 @@ def _read(vendors: Mapping[str, VendorApp], doc: dict[str, Any], vendor: str | N
             volume, reading = read_tenant(v, name, spec)
         except FixtureError as exc:
             raise exc.located(document, name) from None
-        yield Read(v, document, name, volume, reading)
+        yield Read(v, document, name, volume, reading, _items(spec))
+
+
+def _items(spec: Any) -> int:
+    """How many items a tenant's lists stand for, each ``repeat`` counted (the spec is a checked mapping)."""
+    lists = (value for value in spec.values() if isinstance(value, list))
+    return sum(item["repeat"] if isinstance(item, dict) and isinstance(item.get("repeat"), int) else 1
+               for items in lists for item in items)
 
 
 def load_into(vendors: Mapping[str, VendorApp], docs: list[dict[str, Any]], vendor: str | None = None,
               tenant: str | None = None) -> int:
     """Load the fixture documents (for one vendor or tenant only, after a partial reset); returns the number of
-    tenants loaded. Every tenant in scope is checked and read before any is loaded: a FixtureError loads nothing."""
+    tenants loaded. Every tenant in scope is checked and read before any is loaded: a FixtureError loads nothing.
+    A big load shows a bar of the jobs made on a terminal (progress.py)."""
     store = next(iter(vendors.values())).runtime.store if vendors else None
     before = store.job_count() if store is not None else 0
     reads = [read for doc in docs for read in _read(vendors, doc, vendor, tenant)]
+    total = sum(read.items for read in reads)
+    if store is not None and total >= PROGRESS_FROM:
+        with watching(lambda: store.job_count() - before, total, desc="loading fixtures", unit="jobs"):
+            _load(reads)
+    else:
+        _load(reads)
+    if store is not None and store.job_count() - before >= FREEZE_AFTER:
+        # A big fixture lives until a reset: the cycle collector need not walk it again and again (with a
+        # million jobs each full collection would stall the server for a second). Refcounting still frees it.
+        gc.collect()
+        gc.freeze()
+    return len(reads)
+
+
+def _load(reads: list[Read]) -> None:
     for read in reads:
         v = read.vendor
         if read.volume is not None:  # every vendor's: set before its jobs are made, which keep it
@@ -311,9 +337,3 @@ def load_into(vendors: Mapping[str, VendorApp], docs: list[dict[str, Any]], vend
             # A rule only the job engine knows (an outcome forced on a job that has already ended): the document's
             # mistake, found while loading, so the tenants before this one stay loaded.
             raise FixtureError(exc.message, document=read.document, tenant=read.tenant) from exc
-    if store is not None and store.job_count() - before >= FREEZE_AFTER:
-        # A big fixture lives until a reset: the cycle collector need not walk it again and again (with a
-        # million jobs each full collection would stall the server for a second). Refcounting still frees it.
-        gc.collect()
-        gc.freeze()
-    return len(reads)

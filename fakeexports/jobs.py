@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .clock import Timer
 from .errors import VendorError
 from .files import hex_id, uuid4_from, uuid7_from
-from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, rewrite, status_at, time_when
+from .lifecycle import REMOVE, Effect, Lifecycle, Schedule, next_change_at, rewrite, status_at, time_when
 from .store import VOLUME, Job, TenantState
 from .times import stamp
 
@@ -175,6 +175,21 @@ class Jobs:
                 "next_status": nxt[1] if nxt is not None else None,
                 **self.vendor.hooks["describe"](self.vendor, state, job)}
 
+    def timeline(self, job: Job) -> dict[str, Any]:
+        """What the dashboard's timeline draws of a job besides its schedule: when it was made, its effects on
+        entering a status (past and to come; a unit of work's are left out), when it goes (None: it stays), whether
+        a fixture holds it, and the outcome forced on it (faults, fixtures, the control API) with the time its
+        schedule enters it."""
+        effects = [{"at": when, "effect": fx.name} for when, _, fx, index in self.moments(job)
+                   if index is None and fx is not REMOVE]
+        forced = job.attrs.get("forced")
+        forced_at = None
+        if isinstance(forced, str):
+            forced_at = next((t for t, s in reversed(job.schedule) if s == forced), None)
+        return {"created": job.created, "effects": effects, "removal_at": self.removal_time(job),
+                "held": self.held(job),
+                "forced": {"status": forced, "at": forced_at} if isinstance(forced, str) else None}
+
     # --- changes --------------------------------------------------------------------------------------
     def rewrite(self, state: TenantState, job: Job, tail: Sequence[tuple[str, float | None]], **attrs: Any) -> None:
         """From now on the job follows ``tail`` (statuses with durations, None for the last)."""
@@ -257,6 +272,21 @@ class Jobs:
                 if name.startswith(rule.prefix):
                     for key, item in index.pairs():
                         self._expire_at(state, name, key, item["made_at"] + rule.seconds)
+
+    def next_change(self, now: float) -> tuple[float, TenantState, Job] | None:
+        """The earliest status change of any of the vendor's jobs after ``now``, whether or not a moment waits for
+        it (the heap holds moments with effects only): what a user calls the next event. One pass over the jobs,
+        reading each schedule's last entry first (most jobs have ended); bench/clock.py measures it."""
+        best: tuple[float, TenantState, Job] | None = None
+        for state in self.runtime.store.tenants(self.vendor.name):
+            for job in state.jobs.values():
+                schedule = job.schedule
+                if schedule[-1][0] <= now:
+                    continue
+                when = next_change_at(schedule, now)
+                if when is not None and (best is None or when < best[0]):
+                    best = (when, state, job)
+        return best
 
     def pending(self) -> int:
         """How many jobs wait for a moment (the control API's pending events)."""

@@ -13,10 +13,13 @@ from . import fixtures
 from . import options as opts
 from .clock import VirtualClock
 from .faults import Fault, FaultError, checked
+from .lifecycle import status_at
 from .routing import Operations
 from .runtime import Runtime
 from .snapshot import Snapshot
 from .specs import SpecDoc, load_spec
+from .store import Job, TenantState
+from .times import stamp
 from .vendor import Vendor, VendorApp
 from .vendors import discover
 
@@ -42,6 +45,24 @@ class Registry:
     def engines(self) -> set[object]:
         """The vendors' job engines: each stands behind one scheduler event for all its jobs' moments."""
         return {v.jobs for v in self.vendors.values()}
+
+    def next_event(self) -> dict[str, Any]:
+        """The clock's next event as a user sees it (the control API's clock view, ``fakeexports clock``): the
+        earlier of the scheduler's next event (an effect, a webhook, an expiry) and the next status change of any
+        job, which waits for no event when it has no effect; and that status change."""
+        due = self.runtime.scheduler.next_due()
+        now = self.runtime.clock.now()
+        change: tuple[float, VendorApp, TenantState, Job] | None = None
+        for vendor in self.vendors.values():
+            found = vendor.jobs.next_change(now)
+            if found is not None and (change is None or found[0] < change[0]):
+                change = (found[0], vendor, found[1], found[2])
+        first = min((t for t in (due, change[0] if change else None) if t is not None), default=None)
+        return {"next_event_at": stamp(first) if first is not None else None,
+                "next_status_change": None if change is None else {
+                    "at": stamp(change[0]), "vendor": change[1].name,
+                    "tenant": change[1].tenant_label(change[2].tenant), "job": change[3].id,
+                    "status": status_at(change[3].schedule, change[0])}}
 
     def can_restart_clock(self, vendor: str | None, tenant: str | None) -> bool:
         """Only a full reset on the virtual clock puts the clock back at its start."""

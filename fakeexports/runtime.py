@@ -82,7 +82,7 @@ def make_runtime(settings: Settings, keys: Keys | None = None) -> Runtime:
     if settings.clock == "virtual":
         clock: Clock = VirtualClock(parse_rfc3339(settings.start) if settings.start else None)
     else:
-        clock = RealClock(settings.speed)
+        clock = RealClock(settings.speed, settings.lifetimes)
     journal = Journal(settings.journal_size)
 
     def on_error(timer: Timer, exc: BaseException) -> None:

@@ -102,6 +102,10 @@ class Settings:
                          "POST /_fakeexports/clock/advance (default real)", choices=("real", "virtual"))
     speed: float = setting(1.0, "real clock only: how many fake seconds pass per real second (default 1)",
                            check=_positive)
+    lifetimes: str = setting("wall", "real clock only: wall (default): a token or download link lasts the vendor's "
+                             "seconds of wall time however fast --speed runs the clock, as the client times it; "
+                             "clock: the vendor's seconds of the sped-up clock (to see them expire quickly)",
+                             choices=("wall", "clock"))
     start: str | None = setting(None, "virtual clock only: start time, RFC 3339 (default 2026-01-15T12:00:00Z)",
                                 check=_start)
     seed: int = setting(0, "random seed for every id and generated record (default 0)")

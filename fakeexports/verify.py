@@ -37,6 +37,7 @@ from xml.sax.saxutils import escape, quoteattr
 import aiohttp
 from yarl import URL
 
+from . import progress
 from .recipe import Answer, Call, Driver, Recipe, RecipeError, fill
 from .shape import Rules, compare, compare_url, string_format
 from .transcript import Exchange, Transcript, date_of
@@ -125,14 +126,16 @@ async def _lifecycle(d: Driver, recipe: Recipe, side: Side, step: list[str], tra
     step[0] = "poll"
     started = time.monotonic()
     finished = {recipe.done.lower(), *(s.lower() for s in side.finished)}
-    while True:
-        status = await d.status()
-        transcript.exchanges[-1].status_word = status
-        if status.lower() in finished:
-            break
-        if time.monotonic() - started > timeout:
-            raise RecipeError(f"the job was not {recipe.done} after {timeout:g} s (last {status})")
-        await side.advance(side.poll)
+    with progress.status(f"{side.origin}: the job") as say:  # minutes against a real account: say where it is
+        while True:
+            status = await d.status()
+            say(status)
+            transcript.exchanges[-1].status_word = status
+            if status.lower() in finished:
+                break
+            if time.monotonic() - started > timeout:
+                raise RecipeError(f"the job was not {recipe.done} after {timeout:g} s (last {status})")
+            await side.advance(side.poll)
     for i, call in enumerate(recipe.download, 1):
         step[0] = f"download {i}"
         await d.call(call)

@@ -44,6 +44,7 @@ class Attempt:
     status: int | None
     error: str | None
     will_retry: bool
+    job: str | None = None  # the job it tells of, when its vendor said (the timeline draws it on the job's row)
 
 
 class Allow:
@@ -121,13 +122,17 @@ class Webhooks:
 
     def schedule(self, vendor: str, tenant: str, method: str, url: str, payload: Mapping[str, Any],
                  headers: Mapping[str, str] | None = None, *, at: float | None = None,
-                 backoff: Sequence[float] = BACKOFF) -> None:
+                 backoff: Sequence[float] = BACKOFF, job: str | None = None) -> None:
         """Send ``payload`` (for GET, appended to the URL's query sorted by name; a form body otherwise) when the
-        clock reaches ``at``. The vendor's ``webhook_headers`` hook signs the request as it goes out."""
+        clock reaches ``at``. The vendor's ``webhook_headers`` hook signs the request as it goes out. ``job``: the
+        id of the job it tells of, kept with each attempt (a record without it, from an older state file, is
+        shown without a job)."""
         when = self.clock.now() if at is None else at
-        self._queue({"at": when, "vendor": vendor, "tenant": tenant, "method": method.upper(), "url": url,
-                     "payload": dict(payload), "headers": dict(headers or {}), "backoff": list(backoff),
-                     "number": 1})
+        record = {"at": when, "vendor": vendor, "tenant": tenant, "method": method.upper(), "url": url,
+                  "payload": dict(payload), "headers": dict(headers or {}), "backoff": list(backoff), "number": 1}
+        if job is not None:
+            record["job"] = job
+        self._queue(record)
 
     def _queue(self, record: dict[str, Any], attempt_id: int | None = None) -> None:
         if attempt_id is None:
@@ -172,20 +177,23 @@ class Webhooks:
         if record is None:  # a reset emptied the queue
             return
         try:
-            await self._attempt(record["vendor"], record["tenant"], record["method"], record["url"],
-                                record["payload"], record["headers"], tuple(record["backoff"]), record["number"])
+            await self._attempt(record)
         finally:  # over (its retry, if any, is queued under an id of its own): made durable at once
             self._done(attempt_id)
             if self.changed is not None:
                 self.changed()
 
-    async def _attempt(self, vendor: str, tenant: str, method: str, url: str, payload: dict[str, Any],
-                       headers: dict[str, str], backoff: tuple[float, ...], number: int) -> None:
+    async def _attempt(self, record: dict[str, Any]) -> None:
+        vendor, tenant, method, url = record["vendor"], record["tenant"], record["method"], record["url"]
+        payload, headers, backoff, number = record["payload"], record["headers"], tuple(record["backoff"]), \
+            record["number"]
+        job = record.get("job")
+        job = job if isinstance(job, str) else None
         status: int | None = None
         error = self.allow.refuses(url)
         if error is not None:  # not tried, never retried: it would be refused again
             self.attempts.append(Attempt(self.clock.now(), vendor, tenant, method, url, payload, number,
-                                         None, error, False))
+                                         None, error, False, job))
             return
         sent = headers
         try:
@@ -208,11 +216,9 @@ class Webhooks:
         failed = status is None or not 200 <= status < 300
         retry = failed and number <= len(backoff)
         self.attempts.append(Attempt(self.clock.now(), vendor, tenant, method, url, payload, number,
-                                     status, error, retry))
+                                     status, error, retry, job))
         if retry:  # the same request, signed afresh when it goes
-            self._queue({"at": self.clock.now() + backoff[number - 1], "vendor": vendor, "tenant": tenant,
-                         "method": method, "url": url, "payload": payload, "headers": headers,
-                         "backoff": list(backoff), "number": number + 1})
+            self._queue({**record, "at": self.clock.now() + backoff[number - 1], "number": number + 1})
 
     def to_json(self, vendor: str | None = None, tenant: str | None = None) -> list[dict[str, Any]]:
         return [asdict(a) for a in self.attempts

@@ -109,6 +109,8 @@ def test_the_wheel_serves_through_its_entry_point_and_passes_the_health_check(tm
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_fakeexports/health", timeout=5) as resp:
             health = json.load(resp)
         assert health["status"] == "ok" and health["clock"] == "real" and health["strict"] is False
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_fakeexports/openapi.json", timeout=5) as resp:
+            assert json.load(resp)["info"]["title"] == "fakeexports: the control API"  # specs/control.yaml, bundled
         # the image's HEALTHCHECK command
         check = subprocess.run([sys.executable, "-c", code, "health", "--port", port], env=env)
         assert check.returncode == 0

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from tests.conftest import basic
+from tests.control_answers import ControlAnswers
 
 JOBS = "/twilio/v1/Exports/Messages/Jobs"
 FORM = {"StartDay": "2026-01-10", "EndDay": "2026-01-12", "FriendlyName": "x"}
+
+
+@pytest.fixture(autouse=True)
+def answers(monkeypatch: pytest.MonkeyPatch) -> ControlAnswers:
+    """Every control answer these tests get, refusals among them, checked against the control API's document
+    (specs/control.yaml) on the client's side; the server's strict mode checks them too (client_for fails a test on
+    its server-side errors)."""
+    watched = ControlAnswers()
+    watched.watch_test_clients(monkeypatch)
+    return watched
 
 
 async def test_health_and_clock(client_for: Any) -> None:
@@ -142,6 +155,65 @@ async def test_faults_list_and_clear_and_jobs_view(client_for: Any) -> None:
     assert resp.status == 400
 
 
+async def test_the_timeline_gives_each_jobs_transitions_webhooks_and_forced_outcome(client_for: Any,
+                                                                                     aiohttp_server: Any) -> None:
+    """GET /_fakeexports/timeline: a job's past and scheduled transitions on the fake clock, its webhook attempts
+    (failed, waiting, answered) on its own row, an outcome fault's forced status with its time, and the requests
+    that made and polled it."""
+    answers = [500, 200]
+
+    async def hook(request: web.Request) -> web.Response:
+        return web.Response(status=answers.pop(0))
+
+    receiver_app = web.Application()
+    receiver_app.router.add_post("/hook", hook)
+    receiver = await aiohttp_server(receiver_app, host="127.0.0.1")
+    client = await client_for(fixtures="none")
+    # a job with a webhook, and one an outcome fault fails at its creation
+    made = await (await client.post(JOBS, headers=basic(), data={
+        **FORM, "WebhookUrl": str(receiver.make_url("/hook")), "WebhookMethod": "POST"})).json()
+    job = made["job_sid"]
+    assert (await client.get(f"/twilio/v1/Exports/Jobs/{job}", headers=basic())).status == 200
+    await client.post("/_fakeexports/faults", json={"vendor": "twilio", "outcome": "Failed"})
+    failed = (await (await client.post(JOBS, data=FORM, headers=basic())).json())["job_sid"]
+
+    view = await (await client.get("/_fakeexports/timeline?vendor=twilio")).json()
+    assert view["now"] == "2026-01-15T12:00:00Z" and view["total"] == 2 and view["faults"] == []  # the fault was used
+    rows = {j["id"]: j for j in view["jobs"]}
+    assert [j["id"] for j in view["jobs"]] == [job, failed]  # in the order they were made
+    now = view["epoch"]
+    assert [(s["at"] - now, s["status"]) for s in rows[job]["schedule"]] == [
+        (0, "Submitted"), (60, "Running"), (150, "Completed")]  # three days of 30 s each
+    assert rows[job]["forced"] is None and rows[job]["webhooks"] == []
+    assert rows[job]["parameters"]["friendly_name"] == "x" and rows[job]["removal_at"] > rows[job]["schedule"][-1]["at"]
+    assert [(r["method"], r["made"]) for r in rows[job]["requests"]] == [("POST", True), ("GET", False)]
+    assert rows[failed]["status"] == "Failed" and rows[failed]["forced"] == {"status": "Failed", "at": now}
+
+    # past its completion: the first attempt failed and the retry waits; then the retry is answered
+    done = rows[job]["schedule"][-1]["at"] - now
+    await client.post("/_fakeexports/clock/advance", json={"seconds": done})
+    hooks = (await (await client.get("/_fakeexports/timeline?vendor=twilio")).json())["jobs"][0]["webhooks"]
+    assert [(h["attempt"], h["status"], h["ok"], h["scheduled"], h["at"] - now) for h in hooks] == [
+        (1, 500, False, False, done), (2, None, None, True, done + 30)]
+    await client.post("/_fakeexports/clock/advance", json={"seconds": 30})
+    view = await (await client.get("/_fakeexports/timeline?vendor=twilio&limit=1")).json()
+    assert [j["id"] for j in view["jobs"]] == [failed] and view["total"] == 2  # the newest only
+    view = await (await client.get("/_fakeexports/timeline?vendor=twilio")).json()
+    assert [(h["attempt"], h["ok"]) for h in view["jobs"][0]["webhooks"]] == [(1, False), (2, True)]
+    assert view["jobs"][0]["status"] == "Completed" and all(s["at"] <= view["epoch"] for s in view["jobs"][0]["schedule"])
+
+
+@pytest.mark.parametrize(("query", "status", "fragment"), [
+    ("limit=0", 400, "'limit' must be a whole number from 1 to 1000"),
+    ("limit=1001", 400, "from 1 to 1000"),
+    ("limit=%C2%B2", 400, "whole number"),
+    ("vendor=nope", 404, "unknown vendor 'nope'"),
+])
+async def test_bad_timeline_queries_are_refused(client_for: Any, query: str, status: int, fragment: str) -> None:
+    resp = await (await client_for(fixtures="none")).get("/_fakeexports/timeline?" + query)
+    assert resp.status == status and fragment in (await resp.json())["error"]
+
+
 async def test_specs_are_served_with_servers_on_the_fake(client_for: Any) -> None:
     client = await client_for(fixtures="none")
     doc = await (await client.get("/_fakeexports/specs/twilio")).json()
@@ -163,6 +235,28 @@ async def test_the_dashboard_page_is_open_and_self_contained_its_data_is_not(cli
     assert "http://" not in text and "https://" not in text  # no CDN, no remote font: it works offline
     assert (await client.get("/_fakeexports/vendors")).status == 401
     assert (await client.get("/_fakeexports/jobs")).status == 401
+    assert '<script id="initial" type="application/json">null</script>' in text  # no data without the token
+
+
+async def test_the_dashboard_carries_its_first_data_where_the_api_is_open(client_for: Any) -> None:
+    """The first paint has the data: the page holds the clock, the timeline and the jobs, as JSON no text a client
+    sent can break out of (every ``<`` escaped)."""
+    client = await client_for(fixtures="none")
+    made = await (await client.post(JOBS, data={**FORM, "FriendlyName": "</script><script>alert(1)</script>"},
+                                    headers=basic())).json()
+    text = await (await client.get("/_fakeexports/ui")).text()
+    start = text.index('<script id="initial" type="application/json">') + len('<script id="initial" type="application/json">')
+    raw = text[start:text.index("</script>", start)]
+    assert "<" not in raw
+    initial = json.loads(raw)
+    assert initial["clock"]["now"] == "2026-01-15T12:00:00Z"
+    assert [j["id"] for j in initial["timeline"]["jobs"]] == [j["id"] for j in initial["jobs"]["jobs"]] == [
+        made["job_sid"]]
+    assert initial["timeline"]["jobs"][0]["parameters"]["friendly_name"] == "</script><script>alert(1)</script>"
+    # under a token, a request that bears it gets the data too
+    client = await client_for(fixtures="none", control_token="team-secret")
+    text = await (await client.get("/_fakeexports/ui", headers={"Authorization": "Bearer team-secret"})).text()
+    assert '<script id="initial" type="application/json">{"clock":' in text
 
 
 async def test_vendors_view_and_jobs_limit(client_for: Any) -> None:

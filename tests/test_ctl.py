@@ -16,8 +16,10 @@ import pytest
 import requests
 
 from fakeexports.cli import main
+from fakeexports.clocks import CLOCKS
 from fakeexports.server import ServerThread
 from tests.conftest import settings
+from tests.control_answers import ControlAnswers
 
 KEY = "hb_test_ctl"
 
@@ -29,11 +31,25 @@ def server() -> Iterator[ServerThread]:
 
 
 @pytest.fixture
-def fake(server: ServerThread, monkeypatch: pytest.MonkeyPatch) -> ServerThread:
+def answers(monkeypatch: pytest.MonkeyPatch) -> ControlAnswers:
+    """Every control answer the CLI gets in a test, checked against the control API's document (specs/control.yaml)
+    on the client's side: a test fails on one the document does not describe."""
+    watched = ControlAnswers()
+    watched.watch_urllib(monkeypatch)
+    return watched
+
+
+@pytest.fixture
+def fake(server: ServerThread, monkeypatch: pytest.MonkeyPatch, answers: ControlAnswers) -> Iterator[ServerThread]:
     server.call(_reset(server))
     monkeypatch.setenv("FAKEEXPORTS_URL", server.url)
     monkeypatch.delenv("FAKEEXPORTS_CONTROL_TOKEN", raising=False)
-    return server
+    answers.origins.append(server.url)
+    yield server
+    # strict mode: a control answer that drifted from the document is a server-side error (of a clock's world too)
+    worlds = [server.runtime, *(t.runtime for t in server.app[CLOCKS].by_id.values())] if server.app else []
+    errors = [f"{e.where}: {e.message}" for runtime in worlds for e in runtime.journal.errors]
+    assert not errors, f"server-side errors: {errors}"
 
 
 async def _reset(server: ServerThread) -> None:
@@ -82,6 +98,28 @@ def test_advance_moves_the_clock_and_the_job_with_it(fake: ServerThread, capsys:
     assert json.loads(out)["now"] == "2026-01-16T12:01:10Z"
     code, out, _ = ctl(capsys, "clock", "--set", "2026-02-01T00:00:00Z")
     assert code == 0 and out.startswith("clock 2026-02-01T00:00:00Z")
+
+
+def test_clock_names_the_next_status_change_as_its_next_event(fake: ServerThread,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A status change with no effect (HookBridge's pending to processing) waits for no scheduled event, and is
+    still the next thing a user sees happen: ``clock`` names it, and an advance past it fires nothing."""
+    code, out, _ = ctl(capsys, "clock")
+    assert (code, out.strip()) == (0, "clock 2026-01-15T12:00:00Z (virtual), nothing scheduled")
+    job = create_export(fake)
+    code, out, _ = ctl(capsys, "clock")
+    assert out.strip() == (f"clock 2026-01-15T12:00:00Z (virtual), next event 2026-01-15T12:00:10Z "
+                           f"(hookbridge job {job} becomes processing)")
+    # past it: nothing fired (no moment waited there), and the next change is the next event
+    code, out, _ = ctl(capsys, "advance", "10s", "--json")
+    data = json.loads(out)
+    assert data["fired"] == 0 and data["next_event_at"] == "2026-01-15T12:01:10Z"
+    assert data["next_status_change"] == {"at": "2026-01-15T12:01:10Z", "vendor": "hookbridge",
+                                          "tenant": data["next_status_change"]["tenant"], "job": job,
+                                          "status": "completed"}
+    code, out, _ = ctl(capsys, "advance", "60s")
+    assert out.strip().startswith("clock 2026-01-15T12:01:10Z (virtual), 0 event(s) fired, next event ")
+    assert f"(hookbridge job {job} becomes expired)" in out
 
 
 def test_journal_and_reset(fake: ServerThread, capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,8 +173,10 @@ def test_exit_codes_say_what_happened(fake: ServerThread, capsys: pytest.Capture
 
 
 def test_the_control_token_from_a_flag_or_the_environment(capsys: pytest.CaptureFixture[str],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    with ServerThread(settings(clock="virtual", control_token="s3cret", fixtures="none")) as srv:
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          answers: ControlAnswers) -> None:
+    with ServerThread(settings(clock="virtual", strict=True, control_token="s3cret", fixtures="none")) as srv:
+        answers.origins.append(srv.url)
         monkeypatch.setenv("FAKEEXPORTS_URL", srv.url)
         monkeypatch.delenv("FAKEEXPORTS_CONTROL_TOKEN", raising=False)
         code, _, err = ctl(capsys, "jobs")
@@ -281,3 +321,18 @@ def test_version_and_health_of_a_url(fake: ServerThread, capsys: pytest.CaptureF
     assert main(["health", "--url", fake.url]) == 0
     assert main(["health", "--url", "http://127.0.0.1:9"]) == 1
     assert "unhealthy" in capsys.readouterr().err
+
+
+def test_every_answer_the_cli_gets_is_one_the_control_document_describes(fake: ServerThread, answers: ControlAnswers,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Each command's answers, refusals among them, checked on the way in (the answers fixture) against
+    specs/control.yaml; the server's strict mode checks them too (the fake fixture fails on its errors)."""
+    create_export(fake)
+    for argv in (["health", "--url", fake.url], ["clock"], ["advance", "10s"], ["clock", "--set", "2020-01-01T00:00:00Z"],
+                 ["jobs", "--limit", "1"], ["journal"], ["webhooks"], ["lint"], ["lint", "--rules"], ["faults", "list"],
+                 ["faults", "add", "--vendor", "hookbridge", "--status", "503"], ["faults", "clear"],
+                 ["faults", "add", "--vendor", "nope", "--status", "503"], ["clocks", "list"], ["reset", "--clock"]):
+        ctl(capsys, *argv)
+    assert [line.rsplit(" ", 1)[1] for line in answers.seen] == [
+        "200", "200", "200", "400", "200", "200", "200", "200", "200", "200", "201", "200", "400", "200", "200"]
+    assert answers.seen[0] == "GET /_fakeexports/health 200"

@@ -338,12 +338,12 @@ def test_a_layout_names_real_paths(block: Block) -> None:
         assert not unnamed, f"{block.id}: the core's modules missing from the layout: {unnamed}"
 
 
-def test_the_readmes_map_of_the_request_path_is_the_pipelines_steps_in_order() -> None:
-    """README "The request path" names the steps of pipeline.Pipeline in the order __call__, run and finish call
-    them: a step added, dropped or moved in either must be in both."""
+def test_the_map_of_the_request_path_is_the_pipelines_steps_in_order() -> None:
+    """docs/architecture.md "The request path" names the steps of pipeline.Pipeline in the order __call__, run and
+    finish call them: a step added, dropped or moved in either must be in both."""
     import ast
 
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "architecture.md").read_text()
     section = text[text.index("### The request path"):text.index("## Adding a vendor")]
     documented = [m.replace(" ", "_") for m in re.findall(r"^\d+\. \*\*([a-z ]+)\*\*", section, re.M)]
     tree = ast.parse((ROOT / "fakeexports" / "pipeline.py").read_text())
@@ -361,3 +361,27 @@ def test_the_readmes_map_of_the_request_path_is_the_pipelines_steps_in_order() -
 
     order = [s for s in (*called("__call__"), *called("run"), *called("finish")) if s in steps]
     assert documented == order, f"README: {documented}\npipeline.py: {order}"
+
+
+def _anchors(page: Path) -> set[str]:
+    """The anchors GitHub makes of a page's headings (and the explicit ``<a id>`` ones)."""
+    text = page.read_text()
+    heads = re.findall(r"^#+ (.+)$", text, re.M)
+    made = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in heads}
+    return made | set(re.findall(r'<a id="([^"]+)"', text))
+
+
+def test_every_link_between_pages_finds_its_file_and_heading() -> None:
+    """A relative link of the README or a docs page names a file of the repository, and a #heading that page has."""
+    broken = []
+    for page in PAGES:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            file = (page.parent / path).resolve() if path else page
+            if not file.exists():
+                broken.append(f"{page.name}: {target} (no such file)")
+            elif anchor and file.suffix == ".md" and anchor not in _anchors(file):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert not broken, broken

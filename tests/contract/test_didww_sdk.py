@@ -69,7 +69,7 @@ def test_export_lifecycle_through_the_official_sdk(fakeexports, client, tmp_path
     by_ref = client.exports().list(QueryParams().filter("external_reference_id", "ref-42"))
     assert [e.id for e in by_ref.data] == [made.id]
 
-    # judged by the vendor's lint rules, the flow is clean: the README's "What the official clients do" says so
+    # judged by the vendor's lint rules, the flow is clean: docs/lint.md's "What the official clients do" says so
     assert fakeexports.lint() == [], [f.line() for f in fakeexports.lint()]
 
 

@@ -492,3 +492,32 @@ async def test_a_token_dies_with_a_reset(client_for: Any, reset: dict[str, Any])
     assert (await client.get(JOBS, headers=bearer(await token(client)))).status == 200
     alive = (await client.get(JOBS, headers=bearer(other))).status
     assert alive == (200 if reset.get("tenant") == CLIENT else 401)
+
+
+@pytest.mark.parametrize("lifetimes", ["wall", "clock"])
+async def test_sped_up_a_token_and_a_link_last_their_seconds_of_wall_time_unless_told(client_for: Any,
+                                                                                       lifetimes: str) -> None:
+    """--speed 60 used to end a 600 s token after 10 real seconds, while the Airbyte connector keeps it for 600 (it
+    then reports a failed state): with lifetimes=wall (the default) a token and a download link last the vendor's
+    seconds of wall time, 60 times as many of the clock's; lifetimes=clock keeps the old ageing, to see them expire
+    soon. The clock is moved with advance here: real time adds a second or two of it at most."""
+    client = await client_for(fixtures="none", clock="real", speed=60, lifetimes=lifetimes)
+    assert (await (await client.get("/_fakeexports/clock")).json())["lifetimes"] == lifetimes
+    tok = await token(client)
+    job = (await execute(client, tok))["job"]
+    await advance(client, 60)
+    resp = await client.get(f"/talkdesk/data/reports/calls/files/{job['id']}", headers=bearer(tok),
+                            allow_redirects=False)
+    assert resp.status == 303
+    link = relative(client, resp.headers["Location"])
+    await advance(client, 3600)  # past the link's 3600 s and the token's 600 s of this clock
+    token_status = (await client.get(JOBS, headers=bearer(tok))).status
+    link_status = (await client.get(link)).status
+    if lifetimes == "clock":
+        assert (token_status, link_status) == (401, 403)
+        return
+    assert (token_status, link_status) == (200, 200)
+    await advance(client, 600 * 60)  # 600 s of wall time at 60x: the token is over, the link (3600 s) is not
+    assert ((await client.get(JOBS, headers=bearer(tok))).status, (await client.get(link)).status) == (401, 200)
+    await advance(client, 3600 * 60)
+    assert (await client.get(link)).status == 403

@@ -274,7 +274,7 @@ def completed(v: VendorApp, state: TenantState, job: Job, at: float) -> None:
         if job.attrs.get("layout", "2021-12-15") >= envelope.NEW and job.attrs.get("base"):
             payload["url"] = f"{job.attrs['base']}/exports/{file_id(v, state, job)}.csv.gz"
         v.runtime.webhooks.schedule(v.name, state.tenant, job.attrs.get("callback_method") or "post", url,
-                                    payload, backoff=CALLBACK_BACKOFF)
+                                    payload, backoff=CALLBACK_BACKOFF, job=job.id)
 
 
 @VENDOR.hook

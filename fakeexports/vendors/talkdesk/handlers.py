@@ -73,7 +73,7 @@ async def create_token(ctx: Context) -> Reply:
     # Talkdesk's access tokens are JWTs; these are signed with the server's random key and carry the client's grant
     token = sign_jwt(token_key(ctx.vendor), {
         "iss": "https://fakeexports.talkdeskid.com", "sub": ctx.tenant, "aud": "https://api.talkdeskapp.com",
-        "scope": scope, "iat": int(ctx.now), "exp": int(ctx.now) + TOKEN_SECONDS,
+        "scope": scope, "iat": int(ctx.now), "exp": int(ctx.now + ctx.runtime.clock.lasts(TOKEN_SECONDS)),
         "jti": hex_id(ctx.runtime.settings.seed, "talkdesk-token", ctx.tenant, number), "grant": grant_of(state)})
     return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_SECONDS, "scope": scope})
 

@@ -76,7 +76,7 @@ def notify(v: VendorApp, state: TenantState, job: Job, at: float) -> None:
                                     job.attrs["webhook_url"], {
                                         "AccountSid": state.tenant, "JobSid": job.id, "ResourceType": job.collection,
                                         "FriendlyName": job.attrs["friendly_name"],
-                                        "status": "failed" if status == "Failed" else "completed"})
+                                        "status": "failed" if status == "Failed" else "completed"}, job=job.id)
 
 
 # --- the job's part in the queue (queue.py) ---------------------------------------------------------------------------

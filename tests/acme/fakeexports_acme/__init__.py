@@ -131,7 +131,8 @@ def violation(v: VendorApp, problem: Violation, op: Operation, request: web.Requ
 def notify(v: VendorApp, state: TenantState, job: Job, at: float) -> None:
     url = job.attrs.get("callback_url")
     if url:
-        v.runtime.webhooks.schedule(v.name, state.tenant, "POST", url, {"id": job.id, "status": v.jobs.status(job, at)})
+        v.runtime.webhooks.schedule(v.name, state.tenant, "POST", url, {"id": job.id, "status": v.jobs.status(job, at)},
+                                    job=job.id)  # the job's row of the dashboard's timeline shows the attempts
 
 
 Fixture = tuple[dict[str, Any], float, "str | None", int]  # an export's attributes, created, outcome, copies
