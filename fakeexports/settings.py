@@ -169,7 +169,8 @@ class Settings:
     max_connections_per_address: int = setting(0, "connections open at once from one client address, the same way "
                                                "(default 0: half of --max-connections)", check=_cap, metavar="N")
     no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (kept, params, moments, "
-                                         "shared, sizes): every answer stays the same, only slower (caches.py)",
+                                         "shared, sizes, changes): every answer stays the same, only slower "
+                                         "(caches.py)",
                                          check=_caches, metavar="NAMES")
 
     @property
