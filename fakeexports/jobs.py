@@ -98,32 +98,36 @@ class Changes:
     """The index of a vendor's jobs' next status changes (the cache ``changes``, caches.py): the clock's next event
     is the top of a heap instead of a pass over every job. Its entries are (when, job seq, tenant, job).
 
-    Its owner is the engine: ``Jobs.arm`` pushes a job's next change whenever it (re)arms the job after a change of
-    its schedule (every change of one goes through ``arm``; creation too), and a snapshot's restore pushes each job
-    it puts back. A job with no change to come (finished, held by a fixture) is never pushed, so a million finished
-    jobs cost nothing. One invalidation rule, applied when read: an entry is good while its tenant is alive, the job
-    is still that tenant's and the job's next change after now is the entry's time; an entry whose time has passed
-    gives way to its job's next change, and any other entry is dropped (the push that made it wrong stands for it).
-    Any reset of the vendor empties it (its tenants' states are new ones then); a job pushed again with the same
-    schedule leaves a duplicate, so the heap is compacted to one entry a job whenever it has doubled."""
+    Its owner is the engine: ``Jobs.arm`` pushes a job's next change whenever it arms the job after its schedule was
+    set or changed (every change of one goes through ``arm``), and a snapshot's restore pushes each job it puts back.
+    A job with no change to come (finished, held by a fixture) is never pushed, so a million finished jobs cost
+    nothing. One invalidation rule, applied when read: an entry is good while its tenant is alive, the job is still
+    that tenant's and the job's next change after now is the entry's time; an entry whose time has passed gives way
+    to its job's next change, and any other entry is dropped (the push that made it wrong stands for it). A reset of
+    all or of the vendor empties it; one tenant's leaves that tenant's entries to be dropped when read (compacted at
+    once when the heap is large). A job pushed again (a changed schedule) leaves its old entry behind: once such
+    entries may be half the heap, it is compacted to one entry a job."""
 
-    __slots__ = ("_limit", "_now", "heap", "name", "stored", "vendor")
+    __slots__ = ("_now", "_stale", "heap", "name", "stored", "vendor")
     FLOOR = 4096  # below this the heap is never compacted
 
     def __init__(self, vendor: str, now: Callable[[], float]):
         self.name, self.vendor, self.stored = "changes", vendor, 0  # as caches.Caches counts it (a Holder)
         self.heap: list[tuple[float, int, TenantState, Job]] = []
-        self._limit = self.FLOOR
+        self._stale = 0  # entries that may be no job's next change any more (pushed again since)
         self._now = now
 
-    def push(self, state: TenantState, job: Job, now: float) -> None:
-        """The job's schedule was set or changed: its next change after ``now`` (if it has one) goes in."""
+    def push(self, state: TenantState, job: Job, now: float, *, again: bool = True) -> None:
+        """The job's schedule was set or changed: its next change after ``now`` (if it has one) goes in. ``again``
+        False: the job is new to the index (made now, or put back by a restore), so no older entry of it waits."""
+        if again:
+            self._stale += 1
         when = next_change_at(job.schedule, now)
         if when is not None and state.tenant:  # a vendor's shared state holds no tenant's jobs (Store.tenants)
             heapq.heappush(self.heap, (when, job.seq, state, job))
             self.stored += 1
-            if len(self.heap) > self._limit:
-                self.compact(now)
+        if self._stale * 2 >= len(self.heap) > self.FLOOR:
+            self.compact(now)
 
     def first(self, now: float) -> tuple[float, TenantState, Job] | None:
         """The earliest next change after ``now`` (ties: the job made first), what the scan in Jobs.next_change
@@ -139,10 +143,12 @@ class Changes:
                     heapq.heappop(heap)
                 else:
                     heapq.heapreplace(heap, (later, seq, state, job))
+                continue
             elif next_change_at(job.schedule, now) != when:  # its schedule changed since
                 heapq.heappop(heap)
             else:
                 return when, state, job
+            self._stale = max(0, self._stale - 1)
         return None
 
     def compact(self, now: float) -> None:
@@ -158,7 +164,7 @@ class Changes:
                 kept.append((when, seq, state, job))
         heapq.heapify(kept)
         self.heap = kept
-        self._limit = max(self.FLOOR, 2 * len(kept))
+        self._stale = 0
 
     def reset(self, vendor: str | None, tenant: str | None) -> None:  # caches.Holder
         """A reset of all, of this vendor or of one of its tenants: the states it dropped are dead, and a full reset
@@ -167,7 +173,7 @@ class Changes:
             return
         if tenant is None:
             self.heap.clear()
-            self._limit = self.FLOOR
+            self._stale = 0
         elif len(self.heap) > self.FLOOR:  # one tenant's: its jobs go now rather than when they come up
             self.compact(self._now())
 
@@ -237,7 +243,7 @@ class Jobs:
         state.add_job(job)
         self.vendor.hooks["created"](self.vendor, state, job)
         self.runtime.store.interning.attributes(job)  # one dict for every job made alike (copied on change)
-        self.arm(state, job)
+        self.arm(state, job, new=True)
         if ctx is not None:
             ctx.made = job.id
         if ctx is not None and state.jobs.get(job.id) is job:
@@ -347,12 +353,12 @@ class Jobs:
         is still right and goes back into the heap as it is; nothing can have come due."""
         for job in list(state.jobs.values()):
             if not as_taken:
-                self.arm(state, job)
+                self.arm(state, job, new=True)
             else:
                 if job.due is not None:
                     heapq.heappush(self.heap, (job.due, job.seq, state, job))
                 if self.changes is not None:
-                    self.changes.push(state, job, self.runtime.clock.now())
+                    self.changes.push(state, job, self.runtime.clock.now(), again=False)
         if as_taken and self.heap:
             self._wake(self.heap[0][0])
         for name, index in state.indexes.items():
@@ -426,12 +432,13 @@ class Jobs:
         return fired
 
     # --- the heap of moments --------------------------------------------------------------------------
-    def arm(self, state: TenantState, job: Job, *, changed: bool = True) -> None:
+    def arm(self, state: TenantState, job: Job, *, changed: bool = True, new: bool = False) -> None:
         """Run what is due by now, then wait for the job's next moment. ``changed``: the job's schedule was set or
-        changed since it was last armed (False: its moment came), so its next status change goes into the index."""
+        changed since it was last armed (False: its moment came), so its next status change goes into the index;
+        ``new``: the job was never armed in this app (made now, read from the state file)."""
         now = self.runtime.clock.now()
         if changed and self.changes is not None:
-            self.changes.push(state, job, now)
+            self.changes.push(state, job, now, again=not new)
         if job.due is not None:
             job.due = None
             self._stale += 1  # its entry in the heap is stale now

@@ -168,3 +168,20 @@ async def test_compacting_leaves_one_entry_for_each_job_with_a_change_to_come(cl
     index.compact(now)
     assert sorted(entry[3].id for entry in index.heap) == sorted(waiting)
     assert index.first(now) == before
+
+
+async def test_a_job_armed_again_and_again_leaves_a_bounded_index(client_for: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Changes, "FLOOR", 16)
+    client = await client_for(fixtures="none", no_caches=())
+    d = driver(client, "didww")
+    await d.login()
+    ids = [await d.create() for _ in range(4)]
+    engine = client.app[REGISTRY].vendors["didww"].jobs
+    state = next(iter(client.app[RUNTIME].store.tenants("didww")))
+    job = state.jobs[ids[0]]
+    assert engine.changes is not None
+    for _ in range(1000):  # the same schedule again: each arm pushes its next change once more
+        engine.reschedule(state, job, job.schedule)
+        assert len(engine.changes) <= 2 * len(ids) + Changes.FLOOR
+    assert engine.changes.first(client.app[RUNTIME].clock.now()) == engine.scan(client.app[RUNTIME].clock.now())
