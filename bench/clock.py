@@ -1,6 +1,6 @@
 """The clock: events made due by one advance, and deliveries that come due together.
 
-    .venv/bin/python bench/clock.py [--events 100000] [--deliveries 5000] [--held 200000] [--index-jobs 100000]
+    .venv/bin/python bench/clock.py [--events 100000] [--deliveries 5000] [--finished 200000] [--index-jobs 100000]
 
 1. Events. A fresh server (virtual clock, no fixtures) is seeded through POST /_fakeexports/fixtures with
    ``--events`` jobs whose moments all fall within the next 31 days: half DIDWW exports that run (each completes,
@@ -12,14 +12,18 @@
    loopback, answering 200 at once) complete at the same moment; one advance sends them all. Reported: deliveries
    per second from the advance's start to the last arrival (goal: 1,000 or more), and the latency of unrelated
    requests (a DIDWW export fetch every 5 ms) while the deliveries go out, beside the same probe when idle.
-3. Next event. GET /_fakeexports/clock, whose next event includes the next status change of any job: read from the
-   engine's index of the jobs' next changes (the cache ``changes``, jobs.Changes), and, on a peer server started in
-   this same run with ``--no-caches changes``, from a pass over every job. Each server is read with no jobs, with
-   the ``--events`` jobs of 1. waiting, and with ``--held`` finished DIDWW exports held by a fixture (and one that
-   runs). Reported: the median of 20 reads each, on and off, and whether both servers answered alike.
-4. The index's cost: in this process, ``--index-jobs`` running DIDWW exports loaded from a fixture (each made by the
-   engine's create, which pushes its next change) into an app with the index and into one without: tracemalloc's
-   bytes a job (the difference is what the index costs a running job) and the best of 3 loads' µs a job.
+3. GET /_fakeexports/clock (the dashboard polls it every second). Its next event includes the next status change of
+   any job, read from the engine's index of the jobs' next changes (the cache ``changes``, jobs.Changes) or from a
+   pass over every job; its pending events count the jobs that wait for a moment, kept as they are armed (the cache
+   ``waiting``, jobs.Waiting) or counted over the heap of moments. Four servers in this same run: both caches on,
+   ``--no-caches changes``, ``--no-caches waiting``, and both off. Each is read with no jobs; with the ``--events``
+   jobs of 1. waiting; with ``--finished`` DIDWW exports a fixture holds completed (no moment waits); and with
+   ``--finished`` Talkdesk jobs a fixture made failed (each waits for its removal); each case with one job that runs.
+   Reported: the median of 20 reads each, and whether every server answered every read alike.
+4. What they cost: in this process, ``--index-jobs`` running DIDWW exports loaded from a fixture (each made by the
+   engine's create, which pushes its next change and counts it in) into an app with both caches and into one with
+   neither: tracemalloc's bytes a job (the difference is what they cost a running job) and the best of 3 loads' µs
+   a job.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ async def post(s: aiohttp.ClientSession, url: str, body: Any) -> Any:
 
 
 async def clock_reads(s: aiohttp.ClientSession, base: str, n: int = 20) -> float:
-    """The median milliseconds of a GET /_fakeexports/clock, whose next event reads every job's schedule."""
+    """The median milliseconds of a GET /_fakeexports/clock."""
     spent = []
     for _ in range(n):
         start = time.perf_counter()
@@ -76,28 +80,41 @@ async def clock_reads(s: aiohttp.ClientSession, base: str, n: int = 20) -> float
     return statistics.median(spent)
 
 
-def held_docs(held: int) -> list[dict[str, Any]]:
+def finished_docs(finished: int, held: bool) -> list[dict[str, Any]]:
+    """``finished`` jobs a fixture holds completed (DIDWW) or made failed (Talkdesk: each waits for its removal), and
+    one DIDWW export that runs."""
     export: dict[str, Any] = {"export_type": "cdr_in", "filters": {"year": 2026, "month": 1}}
-    return [{"vendor": "didww", "tenants": {"clock-key": {"exports": [
-        {**export, "status": "completed", "repeat": held}, {**export, "repeat": 1}]}}}]
+    running = {"vendor": "didww", "tenants": {"clock-key": {"exports": [
+        {**export, "status": "completed", "repeat": finished if held else 0}, {**export, "repeat": 1}]}}}
+    if held:
+        return [running]
+    return [running, {"vendor": "talkdesk", "tenants": {"clock-client": {"jobs": [
+        {"type": "calls", "from": "2026-01-01T00:00:00", "to": "2026-01-02T00:00:00", "status": "failed",
+         "repeat": finished}]}}}]
 
 
-async def next_change_of(s: aiohttp.ClientSession, base: str) -> Any:
+CASES = ("idle", "running", "held", "ended")
+PEERS = {"on": [], "no changes": ["--no-caches", "changes"], "no waiting": ["--no-caches", "waiting"],
+         "both off": ["--no-caches", "changes,waiting"]}
+
+
+async def clock_of(s: aiohttp.ClientSession, base: str) -> Any:
     async with s.get(base + "/_fakeexports/clock") as r:
-        return (await r.json())["next_status_change"]
+        return await r.json()
 
 
-async def reads_phase(base: str, events: int, held: int) -> dict[str, Any]:
-    """GET clock with no jobs, with ``events`` jobs waiting, with ``held`` jobs held finished; what each said."""
+async def reads_phase(base: str, events: int, finished: int) -> dict[str, Any]:
+    """GET clock in each of CASES: its median ms, and what it said."""
     out: dict[str, Any] = {"said": []}
+    cases = {"idle": [], "running": seed_docs(events), "held": finished_docs(finished, True),
+             "ended": finished_docs(finished, False)}
     async with aiohttp.ClientSession() as s:
-        out["idle"] = await clock_reads(s, base)
-        for name, docs in (("events", seed_docs(events)), ("held", held_docs(held))):
+        for name in CASES:
             await post(s, base + "/_fakeexports/reset", {})
-            for doc in docs:
+            for doc in cases[name]:
                 await post(s, base + "/_fakeexports/fixtures", doc)
             out[name] = await clock_reads(s, base)
-            out["said"].append(await next_change_of(s, base))
+            out["said"].append(await clock_of(s, base))
         await post(s, base + "/_fakeexports/reset", {})
     return out
 
@@ -113,7 +130,7 @@ def index_cost(jobs: int, rounds: int = 3) -> dict[str, float]:
         {"export_type": "cdr_in", "filters": {"year": 2026, "month": 1}, "repeat": jobs}]}}}
     out: dict[str, float] = {}
     for i in range(rounds + 1):
-        for label, off in (("on", ()), ("off", ("changes",))):
+        for label, off in (("on", ()), ("off", ("changes", "waiting"))):
             vendors = create_app(Settings(clock="virtual", fixtures="none", no_caches=off))[REGISTRY].vendors
             if i == rounds:
                 tracemalloc.start()
@@ -209,28 +226,29 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--deliveries", type=int, default=5000)
-    ap.add_argument("--held", type=int, default=200_000, help="finished jobs held by a fixture, for GET clock")
+    ap.add_argument("--finished", type=int, default=200_000, help="finished jobs of a fixture, for GET clock")
     ap.add_argument("--index-jobs", type=int, default=100_000, help="running jobs for the index's bytes a job")
     ap.add_argument("--json", help="also write the figures to this file (bench/all.py)")
     args = ap.parse_args()
     fe = str(Path(sys.executable).with_name("fakeexports"))
     reads: dict[str, dict[str, Any]] = {}
-    for label, extra in (("off", ["--no-caches", "changes"]), ("on", [])):  # the peer first: this one goes on
+    for label, extra in reversed(PEERS.items()):  # the peers first: the one with every cache on goes on
         port = t.free_port()
-        log = Path(f"/tmp/fakeexports-clock-{label}.log")
+        log = Path(f"/tmp/fakeexports-clock-{label.replace(' ', '-')}.log")
         proc, t0 = t.spawn([fe, "serve", "--port", str(port), "--clock", "virtual", "--fixtures", "none", *extra],
                            log)
         try:
             t.wait_ready(proc, t0, port, "/_fakeexports/health", log)
             base = f"http://127.0.0.1:{port}"
-            reads[label] = asyncio.run(reads_phase(base, args.events, args.held))
+            reads[label] = asyncio.run(reads_phase(base, args.events, args.finished))
             if label == "on":
                 ev = asyncio.run(events_phase(base, args.events))
                 dl = asyncio.run(deliveries_phase(base, args.deliveries))
         finally:
             t.stop(proc)
     memory = index_cost(args.index_jobs)
-    on, off = reads["on"], reads["off"]
+    on = reads["on"]
+    alike = all(r["said"] == on["said"] for r in reads.values())
     rate = ev["fired"] / ev["seconds"]
     print("| measure | fakeexports | reference | goal |")
     print("|---|---:|---:|---:|")
@@ -238,34 +256,35 @@ def main() -> int:
           f"(nothing scheduled) | |")
     print(f"| seconds of that advance | {ev['seconds']:.2f} | {ev['idle_seconds'] * 1000:.1f} ms | |")
     print(f"| events per second | {rate:,.0f} | | 100,000 |")
-    print(f"| GET clock, {args.events:,} jobs waiting: index on / off (--no-caches changes), p50 ms | "
-          f"{on['events']:.2f} / {off['events']:.2f} ({off['events'] / on['events']:.1f}x) | "
-          f"no jobs {on['idle']:.2f} / {off['idle']:.2f} | |")
-    print(f"| GET clock, {args.held:,} jobs held finished by a fixture and 1 running: on / off, p50 ms | "
-          f"{on['held']:.2f} / {off['held']:.2f} ({off['held'] / on['held']:.1f}x) | | |")
-    print(f"| the index's bytes a running job (tracemalloc, {args.index_jobs:,} loaded: with / without it) | "
+    what = {"idle": "no jobs", "running": f"the {args.events:,} jobs of the advance waiting",
+            "held": f"{args.finished:,} held completed", "ended": f"{args.finished:,} failed, waiting for removal"}
+    for case in CASES:
+        peers = " / ".join(f"{reads[label][case]:.2f}" for label in PEERS)
+        print(f"| GET clock, {what[case]}: p50 ms with {' / '.join(PEERS)} | {peers} | "
+              f"both off / on {reads['both off'][case] / on[case]:.1f}x | |")
+    print(f"| bytes a running job of changes and waiting (tracemalloc, {args.index_jobs:,} loaded: with / without) | "
           f"{memory['on'] - memory['off']:.0f} | {memory['on']:.0f} / {memory['off']:.0f} a job | |")
-    print(f"| a job loaded from a fixture (the engine's create), best of 3 loads of {args.index_jobs:,}: on / off, "
-          f"µs | {memory['on_us']:.2f} / {memory['off_us']:.2f} | | |")
+    print(f"| a job loaded from a fixture (the engine's create), best of 3 loads of {args.index_jobs:,}: "
+          f"with / without, µs | {memory['on_us']:.2f} / {memory['off_us']:.2f} | | |")
     print(f"| deliveries arrived / sent | {dl['arrived']:,} / {args.deliveries:,} | | all |")
     print(f"| deliveries per second | {dl['arrived'] / dl['seconds']:,.0f} | | 1,000 |")
     print(f"| unrelated fetch while delivering, p50 / p99 ms | {statistics.median(dl['busy']):.2f} / "
           f"{p(dl['busy'], 0.99):.2f} | idle {statistics.median(dl['idle']):.2f} / {p(dl['idle'], 0.99):.2f} | |")
     print(f"jobs left after the advance: {ev['left']:,}; attempts in the webhook log: {dl['logged']:,} (capped); "
-          f"next status changes on and off alike: {'yes' if on['said'] == off['said'] else 'NO'}; "
+          f"every GET clock alike on every server: {'yes' if alike else 'NO'}; "
           f"index entries for {args.index_jobs:,} running jobs: {memory['on_entries']:,}")
     print("command:", " ".join(sys.argv))
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "events": ev["fired"], "events_per_s": rate, "clock_read_ms": on["events"],
-            "clock_read_off_ms": off["events"], "clock_read_held_ms": on["held"], "clock_read_held_off_ms": off["held"],
+            "events": ev["fired"], "events_per_s": rate, "clock_read_ms": on["running"],
+            "clock_reads_ms": {label: {case: r[case] for case in CASES} for label, r in reads.items()},
             "index_bytes_per_job": memory["on"] - memory["off"], "create_us": memory["on_us"],
             "create_off_us": memory["off_us"],
             "deliveries": dl["arrived"], "sent": args.deliveries,
             "deliveries_per_s": dl["arrived"] / dl["seconds"], "busy_p50_ms": statistics.median(dl["busy"]),
             "busy_p99_ms": p(dl["busy"], 0.99), "idle_p50_ms": statistics.median(dl["idle"]),
             "idle_p99_ms": p(dl["idle"], 0.99)}))
-    return 0 if dl["arrived"] == args.deliveries and on["said"] == off["said"] else 1
+    return 0 if dl["arrived"] == args.deliveries and alike else 1
 
 
 if __name__ == "__main__":

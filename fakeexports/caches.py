@@ -30,7 +30,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, Protocol, TypeVar
 
 V = TypeVar("V")
-NAMES = ("params", "kept", "moments", "shared", "sizes", "changes")
+NAMES = ("params", "kept", "moments", "shared", "sizes", "changes", "waiting")
 
 
 class Holder(Protocol):

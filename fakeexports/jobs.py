@@ -181,6 +181,40 @@ class Changes:
         return len(self.heap)
 
 
+class Waiting:
+    """How many jobs of each tenant wait for a moment in the engine's heap (the cache ``waiting``, caches.py): the
+    control API's pending events without a pass over the heap. Its owner is the engine, which counts a job in when
+    it sets the job's ``due`` and out when it clears it (armed again, its moment come, removed; a job another way
+    removed is counted out when its moment comes up). One invalidation rule: a count whose tenant state is dead (a
+    reset dropped it) is dropped when read; a reset of all or of the vendor empties it."""
+
+    __slots__ = ("counts", "name", "stored", "vendor")
+
+    def __init__(self, vendor: str):
+        self.name, self.vendor, self.stored = "waiting", vendor, 0  # as caches.Caches counts it (a Holder)
+        self.counts: dict[TenantState, int] = {}
+
+    def add(self, state: TenantState, n: int) -> None:
+        self.counts[state] = self.counts.get(state, 0) + n
+        self.stored += 1
+
+    def total(self) -> int:
+        dead = [state for state in self.counts if not state.alive]
+        for state in dead:
+            del self.counts[state]
+        return sum(self.counts.values())
+
+    def reset(self, vendor: str | None, tenant: str | None) -> None:  # caches.Holder
+        if vendor is None or vendor == self.vendor:
+            if tenant is None:
+                self.counts.clear()
+            else:
+                self.total()
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+
 class Jobs:
     """One vendor's jobs (and timed records) on the clock."""
 
@@ -203,6 +237,9 @@ class Jobs:
         self.changes: Changes | None = None
         if self.runtime.caches.enabled("changes"):
             self.changes = self.runtime.caches.holder(Changes(vendor.name, self.runtime.clock.now))
+        # how many jobs of each tenant wait for a moment (None with the cache off: counted over the heap)
+        self.waiting = self.runtime.caches.holder(Waiting(vendor.name)) if self.runtime.caches.enabled("waiting") \
+            else None
 
     # --- notes ----------------------------------------------------------------------------------------------------
     def _set(self, job: Job, **changes: Any) -> None:
@@ -323,7 +360,7 @@ class Jobs:
 
     def remove(self, state: TenantState, job: Job) -> None:
         if job.due is not None:
-            job.due = None
+            self._undue(state, job)
             self._stale += 1  # its entry in the heap is stale now
         if state.jobs.get(job.id) is job:
             self.vendor.hooks["removed"](self.vendor, state, job)
@@ -357,6 +394,8 @@ class Jobs:
             else:
                 if job.due is not None:
                     heapq.heappush(self.heap, (job.due, job.seq, state, job))
+                    if self.waiting is not None:
+                        self.waiting.add(state, 1)
                 if self.changes is not None:
                     self.changes.push(state, job, self.runtime.clock.now(), again=False)
         if as_taken and self.heap:
@@ -389,8 +428,13 @@ class Jobs:
         return None if best is None else (best[0], best[2], best[3])
 
     def pending(self) -> int:
-        """How many jobs wait for a moment (the control API's pending events)."""
-        return sum(1 for when, _, state, job in self.heap if job.due == when and state.alive)
+        """How many jobs wait for a moment (the control API's pending events): counted as they are armed (Waiting),
+        or with the cache ``waiting`` off over the heap (a job pushed twice for one moment counts once)."""
+        return self.waiting.total() if self.waiting is not None else self.pending_in_heap()
+
+    def pending_in_heap(self) -> int:
+        """``pending`` without the counts: one pass over the heap."""
+        return len({job.seq for when, _, state, job in self.heap if job.due == when and state.alive})
 
     # --- timed records ----------------------------------------------------------------------------------------
     def keep(self, state: TenantState, index: str, key: Any, item: dict[str, Any]) -> None:
@@ -440,7 +484,7 @@ class Jobs:
         if changed and self.changes is not None:
             self.changes.push(state, job, now, again=not new)
         if job.due is not None:
-            job.due = None
+            self._undue(state, job)
             self._stale += 1  # its entry in the heap is stale now
         moments, version, schedule = self.moments(job), job.version, job.schedule
         if not self._run_due(state, job, now, moments):
@@ -450,11 +494,19 @@ class Jobs:
         when = next((m[0] for m in moments if m[0] > now), None)  # moments are in time order
         if when is not None:
             job.due = when
+            if self.waiting is not None:
+                self.waiting.add(state, 1)
             heapq.heappush(self.heap, (when, job.seq, state, job))
             if self._stale > 1024 and self._stale * 4 >= len(self.heap):
                 self._compact()
             if not self._firing:
                 self._wake(when)
+
+    def _undue(self, state: TenantState, job: Job) -> None:
+        """The job waits for no moment now."""
+        job.due = None
+        if self.waiting is not None:
+            self.waiting.add(state, -1)
 
     def _compact(self) -> None:
         self.heap[:] = [e for e in self.heap if e[3].due == e[0] and e[2].alive]  # in place: _fire holds it
@@ -478,9 +530,10 @@ class Jobs:
         try:
             while heap and heap[0][0] <= now:
                 when, _, state, job = heapq.heappop(heap)
-                if job.due == when and state.alive and state.jobs.get(job.id) is job:
-                    job.due = None  # this entry is gone from the heap: not stale
-                    self.arm(state, job, changed=False)  # what an effect changes is armed (and indexed) by itself
+                if job.due == when and state.alive:
+                    self._undue(state, job)  # this entry is gone from the heap: not stale
+                    if state.jobs.get(job.id) is job:  # (not removed by a vendor's handler meanwhile)
+                        self.arm(state, job, changed=False)  # what an effect changes is armed (and indexed) by itself
                 elif self._stale:
                     self._stale -= 1
         finally:

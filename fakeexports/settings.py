@@ -169,7 +169,7 @@ class Settings:
     max_connections_per_address: int = setting(0, "connections open at once from one client address, the same way "
                                                "(default 0: half of --max-connections)", check=_cap, metavar="N")
     no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (kept, params, moments, "
-                                         "shared, sizes, changes): every answer stays the same, only slower "
+                                         "shared, sizes, changes, waiting): every answer stays the same, only slower "
                                          "(caches.py)",
                                          check=_caches, metavar="NAMES")
 
