@@ -94,6 +94,127 @@ class Creator(Protocol):
     made: str | None
 
 
+class Changes:
+    """The index of a vendor's jobs' next status changes (the cache ``changes``, caches.py): the clock's next event
+    is the top of a heap instead of a pass over every job. Its entries are (when, job seq, tenant, job).
+
+    Its owner is the engine: ``Jobs.arm`` pushes a job's next change whenever it arms the job after its schedule was
+    set or changed (every change of one goes through ``arm``), and a snapshot's restore pushes each job it puts back.
+    A job with no change to come (finished, held by a fixture) is never pushed, so a million finished jobs cost
+    nothing. One invalidation rule, applied when read: an entry is good while its tenant is alive, the job is still
+    that tenant's and the job's next change after now is the entry's time; an entry whose time has passed gives way
+    to its job's next change, and any other entry is dropped (the push that made it wrong stands for it). A reset of
+    all or of the vendor empties it; one tenant's leaves that tenant's entries to be dropped when read (compacted at
+    once when the heap is large). A job pushed again (a changed schedule) leaves its old entry behind: once such
+    entries may be half the heap, it is compacted to one entry a job."""
+
+    __slots__ = ("_now", "_stale", "heap", "name", "stored", "vendor")
+    FLOOR = 4096  # below this the heap is never compacted
+
+    def __init__(self, vendor: str, now: Callable[[], float]):
+        self.name, self.vendor, self.stored = "changes", vendor, 0  # as caches.Caches counts it (a Holder)
+        self.heap: list[tuple[float, int, TenantState, Job]] = []
+        self._stale = 0  # entries that may be no job's next change any more (pushed again since)
+        self._now = now
+
+    def push(self, state: TenantState, job: Job, now: float, *, again: bool = True) -> None:
+        """The job's schedule was set or changed: its next change after ``now`` (if it has one) goes in. ``again``
+        False: the job is new to the index (made now, or put back by a restore), so no older entry of it waits."""
+        if again:
+            self._stale += 1
+        when = next_change_at(job.schedule, now)
+        if when is not None and state.tenant:  # a vendor's shared state holds no tenant's jobs (Store.tenants)
+            heapq.heappush(self.heap, (when, job.seq, state, job))
+            self.stored += 1
+        if self._stale * 2 >= len(self.heap) > self.FLOOR:
+            self.compact(now)
+
+    def first(self, now: float) -> tuple[float, TenantState, Job] | None:
+        """The earliest next change after ``now`` (ties: the job made first), what the scan in Jobs.next_change
+        would find."""
+        heap = self.heap
+        while heap:
+            when, seq, state, job = heap[0]
+            if not state.alive or state.jobs.get(job.id) is not job:
+                heapq.heappop(heap)
+            elif when <= now:  # passed: the job's next change takes its place
+                later = next_change_at(job.schedule, now)
+                if later is None:
+                    heapq.heappop(heap)
+                else:
+                    heapq.heapreplace(heap, (later, seq, state, job))
+                continue
+            elif next_change_at(job.schedule, now) != when:  # its schedule changed since
+                heapq.heappop(heap)
+            else:
+                return when, state, job
+            self._stale = max(0, self._stale - 1)
+        return None
+
+    def compact(self, now: float) -> None:
+        """One entry for each job that has a change to come, at that change."""
+        seen: set[int] = set()
+        kept: list[tuple[float, int, TenantState, Job]] = []
+        for _, seq, state, job in self.heap:
+            if seq in seen or not state.alive or state.jobs.get(job.id) is not job:
+                continue
+            seen.add(seq)
+            when = next_change_at(job.schedule, now)
+            if when is not None:
+                kept.append((when, seq, state, job))
+        heapq.heapify(kept)
+        self.heap = kept
+        self._stale = 0
+
+    def reset(self, vendor: str | None, tenant: str | None) -> None:  # caches.Holder
+        """A reset of all, of this vendor or of one of its tenants: the states it dropped are dead, and a full reset
+        may put back a snapshot's jobs, which resume() pushes again."""
+        if vendor is not None and vendor != self.vendor:
+            return
+        if tenant is None:
+            self.heap.clear()
+            self._stale = 0
+        elif len(self.heap) > self.FLOOR:  # one tenant's: its jobs go now rather than when they come up
+            self.compact(self._now())
+
+    def __len__(self) -> int:
+        return len(self.heap)
+
+
+class Waiting:
+    """How many jobs of each tenant wait for a moment in the engine's heap (the cache ``waiting``, caches.py): the
+    control API's pending events without a pass over the heap. Its owner is the engine, which counts a job in when
+    it sets the job's ``due`` and out when it clears it (armed again, its moment come, removed; a job another way
+    removed is counted out when its moment comes up). One invalidation rule: a count whose tenant state is dead (a
+    reset dropped it) is dropped when read; a reset of all or of the vendor empties it."""
+
+    __slots__ = ("counts", "name", "stored", "vendor")
+
+    def __init__(self, vendor: str):
+        self.name, self.vendor, self.stored = "waiting", vendor, 0  # as caches.Caches counts it (a Holder)
+        self.counts: dict[TenantState, int] = {}
+
+    def add(self, state: TenantState, n: int) -> None:
+        self.counts[state] = self.counts.get(state, 0) + n
+        self.stored += 1
+
+    def total(self) -> int:
+        dead = [state for state in self.counts if not state.alive]
+        for state in dead:
+            del self.counts[state]
+        return sum(self.counts.values())
+
+    def reset(self, vendor: str | None, tenant: str | None) -> None:  # caches.Holder
+        if vendor is None or vendor == self.vendor:
+            if tenant is None:
+                self.counts.clear()
+            else:
+                self.total()
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+
 class Jobs:
     """One vendor's jobs (and timed records) on the clock."""
 
@@ -112,6 +233,13 @@ class Jobs:
         self._records: list[tuple[float, int, TenantState, str, Any]] = []  # (expiry, order, tenant, index, key)
         self._record_timer: Timer | None = None
         self._order = count()
+        # the jobs' next status changes, for the clock's next event (None with the cache off: a pass over the jobs)
+        self.changes: Changes | None = None
+        if self.runtime.caches.enabled("changes"):
+            self.changes = self.runtime.caches.holder(Changes(vendor.name, self.runtime.clock.now))
+        # how many jobs of each tenant wait for a moment (None with the cache off: counted over the heap)
+        self.waiting = self.runtime.caches.holder(Waiting(vendor.name)) if self.runtime.caches.enabled("waiting") \
+            else None
 
     # --- notes ----------------------------------------------------------------------------------------------------
     def _set(self, job: Job, **changes: Any) -> None:
@@ -152,7 +280,7 @@ class Jobs:
         state.add_job(job)
         self.vendor.hooks["created"](self.vendor, state, job)
         self.runtime.store.interning.attributes(job)  # one dict for every job made alike (copied on change)
-        self.arm(state, job)
+        self.arm(state, job, new=True)
         if ctx is not None:
             ctx.made = job.id
         if ctx is not None and state.jobs.get(job.id) is job:
@@ -232,7 +360,7 @@ class Jobs:
 
     def remove(self, state: TenantState, job: Job) -> None:
         if job.due is not None:
-            job.due = None
+            self._undue(state, job)
             self._stale += 1  # its entry in the heap is stale now
         if state.jobs.get(job.id) is job:
             self.vendor.hooks["removed"](self.vendor, state, job)
@@ -262,9 +390,14 @@ class Jobs:
         is still right and goes back into the heap as it is; nothing can have come due."""
         for job in list(state.jobs.values()):
             if not as_taken:
-                self.arm(state, job)
-            elif job.due is not None:
-                heapq.heappush(self.heap, (job.due, job.seq, state, job))
+                self.arm(state, job, new=True)
+            else:
+                if job.due is not None:
+                    heapq.heappush(self.heap, (job.due, job.seq, state, job))
+                    if self.waiting is not None:
+                        self.waiting.add(state, 1)
+                if self.changes is not None:
+                    self.changes.push(state, job, self.runtime.clock.now(), again=False)
         if as_taken and self.heap:
             self._wake(self.heap[0][0])
         for name, index in state.indexes.items():
@@ -274,23 +407,34 @@ class Jobs:
                         self._expire_at(state, name, key, item["made_at"] + rule.seconds)
 
     def next_change(self, now: float) -> tuple[float, TenantState, Job] | None:
-        """The earliest status change of any of the vendor's jobs after ``now``, whether or not a moment waits for
-        it (the heap holds moments with effects only): what a user calls the next event. One pass over the jobs,
-        reading each schedule's last entry first (most jobs have ended); bench/clock.py measures it."""
-        best: tuple[float, TenantState, Job] | None = None
+        """The earliest status change of any of the vendor's jobs after ``now`` (of two at once, the job made first),
+        whether or not a moment waits for it (the heap holds moments with effects only): what a user calls the next
+        event. Read from the index of changes (Changes), or with the cache ``changes`` off from ``scan``; the two
+        answer alike (tests/test_next_event.py) and bench/clock.py measures both."""
+        return self.changes.first(now) if self.changes is not None else self.scan(now)
+
+    def scan(self, now: float) -> tuple[float, TenantState, Job] | None:
+        """``next_change`` without the index: one pass over every job of every tenant, reading each schedule's last
+        entry first (most jobs have ended)."""
+        best: tuple[float, int, TenantState, Job] | None = None
         for state in self.runtime.store.tenants(self.vendor.name):
             for job in state.jobs.values():
                 schedule = job.schedule
                 if schedule[-1][0] <= now:
                     continue
                 when = next_change_at(schedule, now)
-                if when is not None and (best is None or when < best[0]):
-                    best = (when, state, job)
-        return best
+                if when is not None and (best is None or (when, job.seq) < best[:2]):
+                    best = (when, job.seq, state, job)
+        return None if best is None else (best[0], best[2], best[3])
 
     def pending(self) -> int:
-        """How many jobs wait for a moment (the control API's pending events)."""
-        return sum(1 for when, _, state, job in self.heap if job.due == when and state.alive)
+        """How many jobs wait for a moment (the control API's pending events): counted as they are armed (Waiting),
+        or with the cache ``waiting`` off over the heap (a job pushed twice for one moment counts once)."""
+        return self.waiting.total() if self.waiting is not None else self.pending_in_heap()
+
+    def pending_in_heap(self) -> int:
+        """``pending`` without the counts: one pass over the heap."""
+        return len({job.seq for when, _, state, job in self.heap if job.due == when and state.alive})
 
     # --- timed records ----------------------------------------------------------------------------------------
     def keep(self, state: TenantState, index: str, key: Any, item: dict[str, Any]) -> None:
@@ -332,11 +476,15 @@ class Jobs:
         return fired
 
     # --- the heap of moments --------------------------------------------------------------------------
-    def arm(self, state: TenantState, job: Job) -> None:
-        """Run what is due by now, then wait for the job's next moment."""
+    def arm(self, state: TenantState, job: Job, *, changed: bool = True, new: bool = False) -> None:
+        """Run what is due by now, then wait for the job's next moment. ``changed``: the job's schedule was set or
+        changed since it was last armed (False: its moment came), so its next status change goes into the index;
+        ``new``: the job was never armed in this app (made now, read from the state file)."""
         now = self.runtime.clock.now()
+        if changed and self.changes is not None:
+            self.changes.push(state, job, now, again=not new)
         if job.due is not None:
-            job.due = None
+            self._undue(state, job)
             self._stale += 1  # its entry in the heap is stale now
         moments, version, schedule = self.moments(job), job.version, job.schedule
         if not self._run_due(state, job, now, moments):
@@ -346,11 +494,19 @@ class Jobs:
         when = next((m[0] for m in moments if m[0] > now), None)  # moments are in time order
         if when is not None:
             job.due = when
+            if self.waiting is not None:
+                self.waiting.add(state, 1)
             heapq.heappush(self.heap, (when, job.seq, state, job))
             if self._stale > 1024 and self._stale * 4 >= len(self.heap):
                 self._compact()
             if not self._firing:
                 self._wake(when)
+
+    def _undue(self, state: TenantState, job: Job) -> None:
+        """The job waits for no moment now."""
+        job.due = None
+        if self.waiting is not None:
+            self.waiting.add(state, -1)
 
     def _compact(self) -> None:
         self.heap[:] = [e for e in self.heap if e[3].due == e[0] and e[2].alive]  # in place: _fire holds it
@@ -374,9 +530,10 @@ class Jobs:
         try:
             while heap and heap[0][0] <= now:
                 when, _, state, job = heapq.heappop(heap)
-                if job.due == when and state.alive and state.jobs.get(job.id) is job:
-                    job.due = None  # this entry is gone from the heap: not stale
-                    self.arm(state, job)
+                if job.due == when and state.alive:
+                    self._undue(state, job)  # this entry is gone from the heap: not stale
+                    if state.jobs.get(job.id) is job:  # (not removed by a vendor's handler meanwhile)
+                        self.arm(state, job, changed=False)  # what an effect changes is armed (and indexed) by itself
                 elif self._stale:
                     self._stale -= 1
         finally:

@@ -173,7 +173,8 @@ class Settings:
     verbose: bool = setting(False, "print a line per vendor request as it is answered (method, path, status, ms) "
                             "and, for each 4xx, a line with its reason (default off: quiet)", short="-v")
     no_caches: tuple[str, ...] = setting((), "comma-separated caches to turn off, or 'all' (kept, params, moments, "
-                                         "shared, sizes): every answer stays the same, only slower (caches.py)",
+                                         "shared, sizes, changes, waiting): every answer stays the same, only slower "
+                                         "(caches.py)",
                                          check=_caches, metavar="NAMES")
 
     @property
