@@ -26,7 +26,7 @@ $(BIN)/.installed: pyproject.toml
 # tests/acme: the fifth vendor, a package of its own found through the fakeexports.vendors entry point. A real
 # (not editable) install, as a user's vendor package would be; reinstalled whenever one of its files changes.
 $(BIN)/.acme: $(BIN)/.installed $(wildcard tests/acme/pyproject.toml tests/acme/fakeexports_acme/*)
-	$(call say,"installing tests/acme, the test suite's fifth vendor")
+	$(call say,"installing tests/acme: the fifth vendor of the test suite")
 	$(BIN)/pip install -q --no-build-isolation --no-deps --force-reinstall ./tests/acme
 	touch $@
 
