@@ -40,6 +40,7 @@ from .runtime import RUNTIME
 from .specs import data_dir, load_spec
 from .store import VOLUME
 from .times import parse_rfc3339, stamp
+from .transcript import redact_url, redact_value, scrub
 from .validation import ResponseValidator
 from .wire import dumps
 
@@ -367,15 +368,22 @@ async def reset(request: web.Request) -> web.StreamResponse:
 DETAIL = {"true": True, "1": True, "false": False, "0": False}
 
 
+def whole(text: str, what: str) -> int:
+    """A query's or path's whole number, or the control API's 400 saying ``what`` it must be: ASCII digits only
+    (``²`` is a digit to isdigit and no number) and at most 18 of them (int() refuses past 4,300 digits)."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise ControlError(400, f"{what}, not {text[:40]!r}")
+    return int(text)
+
+
 @endpoint("GET", "/journal")
 async def journal(request: web.Request) -> web.StreamResponse:
     """The entries since a mark (``since``), of a vendor; ``detail=true`` gives each what GET /journal/{seq} does."""
-    since, detail = request.query.get("since", "0"), request.query.get("detail", "false").lower()
-    if not (since.isascii() and since.isdigit()):  # "²" is a digit to isdigit, and no number
-        raise ControlError(400, "'since' must be a journal mark (a whole number)")
+    detail = request.query.get("detail", "false").lower()
+    since = whole(request.query.get("since", "0"), "'since' must be a journal mark (a whole number)")
     if detail not in DETAIL:
         raise ControlError(400, "'detail' must be true or false")
-    view = request.app[RUNTIME].journal.to_json(int(since), request.query.get("vendor"), DETAIL[detail])
+    view = request.app[RUNTIME].journal.to_json(since, request.query.get("vendor"), DETAIL[detail])
     shown(request, view["entries"])
     return reply(view)
 
@@ -384,10 +392,9 @@ async def journal(request: web.Request) -> web.StreamResponse:
 async def journal_entry(request: web.Request) -> web.StreamResponse:
     """One entry with what was sent and answered (headers and bodies up to 8 KiB, secrets masked) and, for an
     answer of 400 or more, why: ``explain`` {kind, reason, where, rule, spec} (journal.explain)."""
-    seq, journal = request.match_info["seq"], request.app[RUNTIME].journal
-    if not (seq.isascii() and seq.isdigit()):
-        raise ControlError(400, f"'seq' must be a journal entry's number (a whole number), not {seq!r}")
-    entry = journal.find(int(seq))
+    journal = request.app[RUNTIME].journal
+    seq = whole(request.match_info["seq"], "'seq' must be a journal entry's number (a whole number)")
+    entry = journal.find(seq)
     if entry is None:
         raise ControlError(404, f"no journal entry #{seq}: there never was one, or the journal (the last "
                                 f"{journal.entries.maxlen} requests) dropped it")
@@ -431,13 +438,12 @@ async def lint_findings(request: web.Request) -> web.StreamResponse:
     """The lint findings over the journal (since a mark), of a vendor and a tenant if named, at or above a
     severity."""
     registry, q = request.app[REGISTRY], request.query
-    since, severity, wanted = q.get("since", "0"), q.get("severity", "info"), q.get("tenant")
-    if not (since.isascii() and since.isdigit()):  # "²" is a digit to isdigit, and no number
-        raise ControlError(400, "'since' must be a journal mark (a whole number)")
+    severity, wanted = q.get("severity", "info"), q.get("tenant")
+    since = whole(q.get("since", "0"), "'since' must be a journal mark (a whole number)")
     if severity not in SEVERITIES:
         raise ControlError(400, f"'severity' must be one of {', '.join(SEVERITIES)}")
     vendor = vendor_of(request, q["vendor"]).name if q.get("vendor") else None
-    findings = lint.lint(registry, since=int(since), vendor=vendor,
+    findings = lint.lint(registry, since=since, vendor=vendor,
                          tenant=None if not wanted else lambda v, t: t is not None and named(v, t, wanted))
     found = lint.at_least(findings, severity)
     return reply({"findings": [f.to_json() for f in found], "mark": request.app[RUNTIME].journal.mark,
@@ -457,9 +463,8 @@ async def lint_rules(request: web.Request) -> web.StreamResponse:
 @endpoint("GET", "/jobs")
 async def jobs(request: web.Request) -> web.StreamResponse:
     limit_text = request.query.get("limit", "")
-    if limit_text and not limit_text.isdigit():
-        raise ControlError(400, "'limit' must be a whole number")
-    limit = int(limit_text) if limit_text else None  # the first ``limit`` jobs; "total" counts them all
+    # the first ``limit`` jobs; "total" counts them all
+    limit = whole(limit_text, "'limit' must be a whole number") if limit_text else None
     return reply(jobs_view(request, request.query.get("vendor"), request.query.get("tenant"), limit))
 
 
@@ -518,12 +523,13 @@ async def job_timeline(request: web.Request) -> web.StreamResponse:
     clock's time and the faults waiting to be used. Page cost follows ``limit`` and the logs' sizes, not the
     store's."""
     q = request.query
-    limit_text = q.get("limit", str(TIMELINE_LIMIT))
-    if not (limit_text.isascii() and limit_text.isdigit()) or not 1 <= int(limit_text) <= TIMELINE_MAX:
-        raise ControlError(400, f"'limit' must be a whole number from 1 to {TIMELINE_MAX}")
+    wrong = f"'limit' must be a whole number from 1 to {TIMELINE_MAX}"
+    limit = whole(q.get("limit", str(TIMELINE_LIMIT)), wrong)
+    if not 1 <= limit <= TIMELINE_MAX:
+        raise ControlError(400, wrong)
     if q.get("vendor"):
         vendor_of(request, q["vendor"])
-    return reply(timeline_view(request, int(limit_text), q.get("vendor"), q.get("tenant")))
+    return reply(timeline_view(request, limit, q.get("vendor"), q.get("tenant")))
 
 
 def timeline_view(request: web.Request, limit: int, vendor: str | None, tenant: str | None) -> dict[str, Any]:
@@ -569,15 +575,16 @@ def _webhooks_by_job(runtime: Runtime) -> dict[tuple[str, str, str], list[dict[s
         if a.job is not None:
             ok = a.status is not None and 200 <= a.status < 300
             out.setdefault((a.vendor, a.tenant, a.job), []).append({
-                "at": a.at, "attempt": a.attempt, "method": a.method, "url": a.url, "payload": a.payload,
+                "at": a.at, "attempt": a.attempt, "method": a.method, "url": redact_url(a.url),
+                "payload": redact_value(a.payload),
                 "status": a.status, "error": a.error, "will_retry": a.will_retry, "ok": ok, "scheduled": False})
     for record in sorted(hooks.pending.values(), key=lambda r: r["at"]):
         job = record.get("job")
         if isinstance(job, str):
             out.setdefault((record["vendor"], record["tenant"], job), []).append({
-                "at": record["at"], "attempt": record["number"], "method": record["method"], "url": record["url"],
-                "payload": record["payload"], "status": None, "error": None, "will_retry": False, "ok": None,
-                "scheduled": True})
+                "at": record["at"], "attempt": record["number"], "method": record["method"],
+                "url": redact_url(record["url"]), "payload": redact_value(record["payload"]), "status": None,
+                "error": None, "will_retry": False, "ok": None, "scheduled": True})
     return out
 
 
@@ -595,7 +602,7 @@ def _requests_by_job(runtime: Runtime, jobs: set[tuple[str, str, str]]) -> dict[
             about = [part for part in e.path.partition("?")[0].split("/") if (e.vendor, e.tenant, part) in jobs]
         for job in about[:1]:
             out.setdefault((e.vendor, e.tenant, job), []).append({
-                "seq": e.seq, "at": e.at, "method": e.method, "path": e.path, "status": e.status,
+                "seq": e.seq, "at": e.at, "method": e.method, "path": scrub(e.path), "status": e.status,
                 "operation": e.operation, "made": e.job is not None})
     return out
 
@@ -683,9 +690,12 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     token = runtime.settings.control_token
     initial = None
     if not runtime.url_prefix and (token is None or _authorized(request, token)):
-        initial = {"clock": clock_view(runtime, request.app[REGISTRY]),
-                   "timeline": timeline_view(request, TIMELINE_LIMIT, None, None),
-                   "jobs": jobs_view(request, None, None, ui.JOBS_SHOWN)}
+        try:
+            initial = {"clock": clock_view(runtime, request.app[REGISTRY]),
+                       "timeline": timeline_view(request, TIMELINE_LIMIT, None, None),
+                       "jobs": jobs_view(request, None, None, ui.JOBS_SHOWN)}
+        except VendorError:  # a Host that names no host makes no links: the page then fetches its data itself
+            initial = None
     return web.Response(body=ui.page(initial), content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-cache", "Content-Security-Policy": ui.CSP})
 

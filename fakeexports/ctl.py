@@ -298,8 +298,18 @@ def _at(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def cell(value: Any) -> str:
+    """A value as one table cell on one line: a control character a client sent (a newline in a tenant name) is
+    written as its escape, so a row stays a line."""
+    text = "" if value is None else str(value)
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text) if _CONTROL.search(text) else text
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [[cell(v) for v in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells)
 
@@ -321,7 +331,7 @@ def _entry_row(e: dict[str, Any]) -> list[Any]:
 
 def _entry_line(e: dict[str, Any], header: bool) -> str:
     widths = (5, 20, 10, 24, 6, 50, 6, 0)
-    line = "  ".join(str(v if v is not None else "").ljust(w) for v, w in zip(_entry_row(e), widths, strict=True))
+    line = "  ".join(cell(v).ljust(w) for v, w in zip(_entry_row(e), widths, strict=True))
     head = "  ".join(h.ljust(w) for h, w in zip(JOURNAL_HEADERS, widths, strict=True)).rstrip()
     return (head + "\n" if header else "") + line.rstrip()
 

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .transcript import redact_headers, redact_text, scrub, scrub_members
+from .transcript import (
+    HIDDEN,
+    SECRET_HEADER,
+    redact_headers,
+    redact_text,
+    redact_value,
+    scrub,
+    scrub_members,
+    secret_name,
+)
 
 if TYPE_CHECKING:
     from .errors import VendorError, Violation
@@ -213,6 +222,29 @@ def _join(*parts: str | None) -> str | None:
     return ". ".join(w.rstrip(".") for w in words) + "." if words else None
 
 
+SAID = 200  # characters of a refused value the journal keeps
+
+
+class Said(str):
+    """A refused value as the journal keeps it: its repr already, secrets hidden, cut at SAID characters; it prints
+    as it is where schema_words writes ``{value!r}``."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def said(problem: Violation) -> Said:
+    """What the journal keeps of a refused value (record time, a refusal only): never the value itself, which may be
+    a whole body (a megabyte kept an entry) or a secret a client sent in the wrong place."""
+    leaf = problem.name.rsplit(".", 1)[-1] if problem.name else ""
+    secret = bool(leaf) and (secret_name(leaf) or (problem.location == "header" and bool(SECRET_HEADER.search(leaf))))
+    try:
+        text = repr(HIDDEN if secret else redact_value(problem.value))
+    except RecursionError:  # nested deeper than Python goes: the kind of value is all there is to say
+        text = f"<a {type(problem.value).__name__} nested too deep to show>"
+    return Said(text if len(text) <= SAID else text[:SAID - 1] + "…")
+
+
 def schema_words(problem: Violation) -> str | None:
     """The rule a value broke, as the schema states it: "'2026-13-01' is not a 'date'", "'x' is not one of
     ['csv', 'json']", "'AB' does not match '^[0-9a-f]{32}$'"..."""
@@ -310,6 +342,8 @@ class Journal:
             size = len(answer)
             # a copy of CAP bytes at most: orjson's output keeps its whole 4 KiB buffer (bench/journal_memory.py)
             answer = answer[:CAP] if size > CAP else bytes(memoryview(answer))
+        if problem is not None and problem.value is not None:
+            problem = replace(problem, value=said(problem))
         # the refusal's words and field, not the exception: its traceback holds the request's frames
         entry = Entry(self._seq, at, vendor, tenant, method, path, status, operation, error, reason, job, params, sent,
                       body, answered, answer, size, op, None if refusal is None else refusal.where, problem)

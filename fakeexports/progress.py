@@ -54,7 +54,10 @@ def watching(count: Callable[[], int], total: int, *, desc: str, unit: str = "it
 
     def follow() -> None:
         while not done.wait(EVERY):
-            progress.update(count() - progress.n)
+            try:
+                progress.update(count() - progress.n)
+            except RuntimeError:  # the count read a dict the work was growing: the next reading will do
+                continue
 
     thread = threading.Thread(target=follow, name="fakeexports-progress", daemon=True)
     thread.start()

@@ -18,15 +18,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 HIDDEN = "***"
 SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization"})
 # and any header whose name says it signs, authorizes or carries a secret (a vendor's X-…-Signature on callbacks)
-SECRET_HEADER = re.compile(r"signature|secret|token|api-?key|auth|password|cookie|credential", re.IGNORECASE)
+SECRET_HEADER = re.compile(r"signature|secret|token|key|auth|password|cookie|credential", re.IGNORECASE)
 # a JSON member or form field whose name (lower case, without _ and -) says its value is a secret
 SECRET_NAME = re.compile(r"(token|secret|password|apikey|privatekey|signature|credential)$")
 # query parameters that sign or authorize a URL (presigned links of S3 and others, tokens and keys in links)
 SECRET_QUERY = re.compile(r"^(x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|"
                           r"x-goog-credential|signature|sig|token|access_token|key|api_key|apikey|api-key|"
                           r"client_secret|password|secret)$", re.IGNORECASE)
-_SIGNED = re.compile(r"([?&](?:x-amz-signature|x-amz-credential|x-goog-signature|signature|sig|token|access_token|"
-                     r"api_?key|client_secret|password)=)[^&\s\"'<>]*", re.IGNORECASE)
+_SIGNED = re.compile(r"([?&](?:x-amz-signature|x-amz-credential|x-goog-signature|signature|sig|token|access_?token|"
+                     r"api[_-]?key|client_?secret|password)=)[^&\s\"'<>]*", re.IGNORECASE)
 
 
 def secret_name(name: str) -> bool:
@@ -38,9 +38,11 @@ def scrub(text: str) -> str:
     return _SIGNED.sub(lambda m: m.group(1) + HIDDEN, text)
 
 
-# a JSON member with a string value, or a form field, in text that does not parse (a body cut short)
-_MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*"?')
+# a JSON member with a string or number value, or a form field, in text that does not parse (a body cut short)
+_MEMBER = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)(?:"(?:[^"\\]|\\.)*"?|-?\d[\d.eE+-]*)')
 _FIELD = re.compile(r"(^|&)([^=&\s]+)=([^&\s]*)")
+# a multipart/form-data part: its name, then its value after the blank line
+_PART = re.compile(r'(name="([^"]*)"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n)([^\r\n]*)')
 
 
 def scrub_members(text: str) -> str:
@@ -51,6 +53,8 @@ def scrub_members(text: str) -> str:
     if "=" in text and "\n" not in text.strip():
         text = _FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}={HIDDEN}" if secret_name(m.group(2)) else m.group(0),
                           text)
+    if 'name="' in text:
+        text = _PART.sub(lambda m: m.group(1) + HIDDEN if secret_name(m.group(2)) else m.group(0), text)
     return scrub(text)
 
 
@@ -67,7 +71,7 @@ def redact_text(data: bytes, content_type: str) -> str:
     if "json" in content_type.lower() or stripped[:1] in ("{", "["):
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             return hidden.decode("utf-8")
         if redact_value(value) == value:
             return text
@@ -127,13 +131,13 @@ def redact_body(data: bytes, content_type: str) -> bytes:
     if "json" in kind or stripped[:1] in ("{", "["):
         try:
             return json.dumps(redact_value(json.loads(text))).encode()
-        except ValueError:
-            return scrub_members(text).encode()  # not JSON after all (or cut short): its members, where they stand
+        except (ValueError, RecursionError):  # not JSON after all, cut short, or nested too deep: its members
+            return scrub_members(text).encode()
     if "x-www-form-urlencoded" in kind or (not kind and "=" in text and "\n" not in text.strip()):
         pairs = parse_qsl(text, keep_blank_values=True)
         if pairs:
             return urlencode([(k, HIDDEN if secret_name(k) else v) for k, v in pairs]).encode()
-    return scrub(text).encode()
+    return scrub_members(text).encode()  # any other text (a form sent as text/plain, multipart): where they stand
 
 
 @dataclass

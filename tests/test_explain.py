@@ -365,3 +365,75 @@ def test_serve_is_quiet_by_default() -> None:
     finally:
         rest = console.stop()
     assert "/twilio/" not in rest and "why:" not in rest and "stopped" in rest
+
+
+# --- found by review: input that broke a view, secrets that slipped through -----------------------------------------
+def test_a_body_nested_deeper_than_the_parser_goes_still_has_its_details(fake: ServerThread) -> None:
+    resp = requests.post(fake.vendor_url("hookbridge") + "/v1/exports", data=b"[" * 3000 + b"]" * 3000,
+                         headers={**HB, "Content-Type": "application/json"}, timeout=10)
+    assert resp.status_code == 400
+    assert detail(fake)["request"]["body"].startswith("[[[")
+    listed = requests.get(f"{fake.url}/_fakeexports/journal?detail=true", timeout=10)
+    assert listed.status_code == 200, listed.text
+
+
+@pytest.mark.parametrize("path", ["journal/" + "9" * 5000, "timeline?limit=" + "9" * 5000, "jobs?limit=²",
+                                  "jobs?limit=" + "9" * 5000, "journal?since=" + "9" * 5000,
+                                  "lint?since=" + "9" * 5000])
+def test_a_number_too_long_or_not_ascii_is_a_400_not_a_500(fake: ServerThread, path: str) -> None:
+    resp = requests.get(f"{fake.url}/_fakeexports/{path}", timeout=10)
+    assert resp.status_code == 400 and "whole number" in resp.json()["error"], resp.text
+    assert list(fake.runtime.journal.errors) == []
+
+
+def test_the_dashboard_is_served_whatever_the_host_header(fake: ServerThread) -> None:
+    with socket.create_connection(("127.0.0.1", fake.port), timeout=10) as s:
+        s.sendall(b"GET /_fakeexports/ui HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and b"<html" in answer.lower()
+    assert list(fake.runtime.journal.errors) == []
+
+
+def test_the_refused_value_in_the_explanation_is_masked_and_short(fake: ServerThread) -> None:
+    url = fake.vendor_url("hookbridge") + "/v1/exports"
+    requests.post(url, headers=HB, timeout=10, json={"start_time": {"password": SECRET}, "end_time": "x"})
+    spec = detail(fake)["explain"]["spec"]
+    assert SECRET not in spec and "***" in spec
+    requests.post(url, headers=HB, timeout=10, json={"start_time": ["x" * 100] * 10_000, "end_time": "x"})
+    assert len(detail(fake)["explain"]["spec"]) < 400  # never the whole body again (a megabyte an entry)
+
+
+def test_a_form_sent_as_text_and_a_multipart_part_have_their_secrets_masked(fake: ServerThread) -> None:
+    url = fake.vendor_url("hookbridge") + "/v1/exports"  # authenticated, so its body is read and kept
+    requests.post(url, data=f"client_secret={SECRET}&start_time=x", timeout=10,
+                  headers={**HB, "Content-Type": "text/plain"})
+    sent = detail(fake)["request"]["body"]
+    assert sent == "client_secret=***&start_time=x"
+    requests.post(url, files={"client_secret": (None, SECRET), "start_time": (None, "x")}, headers=HB, timeout=10)
+    sent = detail(fake)["request"]["body"]
+    assert 'name="client_secret"' in sent and SECRET not in sent and 'name="start_time"' in sent
+
+
+def test_the_timeline_masks_a_secret_a_client_put_in_a_path(fake: ServerThread) -> None:
+    made = requests.post(fake.vendor_url("hookbridge") + "/v1/exports", headers=HB, timeout=10,
+                         json={"start_time": "2026-01-14T00:00:00Z", "end_time": "2026-01-15T00:00:00Z"})
+    job = made.json()["data"]["id"]
+    requests.get(fake.vendor_url("hookbridge") + f"/v1/exports/{job}?api_key={SECRET}", headers=HB, timeout=10)
+    timeline = requests.get(f"{fake.url}/_fakeexports/timeline", timeout=10).text
+    page = requests.get(f"{fake.url}/_fakeexports/ui", timeout=10).text
+    assert job in timeline and SECRET not in timeline and SECRET not in page
+
+
+def test_a_tenant_with_a_newline_keeps_journal_verbose_one_row_a_line(fake: ServerThread,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import base64
+
+    who = base64.b64encode(b"client\nname:s3cret").decode()
+    made = requests.post(fake.vendor_url("talkdesk") + "/oauth/token", data={"grant_type": "client_credentials"},
+                         headers={"Authorization": f"Basic {who}"}, timeout=10)
+    assert made.status_code == 200  # any client id is a tenant: this one has a newline in it
+    assert main(["journal", "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "client\\nname" in out and "client\nname" not in out

@@ -527,7 +527,9 @@ async def download_export(ctx: Context) -> Reply:
     if status != "completed":
         raise VendorError(409, MSG_NOT_READY, code="EXPORT_NOT_READY", kind="conflict")
     expires = time_of(job.schedule, "expired") or INF  # INF: held completed by a fixture
-    ttl = int(min(ctx.runtime.settings.download_ttl, max(1, expires - ctx.now)))
+    # a link's lifetime is stated in the seconds a client counts (clock.py lasts): the export's time left, so said
+    left = (expires - ctx.now) / ctx.runtime.clock.lasts(1.0)
+    ttl = int(min(ctx.runtime.settings.download_ttl, max(1, left)))
     link = ctx.presign(f"exports/{job.id}.csv", ttl)
     # B.8: the SDK returns this Location without following it; a 200 would crash it.
     return Reply(302, None, headers={"Location": link})

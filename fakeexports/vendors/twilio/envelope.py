@@ -67,7 +67,7 @@ def account(credentials: Credentials, header: str | None) -> tuple[str, str | No
     if not header:
         raise VendorError(401, MSG_NO_CREDENTIALS, kind="auth")
     creds = basic_credentials(header)
-    if creds is None or not USER.match(creds[0]) or not creds[1]:
+    if creds is None or not USER.fullmatch(creds[0]) or not creds[1]:  # fullmatch: "$" takes a trailing newline
         raise VendorError(401, MSG_BAD_CREDENTIALS, kind="auth")
     user, password = creds
     if not credentials.restricted:
