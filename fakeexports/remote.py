@@ -9,6 +9,7 @@ import socket
 import tempfile
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -50,7 +51,7 @@ class RemoteFake:
         self.virtual = health["clock"] == "virtual"
         self.mark = 0
         self.made = credentials or {}
-        self._ca: str | None = None  # the server's CA certificate, fetched once (proxy_env)
+        self._ca: tempfile.TemporaryDirectory[str] | None = None  # the server's CA certificate (ca_file)
 
     @classmethod
     def on_new_clock(cls, url: str, test: str) -> RemoteFake:
@@ -61,9 +62,14 @@ class RemoteFake:
         return cls(url, made["token"], clock=made["id"], credentials=made.get("credentials") or {})
 
     def close(self) -> None:
-        """Drop this test's clock and its tenants (a server-wide handle: nothing to do)."""
-        if self.clock is not None:
-            Control(self.server_url, self.control.token).call("DELETE", f"/clocks/{self.clock}")
+        """Drop this test's clock and its tenants (a server-wide handle has none), and the CA's copy (ca_file)."""
+        try:
+            if self.clock is not None:
+                Control(self.server_url, self.control.token).call("DELETE", f"/clocks/{self.clock}")
+        finally:
+            if self._ca is not None:
+                self._ca.cleanup()
+                self._ca = None
 
     def credentials(self, vendor: str) -> dict[str, str]:
         return dict(self._made(vendor)["fields"])
@@ -80,22 +86,27 @@ class RemoteFake:
     def vendor_url(self, vendor: str) -> str:
         return self.url + self.mounts[vendor]
 
-    def proxy_env(self) -> dict[str, str]:
-        """HTTPS_PROXY and the CA variables that send an unchanged client to this server's proxy, trusting its CA
-        (fetched once from GET /_fakeexports/ca.pem into a temporary file). On a clock, the proxy URL carries the
-        clock's id and token as its credentials: every request of the client's tunnels is then that clock's."""
+    def ca_file(self) -> Path:
+        """The server's CA certificate in a file: fetched once from GET /_fakeexports/ca.pem, removed by close()."""
         if self._ca is None:
             request = urllib.request.Request(self.server_url + "/_fakeexports/ca.pem")
             with urllib.request.urlopen(request, timeout=30) as answer:
                 pem = answer.read()
-            handle, path = tempfile.mkstemp(prefix="fakeexports-ca-", suffix=".pem")
-            with os.fdopen(handle, "wb") as out:
-                out.write(pem)
-            self._ca = path
+            self._ca = tempfile.TemporaryDirectory(prefix="fakeexports-ca-")
+            (Path(self._ca.name) / "ca.pem").write_bytes(pem)
+        return Path(self._ca.name) / "ca.pem"
+
+    def proxy_env(self) -> dict[str, str]:
+        """HTTPS_PROXY and the CA variables that send an unchanged client to this server's proxy, trusting its CA
+        (ca_file): REQUESTS_CA_BUNDLE (requests), SSL_CERT_FILE (httpx, OpenSSL), NODE_EXTRA_CA_CERTS (node). On a
+        clock, the proxy URL carries the clock's id and token as its credentials: every request of the client's
+        tunnels is then that clock's."""
+        ca = str(self.ca_file())
         parts = urllib.parse.urlsplit(self.server_url)
         proxy = self.server_url if self.clock is None else (
             f"{parts.scheme}://{self.clock}:{urllib.parse.quote(str(self.control.token), safe='')}@{parts.netloc}")
-        return {"HTTPS_PROXY": proxy, "https_proxy": proxy, "REQUESTS_CA_BUNDLE": self._ca, "SSL_CERT_FILE": self._ca}
+        return {"HTTPS_PROXY": proxy, "https_proxy": proxy, "REQUESTS_CA_BUNDLE": ca, "SSL_CERT_FILE": ca,
+                "NODE_EXTRA_CA_CERTS": ca}
 
     @property
     def now(self) -> float:

@@ -6,7 +6,6 @@ runs it against the built image."""
 from __future__ import annotations
 
 import socket
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -46,7 +45,6 @@ class FakeExportsContainer(DockerContainer):
         self.startup_timeout = startup_timeout
         self._port = PORT
         self._fake: RemoteFake | None = None
-        self._ca_dir: tempfile.TemporaryDirectory[str] | None = None
         host = "0.0.0.0"
         if host_network:  # all of it on the machine's loopback, on a port free there now
             with socket.socket() as sock:
@@ -68,9 +66,8 @@ class FakeExportsContainer(DockerContainer):
         return self
 
     def stop(self, force: bool = True, delete_volume: bool = True) -> None:
-        if self._ca_dir is not None:
-            self._ca_dir.cleanup()
-            self._ca_dir = None
+        if self._fake is not None:
+            self._fake.close()  # the CA's copy goes with it
         self._fake = None
         super().stop(force, delete_volume)
 
@@ -118,25 +115,17 @@ class FakeExportsContainer(DockerContainer):
     @property
     def ca_pem(self) -> str:
         """The proxy's CA certificate (PEM), from GET /_fakeexports/ca.pem."""
-        with urllib.request.urlopen(self.url + "/_fakeexports/ca.pem", timeout=30) as answer:
-            return str(answer.read().decode())
+        return self.ca_file().read_text()
 
     def ca_file(self) -> Path:
         """The CA certificate in a file (kept until the container stops): for REQUESTS_CA_BUNDLE, SSL_CERT_FILE,
-        NODE_EXTRA_CA_CERTS or a JVM trust store."""
-        if self._ca_dir is None:
-            self._ca_dir = tempfile.TemporaryDirectory(prefix="fakeexports-ca-")
-        path = Path(self._ca_dir.name) / "ca.pem"
-        if not path.exists():
-            path.write_text(self.ca_pem)
-        return path
+        NODE_EXTRA_CA_CERTS or a JVM trust store. The remote handle's (RemoteFake.ca_file)."""
+        return self.fake.ca_file()
 
     def proxy_env(self) -> dict[str, str]:
         """The environment that sends an unchanged client through the fake's HTTPS proxy, trusting its CA:
         HTTPS_PROXY (and https_proxy), REQUESTS_CA_BUNDLE, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS."""
-        ca = str(self.ca_file())
-        return {"HTTPS_PROXY": self.url, "https_proxy": self.url, "REQUESTS_CA_BUNDLE": ca, "SSL_CERT_FILE": ca,
-                "NODE_EXTRA_CA_CERTS": ca}
+        return self.fake.proxy_env()
 
     # --- control ---------------------------------------------------------------------------------------------------
     @property
